@@ -1,0 +1,172 @@
+/* segkit/workspace.h: the workspace, segkit's embedded store in one SQLite file.
+ *
+ * A workspace holds imported datasets (tables), the rows an import rejected (quarantine),
+ * the schema version with its migrations, and an audit log of every import. It is a plain
+ * SQLite database, so it can be inspected with the sqlite3 shell; dataset columns are kept
+ * as typed binary chunks (not SQL rows) so a 20 M-row dataset loads in seconds, see
+ * docs/architecture.md.
+ *
+ * Every import is one SQLite transaction: if the process dies at any point the workspace
+ * holds the whole batch or none of it. Several processes may open the same workspace;
+ * SQLite serialises writers (a busy writer is waited for up to 30 s).
+ *
+ * Ownership: segkit_workspace_open returns a handle the caller closes with
+ * segkit_workspace_close. A handle is used by one thread at a time; open one per thread.
+ * Lists returned by the workspace are freed with their _free function. */
+#ifndef SEGKIT_WORKSPACE_H
+#define SEGKIT_WORKSPACE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "segkit/error.h"
+#include "segkit/io.h"
+#include "segkit/table.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+typedef struct segkit_workspace segkit_workspace;
+
+enum {
+  SEGKIT_WORKSPACE_CREATE = 1u << 0,   /* create the file if it does not exist */
+  SEGKIT_WORKSPACE_READONLY = 1u << 1  /* open without write access */
+};
+
+/* Open (and, with CREATE, create) a workspace, migrating an older schema to the current
+ * one inside a transaction. A file that is not a segkit workspace is refused with
+ * SEGKIT_ERR_STORE and is not modified. */
+SEGKIT_API segkit_status segkit_workspace_open(const char *path, unsigned flags,
+                                               segkit_workspace **out, segkit_error *err);
+/* Close; NULL is a no-op. */
+SEGKIT_API void segkit_workspace_close(segkit_workspace *ws);
+/* Schema version of the open workspace, and the version this library writes. */
+SEGKIT_API int segkit_workspace_schema_version(const segkit_workspace *ws);
+SEGKIT_API int segkit_workspace_current_schema_version(void);
+SEGKIT_API const char *segkit_workspace_path(const segkit_workspace *ws);
+
+/* ---- datasets -------------------------------------------------------------------- */
+
+typedef struct segkit_dataset_info {
+  char *name;
+  int64_t n_rows;
+  int64_t n_cols;
+  int64_t imported_at_us;   /* time of the last import into it (UTC microseconds) */
+  int64_t created_at_us;
+  char *source;             /* file of the last import */
+  char *key;                /* key column, or NULL */
+  int64_t n_batches;        /* imports that added data */
+  int64_t n_quarantined;    /* rejected rows kept for it */
+} segkit_dataset_info;
+
+typedef struct segkit_dataset_list {
+  size_t n;
+  segkit_dataset_info *items;
+} segkit_dataset_list;
+
+SEGKIT_API segkit_status segkit_workspace_list_datasets(segkit_workspace *ws,
+                                                        segkit_dataset_list **out,
+                                                        segkit_error *err);
+SEGKIT_API void segkit_dataset_list_free(segkit_dataset_list *list);
+/* One dataset's info; SEGKIT_ERR_NOT_FOUND if there is none of that name. Free with
+ * segkit_dataset_list_free (a list of one). */
+SEGKIT_API segkit_status segkit_workspace_dataset_info(segkit_workspace *ws, const char *name,
+                                                       segkit_dataset_list **out,
+                                                       segkit_error *err);
+
+/* Load a dataset as one table (all batches, in import order; upserts already applied). */
+SEGKIT_API segkit_status segkit_workspace_load(segkit_workspace *ws, const char *name,
+                                               segkit_table **out, segkit_error *err);
+
+/* Remove a dataset, its batches and its quarantined rows (audited). */
+SEGKIT_API segkit_status segkit_workspace_drop(segkit_workspace *ws, const char *name,
+                                               segkit_error *err);
+
+/* ---- importing ------------------------------------------------------------------- */
+
+typedef enum segkit_import_mode {
+  SEGKIT_IMPORT_CREATE = 0, /* the dataset must not exist yet */
+  SEGKIT_IMPORT_APPEND,     /* add rows (creates the dataset if absent) */
+  SEGKIT_IMPORT_UPSERT,     /* by key: new rows replace stored rows with the same key */
+  SEGKIT_IMPORT_REPLACE     /* drop what was there, store the new rows */
+} segkit_import_mode;
+
+typedef struct segkit_import_request {
+  const char *dataset;        /* name: letters, digits, '_' and '-', 1-64 chars */
+  segkit_import_mode mode;
+  const char *key;            /* key column (required for UPSERT; with the others it is
+                                 recorded, and duplicate keys in the batch are refused) */
+  const char *source;         /* file name recorded in the dataset and the audit log */
+  const segkit_table *table;  /* accepted rows */
+  const segkit_read_result *rejects; /* rows to quarantine (its rejects list), or NULL */
+  const segkit_read_counts *counts;  /* read summary for the audit log, or NULL */
+  const char *actor;          /* who ran it, for the audit log (e.g. "cli:alice") */
+} segkit_import_request;
+
+typedef struct segkit_import_outcome {
+  int64_t batch_id;
+  int64_t rows_added;         /* new rows */
+  int64_t rows_replaced;      /* UPSERT: stored rows replaced by new ones */
+  int64_t rows_quarantined;
+  int64_t dataset_rows;       /* rows in the dataset after the import */
+} segkit_import_outcome;
+
+/* Store one import as one transaction: the rows, the quarantined rows, the dataset
+ * record and the audit entry, all or nothing. The schema of an existing dataset must
+ * match (same column names and types, SEGKIT_ERR_SCHEMA otherwise) unless mode is
+ * REPLACE. */
+SEGKIT_API segkit_status segkit_workspace_import(segkit_workspace *ws,
+                                                 const segkit_import_request *req,
+                                                 segkit_import_outcome *outcome,
+                                                 segkit_error *err);
+
+/* ---- quarantine and audit -------------------------------------------------------- */
+
+typedef struct segkit_quarantined_row {
+  int64_t id;
+  int64_t batch_id;
+  int64_t line;
+  int64_t column;
+  char *field;                /* may be NULL */
+  char *reason;               /* reason id, e.g. "bad_value" */
+  char *message;
+  char *raw;                  /* raw bytes, NUL-terminated for convenience */
+  size_t raw_len;
+} segkit_quarantined_row;
+
+typedef struct segkit_quarantine_list {
+  size_t n;
+  segkit_quarantined_row *items;
+} segkit_quarantine_list;
+
+/* Quarantined rows of a dataset, oldest first, at most `limit` (0 = all). */
+SEGKIT_API segkit_status segkit_workspace_quarantine(segkit_workspace *ws, const char *dataset,
+                                                     size_t limit, segkit_quarantine_list **out,
+                                                     segkit_error *err);
+SEGKIT_API void segkit_quarantine_list_free(segkit_quarantine_list *list);
+
+typedef struct segkit_audit_entry {
+  int64_t id;
+  int64_t at_us;
+  char *actor;
+  char *action;               /* "import", "drop", ... */
+  char *target;               /* dataset name */
+  char *detail_json;          /* counts and options as a JSON object */
+} segkit_audit_entry;
+
+typedef struct segkit_audit_list {
+  size_t n;
+  segkit_audit_entry *items;
+} segkit_audit_list;
+
+/* Audit entries, newest first, at most `limit` (0 = all). */
+SEGKIT_API segkit_status segkit_workspace_audit(segkit_workspace *ws, size_t limit,
+                                                segkit_audit_list **out, segkit_error *err);
+SEGKIT_API void segkit_audit_list_free(segkit_audit_list *list);
+
+#ifdef __cplusplus
+}
+#endif
+#endif
