@@ -132,6 +132,8 @@ SEGKIT_API const segkit_read_counts *segkit_read_result_counts(const segkit_read
 /* Rejected rows kept (QUARANTINE), in file order; borrowed from the result. */
 SEGKIT_API size_t segkit_read_result_n_rejects(const segkit_read_result *r);
 SEGKIT_API const segkit_reject *segkit_read_result_reject(const segkit_read_result *r, size_t i);
+/* All kept rejects as one array of segkit_read_result_n_rejects() entries (NULL if none). */
+SEGKIT_API const segkit_reject *segkit_read_result_rejects(const segkit_read_result *r);
 /* The delimiter used (detected or given); 0 for JSON Lines. */
 SEGKIT_API char segkit_read_result_delimiter(const segkit_read_result *r);
 /* Whether column i's type was inferred (true) or fixed by the caller (false). */

@@ -100,7 +100,8 @@ typedef struct segkit_import_request {
                                  recorded, and duplicate keys in the batch are refused) */
   const char *source;         /* file name recorded in the dataset and the audit log */
   const segkit_table *table;  /* accepted rows */
-  const segkit_read_result *rejects; /* rows to quarantine (its rejects list), or NULL */
+  const segkit_reject *rejects;      /* rows to quarantine (may be NULL when n_rejects 0) */
+  size_t n_rejects;
   const segkit_read_counts *counts;  /* read summary for the audit log, or NULL */
   const char *actor;          /* who ran it, for the audit log (e.g. "cli:alice") */
 } segkit_import_request;
