@@ -1,0 +1,100 @@
+"""Driver for bench/run: runs segkit and its peers on the same file, several times each,
+and prints the median time, throughput, peak memory (max RSS from /usr/bin/time) and the
+ratio of each peer's time to segkit's. Timings are taken inside each process around the
+read itself, so interpreter start-up is not counted against the peers."""
+import argparse
+import json
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+BUILD = os.path.join(ROOT, "build", "release")
+SEGKIT = os.path.join(BUILD, "segkit")
+BENCH = os.path.join(BUILD, "segkit_bench")
+
+
+def timed(cmd, cwd=None):
+    """Run cmd under /usr/bin/time; return (its JSON line, peak RSS in MB)."""
+    with tempfile.NamedTemporaryFile("r", suffix=".time") as tf:
+        out = subprocess.run(["/usr/bin/time", "-f", "%M", "-o", tf.name] + cmd, cwd=cwd,
+                             check=True, capture_output=True, text=True)
+        rss_kb = int(tf.read().strip().splitlines()[-1])
+    line = [l for l in out.stdout.splitlines() if l.startswith("{")][-1]
+    return json.loads(line), rss_kb / 1024.0
+
+
+def measure(name, cmd, repeat, cwd=None):
+    runs = []
+    for _ in range(repeat):
+        res, rss = timed(cmd, cwd)
+        runs.append((res["seconds"], rss, res.get("rows")))
+        print(f"  {name:<22} {res['seconds']:8.3f} s  {rss:8.0f} MB  rows {res.get('rows')}",
+              file=sys.stderr)
+    secs = statistics.median(r[0] for r in runs)
+    rss = statistics.median(r[1] for r in runs)
+    return {"name": name, "seconds": secs, "rss_mb": rss, "rows": runs[0][2]}
+
+
+def ensure_data(customers):
+    d = os.path.join(ROOT, "bench", "data", f"c{customers}")
+    tx = os.path.join(d, "transactions.csv")
+    if not os.path.exists(tx):
+        os.makedirs(d, exist_ok=True)
+        print(f"generating {customers} customers into {d}", file=sys.stderr)
+        subprocess.run([SEGKIT, "generate", "--customers", str(customers), "--out", d,
+                        "--events-per-month", "0", "--respondents", "0", "--quiet"], check=True)
+    return tx
+
+
+def bench_csv(args):
+    tx = ensure_data(args.customers)
+    size = os.path.getsize(tx)
+    print(f"file {tx}: {size / 1e6:.0f} MB; {args.repeat} runs each, medians", file=sys.stderr)
+    results = [
+        measure(f"segkit ({args.threads} threads)", [BENCH, "read", tx, str(args.threads)], args.repeat),
+        measure("segkit (1 thread)", [BENCH, "read", tx, "1"], args.repeat),
+        measure(f"duckdb ({args.threads} threads)",
+                ["node", os.path.join(ROOT, "bench", "duckdb_read.mjs"), tx, str(args.threads)],
+                args.repeat, cwd=os.path.join(ROOT, "bench", "peers")),
+        measure("pandas", ["/usr/bin/python3", os.path.join(ROOT, "bench", "pandas_read.py"), tx],
+                max(1, min(args.repeat, 3))),
+    ]
+    base = results[0]["seconds"]
+    print()
+    print(f"CSV read (parse + type + build), {tx} ({size / 1e6:.0f} MB)")
+    print(f"{'tool':<24} {'median s':>9} {'MB/s':>8} {'MB/s/core':>10} {'peak MB':>8} {'time / segkit':>14}")
+    for r in results:
+        cores = 1 if "1 thread" in r["name"] or r["name"] == "pandas" else args.threads
+        mbs = size / 1e6 / r["seconds"]
+        print(f"{r['name']:<24} {r['seconds']:9.3f} {mbs:8.0f} {mbs / cores:10.0f} "
+              f"{r['rss_mb']:8.0f} {r['seconds'] / base:13.2f}x")
+    rows = {r["name"]: r["rows"] for r in results}
+    if len(set(rows.values())) != 1:
+        print(f"WARNING: row counts differ: {rows}")
+    # Workspace round trip: import (read + store) and load back.
+    with tempfile.TemporaryDirectory(dir=os.path.join(ROOT, "build")) as tmp:
+        ws = os.path.join(tmp, "bench.db")
+        imp = measure("segkit import", [BENCH, "import", tx, ws, "tx"], 1)
+        load = measure("segkit load", [BENCH, "load", ws, "tx"], max(1, min(args.repeat, 3)))
+        print()
+        print(f"workspace: import {imp['seconds']:.2f} s (peak {imp['rss_mb']:.0f} MB), "
+              f"file {os.path.getsize(ws) / 1e6:.0f} MB; load {load['seconds']:.2f} s "
+              f"(peak {load['rss_mb']:.0f} MB)")
+
+
+def main():
+    p = argparse.ArgumentParser(prog="bench/run")
+    p.add_argument("what", choices=["csv"])
+    p.add_argument("--customers", type=int, default=1000000)
+    p.add_argument("--repeat", type=int, default=5)
+    p.add_argument("--threads", type=int, default=2)
+    args = p.parse_args()
+    if args.what == "csv":
+        bench_csv(args)
+
+
+if __name__ == "__main__":
+    main()

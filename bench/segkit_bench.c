@@ -1,0 +1,92 @@
+/* The segkit side of bench/run: times one library operation and prints one JSON line.
+ *   segkit_bench read FILE [THREADS]      parse + type + build a table from a CSV
+ *   segkit_bench import FILE WS NAME      read, then store as a dataset (one transaction)
+ *   segkit_bench load WS NAME             read a dataset back into a table
+ * Timing covers the operation only (not process start or freeing), like the peers'
+ * scripts, which time the read call inside their process. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "segkit/segkit.h"
+
+static double now(void) {
+  struct timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+static int fail(const segkit_error *err) {
+  char buf[1024];
+  segkit_error_format(err, buf, sizeof buf);
+  fprintf(stderr, "segkit_bench: %s\n", buf);
+  return 1;
+}
+
+int main(int argc, char **argv) {
+  segkit_error err;
+  if (argc >= 3 && strcmp(argv[1], "read") == 0) {
+    segkit_read_options opt;
+    segkit_read_options_init(&opt);
+    opt.n_threads = argc >= 4 ? atoi(argv[3]) : 0;
+    segkit_read_result *res = NULL;
+    double t0 = now();
+    if (segkit_csv_read(argv[2], &opt, &res, &err) != SEGKIT_OK) {
+      return fail(&err);
+    }
+    double secs = now() - t0;
+    const segkit_read_counts *c = segkit_read_result_counts(res);
+    printf("{\"op\":\"read\",\"rows\":%lld,\"bytes\":%lld,\"seconds\":%.4f,\"table_bytes\":%zu}\n",
+           (long long)c->rows_imported, (long long)c->bytes_read, secs,
+           segkit_table_memory_bytes(segkit_read_result_table(res)));
+    segkit_read_result_free(res);
+    return 0;
+  }
+  if (argc >= 5 && strcmp(argv[1], "import") == 0) {
+    segkit_workspace *ws = NULL;
+    double t0 = now();
+    if (segkit_workspace_open(argv[3], SEGKIT_WORKSPACE_CREATE, &ws, &err) != SEGKIT_OK) {
+      return fail(&err);
+    }
+    segkit_read_options opt;
+    segkit_read_options_init(&opt);
+    segkit_read_result *res = NULL;
+    if (segkit_csv_read(argv[2], &opt, &res, &err) != SEGKIT_OK) {
+      return fail(&err);
+    }
+    segkit_import_request req = {.dataset = argv[4],
+                                 .mode = SEGKIT_IMPORT_REPLACE,
+                                 .source = argv[2],
+                                 .table = segkit_read_result_table(res),
+                                 .counts = segkit_read_result_counts(res),
+                                 .actor = "bench"};
+    segkit_import_outcome out;
+    if (segkit_workspace_import(ws, &req, &out, &err) != SEGKIT_OK) {
+      return fail(&err);
+    }
+    double secs = now() - t0;
+    printf("{\"op\":\"import\",\"rows\":%lld,\"seconds\":%.4f}\n", (long long)out.dataset_rows, secs);
+    segkit_read_result_free(res);
+    segkit_workspace_close(ws);
+    return 0;
+  }
+  if (argc >= 4 && strcmp(argv[1], "load") == 0) {
+    segkit_workspace *ws = NULL;
+    if (segkit_workspace_open(argv[2], 0, &ws, &err) != SEGKIT_OK) {
+      return fail(&err);
+    }
+    segkit_table *t = NULL;
+    double t0 = now();
+    if (segkit_workspace_load(ws, argv[3], &t, &err) != SEGKIT_OK) {
+      return fail(&err);
+    }
+    double secs = now() - t0;
+    printf("{\"op\":\"load\",\"rows\":%zu,\"seconds\":%.4f}\n", segkit_table_n_rows(t), secs);
+    segkit_table_free(t);
+    segkit_workspace_close(ws);
+    return 0;
+  }
+  fprintf(stderr, "usage: segkit_bench read FILE [THREADS] | import FILE WS NAME | load WS NAME\n");
+  return 2;
+}

@@ -1,0 +1,182 @@
+/* Shared pieces of the segkit command: verbs, option parsing, output formats, progress.
+ *
+ * Each verb lives in its own cmd_<verb>.c and is listed in main.c's verb table. A verb
+ * parses its options with cli_parse (global options --workspace, --format, --threads,
+ * --quiet and --help are understood everywhere), does its work through libsegkit, and
+ * returns an exit code (see docs/cli.md): 0 success, 2 usage error, 3 data error (bad
+ * input, unknown dataset, rows rejected with --on-error=fail), 4 environment error (I/O,
+ * memory, workspace), 5 internal error. */
+#ifndef SEGKIT_CLI_H
+#define SEGKIT_CLI_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "segkit/segkit.h"
+
+enum {
+  CLI_EXIT_OK = 0,
+  CLI_EXIT_USAGE = 2,
+  CLI_EXIT_DATA = 3,
+  CLI_EXIT_ENV = 4,
+  CLI_EXIT_INTERNAL = 5
+};
+
+typedef enum cli_format { CLI_FORMAT_TABLE = 0, CLI_FORMAT_CSV, CLI_FORMAT_JSON } cli_format;
+
+/* ---- options ------------------------------------------------------------------------ */
+
+typedef enum cli_opt_kind {
+  CLI_OPT_FLAG,  /* --name */
+  CLI_OPT_VALUE, /* --name VALUE or --name=VALUE; last one wins */
+  CLI_OPT_MULTI  /* repeatable, values kept in order */
+} cli_opt_kind;
+
+typedef struct cli_opt {
+  const char *name; /* without the dashes */
+  cli_opt_kind kind;
+  const char *metavar;
+  const char *help;
+} cli_opt;
+
+enum { CLI_MAX_OPTS = 48, CLI_MAX_VALUES = 64, CLI_MAX_POSITIONAL = 16 };
+
+typedef struct cli_args {
+  cli_opt spec[CLI_MAX_OPTS]; /* the verb's options, then its shared ones */
+  size_t n_spec;
+  int seen[CLI_MAX_OPTS];
+  const char *value[CLI_MAX_OPTS];
+  const char *multi[CLI_MAX_OPTS][CLI_MAX_VALUES];
+  size_t n_multi[CLI_MAX_OPTS];
+  const char *positional[CLI_MAX_POSITIONAL];
+  size_t n_positional;
+  /* Global options. */
+  const char *workspace;
+  cli_format format;
+  int threads;
+  bool quiet;
+  bool help;
+} cli_args;
+
+/* A verb: name, one-line summary, usage line, longer description, its options. */
+typedef struct cli_verb {
+  const char *name;
+  const char *summary;
+  const char *usage;
+  const char *description;
+  const cli_opt *opts;
+  size_t n_opts;
+  const cli_opt *shared_opts; /* e.g. cli_read_opts */
+  size_t n_shared_opts;
+  int (*run)(cli_args *args);
+} cli_verb;
+
+/* Parse argv (after the verb) against the verb's options. On a usage error prints it
+ * (with a hint to `segkit help VERB`) and returns CLI_EXIT_USAGE; 0 otherwise. */
+int cli_parse(const cli_verb *verb, int argc, char **argv, cli_args *out);
+bool cli_has(const cli_args *a, const char *name);
+const char *cli_get(const cli_args *a, const char *name);
+size_t cli_get_multi(const cli_args *a, const char *name, const char *const **values);
+/* Parse an integer option within [lo, hi]; prints a usage error and returns false on bad input. */
+bool cli_get_int(const cli_args *a, const char *name, int64_t lo, int64_t hi, int64_t *out);
+
+void cli_print_verb_help(const cli_verb *verb, FILE *f);
+const cli_verb *cli_find_verb(const char *name);
+void cli_print_overview(FILE *f);
+
+/* Workspace path: --workspace, else $SEGKIT_WORKSPACE, else ./segkit.db. */
+const char *cli_workspace_path(const cli_args *a);
+
+/* ---- errors ------------------------------------------------------------------------ */
+
+/* Print "segkit: file:line:col: message" to stderr and return the exit code for st. */
+int cli_report(const segkit_error *err);
+int cli_usage_error(const char *verb, const char *fmt, ...) SEGKIT_PRINTF(2, 3);
+int cli_exit_code(segkit_status st);
+
+/* ---- output ------------------------------------------------------------------------ */
+
+/* A grid of cells rendered as an aligned text table, CSV, or a JSON array of objects.
+ * Cells are typed so JSON keeps numbers as numbers and nulls as null. */
+typedef enum cli_cell_kind { CLI_CELL_NULL, CLI_CELL_TEXT, CLI_CELL_INT, CLI_CELL_REAL } cli_cell_kind;
+
+typedef struct cli_cell {
+  cli_cell_kind kind;
+  char *text;  /* owned; for INT/REAL the formatted number */
+  int64_t i;
+  double r;
+} cli_cell;
+
+typedef struct cli_grid cli_grid;
+
+cli_grid *cli_grid_new(size_t n_cols, const char *const *headers);
+void cli_grid_free(cli_grid *g);
+/* Start a new row; cells are then added left to right. */
+void cli_grid_row(cli_grid *g);
+void cli_grid_text(cli_grid *g, const char *s);
+void cli_grid_int(cli_grid *g, int64_t v);
+/* digits: decimals in table/CSV output (JSON gets full precision). */
+void cli_grid_real(cli_grid *g, double v, int digits);
+void cli_grid_null(cli_grid *g);
+/* Render; false on an out-of-memory during building (reported). */
+bool cli_grid_print(const cli_grid *g, cli_format fmt, FILE *f);
+
+/* Thousands separators for people: 1234567 -> "1,234,567". buf >= 32 bytes. */
+const char *cli_thousands(int64_t v, char *buf, size_t size);
+
+/* ---- progress ------------------------------------------------------------------------ */
+
+/* Progress on stderr, only when stderr is a terminal and not --quiet: a line redrawn in
+ * place with percent, rate and time left. */
+typedef struct cli_progress cli_progress;
+cli_progress *cli_progress_new(const cli_args *a, const char *what, int64_t total_bytes);
+void cli_progress_update(cli_progress *p, int64_t done_bytes);
+void cli_progress_done(cli_progress *p);
+
+/* ---- verbs ------------------------------------------------------------------------- */
+
+extern const cli_verb cli_verb_init;
+extern const cli_verb cli_verb_import;
+extern const cli_verb cli_verb_datasets;
+extern const cli_verb cli_verb_describe;
+extern const cli_verb cli_verb_quarantine;
+extern const cli_verb cli_verb_audit;
+extern const cli_verb cli_verb_drop;
+extern const cli_verb cli_verb_generate;
+extern const cli_verb cli_verb_demo;
+
+/* Shared by import, describe and demo: read a CSV or JSON Lines file with the reader
+ * options the verb's flags describe (--type, --schema, --date-format, --delimiter,
+ * --on-error, --infer-rows, --null, --jsonl). */
+#define CLI_N_READ_OPTS 8
+extern const cli_opt cli_read_opts[CLI_N_READ_OPTS];
+typedef struct cli_read_setup {
+  segkit_read_options opt;
+  segkit_type_override types[256];
+  char *type_names[256];
+  const char *nulls[64];
+  bool jsonl;
+} cli_read_setup;
+/* Fill setup from the flags; prints a usage error and returns false on bad flags. */
+bool cli_read_setup_from_args(const cli_args *a, const char *verb, const char *path,
+                              cli_read_setup *setup);
+void cli_read_setup_free(cli_read_setup *setup);
+/* Read the file per setup. */
+segkit_status cli_read_file(const char *path, cli_read_setup *setup, segkit_read_result **out,
+                            segkit_error *err);
+
+
+
+/* Open the workspace the flags name; prints the error and returns its exit code, or 0.
+ * `create`: create it when missing (import, init); otherwise a missing file is an error
+ * that suggests `segkit init`. */
+int cli_open_workspace(const cli_args *a, bool create, segkit_workspace **out);
+
+/* Print what segkit_sample_generate wrote (generate and demo). */
+void cli_print_sample_summary(const char *dir, const segkit_sample_summary *s, double secs);
+
+/* Format a UTC timestamp in microseconds as "YYYY-MM-DD HH:MM:SS" for tables. */
+const char *cli_time_text(int64_t us, char *buf, size_t size);
+#endif

@@ -1,0 +1,16 @@
+/* segkit/segkit.h: the whole public API of libsegkit in one include.
+ * Each module's header says what it is for and who owns what. */
+#ifndef SEGKIT_SEGKIT_H
+#define SEGKIT_SEGKIT_H
+
+#include "segkit/error.h"
+#include "segkit/version.h"
+#include "segkit/datetime.h"
+#include "segkit/table.h"
+#include "segkit/io.h"
+#include "segkit/workspace.h"
+#include "segkit/describe.h"
+#include "segkit/sample.h"
+
+
+#endif

@@ -1,0 +1,34 @@
+#!/usr/bin/env bash
+# Install the Debian packages segkit needs to build, test and run its demo.
+# Idempotent: packages already present are not touched, and apt is not called at all
+# when nothing is missing. Runs apt through sudo when not root.
+set -euo pipefail
+
+packages=(
+  build-essential cmake pkg-config       # toolchain
+  clang libclang-rt-14-dev               # libFuzzer targets, sanitizer runtimes
+  libsqlite3-dev sqlite3                 # workspace store (and the shell, used by tests)
+  libjansson-dev                         # JSON
+  libcmocka-dev                          # unit tests
+  python3 python3-pandas python3-numpy   # independent reference values in tests
+  time                                   # /usr/bin/time for peak-memory checks
+)
+
+missing=()
+for p in "${packages[@]}"; do
+  if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed"; then
+    missing+=("$p")
+  fi
+done
+
+if [ ${#missing[@]} -eq 0 ]; then
+  exit 0
+fi
+
+SUDO=""
+if [ "$(id -u)" -ne 0 ]; then
+  SUDO="sudo"
+fi
+echo "install-deps: installing ${missing[*]}" >&2
+$SUDO apt-get update -qq
+DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >&2
