@@ -17,16 +17,18 @@ static const cli_opt demo_opts[] = {
     {"dir", CLI_OPT_VALUE, "DIR", "where the data and the workspace go (default ./segkit-demo)"},
 };
 
-/* Which generated file becomes which dataset, and its key column. */
+/* Which generated file becomes which dataset, and the column that should be unique. The
+ * key is checked by describe, not enforced at import: the deliberately dirty data has
+ * duplicated ids, and an import with --key refuses a batch with duplicate keys. */
 static const struct {
   segkit_sample_file file;
   const char *dataset;
   const char *key;
 } demo_imports[] = {
     {SEGKIT_SAMPLE_CUSTOMERS, "customers", "customer_id"},
-    {SEGKIT_SAMPLE_SUBSCRIPTIONS, "subscriptions", NULL},
+    {SEGKIT_SAMPLE_SUBSCRIPTIONS, "subscriptions", "subscription_id"},
     {SEGKIT_SAMPLE_TRANSACTIONS, "transactions", "transaction_id"},
-    {SEGKIT_SAMPLE_EVENTS, "events", NULL},
+    {SEGKIT_SAMPLE_EVENTS, "events", "event_id"},
     {SEGKIT_SAMPLE_SURVEY, "survey", "respondent_id"},
 };
 enum { N_DEMO_IMPORTS = sizeof demo_imports / sizeof demo_imports[0] };
@@ -83,7 +85,6 @@ static int import_one(segkit_workspace *ws, const cli_args *a, const char *dir, 
   segkit_import_request req = {
       .dataset = demo_imports[i].dataset,
       .mode = SEGKIT_IMPORT_REPLACE,
-      .key = demo_imports[i].key,
       .source = path,
       .table = segkit_read_result_table(res),
       .rejects = segkit_read_result_rejects(res),

@@ -12,7 +12,7 @@ static const cli_opt generate_opts[] = {
     {"out", CLI_OPT_VALUE, "DIR", "output directory (created if missing; default ./sample)"},
     {"end", CLI_OPT_VALUE, "DATE", "last day of the data window (default 2026-06-30)"},
     {"months", CLI_OPT_VALUE, "N", "months of history (default 36)"},
-    {"events-per-month", CLI_OPT_VALUE, "X", "mean product events per active customer-month (default 1.2)"},
+    {"events-per-month", CLI_OPT_VALUE, "X", "mean product events per active customer-month (default 1.0)"},
     {"respondents", CLI_OPT_VALUE, "N", "survey respondents (default 2000)"},
     {"dirty", CLI_OPT_FLAG, NULL, "add deliberately bad rows (for data-quality demos)"},
 };

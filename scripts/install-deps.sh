@@ -11,6 +11,7 @@ packages=(
   libjansson-dev                         # JSON
   libcmocka-dev                          # unit tests
   python3 python3-pandas python3-numpy   # independent reference values in tests
+  python3-sklearn python3-scipy          # reference clustering and statistics in tests
   time                                   # /usr/bin/time for peak-memory checks
 )
 

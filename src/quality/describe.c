@@ -317,8 +317,8 @@ static segkit_status profile_sortable(describe_job *job, const segkit_column *c,
 static segkit_status profile_string(describe_job *job, const segkit_column *c,
                                     segkit_column_profile *cp, scratch *s) {
   uint32_t dict_size = segkit_column_dict_size(c);
-  if (s->counts_cap < dict_size) {
-    int64_t *grown = realloc(s->counts, (size_t)dict_size * sizeof *grown);
+  if (s->counts == NULL || s->counts_cap < dict_size) {
+    int64_t *grown = realloc(s->counts, ((size_t)dict_size + 1) * sizeof *grown);
     if (grown == NULL) {
       return SEGKIT_ERR_NOMEM;
     }
@@ -392,8 +392,8 @@ static segkit_status profile_key(describe_job *job, scratch *s) {
   if (type == SEGKIT_TYPE_STRING) {
     uint32_t dict_size = segkit_column_dict_size(c);
     segkit_status st = SEGKIT_OK;
-    if (s->counts_cap < dict_size) {
-      int64_t *grown = realloc(s->counts, (size_t)dict_size * sizeof *grown);
+    if (s->counts == NULL || s->counts_cap < dict_size) {
+      int64_t *grown = realloc(s->counts, ((size_t)dict_size + 1) * sizeof *grown);
       if (grown == NULL) {
         return SEGKIT_ERR_NOMEM;
       }
