@@ -92,7 +92,8 @@ SEGKIT_API size_t segkit_table_memory_bytes(const segkit_table *t);
 
 /* ---- building a table ------------------------------------------------------------- */
 
-/* A builder for n_cols columns. names are copied. */
+/* A builder for n_cols columns. names are copied and must be distinct
+ * (SEGKIT_ERR_SCHEMA naming the duplicate otherwise). */
 SEGKIT_API segkit_status segkit_table_builder_new(size_t n_cols, const char *const *names,
                                                   const segkit_type *types,
                                                   segkit_table_builder **out, segkit_error *err);
@@ -133,7 +134,9 @@ SEGKIT_API segkit_status segkit_table_builder_finish(segkit_table_builder *b, se
 /* Rows of parts[0], then parts[1], ... in one new table. All parts must have the same
  * column names and types (SEGKIT_ERR_SCHEMA names the first difference). String
  * dictionaries are merged; the result's codes are in order of first appearance across the
- * parts. Parts are only read. */
+ * parts' dictionaries (part 0's entries in its code order, then each later part's entries
+ * not seen before), which for parts built by appends alone (no truncate) is first
+ * appearance across the rows. Parts are only read. */
 SEGKIT_API segkit_status segkit_table_concat(const segkit_table *const *parts, size_t n_parts,
                                              segkit_table **out, segkit_error *err);
 
@@ -155,7 +158,9 @@ SEGKIT_API segkit_status segkit_table_filter(const segkit_table *t, const uint8_
  * its NUL terminator, so off[0] == 0 and off[dict_size] is the total byte count. Everything is
  * copied; the caller keeps its arrays. Codes are checked against dict_size and dictionary
  * entries for duplicates (SEGKIT_ERR_SCHEMA), so a corrupt source cannot produce a
- * table that breaks its invariants. */
+ * table that breaks its invariants. Also refused: duplicate column names, bool bytes
+ * other than 0/1 and validity bits set past n_rows; value slots of null rows are set
+ * to 0 in the copy whatever the source holds there. */
 typedef struct segkit_column_arrays {
   const char *name;
   segkit_type type;
