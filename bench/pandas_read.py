@@ -10,6 +10,6 @@ t0 = time.perf_counter()
 df = pd.read_csv(path)
 for col in df.columns:
     if col in ("timestamp", "ts", "created_at"):
-        df[col] = pd.to_datetime(df[col], utc=True, format="ISO8601")
+        df[col] = pd.to_datetime(df[col], utc=True)
 secs = time.perf_counter() - t0
 print(json.dumps({"op": "read", "rows": len(df), "seconds": secs}))

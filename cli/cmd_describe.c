@@ -110,6 +110,8 @@ static json_t *profile_json(const char *name, const char *origin, const segkit_t
     json_object_set_new(o, "before_1990", json_integer(c->n_before_min_date));
     json_object_set_new(o, "outliers_low", json_integer(c->n_outliers_low));
     json_object_set_new(o, "outliers_high", json_integer(c->n_outliers_high));
+    json_object_set_new(o, "fence_low", real_or_null(true, c->fence_low));
+    json_object_set_new(o, "fence_high", real_or_null(true, c->fence_high));
     json_object_set_new(o, "empty_strings", json_integer(c->n_empty_strings));
     json_array_append_new(cols, o);
   }

@@ -67,7 +67,8 @@ typedef struct segkit_column_profile {
   int64_t n_before_min_date; /* date/timestamp columns: before min_date_days */
   int64_t n_outliers_low;  /* numeric: below Q1 - k*IQR */
   int64_t n_outliers_high; /* numeric: above Q3 + k*IQR */
-  double fence_low, fence_high;
+  double fence_low, fence_high; /* NaN (and no outliers counted) when IQR is 0 or the
+                                   column has at most 2 distinct values */
   int64_t n_empty_strings; /* string columns: "" values (not null) */
 } segkit_column_profile;
 

@@ -279,12 +279,18 @@ static segkit_status profile_sortable(describe_job *job, const segkit_column *c,
   }
   if (type == SEGKIT_TYPE_INT64 || type == SEGKIT_TYPE_FLOAT64) {
     double iqr = cp->q3 - cp->q1;
-    cp->fence_low = cp->q1 - job->opt->fence_k * iqr;
-    cp->fence_high = cp->q3 + job->opt->fence_k * iqr;
+    /* Fences mean nothing when half the values are one number (IQR 0: every other value
+     * would be an "outlier") or for 0/1 flags; those columns get no outlier count. */
+    bool fences_apply = iqr > 0 && distinct > 2;
+    cp->fence_low = fences_apply ? cp->q1 - job->opt->fence_k * iqr : NAN;
+    cp->fence_high = fences_apply ? cp->q3 + job->opt->fence_k * iqr : NAN;
     for (size_t i = 0; i < m; i++) {
       double v = key_to_double(type, k[i]);
       if (v < 0) {
         cp->n_negative++;
+      }
+      if (!fences_apply) {
+        continue;
       }
       if (v < cp->fence_low) {
         cp->n_outliers_low++;

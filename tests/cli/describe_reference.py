@@ -57,7 +57,7 @@ def main():
                     problems.append(f"{name}.{k}: segkit {col[k]} pandas {v}")
             counts = x.value_counts()
         elif typ in ("date", "timestamp"):
-            t = pd.to_datetime(vals, utc=True, format="ISO8601")
+            t = pd.to_datetime(vals, utc=True)
             fmt = "%Y-%m-%d" if typ == "date" else "%Y-%m-%dT%H:%M:%SZ"
             if t.min().strftime(fmt) != col["min"] or t.max().strftime(fmt) != col["max"]:
                 problems.append(f"{name}: range segkit {col['min']}..{col['max']} pandas "

@@ -43,7 +43,7 @@ equals() { # equals ACTUAL EXPECTED WHAT
 
 # json EXPR: evaluate a Python expression over the JSON in $OUT (bound to `j`).
 json() {
-  printf '%s' "$OUT" | "$PY" -c "import json,sys; j=json.load(sys.stdin); print($1)"
+  printf '%s' "$OUT" | "$PY" -c "import json,sys; j=json.load(sys.stdin); print(($1))"
 }
 
 finish() {
