@@ -4,7 +4,7 @@
  * the schema version with its migrations, and an audit log of every import. It is a plain
  * SQLite database, so it can be inspected with the sqlite3 shell; dataset columns are kept
  * as typed binary chunks (not SQL rows) so a 20 M-row dataset loads in seconds, see
- * docs/architecture.md.
+ * docs/workspace.md.
  *
  * Every import is one SQLite transaction: if the process dies at any point the workspace
  * holds the whole batch or none of it. Several processes may open the same workspace;
@@ -46,6 +46,11 @@ SEGKIT_API void segkit_workspace_close(segkit_workspace *ws);
 SEGKIT_API int segkit_workspace_schema_version(const segkit_workspace *ws);
 SEGKIT_API int segkit_workspace_current_schema_version(void);
 SEGKIT_API const char *segkit_workspace_path(const segkit_workspace *ws);
+/* Who changes made through this handle are attributed to in the audit log when the call
+ * does not say (segkit_workspace_drop; imports whose request has actor NULL), e.g.
+ * "cli:alice". Copied. Default "unknown". */
+SEGKIT_API segkit_status segkit_workspace_set_actor(segkit_workspace *ws, const char *actor,
+                                                    segkit_error *err);
 
 /* ---- datasets -------------------------------------------------------------------- */
 
@@ -108,8 +113,9 @@ typedef struct segkit_import_request {
 
 typedef struct segkit_import_outcome {
   int64_t batch_id;
-  int64_t rows_added;         /* new rows */
-  int64_t rows_replaced;      /* UPSERT: stored rows replaced by new ones */
+  int64_t rows_added;         /* new rows (UPSERT: those whose key was not stored) */
+  int64_t rows_replaced;      /* UPSERT: stored rows replaced by new ones; REPLACE: stored
+                                 rows dropped */
   int64_t rows_quarantined;
   int64_t dataset_rows;       /* rows in the dataset after the import */
 } segkit_import_outcome;

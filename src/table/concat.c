@@ -178,7 +178,7 @@ static segkit_status concat_column(sk__col *dst, const segkit_table *const *part
 
 segkit_status segkit_table_concat(const segkit_table *const *parts, size_t n_parts,
                                   segkit_table **out, segkit_error *err) {
-  size_t total;
+  size_t total = 0;
   segkit_status st = check_parts(parts, n_parts, &total, err);
   if (st != SEGKIT_OK) {
     return st;
