@@ -57,7 +57,7 @@ def bench_csv(args):
         measure(f"segkit ({args.threads} threads)", [BENCH, "read", tx, str(args.threads)], args.repeat),
         measure("segkit (1 thread)", [BENCH, "read", tx, "1"], args.repeat),
         measure(f"duckdb ({args.threads} threads)",
-                ["node", os.path.join(ROOT, "bench", "duckdb_read.mjs"), tx, str(args.threads)],
+                ["node", os.path.join(ROOT, "bench", "peers", "duckdb_read.mjs"), tx, str(args.threads)],
                 args.repeat, cwd=os.path.join(ROOT, "bench", "peers")),
         measure("pandas", ["/usr/bin/python3", os.path.join(ROOT, "bench", "pandas_read.py"), tx],
                 max(1, min(args.repeat, 3))),

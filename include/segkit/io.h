@@ -77,8 +77,11 @@ typedef struct segkit_read_options {
   size_t n_null_values;
   segkit_on_error on_error;  /* default FAIL */
   int n_threads;             /* 0 = one per online CPU */
-  size_t max_field_bytes;    /* a longer field rejects its row (default 16 MiB) */
-  size_t buffer_bytes;       /* streaming buffer (default 64 MiB; rows up to this long) */
+  size_t max_field_bytes;    /* a longer field rejects its row (default 16 MiB, at most
+                                1 GiB) */
+  size_t buffer_bytes;       /* streaming buffer budget (default 64 MiB), shared by the
+                                threads; a row longer than buffer_bytes + 2 x
+                                max_field_bytes is rejected as FIELD_TOO_LONG */
   const char *source_name;   /* name used in errors for buffer reads (default "<input>") */
 } segkit_read_options;
 
@@ -87,11 +90,13 @@ SEGKIT_API void segkit_read_options_init(segkit_read_options *opt);
 
 typedef struct segkit_reject {
   int64_t line;              /* 1-based physical line where the row starts */
-  int64_t column;            /* 1-based byte column of the bad field, 0 if whole row */
+  int64_t column;            /* 1-based byte column of the bad field, 0 if whole row
+                                (counted in the physical line the field starts on) */
   const char *field;         /* column name of the bad field, or NULL */
   segkit_reject_reason reason;
   const char *message;       /* what is wrong (what was expected) */
-  const char *raw;           /* the row's bytes as they were in the file */
+  const char *raw;           /* the row's bytes as they were in the file, without its
+                                line terminator (a row over the limit: its first 64 KiB) */
   size_t raw_len;
 } segkit_reject;
 
