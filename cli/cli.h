@@ -174,6 +174,9 @@ segkit_status cli_read_file(const char *path, cli_read_setup *setup, segkit_read
  * that suggests `segkit init`. */
 int cli_open_workspace(const cli_args *a, bool create, segkit_workspace **out);
 
+/* "cli:USER", who the audit log says made a change. */
+void cli_actor_name(char *buf, size_t size);
+
 /* Print what segkit_sample_generate wrote (generate and demo). */
 void cli_print_sample_summary(const char *dir, const segkit_sample_summary *s, double secs);
 

@@ -228,6 +228,11 @@ static int load_target(cli_args *a, const char *target, segkit_table **table, ch
     cli_read_setup_free(&setup);
     return CLI_EXIT_USAGE;
   }
+  /* Profiling is for finding problems: by default bad rows are counted and skipped
+   * rather than ending the run (an explicit --on-error still wins). */
+  if (cli_get(a, "on-error") == NULL) {
+    setup.opt.on_error = SEGKIT_ON_ERROR_SKIP;
+  }
   segkit_read_result *res = NULL;
   int rc = 0;
   if (cli_read_file(target, &setup, &res, &err) != SEGKIT_OK) {
@@ -310,7 +315,8 @@ const cli_verb cli_verb_describe = {
         "Flags negative values in amount-like columns, dates in the future or before 1990,\n"
         "outliers beyond Q1 - 3 IQR / Q3 + 3 IQR, and duplicate or missing keys. NAME is\n"
         "looked up in the workspace first; otherwise the argument is read as a file with\n"
-        "the reading options below. Definitions: docs/metrics.md.",
+        "the reading options below (rows that do not fit are counted and skipped unless\n"
+        "--on-error says otherwise). Definitions: docs/metrics.md.",
     .opts = describe_opts,
     .n_opts = sizeof describe_opts / sizeof describe_opts[0],
     .shared_opts = cli_read_opts,

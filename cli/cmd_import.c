@@ -57,14 +57,6 @@ static bool parse_mode(const cli_args *a, segkit_import_mode *mode) {
   return false;
 }
 
-static void actor_name(char *buf, size_t size) {
-  const char *user = getenv("USER");
-  if (user == NULL || user[0] == '\0') {
-    user = getenv("LOGNAME");
-  }
-  snprintf(buf, size, "cli:%s", user != NULL && user[0] != '\0' ? user : "unknown");
-}
-
 static json_t *summary_json(const char *path, const char *dataset, segkit_import_mode mode,
                             const segkit_read_result *res, const segkit_table *t,
                             const segkit_import_outcome *out, double secs) {
@@ -174,7 +166,7 @@ static int run_import(cli_args *a) {
   }
   const segkit_table *t = segkit_read_result_table(res);
   char actor[128];
-  actor_name(actor, sizeof actor);
+  cli_actor_name(actor, sizeof actor);
   segkit_import_request req = {
       .dataset = dataset,
       .mode = mode,

@@ -1,4 +1,5 @@
 /* Opening the workspace for a verb, with the messages a user needs when it is missing. */
+#include <stdlib.h>
 #include <sys/stat.h>
 
 #include "cli.h"
@@ -23,7 +24,22 @@ int cli_open_workspace(const cli_args *a, bool create, segkit_workspace **out) {
     }
     return cli_report(&err);
   }
+  char actor[128];
+  cli_actor_name(actor, sizeof actor);
+  if (segkit_workspace_set_actor(*out, actor, &err) != SEGKIT_OK) {
+    segkit_workspace_close(*out);
+    *out = NULL;
+    return cli_report(&err);
+  }
   return 0;
+}
+
+void cli_actor_name(char *buf, size_t size) {
+  const char *user = getenv("USER");
+  if (user == NULL || user[0] == '\0') {
+    user = getenv("LOGNAME");
+  }
+  snprintf(buf, size, "cli:%s", user != NULL && user[0] != '\0' ? user : "unknown");
 }
 
 const char *cli_time_text(int64_t us, char *buf, size_t size) {
