@@ -40,6 +40,11 @@ typedef struct build_state {
 typedef struct infer_state {
   unsigned *cand;
   bool *seen;
+  /* Per column: sampled non-null values, and how many of them are dates / timestamps
+   * (a date counts as both), for the tolerant date rule in pick_column_type. */
+  uint64_t *n_values;
+  uint64_t *n_dates;
+  uint64_t *n_timestamps;
   char *scratch;
   size_t scratch_cap;
 } infer_state;
@@ -448,6 +453,9 @@ static void infer_reset(void *vctx, sk__region *r) {
   for (size_t i = 0; i < c->plan.n_cols; i++) {
     is->cand[i] = SK__INFER_ALL;
     is->seen[i] = false;
+    is->n_values[i] = 0;
+    is->n_dates[i] = 0;
+    is->n_timestamps[i] = 0;
   }
 }
 
@@ -457,7 +465,7 @@ static segkit_status infer_row(csv_ctx *c, infer_state *is, const sk__row *row) 
     return SEGKIT_OK; /* a row that will be rejected says nothing about types */
   }
   for (size_t i = 0; i < c->plan.n_cols; i++) {
-    if (c->plan.fixed[i] || is->cand[i] == 0) {
+    if (c->plan.fixed[i]) {
       continue;
     }
     const sk__field *f = &row->fields[i];
@@ -475,7 +483,14 @@ static segkit_status infer_row(csv_ctx *c, infer_state *is, const sk__row *row) 
       continue; /* blank (or "") is null in any non-string column */
     }
     is->seen[i] = true;
-    is->cand[i] = sk__infer_value(s, n, is->cand[i], &c->inf);
+    /* Dates and timestamps are always tried, even once the column has lost them, to
+     * count how many values are dates for the tolerant rule. */
+    unsigned when = is->cand[i] | SK__INFER_DATE_BITS;
+    unsigned fits = sk__infer_value(s, n, when, &c->inf);
+    is->cand[i] &= fits;
+    is->n_values[i]++;
+    is->n_dates[i] += (fits & (1u << SEGKIT_TYPE_DATE)) != 0;
+    is->n_timestamps[i] += (fits & (1u << SEGKIT_TYPE_TIMESTAMP)) != 0;
   }
   return SEGKIT_OK;
 }
@@ -517,6 +532,9 @@ static void infer_states_free(csv_ctx *c, int n) {
   for (int t = 0; t < n; t++) {
     free(c->infer[t].cand);
     free(c->infer[t].seen);
+    free(c->infer[t].n_values);
+    free(c->infer[t].n_dates);
+    free(c->infer[t].n_timestamps);
     free(c->infer[t].scratch);
   }
   free(c->infer);
@@ -550,7 +568,11 @@ static segkit_status infer_types(csv_ctx *c, segkit_error *err) {
   for (int t = 0; t < n; t++) {
     c->infer[t].cand = malloc((c->plan.n_cols + 1) * sizeof(unsigned));
     c->infer[t].seen = malloc((c->plan.n_cols + 1) * sizeof(bool));
-    if (c->infer[t].cand == NULL || c->infer[t].seen == NULL) {
+    c->infer[t].n_values = malloc((c->plan.n_cols + 1) * sizeof(uint64_t));
+    c->infer[t].n_dates = malloc((c->plan.n_cols + 1) * sizeof(uint64_t));
+    c->infer[t].n_timestamps = malloc((c->plan.n_cols + 1) * sizeof(uint64_t));
+    if (c->infer[t].cand == NULL || c->infer[t].seen == NULL || c->infer[t].n_values == NULL ||
+        c->infer[t].n_dates == NULL || c->infer[t].n_timestamps == NULL) {
       infer_states_free(c, n);
       return segkit_error_set(err, SEGKIT_ERR_NOMEM, "no memory for type inference");
     }
@@ -592,11 +614,20 @@ static segkit_status infer_types(csv_ctx *c, segkit_error *err) {
       }
       unsigned cand = SK__INFER_ALL;
       bool seen = false;
+      uint64_t n_values = 0;
+      uint64_t n_dates = 0;
+      uint64_t n_timestamps = 0;
       for (int t = 0; t < n; t++) {
         cand &= c->infer[t].cand[i];
         seen = seen || c->infer[t].seen[i];
+        n_values += c->infer[t].n_values[i];
+        n_dates += c->infer[t].n_dates[i];
+        n_timestamps += c->infer[t].n_timestamps[i];
       }
       c->plan.types[i] = sk__infer_pick(cand, seen);
+      if (c->plan.types[i] == SEGKIT_TYPE_STRING) {
+        c->plan.types[i] = sk__infer_pick_tolerant(n_values, n_dates, n_timestamps);
+      }
     }
   }
   infer_states_free(c, n);

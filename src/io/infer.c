@@ -14,7 +14,16 @@
  *   timestamp  the automatic ISO formats of segkit/datetime.h, or options.date_format;
  *              a date also fits, so a column mixing dates and timestamps is timestamp
  * Unix seconds are never inferred (an integer column is ambiguous); a caller who fixes a
- * column to timestamp gets integers read as Unix seconds. */
+ * column to timestamp gets integers read as Unix seconds.
+ *
+ * One exception to "every value fits": a date or timestamp column with a few typos
+ * (2024-02-30, 05/03/2024 among ISO dates) stays a date or timestamp column when at least
+ * 99% of at least 100 sampled values fit, and the typos become bad_value rejects. A
+ * string column would keep them but lose what the column means: every tenure, cohort and
+ * recency computed later needs the dates, and a reject names the bad row, where a silent
+ * fall-back to text names nothing. Numbers get no such tolerance: a value that does not
+ * parse as a number may be a code ("02134" keeps its zero only as a string), so a column
+ * with any non-number stays a string. */
 #include "io/io_int.h"
 
 #define BIT(t) (1u << (t))
@@ -71,6 +80,19 @@ segkit_type sk__infer_pick(unsigned candidates, bool seen_value) {
     if (candidates & BIT(order[i])) {
       return order[i];
     }
+  }
+  return SEGKIT_TYPE_STRING;
+}
+
+segkit_type sk__infer_pick_tolerant(uint64_t n_values, uint64_t n_dates, uint64_t n_timestamps) {
+  if (n_values < 100) {
+    return SEGKIT_TYPE_STRING; /* too few values to call the misfits typos */
+  }
+  if (n_dates * 100 >= n_values * 99) {
+    return SEGKIT_TYPE_DATE;
+  }
+  if (n_timestamps * 100 >= n_values * 99) {
+    return SEGKIT_TYPE_TIMESTAMP;
   }
   return SEGKIT_TYPE_STRING;
 }

@@ -268,6 +268,11 @@ int sk__regions_for(int n_threads, uint64_t data_bytes, size_t buffer_bytes);
 #define SK__INFER_ALL                                                                      \
   ((1u << SEGKIT_TYPE_BOOL) | (1u << SEGKIT_TYPE_INT64) | (1u << SEGKIT_TYPE_FLOAT64) |    \
    (1u << SEGKIT_TYPE_DATE) | (1u << SEGKIT_TYPE_TIMESTAMP))
+/* The date and timestamp candidate bits. */
+#define SK__INFER_DATE_BITS ((1u << SEGKIT_TYPE_DATE) | (1u << SEGKIT_TYPE_TIMESTAMP))
+/* The tolerant rule for a column no type fits entirely: date (else timestamp) when at least
+ * 99% of at least 100 sampled values are dates (timestamps); else string. */
+segkit_type sk__infer_pick_tolerant(uint64_t n_values, uint64_t n_dates, uint64_t n_timestamps);
 
 typedef struct sk__infer_formats {
   const segkit_time_format *fmt;  /* options.date_format, or NULL */
