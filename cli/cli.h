@@ -164,8 +164,9 @@ bool cli_read_setup_from_args(const cli_args *a, const char *verb, const char *p
                               cli_read_setup *setup);
 void cli_read_setup_free(cli_read_setup *setup);
 /* Read the file per setup. */
-segkit_status cli_read_file(const char *path, cli_read_setup *setup, segkit_read_result **out,
-                            segkit_error *err);
+/* Read the file per setup, with progress on stderr when it is a terminal. */
+segkit_status cli_read_file(const cli_args *a, const char *path, cli_read_setup *setup,
+                            segkit_read_result **out, segkit_error *err);
 
 
 

@@ -235,7 +235,7 @@ static int load_target(cli_args *a, const char *target, segkit_table **table, ch
   }
   segkit_read_result *res = NULL;
   int rc = 0;
-  if (cli_read_file(target, &setup, &res, &err) != SEGKIT_OK) {
+  if (cli_read_file(a, target, &setup, &res, &err) != SEGKIT_OK) {
     rc = cli_report(&err);
   } else {
     const segkit_read_counts *c = segkit_read_result_counts(res);

@@ -154,7 +154,7 @@ static int run_import(cli_args *a) {
   segkit_error err;
   segkit_error_clear(&err);
   segkit_read_result *res = NULL;
-  if (cli_read_file(path, &setup, &res, &err) != SEGKIT_OK) {
+  if (cli_read_file(a, path, &setup, &res, &err) != SEGKIT_OK) {
     rc = cli_report(&err);
     if (err.line > 0) {
       fprintf(stderr, "segkit: nothing was imported; --on-error=skip or --on-error=quarantine "

@@ -5,6 +5,7 @@
 #include <jansson.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "cli.h"
 
@@ -227,10 +228,24 @@ void cli_read_setup_free(cli_read_setup *s) {
   }
 }
 
-segkit_status cli_read_file(const char *path, cli_read_setup *s, segkit_read_result **out,
-                            segkit_error *err) {
-  if (s->jsonl) {
-    return segkit_jsonl_read(path, &s->opt, out, err);
+static void on_progress(void *ctx, uint64_t done, uint64_t total) {
+  (void)total;
+  cli_progress_update(ctx, (int64_t)done);
+}
+
+segkit_status cli_read_file(const cli_args *a, const char *path, cli_read_setup *s,
+                            segkit_read_result **out, segkit_error *err) {
+  struct stat st;
+  int64_t total = stat(path, &st) == 0 ? (int64_t)st.st_size : 0;
+  cli_progress *p = cli_progress_new(a, path, total);
+  if (p != NULL) {
+    s->opt.progress = on_progress;
+    s->opt.progress_ctx = p;
   }
-  return segkit_csv_read(path, &s->opt, out, err);
+  segkit_status rc = s->jsonl ? segkit_jsonl_read(path, &s->opt, out, err)
+                              : segkit_csv_read(path, &s->opt, out, err);
+  cli_progress_done(p);
+  s->opt.progress = NULL;
+  s->opt.progress_ctx = NULL;
+  return rc;
 }

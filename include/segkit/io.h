@@ -83,6 +83,12 @@ typedef struct segkit_read_options {
                                 threads; a row longer than buffer_bytes + 2 x
                                 max_field_bytes is rejected as FIELD_TOO_LONG */
   const char *source_name;   /* name used in errors for buffer reads (default "<input>") */
+  /* File reads only: called now and then (about every 16 MiB read) with the bytes read so
+   * far and the file size, from whichever reader thread is reading, never by two threads
+   * at once. bytes_done may pass bytes_total a little (the inference sample is read
+   * twice). NULL (default) = no calls. It must not call back into the reader. */
+  void (*progress)(void *ctx, uint64_t bytes_done, uint64_t bytes_total);
+  void *progress_ctx;
 } segkit_read_options;
 
 /* Defaults as documented above. */

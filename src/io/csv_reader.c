@@ -1029,6 +1029,11 @@ segkit_status segkit_csv_read(const char *path, const segkit_read_options *opt,
     return st;
   }
   c.name = path;
+  sk__progress progress;
+  if (opt != NULL && opt->progress != NULL) {
+    sk__progress_init(&progress, opt, c.src.size);
+    c.src.progress = &progress;
+  }
   st = csv_read(&c, opt, out, err);
   ctx_free(&c);
   return st;

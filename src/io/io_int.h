@@ -43,7 +43,22 @@
 
 /* ==== source.c ========================================================================= */
 
+/* Progress reporting shared by the reader threads: a byte counter, and a flag so only one
+ * thread at a time calls the caller's function. */
+typedef struct sk__progress {
+  void (*fn)(void *ctx, uint64_t done, uint64_t total);
+  void *ctx;
+  uint64_t total;
+  _Atomic uint64_t done;
+  _Atomic uint64_t next_report;
+  atomic_flag busy;
+} sk__progress;
+
+void sk__progress_init(sk__progress *p, const segkit_read_options *opt, uint64_t total);
+void sk__progress_add(sk__progress *p, uint64_t bytes);
+
 typedef struct sk__source {
+  sk__progress *progress; /* NULL, or where reads are counted */
   const char *name;       /* for errors: the path or options.source_name */
   int fd;                 /* -1 for a memory source */
   const uint8_t *mem;     /* memory source bytes */

@@ -106,5 +106,29 @@ segkit_status sk__source_read(const sk__source *s, uint64_t off, void *dst, size
     done += (size_t)k;
   }
   *got = done;
+  if (s->progress != NULL) {
+    sk__progress_add(s->progress, done);
+  }
   return SEGKIT_OK;
+}
+
+enum { PROGRESS_STEP = 16u << 20 };
+
+void sk__progress_init(sk__progress *p, const segkit_read_options *opt, uint64_t total) {
+  p->fn = opt->progress;
+  p->ctx = opt->progress_ctx;
+  p->total = total;
+  atomic_init(&p->done, 0);
+  atomic_init(&p->next_report, PROGRESS_STEP);
+  atomic_flag_clear(&p->busy);
+}
+
+void sk__progress_add(sk__progress *p, uint64_t bytes) {
+  uint64_t done = atomic_fetch_add(&p->done, bytes) + bytes;
+  if (done < atomic_load(&p->next_report) || atomic_flag_test_and_set(&p->busy)) {
+    return; /* not yet, or another thread is reporting */
+  }
+  atomic_store(&p->next_report, done + PROGRESS_STEP);
+  p->fn(p->ctx, done, p->total);
+  atomic_flag_clear(&p->busy);
 }

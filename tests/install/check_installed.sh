@@ -17,6 +17,9 @@ int main(void) {
   segkit_read_result *res = NULL;
   const char csv[] = "id,amount\n1,2.5\n2,x\n";
   opt.on_error = SEGKIT_ON_ERROR_QUARANTINE;
+  segkit_type_override amount = {"amount", SEGKIT_TYPE_FLOAT64};
+  opt.types = &amount;
+  opt.n_types = 1;
   if (segkit_csv_read_buffer(csv, strlen(csv), &opt, &res, &err) != SEGKIT_OK) return 1;
   const segkit_read_counts *c = segkit_read_result_counts(res);
   int ok = c->rows_read == 2 && c->rows_imported == 1 && c->rows_rejected == 1;
