@@ -156,7 +156,7 @@ static int run_import(cli_args *a) {
   segkit_read_result *res = NULL;
   if (cli_read_file(a, path, &setup, &res, &err) != SEGKIT_OK) {
     rc = cli_report(&err);
-    if (err.line > 0) {
+    if (err.line > 1) { /* a data row, not the header or the file: skipping can help */
       fprintf(stderr, "segkit: nothing was imported; --on-error=skip or --on-error=quarantine "
                       "imports the valid rows and counts (or keeps) the others\n");
     }

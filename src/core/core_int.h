@@ -34,4 +34,10 @@ int64_t sk__civil_to_us(int32_t days, unsigned hour, unsigned minute, unsigned s
 #define SK_MIN_UNIX_SECONDS INT64_C(-62135596800)
 #define SK_MAX_UNIX_SECONDS INT64_C(253402300799)
 
+/* Whether an instant lies in that range (up to 9999-12-31T23:59:59.999999Z). A local time
+ * near either end plus its UTC offset can leave it: "9999-12-31T23:59:59-18:00". */
+static inline int sk__us_in_range(int64_t us) {
+  return us >= SK_MIN_UNIX_SECONDS * 1000000 && us < (SK_MAX_UNIX_SECONDS + 1) * 1000000;
+}
+
 #endif

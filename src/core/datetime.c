@@ -239,7 +239,11 @@ bool segkit_parse_timestamp(const char *s, size_t n, int64_t *us_out) {
   if (pos < n && sk__parse_utc_offset(s + pos, n - pos, &offset) != n - pos) {
     return false;
   }
-  *us_out = sk__civil_to_us(days, hour, minute, second, micros, offset);
+  int64_t us = sk__civil_to_us(days, hour, minute, second, micros, offset);
+  if (!sk__us_in_range(us)) {
+    return false; /* an offset moved it outside years 0001-9999 (fuzzing found this) */
+  }
+  *us_out = us;
   return true;
 }
 

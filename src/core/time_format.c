@@ -430,7 +430,11 @@ static bool finish_civil(const segkit_time_format *fmt, const time_fields *f, in
   if (hour > 23 || f->minute > 59 || f->second > 59) {
     return false;
   }
-  *us_out = sk__civil_to_us(days, hour, f->minute, f->second, f->micros, f->offset);
+  int64_t us = sk__civil_to_us(days, hour, f->minute, f->second, f->micros, f->offset);
+  if (!sk__us_in_range(us)) {
+    return false;
+  }
+  *us_out = us;
   return true;
 }
 

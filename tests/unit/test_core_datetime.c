@@ -414,6 +414,30 @@ static void core_datetime_now(void **state) {
   assert_true(now < INT64_C(4102444800) * US_PER_SEC);  /* before 2100-01-01 */
 }
 
+/* An offset can carry a local time at either end of years 0001-9999 outside them; such an
+ * instant could not be printed as a 4-digit year, so it is refused (found by fuzz_datetime).
+ * By hand: 9999-12-31T23:59:59-18:00 is 10000-01-01T17:59:59Z; 0001-01-01T00:00:00+01:00 is
+ * 0000-12-31T23:00:00Z; the same times with offsets that keep them inside parse. */
+static void core_datetime_offsets_cannot_leave_the_range(void **state) {
+  (void)state;
+  int64_t us = 0;
+  const char *out[] = {"9999-12-31T23:59:59-18:00", "0001-01-01T00:00:00+01:00",
+                       "9999-12-31T23:59:59.999999-00:01"};
+  for (size_t i = 0; i < sizeof out / sizeof out[0]; i++) {
+    assert_false(segkit_parse_timestamp(out[i], strlen(out[i]), &us));
+  }
+  const char *in = "9999-12-31T23:59:59+18:00";
+  assert_true(segkit_parse_timestamp(in, strlen(in), &us));
+  /* 9999-12-31T05:59:59Z: days_from_civil(9999,12,31) = 2932896. */
+  assert_true(us == ((int64_t)2932896 * 86400 + 5 * 3600 + 59 * 60 + 59) * 1000000);
+  segkit_time_format *f = NULL;
+  segkit_error err;
+  assert_int_equal(segkit_time_format_new("%Y-%m-%d %H:%M %z", &f, &err), SEGKIT_OK);
+  const char *v = "0001-01-01 00:30 +01:00";
+  assert_false(segkit_time_format_parse(f, v, strlen(v), &us));
+  segkit_time_format_free(f);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(core_datetime_days_from_civil_hand_values),
@@ -431,6 +455,7 @@ int main(void) {
       cmocka_unit_test(core_datetime_reference_table),
       cmocka_unit_test(core_datetime_parse_garbage),
       cmocka_unit_test(core_datetime_now),
+      cmocka_unit_test(core_datetime_offsets_cannot_leave_the_range),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
