@@ -11,7 +11,7 @@
 
 const cli_opt cli_read_opts[CLI_N_READ_OPTS] = {
     {"type", CLI_OPT_MULTI, "COL=TYPE", "fix a column's type: int64, float64, bool, date, timestamp, string (repeatable, or comma-separated)"},
-    {"schema", CLI_OPT_VALUE, "FILE", "column types from a file: JSON {\"col\": \"type\"} or lines col=type"},
+    {"schema", CLI_OPT_VALUE, "FILE", "column types from a file: JSON {\"col\": \"type\"} or lines col=type (--type wins)"},
     {"date-format", CLI_OPT_VALUE, "FMT", "strptime-like pattern for dates/timestamps, e.g. %d/%m/%Y"},
     {"delimiter", CLI_OPT_VALUE, "C", "CSV delimiter: , ; tab | (default: detected)"},
     {"on-error", CLI_OPT_VALUE, "MODE", "bad rows: fail (default), skip, or quarantine (kept in the workspace)"},
@@ -22,10 +22,6 @@ const cli_opt cli_read_opts[CLI_N_READ_OPTS] = {
 
 static bool add_type(cli_read_setup *s, size_t *n, const char *verb, const char *name,
                      size_t name_len, const char *type_name) {
-  if (*n == sizeof s->types / sizeof s->types[0]) {
-    cli_usage_error(verb, "too many column types (at most 256)");
-    return false;
-  }
   if (name_len == 0) {
     cli_usage_error(verb, "--type needs COL=TYPE, got an empty column name");
     return false;
@@ -35,6 +31,17 @@ static bool add_type(cli_read_setup *s, size_t *n, const char *verb, const char 
   if (segkit_type_parse(type_name, &t, &err) != SEGKIT_OK) {
     cli_usage_error(verb, "column '%.*s': unknown type '%s' (expected int64, float64, bool, date, timestamp or string)",
                     (int)name_len, name, type_name);
+    return false;
+  }
+  /* Later wins: --type after --schema, and a later --type for the same column. */
+  for (size_t i = 0; i < *n; i++) {
+    if (strlen(s->types[i].column) == name_len && memcmp(s->types[i].column, name, name_len) == 0) {
+      s->types[i].type = t;
+      return true;
+    }
+  }
+  if (*n == sizeof s->types / sizeof s->types[0]) {
+    cli_usage_error(verb, "too many column types (at most 256)");
     return false;
   }
   char *copy = malloc(name_len + 1);

@@ -68,9 +68,33 @@ run 0 "$SEGKIT" import "$D/customers.jsonl" --as cj --format json
 equals "$(json '[(c["name"], c["type"]) for c in j["columns"]]')" \
   "[('id', 'int64'), ('plan', 'string'), ('mrr', 'float64'), ('tags', 'string'), ('signup', 'date')]" "jsonl types"
 
+# --date-format for day-first dates, --null for a custom null marker, ';' detected.
+run 0 "$SEGKIT" import "$D/dmy.csv" --as dmy --date-format '%d/%m/%Y' --null - --format json
+equals "$(json '[(c["name"], c["type"]) for c in j["columns"]]')" \
+  "[('id', 'int64'), ('when', 'date'), ('score', 'int64')]" "date format and null marker"
+run 0 "$SEGKIT" describe dmy --format json
+equals "$(json '[(c["min"], c["max"]) for c in j["columns"] if c["name"]=="when"][0]')" \
+  "('2023-12-31', '2024-03-05')" "day-first dates read as dates"
+equals "$(json '[c["nulls"] for c in j["columns"] if c["name"]=="score"][0]')" "1" "'-' read as null"
+# Types from a schema file, JSON or lines; --type wins over the file.
+for schema in types.json types.txt; do
+  run 0 "$SEGKIT" import "$D/dmy.csv" --as "dmy_$RANDOM" --schema "$D/$schema" --null - \
+    --date-format '%d/%m/%Y' --format json
+  equals "$(json '[(c["type"], c["inferred"]) for c in j["columns"]]')" \
+    "[('string', False), ('date', True), ('float64', False)]" "schema file $schema"
+done
+run 0 "$SEGKIT" import "$D/dmy.csv" --as dmy_t --schema "$D/types.json" --type score=string --null - --format json
+equals "$(json '[c["type"] for c in j["columns"]][2]')" "string" "--type overrides the schema file"
+run 2 "$SEGKIT" import "$D/dmy.csv" --as x --schema "$D/dmy.csv"
+contains "$ERR" "dmy.csv:1: expected col=type" "bad schema file named with its line"
+run 3 "$SEGKIT" import "$D/dmy.csv" --as x --type nosuch=int64
+contains "$ERR" "nosuch" "override of a missing column named"
+run 0 "$SEGKIT" drop dmy_t && run 0 "$SEGKIT" datasets --format json
+for d in $(json '" ".join(d["name"] for d in j if d["name"].startswith("dmy_"))'); do run 0 "$SEGKIT" drop "$d"; done
+
 run 0 "$SEGKIT" audit --format json
-equals "$(json 'sorted(set(e["action"] for e in j))')" "['import']" "audit has the imports"
-equals "$(json 'len(j)')" "6" "six successful imports audited"
+equals "$(json 'sorted(set(e["action"] for e in j))')" "['drop', 'import']" "audit has imports and drops"
+equals "$(json 'len([e for e in j if e["action"] == "import"])')" "10" "ten successful imports audited"
 
 run 0 "$SEGKIT" drop cj
 run 0 "$SEGKIT" datasets --format json
