@@ -175,6 +175,9 @@ segkit_status cli_read_file(const cli_args *a, const char *path, cli_read_setup 
  * that suggests `segkit init`. */
 int cli_open_workspace(const cli_args *a, bool create, segkit_workspace **out);
 
+/* How the user invoked segkit (argv[0]), for commands the output suggests. */
+const char *cli_program_name(void);
+
 /* "cli:USER", who the audit log says made a change. */
 void cli_actor_name(char *buf, size_t size);
 

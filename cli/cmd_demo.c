@@ -136,41 +136,40 @@ static int quality_one(segkit_workspace *ws, size_t i) {
   char b[32];
   printf("\n%s: %s rows, %zu columns\n", demo_imports[i].dataset,
          cli_thousands(p->n_rows, b, sizeof b), p->n_cols);
-  size_t shown = 0;
-  for (size_t c = 0; c < p->n_cols; c++) {
+  /* One line per finding, the first few only: the full list is `segkit describe`. */
+  enum { MAX_LINES = 6 };
+  char lines[64][160];
+  size_t n = 0;
+  for (size_t c = 0; c < p->n_cols && n < 64; c++) {
     const segkit_column_profile *cp = &p->columns[c];
-    if (cp->n_null > 0) {
-      printf("  %-22s %5.1f%% null\n", cp->name, 100.0 * cp->null_share);
-      shown++;
+    if (cp->negative_suspicious && n < 64) {
+      snprintf(lines[n++], sizeof lines[0], "%-20s %lld negative values", cp->name,
+               (long long)cp->n_negative);
     }
-    if (cp->negative_suspicious) {
-      printf("  %-22s %lld negative values\n", cp->name, (long long)cp->n_negative);
-      shown++;
+    if ((cp->n_future > 0 || cp->n_before_min_date > 0) && n < 64) {
+      snprintf(lines[n++], sizeof lines[0], "%-20s %lld dates in the future, %lld before 1990",
+               cp->name, (long long)cp->n_future, (long long)cp->n_before_min_date);
     }
-    if (cp->n_future > 0 || cp->n_before_min_date > 0) {
-      printf("  %-22s %lld dates in the future, %lld before 1990\n", cp->name,
-             (long long)cp->n_future, (long long)cp->n_before_min_date);
-      shown++;
-    }
-    if (cp->n_outliers_low + cp->n_outliers_high > 0) {
-      printf("  %-22s %lld outliers beyond Q1 - 3 IQR / Q3 + 3 IQR (%.6g .. %.6g)\n", cp->name,
-             (long long)(cp->n_outliers_low + cp->n_outliers_high), cp->fence_low, cp->fence_high);
-      shown++;
+    if (cp->n_outliers_low + cp->n_outliers_high > 0 && n < 64) {
+      snprintf(lines[n++], sizeof lines[0], "%-20s %lld outliers beyond %.6g .. %.6g (3 IQR%s)",
+               cp->name, (long long)(cp->n_outliers_low + cp->n_outliers_high), cp->fence_low,
+               cp->fence_high, cp->fences_log_scale ? " of log values" : "");
     }
   }
-  if (p->key != NULL) {
-    if (p->n_duplicate_keys > 0) {
-      printf("  %-22s %lld duplicated key values, e.g. '%s' x%lld\n", p->key,
-             (long long)p->n_duplicate_keys,
+  if (p->key != NULL && p->n_duplicate_keys > 0 && n < 64) {
+    snprintf(lines[n++], sizeof lines[0], "%-20s %lld duplicated key values, e.g. '%s' x%lld",
+             p->key, (long long)p->n_duplicate_keys,
              p->n_duplicate_examples > 0 ? p->duplicate_examples[0].value : "?",
              p->n_duplicate_examples > 0 ? (long long)p->duplicate_examples[0].count : 0LL);
-    } else {
-      printf("  %-22s unique key\n", p->key);
-    }
-    shown++;
   }
-  if (shown == 0) {
-    printf("  no nulls, no suspicious values\n");
+  for (size_t j = 0; j < n && j < MAX_LINES; j++) {
+    printf("  %s\n", lines[j]);
+  }
+  if (n > MAX_LINES) {
+    printf("  ... and %zu more findings\n", n - MAX_LINES);
+  }
+  if (n == 0) {
+    printf("  no suspicious values%s\n", p->key != NULL ? "; key unique" : "");
   }
   segkit_table_profile_free(p);
   segkit_table_free(t);
@@ -247,11 +246,12 @@ static int run_demo(cli_args *a) {
   }
   segkit_workspace_close(ws);
   if (rc == 0) {
+    const char *me = cli_program_name();
     printf("\ndone in %.1f s. Try:\n", elapsed(&t0));
-    printf("  segkit datasets --workspace %s\n", ws_path);
-    printf("  segkit describe transactions --workspace %s\n", ws_path);
-    printf("  segkit quarantine transactions --workspace %s\n", ws_path);
-    printf("  segkit audit --workspace %s\n", ws_path);
+    printf("  %s datasets --workspace %s\n", me, ws_path);
+    printf("  %s describe transactions --workspace %s\n", me, ws_path);
+    printf("  %s quarantine transactions --workspace %s\n", me, ws_path);
+    printf("  %s audit --workspace %s\n", me, ws_path);
   }
   free(ws_path);
   return rc;

@@ -46,14 +46,16 @@ static size_t collect_findings(const segkit_table_profile *p, finding *out, size
     }
     if (c->n_outliers_low > 0 && n < cap) {
       out[n] = (finding){c->name, "outliers_low", c->n_outliers_low, ""};
-      snprintf(out[n].message, sizeof out[n].message, "%lld value%s below %.6g (Q1 - 3 x IQR)",
-               (long long)c->n_outliers_low, c->n_outliers_low == 1 ? "" : "s", c->fence_low);
+      snprintf(out[n].message, sizeof out[n].message, "%lld value%s below %.6g (Q1 - 3 x IQR%s)",
+               (long long)c->n_outliers_low, c->n_outliers_low == 1 ? "" : "s", c->fence_low,
+               c->fences_log_scale ? ", log scale" : "");
       n++;
     }
     if (c->n_outliers_high > 0 && n < cap) {
       out[n] = (finding){c->name, "outliers_high", c->n_outliers_high, ""};
-      snprintf(out[n].message, sizeof out[n].message, "%lld value%s above %.6g (Q3 + 3 x IQR)",
-               (long long)c->n_outliers_high, c->n_outliers_high == 1 ? "" : "s", c->fence_high);
+      snprintf(out[n].message, sizeof out[n].message, "%lld value%s above %.6g (Q3 + 3 x IQR%s)",
+               (long long)c->n_outliers_high, c->n_outliers_high == 1 ? "" : "s", c->fence_high,
+               c->fences_log_scale ? ", log scale" : "");
       n++;
     }
     if (c->n_rows > 0 && c->n_null == c->n_rows && n < cap) {
@@ -112,6 +114,7 @@ static json_t *profile_json(const char *name, const char *origin, const segkit_t
     json_object_set_new(o, "outliers_high", json_integer(c->n_outliers_high));
     json_object_set_new(o, "fence_low", real_or_null(true, c->fence_low));
     json_object_set_new(o, "fence_high", real_or_null(true, c->fence_high));
+    json_object_set_new(o, "fence_scale", json_string(c->fences_log_scale ? "log" : "linear"));
     json_object_set_new(o, "empty_strings", json_integer(c->n_empty_strings));
     json_array_append_new(cols, o);
   }

@@ -36,7 +36,14 @@ void cli_print_overview(FILE *f) {
           "exit codes: 0 ok, 2 usage, 3 data, 4 environment, 5 internal\n");
 }
 
+static const char *program_name = "segkit";
+
+const char *cli_program_name(void) { return program_name; }
+
 int main(int argc, char **argv) {
+  if (argc > 0 && argv[0] != NULL && argv[0][0] != '\0') {
+    program_name = argv[0];
+  }
   if (argc < 2 || strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) {
     cli_print_overview(stdout);
     return argc < 2 ? CLI_EXIT_USAGE : CLI_EXIT_OK;

@@ -69,6 +69,9 @@ typedef struct segkit_column_profile {
   int64_t n_outliers_high; /* numeric: above Q3 + k*IQR */
   double fence_low, fence_high; /* NaN (and no outliers counted) when IQR is 0 or the
                                    column has at most 2 distinct values */
+  bool fences_log_scale;   /* fences from quartiles of log x: more than 10 distinct values,
+                              the order statistic under Q1 positive, and Bowley skewness
+                              (Q3 + Q1 - 2 median) / IQR > 0.25; values <= 0 fall below */
   int64_t n_empty_strings; /* string columns: "" values (not null) */
 } segkit_column_profile;
 

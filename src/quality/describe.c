@@ -204,6 +204,19 @@ static double quantile7(segkit_type type, const uint64_t *sorted, size_t n, doub
   return x_lo + (h - (double)lo) * (x_hi - x_lo);
 }
 
+/* Type 7 quantile of log(x) for positive sorted values: log is monotonic, so the order
+ * statistics of log x are the logs of those of x; only the interpolation differs. */
+static double quantile7_log(segkit_type type, const uint64_t *sorted, size_t n, double p) {
+  double h = (double)(n - 1) * p;
+  size_t lo = (size_t)floor(h);
+  double x_lo = log(key_to_double(type, sorted[lo]));
+  if (lo + 1 >= n) {
+    return x_lo;
+  }
+  double x_hi = log(key_to_double(type, sorted[lo + 1]));
+  return x_lo + (h - (double)lo) * (x_hi - x_lo);
+}
+
 static segkit_status set_top(segkit_column_profile *cp, segkit_type type, const top_slot *slots,
                              size_t n) {
   cp->top = calloc(n > 0 ? n : 1, sizeof *cp->top);
@@ -282,8 +295,24 @@ static segkit_status profile_sortable(describe_job *job, const segkit_column *c,
     /* Fences mean nothing when half the values are one number (IQR 0: every other value
      * would be an "outlier") or for 0/1 flags; those columns get no outlier count. */
     bool fences_apply = iqr > 0 && distinct > 2;
-    cp->fence_low = fences_apply ? cp->q1 - job->opt->fence_k * iqr : NAN;
-    cp->fence_high = fences_apply ? cp->q3 + job->opt->fence_k * iqr : NAN;
+    double kf = job->opt->fence_k;
+    cp->fence_low = fences_apply ? cp->q1 - kf * iqr : NAN;
+    cp->fence_high = fences_apply ? cp->q3 + kf * iqr : NAN;
+    /* Amounts, seats and counts are positive and right-skewed: linear fences flag a tenth
+     * of ordinary large customers. When the order statistic under Q1 is positive, the
+     * column has more than 10 distinct values (not a rating scale) and Bowley skewness
+     * (Q3 + Q1 - 2 median) / IQR is above 0.25, fences are taken on the log scale (Tukey's
+     * fences on log x), where such data is roughly symmetric; values <= 0 are then below
+     * the low fence. */
+    double bowley = fences_apply ? (cp->q3 + cp->q1 - 2.0 * cp->median) / iqr : 0.0;
+    size_t q1_index = (size_t)floor((double)(m - 1) * 0.25);
+    if (fences_apply && distinct > 10 && key_to_double(type, k[q1_index]) > 0 && bowley > 0.25) {
+      double lq1 = quantile7_log(type, k, m, 0.25);
+      double lq3 = quantile7_log(type, k, m, 0.75);
+      cp->fences_log_scale = true;
+      cp->fence_low = exp(lq1 - kf * (lq3 - lq1));
+      cp->fence_high = exp(lq3 + kf * (lq3 - lq1));
+    }
     for (size_t i = 0; i < m; i++) {
       double v = key_to_double(type, k[i]);
       if (v < 0) {

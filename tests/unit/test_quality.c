@@ -219,6 +219,37 @@ static void quality_describe_outliers(void **state) {
   segkit_table_free(t);
 }
 
+/* Positive and skewed: 1, 2, 4, ..., 256 and 2^24. Type 7: q1 = 4 + 0.25 (8 - 4) = 5,
+ * median = 16 + 0.5 * 16 = 24, q3 = 64 + 0.75 * 64 = 112; Bowley (112 + 5 - 48) / 107 =
+ * 0.645 > 0.25 -> log scale. log2 quartiles 2.25 and 6.75, IQR 4.5: fences 2^(2.25 - 13.5)
+ * and 2^(6.75 + 13.5) = 2^20.25 ~ 1.25e6, so 2^24 is the one outlier (linear fences,
+ * 112 + 3 * 107 = 433, would also flag it, and 256 would not be flagged either way). */
+static void quality_describe_log_fences_for_skewed_positive(void **state) {
+  (void)state;
+  const char *names[] = {"amount"};
+  segkit_type types[] = {SEGKIT_TYPE_FLOAT64};
+  segkit_table_builder *b = NULL;
+  segkit_error err;
+  assert_int_equal(segkit_table_builder_new(1, names, types, &b, &err), SEGKIT_OK);
+  for (int i = 0; i <= 8; i++) {
+    segkit_column_append_float64(segkit_table_builder_column(b, 0), ldexp(1.0, i));
+  }
+  segkit_column_append_float64(segkit_table_builder_column(b, 0), ldexp(1.0, 24));
+  segkit_table *t = NULL;
+  assert_int_equal(segkit_table_builder_finish(b, &t, &err), SEGKIT_OK);
+  segkit_table_profile *p = NULL;
+  assert_int_equal(segkit_describe(t, NULL, &p, &err), SEGKIT_OK);
+  const segkit_column_profile *c = &p->columns[0];
+  assert_true(c->q1 == 5.0 && c->median == 24.0 && c->q3 == 112.0);
+  assert_true(c->fences_log_scale);
+  assert_true(fabs(c->fence_high - pow(2.0, 20.25)) < 1e-6 * pow(2.0, 20.25));
+  assert_true(fabs(c->fence_low - pow(2.0, -11.25)) < 1e-12);
+  assert_int_equal(c->n_outliers_high, 1);
+  assert_int_equal(c->n_outliers_low, 0);
+  segkit_table_profile_free(p);
+  segkit_table_free(t);
+}
+
 static void quality_describe_empty_table(void **state) {
   (void)state;
   const char *names[] = {"a", "b"};
@@ -244,6 +275,7 @@ int main(void) {
       cmocka_unit_test(quality_radix_sorts_int64_like_qsort),
       cmocka_unit_test(quality_describe_small_table_by_hand),
       cmocka_unit_test(quality_describe_outliers),
+      cmocka_unit_test(quality_describe_log_fences_for_skewed_positive),
       cmocka_unit_test(quality_describe_empty_table),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
