@@ -219,11 +219,11 @@ static void quality_describe_outliers(void **state) {
   segkit_table_free(t);
 }
 
-/* Positive and skewed: 1, 2, 4, ..., 256 and 2^24. Type 7: q1 = 4 + 0.25 (8 - 4) = 5,
- * median = 16 + 0.5 * 16 = 24, q3 = 64 + 0.75 * 64 = 112; Bowley (112 + 5 - 48) / 107 =
- * 0.645 > 0.25 -> log scale. log2 quartiles 2.25 and 6.75, IQR 4.5: fences 2^(2.25 - 13.5)
- * and 2^(6.75 + 13.5) = 2^20.25 ~ 1.25e6, so 2^24 is the one outlier (linear fences,
- * 112 + 3 * 107 = 433, would also flag it, and 256 would not be flagged either way). */
+/* Positive and skewed, 12 distinct values: 1, 2, 4, ..., 1024 and 2^30. Type 7 (n = 12):
+ * q1 h = 2.75 -> 4 + 0.75 * 4 = 7, median h = 5.5 -> 32 + 0.5 * 32 = 48, q3 h = 8.25 ->
+ * 256 + 0.25 * 256 = 320; Bowley (320 + 7 - 96) / 313 = 0.738 > 0.25 -> log scale. log2
+ * quartiles 2.75 and 8.25, IQR 5.5, times 3 = 16.5: fences 2^-13.75 and 2^24.75, so 2^30 is
+ * the one outlier. */
 static void quality_describe_log_fences_for_skewed_positive(void **state) {
   (void)state;
   const char *names[] = {"amount"};
@@ -231,19 +231,19 @@ static void quality_describe_log_fences_for_skewed_positive(void **state) {
   segkit_table_builder *b = NULL;
   segkit_error err;
   assert_int_equal(segkit_table_builder_new(1, names, types, &b, &err), SEGKIT_OK);
-  for (int i = 0; i <= 8; i++) {
+  for (int i = 0; i <= 10; i++) {
     segkit_column_append_float64(segkit_table_builder_column(b, 0), ldexp(1.0, i));
   }
-  segkit_column_append_float64(segkit_table_builder_column(b, 0), ldexp(1.0, 24));
+  segkit_column_append_float64(segkit_table_builder_column(b, 0), ldexp(1.0, 30));
   segkit_table *t = NULL;
   assert_int_equal(segkit_table_builder_finish(b, &t, &err), SEGKIT_OK);
   segkit_table_profile *p = NULL;
   assert_int_equal(segkit_describe(t, NULL, &p, &err), SEGKIT_OK);
   const segkit_column_profile *c = &p->columns[0];
-  assert_true(c->q1 == 5.0 && c->median == 24.0 && c->q3 == 112.0);
+  assert_true(c->q1 == 7.0 && c->median == 48.0 && c->q3 == 320.0);
   assert_true(c->fences_log_scale);
-  assert_true(fabs(c->fence_high - pow(2.0, 20.25)) < 1e-6 * pow(2.0, 20.25));
-  assert_true(fabs(c->fence_low - pow(2.0, -11.25)) < 1e-12);
+  assert_true(fabs(c->fence_high - pow(2.0, 24.75)) < 1e-9 * pow(2.0, 24.75));
+  assert_true(fabs(c->fence_low - pow(2.0, -13.75)) < 1e-12);
   assert_int_equal(c->n_outliers_high, 1);
   assert_int_equal(c->n_outliers_low, 0);
   segkit_table_profile_free(p);
