@@ -9,6 +9,8 @@ packages=(
   clang libclang-rt-14-dev               # libFuzzer targets, sanitizer runtimes
   libsqlite3-dev sqlite3                 # workspace store (and the shell, used by tests)
   libjansson-dev                         # JSON
+  libgsl-dev                            # special functions, distributions, optimisers
+  r-base-core r-cran-survival           # reference values from R in tests
   libcmocka-dev                          # unit tests
   python3 python3-pandas python3-numpy   # independent reference values in tests
   python3-sklearn python3-scipy          # reference clustering and statistics in tests
