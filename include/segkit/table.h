@@ -175,6 +175,18 @@ SEGKIT_API segkit_status segkit_table_from_arrays(size_t n_rows, size_t n_cols,
                                                   const segkit_column_arrays *cols,
                                                   segkit_table **out, segkit_error *err);
 
+/* As segkit_table_from_arrays, with the same checks, but the table takes each column's
+ * data and validity arrays instead of copying them (a loader that has just filled whole
+ * columns then holds them once, not twice). Requirements: data and validity (when not
+ * NULL) come from malloc; data has room for max(n_rows, 1) values; validity has at least
+ * (n_rows + 63) / 64 words (it may be reallocated). On SEGKIT_OK the table owns every data
+ * and validity array and the caller must not touch or free them, even though the struct
+ * says const; on failure they all still belong to the caller, unchanged except that null
+ * rows' value slots may have been zeroed. Dictionaries are copied into the table's index. */
+SEGKIT_API segkit_status segkit_table_from_arrays_take(size_t n_rows, size_t n_cols,
+                                                       const segkit_column_arrays *cols,
+                                                       segkit_table **out, segkit_error *err);
+
 /* The dictionary of a STRING column as the arrays segkit_table_from_arrays takes: offsets
  * (dict_size + 1 entries) and bytes, borrowed from the table. */
 SEGKIT_API void segkit_column_dict_arrays(const segkit_column *c, const uint64_t **offsets,

@@ -238,3 +238,109 @@ segkit_status segkit_table_from_arrays(size_t n_rows, size_t n_cols,
   *out = t;
   return SEGKIT_OK;
 }
+
+/* ---- adopting the caller's arrays ------------------------------------------------------ */
+
+/* Column dst with the caller's arrays in place. Every table column has n_rows / 64 + 1
+ * validity words (see sk__col_alloc); a caller's bitmap of (n_rows + 63) / 64 words has
+ * one word fewer when n_rows is a multiple of 64, and is then copied into a table-owned
+ * bitmap (n_rows / 8 bytes, small next to the data) rather than reallocated, so that on
+ * failure the caller's pointer is still valid. *copied says which happened. */
+static segkit_status adopt_column(sk__col *dst, size_t n_rows, const segkit_column_arrays *src,
+                                  bool *copied, segkit_error *err) {
+  memset(dst, 0, sizeof *dst);
+  *copied = false;
+  size_t words = n_rows / 64 + 1;
+  dst->name = strdup(src->name);
+  if (dst->name == NULL) {
+    return segkit_error_set_at(err, SEGKIT_ERR_NOMEM, NULL, 0, 0, src->name, "out of memory");
+  }
+  dst->type = src->type;
+  dst->n_rows = n_rows;
+  dst->cap_rows = n_rows > 0 ? n_rows : 1;
+  dst->data = (void *)src->data;
+  size_t given = (n_rows + 63) / 64;
+  if (src->validity != NULL && given == words) {
+    dst->validity = (uint64_t *)src->validity;
+  } else {
+    dst->validity = calloc(words, sizeof *dst->validity);
+    if (dst->validity == NULL) {
+      return segkit_error_set_at(err, SEGKIT_ERR_NOMEM, NULL, 0, 0, src->name,
+                                 "out of memory for a validity bitmap");
+    }
+    *copied = src->validity != NULL;
+    if (src->validity != NULL) {
+      memcpy(dst->validity, src->validity, given * sizeof *dst->validity);
+    } else {
+      memset(dst->validity, 0xff, (n_rows / 64) * sizeof *dst->validity);
+      if (n_rows % 64 != 0) {
+        dst->validity[n_rows / 64] = (UINT64_C(1) << (n_rows % 64)) - 1;
+      }
+    }
+  }
+  dst->validity_words = words;
+  if (n_rows % 64 != 0 && (dst->validity[n_rows / 64] >> (n_rows % 64)) != 0) {
+    return segkit_error_set_at(err, SEGKIT_ERR_SCHEMA, NULL, 0, 0, dst->name,
+                               "validity bitmap has bits set past the last row (%zu rows)",
+                               n_rows);
+  }
+  dst->null_count = sk__count_nulls(dst->validity, n_rows);
+  zero_null_slots(dst);
+  segkit_status st = SEGKIT_OK;
+  if (src->type == SEGKIT_TYPE_BOOL) {
+    st = check_bools(dst, err);
+  } else if (src->type == SEGKIT_TYPE_STRING) {
+    st = build_dict(dst, src, err);
+    if (st == SEGKIT_OK) {
+      st = check_codes(dst, err);
+    }
+  }
+  return st;
+}
+
+segkit_status segkit_table_from_arrays_take(size_t n_rows, size_t n_cols,
+                                            const segkit_column_arrays *cols,
+                                            segkit_table **out, segkit_error *err) {
+  segkit_status st = check_input(n_rows, n_cols, cols, err);
+  if (st != SEGKIT_OK) {
+    return st;
+  }
+  for (size_t j = 0; j < n_cols; j++) {
+    if (cols[j].data == NULL) {
+      return segkit_error_set_at(err, SEGKIT_ERR_USAGE, NULL, 0, 0, cols[j].name,
+                                 "no data array to take");
+    }
+  }
+  segkit_table *t = sk__table_alloc(n_cols, n_rows);
+  bool *copied = calloc(n_cols > 0 ? n_cols : 1, sizeof *copied);
+  if (t == NULL || copied == NULL) {
+    segkit_table_free(t);
+    free(copied);
+    return segkit_error_set(err, SEGKIT_ERR_NOMEM, "out of memory for a table");
+  }
+  size_t done = 0;
+  for (; done < n_cols && st == SEGKIT_OK; done++) {
+    st = adopt_column(&t->cols[done].col, n_rows, &cols[done], &copied[done], err);
+  }
+  if (st != SEGKIT_OK) {
+    /* Hand the caller's arrays back: detach them before the table is freed. */
+    for (size_t j = 0; j < done; j++) {
+      sk__col *c = &t->cols[j].col;
+      c->data = NULL;
+      if (!copied[j] && c->validity == cols[j].validity) {
+        c->validity = NULL;
+      }
+    }
+    segkit_table_free(t);
+    free(copied);
+    return st;
+  }
+  for (size_t j = 0; j < n_cols; j++) {
+    if (copied[j]) {
+      free((void *)cols[j].validity);
+    }
+  }
+  free(copied);
+  *out = t;
+  return SEGKIT_OK;
+}
