@@ -156,6 +156,13 @@ static int quality_one(segkit_workspace *ws, size_t i) {
                cp->fence_high, cp->fences_log_scale ? " of log values" : "");
     }
   }
+  for (size_t c = 0; c < p->n_order_checks && n < 64; c++) {
+    const segkit_order_check *oc = &p->order_checks[c];
+    if (oc->n_end_before_start > 0) {
+      snprintf(lines[n++], sizeof lines[0], "%-20s %lld rows where it is before %s", oc->end_column,
+               (long long)oc->n_end_before_start, oc->start_column);
+    }
+  }
   if (p->key != NULL && p->n_duplicate_keys > 0 && n < 64) {
     snprintf(lines[n++], sizeof lines[0], "%-20s %lld duplicated key values, e.g. '%s' x%lld",
              p->key, (long long)p->n_duplicate_keys,

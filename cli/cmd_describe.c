@@ -63,6 +63,16 @@ static size_t collect_findings(const segkit_table_profile *p, finding *out, size
       n++;
     }
   }
+  for (size_t i = 0; i < p->n_order_checks && n < cap; i++) {
+    const segkit_order_check *oc = &p->order_checks[i];
+    if (oc->n_end_before_start > 0) {
+      out[n] = (finding){oc->end_column, "end_before_start", oc->n_end_before_start, ""};
+      snprintf(out[n].message, sizeof out[n].message, "%lld row%s where %s is before %s",
+               (long long)oc->n_end_before_start, oc->n_end_before_start == 1 ? "" : "s",
+               oc->end_column, oc->start_column);
+      n++;
+    }
+  }
   if (p->key != NULL && p->n_duplicate_keys > 0 && n < cap) {
     out[n] = (finding){p->key, "duplicate_keys", p->n_duplicate_keys, ""};
     snprintf(out[n].message, sizeof out[n].message,
@@ -139,6 +149,15 @@ static json_t *profile_json(const char *name, const char *origin, const segkit_t
                                   (json_int_t)p->n_rows_with_duplicate_key, "null_keys",
                                   (json_int_t)p->n_null_keys, "examples", dups));
   }
+  json_t *orders = json_array();
+  for (size_t i = 0; i < p->n_order_checks; i++) {
+    const segkit_order_check *oc = &p->order_checks[i];
+    json_array_append_new(orders, json_pack("{s:s, s:s, s:I, s:I}", "start", oc->start_column,
+                                            "end", oc->end_column, "compared",
+                                            (json_int_t)oc->n_compared, "end_before_start",
+                                            (json_int_t)oc->n_end_before_start));
+  }
+  json_object_set_new(root, "order_checks", orders);
   json_object_set_new(root, "findings", findings);
   return root;
 }

@@ -75,6 +75,16 @@ typedef struct segkit_column_profile {
   int64_t n_empty_strings; /* string columns: "" values (not null) */
 } segkit_column_profile;
 
+/* A start-like column (name contains start, begin, created, signup, opened or from) and an
+ * end-like one (end, cancel, churn, close, expire, until or to as a word), both date or
+ * timestamp: rows with both values where end < start. */
+typedef struct segkit_order_check {
+  char *start_column;
+  char *end_column;
+  int64_t n_compared;     /* rows where both are non-null */
+  int64_t n_end_before_start;
+} segkit_order_check;
+
 typedef struct segkit_table_profile {
   int64_t n_rows;
   size_t n_cols;
@@ -85,6 +95,10 @@ typedef struct segkit_table_profile {
   int64_t n_null_keys;
   size_t n_duplicate_examples;
   segkit_top_value *duplicate_examples; /* up to 5 duplicated keys with their counts */
+  /* Order checks between date/timestamp columns whose names say one starts and the other
+   * ends something (see segkit_order_check): rows where the end is before the start. */
+  size_t n_order_checks;
+  struct segkit_order_check *order_checks;
 } segkit_table_profile;
 
 SEGKIT_API segkit_status segkit_describe(const segkit_table *t, const segkit_describe_options *opt,

@@ -568,6 +568,97 @@ static segkit_status init_columns(segkit_table_profile *p, const segkit_table *t
   return SEGKIT_OK;
 }
 
+/* ---- order checks between start and end columns ------------------------------------- */
+
+/* Whether a column name (compared lower-cased) has one of the words starting at a word
+ * boundary: the name's start, or after '_', '-' or ' '. "ended_at" and "trial_end" have
+ * "end"; "calendar" and "weekend" do not. "to" and "from", common inside other words, must
+ * also end at a boundary: "valid_to" has "to", "total" does not. */
+static bool name_has_word(const char *name, const char *const *words, size_t n_words) {
+  char lower[128];
+  size_t n = strlen(name);
+  if (n >= sizeof lower) {
+    n = sizeof lower - 1;
+  }
+  for (size_t i = 0; i < n; i++) {
+    lower[i] = (char)tolower((unsigned char)name[i]);
+  }
+  lower[n] = '\0';
+  for (size_t w = 0; w < n_words; w++) {
+    size_t len = strlen(words[w]);
+    bool whole = strcmp(words[w], "to") == 0 || strcmp(words[w], "from") == 0;
+    for (const char *hit = strstr(lower, words[w]); hit != NULL; hit = strstr(hit + 1, words[w])) {
+      bool left = hit == lower || strchr("_- ", hit[-1]) != NULL;
+      bool right = !whole || hit[len] == '\0' || strchr("_- ", hit[len]) != NULL;
+      if (left && right) {
+        return true;
+      }
+    }
+  }
+  return false;
+}
+
+static bool is_start_name(const char *name) {
+  static const char *const words[] = {"start", "begin", "created", "signup", "sign_up", "open",
+                                      "from"};
+  return name_has_word(name, words, sizeof words / sizeof words[0]);
+}
+
+static bool is_end_name(const char *name) {
+  static const char *const words[] = {"end", "cancel", "churn", "close", "expire", "until", "to"};
+  return name_has_word(name, words, sizeof words / sizeof words[0]);
+}
+
+static bool is_time_type(segkit_type t) {
+  return t == SEGKIT_TYPE_DATE || t == SEGKIT_TYPE_TIMESTAMP;
+}
+
+static int64_t value_us(const segkit_column *c, size_t row) {
+  if (segkit_column_type(c) == SEGKIT_TYPE_DATE) {
+    return (int64_t)segkit_column_date(c)[row] * SEGKIT_US_PER_DAY;
+  }
+  return segkit_column_timestamp(c)[row];
+}
+
+static segkit_status check_order(const segkit_table *t, segkit_table_profile *p) {
+  size_t n_cols = segkit_table_n_cols(t);
+  size_t n_rows = segkit_table_n_rows(t);
+  for (size_t a = 0; a < n_cols; a++) {
+    const segkit_column *start = segkit_table_column(t, a);
+    if (!is_time_type(segkit_column_type(start)) || !is_start_name(segkit_column_name(start))) {
+      continue;
+    }
+    for (size_t b = 0; b < n_cols; b++) {
+      const segkit_column *end = segkit_table_column(t, b);
+      if (b == a || !is_time_type(segkit_column_type(end)) ||
+          !is_end_name(segkit_column_name(end)) || is_start_name(segkit_column_name(end))) {
+        continue;
+      }
+      segkit_order_check oc = {NULL, NULL, 0, 0};
+      for (size_t r = 0; r < n_rows; r++) {
+        if (!segkit_column_is_valid(start, r) || !segkit_column_is_valid(end, r)) {
+          continue;
+        }
+        oc.n_compared++;
+        oc.n_end_before_start += value_us(end, r) < value_us(start, r);
+      }
+      segkit_order_check *grown =
+          realloc(p->order_checks, (p->n_order_checks + 1) * sizeof *grown);
+      if (grown == NULL) {
+        return SEGKIT_ERR_NOMEM;
+      }
+      p->order_checks = grown;
+      oc.start_column = dup_text(segkit_column_name(start));
+      oc.end_column = dup_text(segkit_column_name(end));
+      p->order_checks[p->n_order_checks++] = oc;
+      if (oc.start_column == NULL || oc.end_column == NULL) {
+        return SEGKIT_ERR_NOMEM;
+      }
+    }
+  }
+  return SEGKIT_OK;
+}
+
 segkit_status segkit_describe(const segkit_table *t, const segkit_describe_options *opt,
                               segkit_table_profile **out, segkit_error *err) {
   segkit_describe_options defaults;
@@ -630,6 +721,10 @@ segkit_status segkit_describe(const segkit_table *t, const segkit_describe_optio
     }
     return job.error.code;
   }
+  if (check_order(t, p) != SEGKIT_OK) {
+    segkit_table_profile_free(p);
+    return segkit_error_set(err, SEGKIT_ERR_NOMEM, "describe: out of memory");
+  }
   *out = p;
   return SEGKIT_OK;
 }
@@ -658,5 +753,10 @@ void segkit_table_profile_free(segkit_table_profile *p) {
   free(p->columns);
   free(p->key);
   free_top(p->duplicate_examples, p->n_duplicate_examples);
+  for (size_t i = 0; i < p->n_order_checks; i++) {
+    free(p->order_checks[i].start_column);
+    free(p->order_checks[i].end_column);
+  }
+  free(p->order_checks);
   free(p);
 }

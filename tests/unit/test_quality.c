@@ -250,6 +250,47 @@ static void quality_describe_log_fences_for_skewed_positive(void **state) {
   segkit_table_free(t);
 }
 
+/* Order checks: started_at / ended_at / trial_end are compared; calendar_day and total_at
+ * are not end-like names. Rows (start, end, trial_end): (10, 20, 12), (10, 5, null),
+ * (null, 3, 1), (7, 7, 6) -> ended_at before started_at once (row 2; equal is fine),
+ * trial_end before started_at once (row 4). */
+static void quality_describe_end_before_start(void **state) {
+  (void)state;
+  const char *names[] = {"started_at", "ended_at", "trial_end", "calendar_day", "total_at"};
+  segkit_type types[] = {SEGKIT_TYPE_DATE, SEGKIT_TYPE_DATE, SEGKIT_TYPE_DATE, SEGKIT_TYPE_DATE,
+                         SEGKIT_TYPE_TIMESTAMP};
+  segkit_table_builder *b = NULL;
+  segkit_error err;
+  assert_int_equal(segkit_table_builder_new(5, names, types, &b, &err), SEGKIT_OK);
+  const int32_t rows[4][3] = {{10, 20, 12}, {10, 5, -1}, {-1, 3, 1}, {7, 7, 6}};
+  for (int r = 0; r < 4; r++) {
+    for (int c = 0; c < 3; c++) {
+      segkit_column_builder *cb = segkit_table_builder_column(b, (size_t)c);
+      if (rows[r][c] < 0) {
+        segkit_column_append_null(cb);
+      } else {
+        segkit_column_append_date(cb, rows[r][c]);
+      }
+    }
+    segkit_column_append_date(segkit_table_builder_column(b, 3), 0);
+    segkit_column_append_int64(segkit_table_builder_column(b, 4), 0);
+  }
+  segkit_table *t = NULL;
+  assert_int_equal(segkit_table_builder_finish(b, &t, &err), SEGKIT_OK);
+  segkit_table_profile *p = NULL;
+  assert_int_equal(segkit_describe(t, NULL, &p, &err), SEGKIT_OK);
+  assert_int_equal(p->n_order_checks, 2);
+  assert_string_equal(p->order_checks[0].start_column, "started_at");
+  assert_string_equal(p->order_checks[0].end_column, "ended_at");
+  assert_int_equal(p->order_checks[0].n_compared, 3);
+  assert_int_equal(p->order_checks[0].n_end_before_start, 1);
+  assert_string_equal(p->order_checks[1].end_column, "trial_end");
+  assert_int_equal(p->order_checks[1].n_compared, 2);
+  assert_int_equal(p->order_checks[1].n_end_before_start, 1);
+  segkit_table_profile_free(p);
+  segkit_table_free(t);
+}
+
 static void quality_describe_empty_table(void **state) {
   (void)state;
   const char *names[] = {"a", "b"};
@@ -276,6 +317,7 @@ int main(void) {
       cmocka_unit_test(quality_describe_small_table_by_hand),
       cmocka_unit_test(quality_describe_outliers),
       cmocka_unit_test(quality_describe_log_fences_for_skewed_positive),
+      cmocka_unit_test(quality_describe_end_before_start),
       cmocka_unit_test(quality_describe_empty_table),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
