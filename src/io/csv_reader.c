@@ -822,6 +822,20 @@ static segkit_status read_header(csv_ctx *c, segkit_error *err) {
     }
   }
   if (st == SEGKIT_OK) {
+    /* A carriage return inside the header row: the file ends its lines with CR alone
+     * (classic Mac OS), so the whole file would read as one header and no rows. */
+    const uint8_t *cr = memchr(row.raw, '\r', row.raw_len);
+    if (cr != NULL) {
+      int64_t col = 0;
+      int64_t delta = 0;
+      sk__row_position(row.raw, (size_t)(cr - row.raw), &col, &delta);
+      st = segkit_error_set_at(err, SEGKIT_ERR_PARSE, c->name, row.line + 1 + delta, col, NULL,
+                               "header: a carriage return inside the header row; the file seems "
+                               "to end its lines with CR alone (classic Mac OS) (expected LF or "
+                               "CRLF line ends: convert with tr '\\r' '\\n')");
+    }
+  }
+  if (st == SEGKIT_OK) {
     st = take_header(c, &row, err);
   }
   if (st == SEGKIT_OK) {
@@ -983,6 +997,15 @@ static segkit_status csv_read(csv_ctx *c, const segkit_read_options *opt,
     return st;
   }
   c->bom = got == 3 && head[0] == 0xEF && head[1] == 0xBB && head[2] == 0xBF ? 3 : 0;
+  if (got >= 2 && ((head[0] == 0xFF && head[1] == 0xFE) || (head[0] == 0xFE && head[1] == 0xFF))) {
+    /* Spreadsheet exports ("Unicode text") are often UTF-16; say so rather than report
+     * the first invalid UTF-8 byte. */
+    return segkit_error_set_at(err, SEGKIT_ERR_PARSE, c->name, 1, 1, NULL,
+                               "the file is UTF-16 (byte order mark %02X %02X); segkit reads "
+                               "UTF-8 (expected UTF-8 text: convert with iconv -f UTF-16 -t "
+                               "UTF-8)",
+                               head[0], head[1]);
+  }
   if (c->d.delim == 0) {
     st = detect_delimiter(c, err);
     if (st != SEGKIT_OK) {
