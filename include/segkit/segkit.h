@@ -11,6 +11,7 @@
 #include "segkit/workspace.h"
 #include "segkit/describe.h"
 #include "segkit/sample.h"
+#include "segkit/survival.h"
 
 
 #endif

@@ -1,0 +1,151 @@
+/* segkit/survival.h: time-to-event analysis of customers (how long until they churn).
+ *
+ * Kaplan-Meier survival curves per group with Greenwood standard errors, log-scale 95%
+ * (or any level) confidence bands and the median lifetime; the log-rank test between
+ * groups; the Wilson score interval for a proportion (churn rates). Numbers match R's
+ * `survival` package (survfit, summary.survfit, print.survfit, survdiff): the formulas and
+ * their sources are in docs/metrics.md, section "Survival".
+ *
+ * Input is a segkit_surv_input: plain arrays the caller owns (durations, 0/1 event flags,
+ * optional group codes). segkit_surv_data_from_table() builds one from a table and owns
+ * the arrays it makes; the view it hands out borrows from it.
+ *
+ * Ownership: the caller frees what _fit/_from_table return with the matching _free
+ * (_free(NULL) is a no-op). Curve pointers borrow from the segkit_km and die with it.
+ * Threads: the functions keep no global state; results are read-only once returned, so
+ * any number of threads may read them; GSL's error handler is never invoked. */
+#ifndef SEGKIT_SURVIVAL_H
+#define SEGKIT_SURVIVAL_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "segkit/error.h"
+#include "segkit/table.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* ---- input ------------------------------------------------------------------------ */
+
+/* n subjects. Exactly one of time_f64 / time_i64 is non-NULL; durations must be finite
+ * and >= 0 (SEGKIT_ERR_USAGE naming the array index otherwise). event[i] is 1 when subject i's
+ * event (churn, death) was observed at time[i], 0 when it was censored then (any non-zero
+ * byte counts as 1). group may be NULL (one group); otherwise group[i] < n_groups.
+ * Equal durations are ties only when exactly equal (R merges doubles closer than
+ * ~1.5e-8 relative; round durations first if that matters). */
+typedef struct segkit_surv_input {
+  size_t n;
+  const double *time_f64;
+  const int64_t *time_i64;
+  const uint8_t *event;
+  const uint32_t *group;
+  uint32_t n_groups;
+} segkit_surv_input;
+
+/* Columns to take from a table. time: INT64 or FLOAT64. event: BOOL (true = event), INT64
+ * (event when the value equals event_value; e.g. R's lung status uses 2 = dead), or STRING
+ * when event_string is set (event when the value equals it, e.g. Churn = "Yes").
+ * group: NULL or "" for one group, else a STRING or INT64 column; groups are numbered in
+ * ascending order of their value (strings byte-wise, as R's factor() in the C locale). */
+typedef struct segkit_surv_columns {
+  const char *time;
+  const char *event;
+  int64_t event_value;
+  const char *group;
+  const char *event_string; /* NULL unless the event column is a STRING column */
+} segkit_surv_columns;
+
+typedef struct segkit_surv_data segkit_surv_data;
+
+/* Build the input from a table. Rows with a null time or event are skipped and counted
+ * (segkit_surv_data_skipped_null), as are rows with a null group (..._skipped_null_group);
+ * R's survfit drops such rows the same way. Errors: SEGKIT_ERR_NOT_FOUND (no such
+ * column), SEGKIT_ERR_TYPE (a column of the wrong type; the message says which types are
+ * accepted), SEGKIT_ERR_USAGE (a negative or non-finite duration: 1-based table row and value
+ * named in the message),
+ * SEGKIT_ERR_NOMEM. err->field names the column involved. */
+SEGKIT_API segkit_status segkit_surv_data_from_table(const segkit_table *t,
+                                                     const segkit_surv_columns *cols,
+                                                     segkit_surv_data **out, segkit_error *err);
+SEGKIT_API void segkit_surv_data_free(segkit_surv_data *d);
+/* A view of the arrays, borrowed from d. */
+SEGKIT_API segkit_surv_input segkit_surv_data_input(const segkit_surv_data *d);
+SEGKIT_API size_t segkit_surv_data_skipped_null(const segkit_surv_data *d);
+SEGKIT_API size_t segkit_surv_data_skipped_null_group(const segkit_surv_data *d);
+/* Label of group g ("1", "Month-to-month"; "all" without a group column); NULL if g is
+ * out of range. Borrowed from d. */
+SEGKIT_API const char *segkit_surv_data_group_label(const segkit_surv_data *d, uint32_t g);
+
+/* ---- Kaplan-Meier ----------------------------------------------------------------- */
+
+/* One group's curve: one point per distinct time at which an event or a censoring
+ * happens (what R's summary(survfit(...), censored = TRUE) lists), times ascending.
+ * Arrays have n_points entries. */
+typedef struct segkit_km_curve {
+  size_t n_subjects;
+  size_t n_events;
+  size_t n_points;
+  const double *time;
+  const size_t *n_risk;     /* subjects with time >= this time */
+  const size_t *n_event;    /* events at this time */
+  const size_t *n_censor;   /* censorings at this time */
+  const double *surv;       /* S(t), product-limit estimate */
+  const double *std_err;    /* Greenwood standard error of S(t) (summary.survfit's
+                               std.err); NaN once S(t) = 0 */
+  const double *se_log;     /* standard error of -log S(t) (survfit()$std.err); +inf
+                               once S(t) = 0 */
+  const double *lower;      /* confidence band, conf.type = "log": S exp(-+z se_log), */
+  const double *upper;      /* upper capped at 1; NaN once S(t) = 0 */
+  double median;            /* print.survfit's median; NaN when S never reaches 0.5 */
+} segkit_km_curve;
+
+typedef struct segkit_km segkit_km;
+
+/* Fit a curve per group. conf_level in (0, 1), 0 = the default 0.95. Groups with no
+ * subjects get an empty curve (n_points 0, median NaN). Durations are sorted once, by
+ * an LSD radix sort of (group, time) that skips byte positions all keys share, then each
+ * group is one pass. Errors: SEGKIT_ERR_USAGE (bad arguments, the array index named), NOMEM. */
+SEGKIT_API segkit_status segkit_km_fit(const segkit_surv_input *in, double conf_level,
+                                       segkit_km **out, segkit_error *err);
+SEGKIT_API void segkit_km_free(segkit_km *km);
+SEGKIT_API uint32_t segkit_km_n_groups(const segkit_km *km);
+/* Curve of group g (NULL if out of range), borrowed from km. */
+SEGKIT_API const segkit_km_curve *segkit_km_group(const segkit_km *km, uint32_t g);
+
+/* ---- log-rank test ---------------------------------------------------------------- */
+
+/* R's survdiff(rho = 0). observed/expected/n_subjects have one entry per group. Groups
+ * with expected = 0 (no subjects, or all censored before the first event) are left out
+ * of the statistic, as survdiff does; df = (groups left in) - 1. chi2 is computed from
+ * the (df x df) variance-covariance matrix (Mantel 1966) by LU decomposition. */
+typedef struct segkit_logrank {
+  uint32_t n_groups;
+  double *observed;
+  double *expected;
+  size_t *n_subjects;
+  double chi2;
+  uint32_t df;
+  double p_value;           /* upper tail of chi-square(df); NaN when df = 0 */
+} segkit_logrank;
+
+/* Test from fitted curves (km must have >= 2 groups with subjects; SEGKIT_ERR_USAGE
+ * otherwise). SEGKIT_ERR_INTERNAL if the variance matrix is numerically singular. */
+SEGKIT_API segkit_status segkit_logrank_test(const segkit_km *km, segkit_logrank **out,
+                                             segkit_error *err);
+SEGKIT_API void segkit_logrank_free(segkit_logrank *lr);
+
+/* ---- Wilson score interval -------------------------------------------------------- */
+
+/* 100*level% Wilson (1927) score interval for successes out of trials, without
+ * continuity correction. level in (0, 1), 0 = 0.95. SEGKIT_ERR_USAGE when trials = 0
+ * or successes > trials. */
+SEGKIT_API segkit_status segkit_wilson_interval(uint64_t successes, uint64_t trials,
+                                                double level, double *lower, double *upper,
+                                                segkit_error *err);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

@@ -1,0 +1,49 @@
+# Reference values for tests/unit/test_survival_ecog.c, computed with R's survival package
+# (Debian r-cran-survival), an implementation independent of segkit.
+# Run: Rscript make_reference.R [OUTDIR]     (OUTDIR defaults to this script's folder)
+# test_survival_rscript.c reruns it into a temporary folder when Rscript is available and
+# compares with the committed files, so a change in R's answers (or in this script) shows.
+# Data: survival::lung, the same rows as ../../../../shared/data/survival/lung.csv.
+#  - km_lung_ecog_R.csv: summary(survfit(Surv(time, status) ~ ph.ecog), censored = TRUE)
+#    over the rows with ph.ecog in 0, 1, 2 (drops the NA row and the single ph.ecog 3).
+#  - km_lung_months_R.csv: pooled curve with durations in months (time / 30.4375, doubles).
+#  - logrank_lung_ecog_R.txt: survdiff(Surv(time, status) ~ ph.ecog) on the same rows, and
+#    print.survfit's medians; one "name value value ..." line each.
+suppressPackageStartupMessages(library(survival))
+args <- commandArgs(trailingOnly = TRUE)
+outdir <- if (length(args) >= 1) args[1] else {
+  f <- sub("^--file=", "", grep("^--file=", commandArgs(FALSE), value = TRUE))
+  dirname(normalizePath(f))
+}
+data(cancer, package = "survival")
+d <- lung[!is.na(lung$ph.ecog) & lung$ph.ecog <= 2, ]
+num <- function(x) ifelse(is.na(x), "NA", sprintf("%.15g", x))
+
+fit <- survfit(Surv(time, status) ~ ph.ecog, data = d)
+s <- summary(fit, censored = TRUE)
+km <- data.frame(strata = as.character(s$strata), time = num(s$time), n.risk = s$n.risk,
+                 n.event = s$n.event, n.censor = s$n.censor, surv = num(s$surv),
+                 std.err = num(s$std.err), lower = num(s$lower), upper = num(s$upper))
+write.csv(km, file.path(outdir, "km_lung_ecog_R.csv"), row.names = FALSE, quote = FALSE)
+
+fm <- survfit(Surv(time / 30.4375, status) ~ 1, data = lung)
+sm <- summary(fm, censored = TRUE)
+write.csv(data.frame(time = num(sm$time), n.risk = sm$n.risk, n.event = sm$n.event,
+                     n.censor = sm$n.censor, surv = num(sm$surv), std.err = num(sm$std.err),
+                     lower = num(sm$lower), upper = num(sm$upper)),
+          file.path(outdir, "km_lung_months_R.csv"), row.names = FALSE, quote = FALSE)
+
+sd <- survdiff(Surv(time, status) ~ ph.ecog, data = d)
+df <- length(sd$n) - 1
+con <- file(file.path(outdir, "logrank_lung_ecog_R.txt"), "w")
+writeLines(c(
+  paste("groups", paste(names(sd$n), collapse = " ")),
+  paste("n", paste(as.integer(sd$n), collapse = " ")),
+  paste("observed", paste(num(sd$obs), collapse = " ")),
+  paste("expected", paste(num(sd$exp), collapse = " ")),
+  paste("chisq", num(sd$chisq)),
+  paste("df", df),
+  paste("p", num(pchisq(sd$chisq, df, lower.tail = FALSE))),
+  paste("median", paste(num(summary(fit)$table[, "median"]), collapse = " ")),
+  paste("median_months_all", num(summary(fm)$table["median"]))), con)
+close(con)
