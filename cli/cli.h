@@ -146,6 +146,7 @@ extern const cli_verb cli_verb_audit;
 extern const cli_verb cli_verb_drop;
 extern const cli_verb cli_verb_generate;
 extern const cli_verb cli_verb_demo;
+extern const cli_verb cli_verb_survival;
 
 /* Shared by import, describe and demo: read a CSV or JSON Lines file with the reader
  * options the verb's flags describe (--type, --schema, --date-format, --delimiter,

@@ -221,7 +221,7 @@ static bool print_table(const cli_grid *g, FILE *f) {
   }
   if (ok) {
     for (size_t c = 0; c < g->n_cols; c++) {
-      print_padded(f, g->headers[c], width[c], numeric[c]);
+      print_padded(f, g->headers[c], c + 1 < g->n_cols || numeric[c] ? width[c] : 0, numeric[c]);
       fputs(c + 1 < g->n_cols ? "  " : "\n", f);
     }
     for (size_t c = 0; c < g->n_cols; c++) {
