@@ -1,7 +1,8 @@
 /* Timing harness for the MRR engine (not built by CMake; compile by hand):
  *
  *   cc -O2 -flto -std=c17 -D_POSIX_C_SOURCE=200809L -DSEGKIT_VERSION=\"bench\" -Iinclude
- *      -Isrc bench/micro/mrr_main.c src/metrics/[a-z]*.c src/io/[a-z]*.c src/table/[a-z]*.c src/core/[a-z]*.c
+ *      -Isrc bench/micro/mrr_main.c src/metrics/[a-z]*.c src/io/[a-z]*.c
+ *      src/table/[a-z]*.c src/core/[a-z]*.c
  *      -o /tmp/mrr_main -ljansson -lpthread -lm
  *   segkit generate --customers 1000000 --events-per-month 0 --respondents 0 --out DIR
  *   /tmp/mrr_main DIR/subscriptions.csv [REPEATS] [--print]

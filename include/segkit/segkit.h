@@ -12,6 +12,7 @@
 #include "segkit/describe.h"
 #include "segkit/sample.h"
 #include "segkit/survival.h"
+#include "segkit/metrics.h"
 
 
 #endif

@@ -100,7 +100,7 @@ segkit_status segkit_table_take(const segkit_table *t, const uint32_t *rows, siz
                               i, rows[i], t->n_rows);
     }
   }
-  segkit_table *r;
+  segkit_table *r = NULL;
   segkit_status st = alloc_like(t, n_rows, &r, err);
   if (st != SEGKIT_OK) {
     return st;
@@ -127,7 +127,7 @@ segkit_status segkit_table_filter(const segkit_table *t, const uint8_t *keep,
   if (rows == NULL) {
     return segkit_error_set(err, SEGKIT_ERR_NOMEM, "out of memory filtering rows");
   }
-  segkit_table *r;
+  segkit_table *r = NULL;
   segkit_status st = alloc_like(t, n_kept, &r, err);
   if (st != SEGKIT_OK) {
     free(rows);

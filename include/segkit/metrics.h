@@ -1,0 +1,184 @@
+/* segkit/metrics.h: SaaS revenue metrics — MRR per customer per month and the monthly
+ * MRR movements (new, reactivation, expansion, contraction, churned) with the rates
+ * derived from them (ARPU, logo churn, gross revenue churn, NRR, GRR), optionally split
+ * by a group column (plan, billing interval, ...).
+ *
+ * Input is a subscription history table (one row per span of constant terms) read through
+ * a column mapping, segkit_mrr_columns; arrays are turned into such a table with
+ * segkit_table_from_arrays (segkit/table.h). Money is integer cents of the reporting
+ * currency throughout, so movements reconcile exactly: every month, for the total and for
+ * each group, start + new + reactivation + expansion - contraction - churned = end.
+ * Every definition (normalisation factors, rounding, month-end snapshot, classification,
+ * group attribution) is in docs/metrics.md, "MRR and movements".
+ *
+ * Ownership: segkit_mrr_compute returns a result the caller frees with
+ * segkit_mrr_result_free; pointers from its getters borrow from it. The input table and
+ * the options are only read (and not kept), so they may be freed after the call. A result
+ * is read-only: any number of threads may read it. segkit_mrr_compute itself may use
+ * several threads (options.n_threads); its output does not depend on their number. */
+#ifndef SEGKIT_METRICS_H
+#define SEGKIT_METRICS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "segkit/error.h"
+#include "segkit/table.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* ---- months ------------------------------------------------------------------------- */
+
+/* A calendar month as one integer: year * 12 + (month - 1); 2024-03 is 24290. */
+SEGKIT_API int32_t segkit_month_index(int64_t year, unsigned month);
+/* Inverse of segkit_month_index. */
+SEGKIT_API void segkit_month_split(int32_t month_index, int64_t *year, unsigned *month);
+/* Month index of a day (days since 1970-01-01). */
+SEGKIT_API int32_t segkit_month_of_day(int32_t day);
+/* Last day (days since 1970-01-01) of a month: the MRR snapshot day. */
+SEGKIT_API int32_t segkit_month_last_day(int32_t month_index);
+
+/* ---- input ---------------------------------------------------------------------------- */
+
+/* Column names of the subscription table. NULL for an optional column means "absent".
+ * Numeric columns may be int64 or float64; day columns date or timestamp (a timestamp
+ * counts from its UTC day). */
+typedef struct segkit_mrr_columns {
+  const char *customer;         /* required; int64 or string */
+  const char *unit_price;       /* required; price per unit per billing interval, major units */
+  const char *quantity;         /* optional (absent = 1); seats */
+  const char *interval;         /* required; string: day, week, month, year (also Stripe's
+                                   daily, weekly, monthly, yearly, annual; any case) */
+  const char *interval_count;   /* optional (absent = 1); integer >= 1 */
+  const char *currency;         /* optional (absent = already in the reporting currency) */
+  const char *start;            /* required; first day of service */
+  const char *trial_end;        /* optional, nullable; first paid day (no MRR before it) */
+  const char *end;              /* optional, nullable; first day without service (exclusive) */
+  const char *discount_percent; /* optional, nullable (null = 0); 0..100 */
+  const char *group;            /* optional; string column to split movements by */
+} segkit_mrr_columns;
+
+/* The column names of the generated subscriptions.csv (docs/sample-data.md): customer_id,
+ * unit_price, seats, billing_interval, interval_count, currency, started_at, trial_end,
+ * ended_at, discount_percent; no group. */
+SEGKIT_API segkit_mrr_columns segkit_mrr_columns_default(void);
+
+/* Exchange rate: 1 unit of `currency` = `rate` units of the reporting currency. */
+typedef struct segkit_mrr_rate {
+  const char *currency; /* matched ignoring case */
+  double rate;          /* > 0 */
+} segkit_mrr_rate;
+
+typedef struct segkit_mrr_options {
+  segkit_mrr_columns columns;
+  const segkit_mrr_rate *rates; /* required when columns.currency is set: every currency
+                                   in the data must be listed (SEGKIT_ERR_NOT_FOUND names
+                                   the first one that is not) */
+  size_t n_rates;
+  int32_t from_month;           /* first month reported (segkit_month_index) */
+  int32_t to_month;             /* last month reported, >= from_month, at most 1200 months */
+  int n_threads;                /* 0 = one per online CPU (at most 16); 1 = serial */
+  bool keep_customer_mrr;       /* keep the per-customer month-end MRR matrix (8 bytes per
+                                   customer per month + 8) for segkit_mrr_customer_mrr */
+} segkit_mrr_options;
+
+/* Defaults: segkit_mrr_columns_default(), no rates, months 0..0, n_threads 0,
+ * keep_customer_mrr false. Set from_month and to_month. */
+SEGKIT_API void segkit_mrr_options_init(segkit_mrr_options *opt);
+
+/* ---- computing ------------------------------------------------------------------------- */
+
+typedef struct segkit_mrr_result segkit_mrr_result;
+
+/* Compute month-end MRR per customer and the movements for months from_month..to_month.
+ * Errors (nothing is returned): a mapped column missing (SEGKIT_ERR_SCHEMA) or of the wrong
+ * type (SEGKIT_ERR_TYPE), naming the column and the types expected; an unknown interval
+ * name, an interval_count < 1, a negative or non-finite price or quantity, a discount
+ * outside 0..100 (SEGKIT_ERR_PARSE, naming the column and the 1-based row); a currency
+ * missing from the rates (SEGKIT_ERR_NOT_FOUND); a required column left unmapped or a bad
+ * rate or month range (SEGKIT_ERR_USAGE); amounts adding up to more than INT64_MAX / 4
+ * cents (SEGKIT_ERR_LIMIT). With several threads the error reported is still the first in
+ * row order. Rows with a null in a required column or
+ * with end < start are not errors: they are skipped and listed in the result
+ * (segkit_mrr_skipped). */
+SEGKIT_API segkit_status segkit_mrr_compute(const segkit_table *subscriptions,
+                                            const segkit_mrr_options *opt,
+                                            segkit_mrr_result **out, segkit_error *err);
+SEGKIT_API void segkit_mrr_result_free(segkit_mrr_result *r);
+
+/* ---- reading the result ---------------------------------------------------------------- */
+
+/* One month of movements, all money in cents of the reporting currency, contraction and
+ * churned as positive amounts. Ratios are NaN when their denominator is 0. */
+typedef struct segkit_mrr_month {
+  int32_t month;                /* segkit_month_index */
+  int64_t start_cents;          /* MRR at the end of the previous month */
+  int64_t new_cents;
+  int64_t reactivation_cents;
+  int64_t expansion_cents;
+  int64_t contraction_cents;
+  int64_t churned_cents;
+  int64_t end_cents;            /* MRR at the end of this month */
+  int64_t customers_start;      /* customers with MRR > 0 at the end of the previous month */
+  int64_t customers_end;        /* active customers: MRR > 0 at the end of this month */
+  int64_t n_new;
+  int64_t n_reactivation;
+  int64_t n_expansion;
+  int64_t n_contraction;
+  int64_t n_churned;
+  double arpu_cents;            /* end_cents / customers_end */
+  double logo_churn_rate;       /* n_churned / customers_start */
+  double gross_revenue_churn;   /* (contraction + churned) / start */
+  double nrr;                   /* (start + expansion - contraction - churned) / start */
+  double grr;                   /* (start - contraction - churned) / start */
+} segkit_mrr_month;
+
+SEGKIT_API size_t segkit_mrr_n_months(const segkit_mrr_result *r);
+/* Groups of the split (0 without a group column). Group names are the group column's
+ * values; a null value is the group "(null)". */
+SEGKIT_API size_t segkit_mrr_n_groups(const segkit_mrr_result *r);
+SEGKIT_API const char *segkit_mrr_group_name(const segkit_mrr_result *r, size_t group);
+
+/* Pass as `group` for the totals. */
+#define SEGKIT_MRR_ALL ((size_t)-1)
+
+/* The n_months months of the totals (group SEGKIT_MRR_ALL) or of one group; NULL if group
+ * is out of range. */
+SEGKIT_API const segkit_mrr_month *segkit_mrr_months(const segkit_mrr_result *r, size_t group);
+
+/* Customers: every distinct customer key among the rows used, in ascending key order (for
+ * a string customer column, the key is the value's dictionary code in the input table). */
+SEGKIT_API size_t segkit_mrr_n_customers(const segkit_mrr_result *r);
+SEGKIT_API int64_t segkit_mrr_customer_key(const segkit_mrr_result *r, size_t customer);
+/* Index of the customer with this key, or -1. */
+SEGKIT_API long segkit_mrr_customer_find(const segkit_mrr_result *r, int64_t key);
+/* Month-end MRR in cents of one customer: n_months + 1 values, for the end of
+ * from_month - 1, from_month, ..., to_month. NULL unless keep_customer_mrr was set or when
+ * customer is out of range. */
+SEGKIT_API const int64_t *segkit_mrr_customer_mrr(const segkit_mrr_result *r, size_t customer);
+
+/* Why an input row was not used. */
+typedef enum segkit_mrr_skip_reason {
+  SEGKIT_MRR_SKIP_NULL = 0,          /* a required column is null (field names it) */
+  SEGKIT_MRR_SKIP_END_BEFORE_START,  /* end < start */
+  SEGKIT_MRR_SKIP_COUNT
+} segkit_mrr_skip_reason;
+
+typedef struct segkit_mrr_skip {
+  size_t row;                        /* 0-based row of the input table */
+  segkit_mrr_skip_reason reason;
+  const char *field;                 /* the column involved (borrowed from the result) */
+} segkit_mrr_skip;
+
+/* Skipped rows in row order; *n gets their number. */
+SEGKIT_API const segkit_mrr_skip *segkit_mrr_skipped(const segkit_mrr_result *r, size_t *n);
+/* Rows used (input rows minus skipped rows). */
+SEGKIT_API size_t segkit_mrr_rows_used(const segkit_mrr_result *r);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

@@ -1,0 +1,65 @@
+/* Private to src/metrics: the prepared rows the MRR engine runs on, shared between
+ * mrr_input.c (validation and normalisation of the table) and mrr_movements.c (the
+ * per-customer pass and the result). */
+#ifndef SEGKIT_METRICS_INT_H
+#define SEGKIT_METRICS_INT_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "segkit/metrics.h"
+
+/* Columns of segkit_mrr_columns, in that order (names in error messages and skips). */
+enum {
+  SK__MRR_F_CUSTOMER = 0,
+  SK__MRR_F_UNIT_PRICE,
+  SK__MRR_F_QUANTITY,
+  SK__MRR_F_INTERVAL,
+  SK__MRR_F_INTERVAL_COUNT,
+  SK__MRR_F_CURRENCY,
+  SK__MRR_F_START,
+  SK__MRR_F_TRIAL_END,
+  SK__MRR_F_END,
+  SK__MRR_F_DISCOUNT,
+  SK__MRR_F_GROUP,
+  SK__MRR_F_COUNT
+};
+
+/* One entry per usable row, in input row order. A row is paid (counted in MRR) on every
+ * day d with paid_start <= d < end; the months whose last day falls in that span are
+ * first_month..last_month (empty when first_month > last_month). */
+typedef struct sk__mrr_rows {
+  size_t n;              /* usable rows */
+  size_t n_input;        /* rows of the input table */
+  uint64_t *key;         /* customer key mapped to unsigned order (int64 ^ sign bit) */
+  int64_t *mrr_cents;    /* normalised monthly amount, reporting currency, >= 0 */
+  int32_t *first_month;
+  int32_t *last_month;
+  int32_t *paid_start;   /* first paid day: tie-break for a customer's group */
+  uint32_t *group;       /* group index, 0 when there is no group column */
+  size_t n_groups;       /* 0 without a group column */
+  char **group_names;    /* n_groups malloc'd names */
+  segkit_mrr_skip *skips;
+  size_t n_skips;
+  char *field_names[SK__MRR_F_COUNT]; /* copies of the mapped column names (or NULL) */
+} sk__mrr_rows;
+
+/* Validate the table against the mapping and build the rows; on failure *rows is left
+ * empty (freed). */
+segkit_status sk__mrr_rows_build(const segkit_table *t, const segkit_mrr_options *opt,
+                                 sk__mrr_rows *rows, segkit_error *err);
+void sk__mrr_rows_free(sk__mrr_rows *rows);
+
+/* At most this many worker threads. */
+#define SK__MRR_MAX_THREADS 16
+
+/* Threads to use for n_items (rows or customers): an explicit count is honoured (tests use
+ * it to show results do not depend on it); 0 = one per online CPU, but no more than one per
+ * ~20k items, below which a thread costs more than it saves. */
+int sk__mrr_thread_count(int asked, size_t n_items);
+
+/* Round a non-negative amount of cents half to even. Returns 0 on success, -1 when v is
+ * negative, not finite or too large for exact integer cents (> 2^53). */
+int sk__round_half_even_cents(double v, int64_t *out);
+
+#endif

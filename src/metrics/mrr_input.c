@@ -1,0 +1,616 @@
+/* MRR input: checks a subscription table against its column mapping and turns each row
+ * into (customer key, monthly amount in integer cents, span of month-ends it is paid on,
+ * group).
+ *
+ * Key design choice: the monthly amount is computed once per row, in double, as
+ * unit_price x quantity x (100 - discount) x rate x num / den (cents, with num/den the
+ * interval's month factor) and rounded half to even to integer cents right there; from then
+ * on all arithmetic is on int64 cents, so the movements reconcile exactly. Problems with the
+ * data as a whole (a missing column, a wrong type, an unknown interval or currency, an
+ * impossible value) are errors naming the column and row; a null in a required column or an
+ * end before the start only skips that row, and every skipped row is listed with its reason
+ * (nothing is dropped silently). Contiguous ranges of rows are converted on worker threads
+ * and joined in row order, so the rows, the skip list and the error reported (the first in
+ * row order) do not depend on the number of threads. */
+#include <math.h>
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "metrics/metrics_int.h"
+#include "segkit/datetime.h"
+
+/* ==== column access =================================================================== */
+
+typedef enum { KIND_NUMBER, KIND_DAY, KIND_STRING, KIND_KEY } col_kind;
+
+typedef struct colref {
+  const segkit_column *col; /* NULL when the optional column is not mapped */
+  segkit_type type;
+  const char *name;
+} colref;
+
+static const char *const k_field_role[SK__MRR_F_COUNT] = {
+    "customer", "unit_price", "quantity", "interval", "interval_count", "currency",
+    "start", "trial_end", "end", "discount_percent", "group"};
+
+static bool kind_accepts(col_kind kind, segkit_type t) {
+  switch (kind) {
+  case KIND_NUMBER:
+    return t == SEGKIT_TYPE_INT64 || t == SEGKIT_TYPE_FLOAT64;
+  case KIND_DAY:
+    return t == SEGKIT_TYPE_DATE || t == SEGKIT_TYPE_TIMESTAMP;
+  case KIND_STRING:
+    return t == SEGKIT_TYPE_STRING;
+  case KIND_KEY:
+    return t == SEGKIT_TYPE_INT64 || t == SEGKIT_TYPE_STRING;
+  }
+  return false;
+}
+
+static const char *kind_expected(col_kind kind) {
+  switch (kind) {
+  case KIND_NUMBER:
+    return "int64 or float64";
+  case KIND_DAY:
+    return "date or timestamp";
+  case KIND_STRING:
+    return "string";
+  case KIND_KEY:
+    return "int64 or string";
+  }
+  return "?";
+}
+
+static segkit_status find_column(const segkit_table *t, int field, const char *name,
+                                 bool required, col_kind kind, colref *out, segkit_error *err) {
+  out->col = NULL;
+  out->name = name;
+  if (name == NULL) {
+    if (required) {
+      return segkit_error_set(err, SEGKIT_ERR_USAGE,
+                              "no column mapped for the %s (expected a column name)",
+                              k_field_role[field]);
+    }
+    return SEGKIT_OK;
+  }
+  long i = segkit_table_column_index(t, name);
+  if (i < 0) {
+    return segkit_error_set_at(err, SEGKIT_ERR_SCHEMA, NULL, 0, 0, name,
+                               "column '%s' (the %s) is not in the table", name,
+                               k_field_role[field]);
+  }
+  const segkit_column *c = segkit_table_column(t, (size_t)i);
+  segkit_type ty = segkit_column_type(c);
+  if (!kind_accepts(kind, ty)) {
+    return segkit_error_set_at(err, SEGKIT_ERR_TYPE, NULL, 0, 0, name,
+                               "column '%s' (the %s) is %s (expected %s)", name,
+                               k_field_role[field], segkit_type_name(ty), kind_expected(kind));
+  }
+  out->col = c;
+  out->type = ty;
+  return SEGKIT_OK;
+}
+
+static bool is_null(const colref *c, size_t row) {
+  return c->col != NULL && !segkit_column_is_valid(c->col, row);
+}
+
+static double number_at(const colref *c, size_t row) {
+  if (c->type == SEGKIT_TYPE_INT64) {
+    return (double)segkit_column_int64(c->col)[row];
+  }
+  return segkit_column_float64(c->col)[row];
+}
+
+/* A timestamp counts from its UTC day (floor division: instants before 1970 too). */
+static int32_t day_at(const colref *c, size_t row) {
+  if (c->type == SEGKIT_TYPE_DATE) {
+    return segkit_column_date(c->col)[row];
+  }
+  int64_t us = segkit_column_timestamp(c->col)[row];
+  int64_t d = us / SEGKIT_US_PER_DAY;
+  if (us % SEGKIT_US_PER_DAY < 0) {
+    d -= 1;
+  }
+  return (int32_t)d;
+}
+
+/* ==== intervals, rates, rounding ======================================================= */
+
+/* Month factor num/den of one interval (before interval_count). Conventions of Stripe and
+ * ChartMogul: a year is 12 months, a week 52/12 of a month (not 52.1775/12), a day
+ * 365/12 (not 365.25/12: a daily plan is billed 365 times in a normal year). */
+typedef struct interval_factor {
+  double num;
+  double den;
+} interval_factor;
+
+static bool parse_interval(const char *s, interval_factor *out) {
+  static const struct {
+    const char *name;
+    double num;
+    double den;
+  } k_names[] = {{"day", 365, 12},   {"daily", 365, 12},   {"week", 52, 12},
+                 {"weekly", 52, 12}, {"month", 1, 1},      {"monthly", 1, 1},
+                 {"year", 1, 12},    {"yearly", 1, 12},    {"annual", 1, 12},
+                 {"annually", 1, 12}};
+  for (size_t i = 0; i < sizeof k_names / sizeof k_names[0]; i++) {
+    if (strcasecmp(s, k_names[i].name) == 0) {
+      out->num = k_names[i].num;
+      out->den = k_names[i].den;
+      return true;
+    }
+  }
+  return false;
+}
+
+int sk__round_half_even_cents(double v, int64_t *out) {
+  if (!(v >= 0.0) || v > 9007199254740992.0) {
+    return -1;
+  }
+  double f = floor(v);
+  double frac = v - f;
+  /* An intended tie (82.5 cents) may come out of the double product a few ulps off; a
+   * fraction within this relative tolerance of one half is treated as the tie. */
+  double tol = 1e-11 * (v > 1.0 ? v : 1.0);
+  int64_t r = (int64_t)f;
+  if (frac > 0.5 + tol) {
+    r += 1;
+  } else if (frac >= 0.5 - tol && (r & 1) != 0) {
+    r += 1;
+  }
+  *out = r;
+  return 0;
+}
+
+/* ==== building the rows ================================================================ */
+
+void sk__mrr_rows_free(sk__mrr_rows *rows) {
+  free(rows->key);
+  free(rows->mrr_cents);
+  free(rows->first_month);
+  free(rows->last_month);
+  free(rows->paid_start);
+  free(rows->group);
+  for (size_t g = 0; g < rows->n_groups; g++) {
+    free(rows->group_names[g]);
+  }
+  free(rows->group_names);
+  free(rows->skips);
+  for (int f = 0; f < SK__MRR_F_COUNT; f++) {
+    free(rows->field_names[f]);
+  }
+  memset(rows, 0, sizeof *rows);
+}
+
+static char *dup_string(const char *s) {
+  size_t n = strlen(s) + 1;
+  char *p = malloc(n);
+  if (p != NULL) {
+    memcpy(p, s, n);
+  }
+  return p;
+}
+
+typedef struct mapping {
+  colref f[SK__MRR_F_COUNT];
+  interval_factor *interval_of_code; /* per interval dictionary code */
+  int8_t *interval_known;            /* 1 known, 0 unknown */
+  double *rate_of_code;              /* per currency dictionary code, <= 0 = not in rates */
+} mapping;
+
+static void mapping_free(mapping *m) {
+  free(m->interval_of_code);
+  free(m->interval_known);
+  free(m->rate_of_code);
+}
+
+static segkit_status map_columns(const segkit_table *t, const segkit_mrr_columns *c, mapping *m,
+                                 segkit_error *err) {
+  struct {
+    const char *name;
+    bool required;
+    col_kind kind;
+  } spec[SK__MRR_F_COUNT] = {
+      {c->customer, true, KIND_KEY},          {c->unit_price, true, KIND_NUMBER},
+      {c->quantity, false, KIND_NUMBER},      {c->interval, true, KIND_STRING},
+      {c->interval_count, false, KIND_NUMBER}, {c->currency, false, KIND_STRING},
+      {c->start, true, KIND_DAY},             {c->trial_end, false, KIND_DAY},
+      {c->end, false, KIND_DAY},              {c->discount_percent, false, KIND_NUMBER},
+      {c->group, false, KIND_STRING}};
+  for (int f = 0; f < SK__MRR_F_COUNT; f++) {
+    segkit_status s = find_column(t, f, spec[f].name, spec[f].required, spec[f].kind, &m->f[f],
+                                  err);
+    if (s != SEGKIT_OK) {
+      return s;
+    }
+  }
+  return SEGKIT_OK;
+}
+
+/* Intervals and currencies are dictionary strings: resolve each distinct value once. An
+ * unknown value is an error only when a usable row uses it (checked per row). */
+static segkit_status resolve_dictionaries(mapping *m, const segkit_mrr_options *opt,
+                                          segkit_error *err) {
+  const segkit_column *ic = m->f[SK__MRR_F_INTERVAL].col;
+  uint32_t ni = segkit_column_dict_size(ic);
+  m->interval_of_code = calloc(ni + 1, sizeof *m->interval_of_code);
+  m->interval_known = calloc(ni + 1, 1);
+  if (m->interval_of_code == NULL || m->interval_known == NULL) {
+    return segkit_error_set(err, SEGKIT_ERR_NOMEM, "no memory for the interval names");
+  }
+  for (uint32_t code = 0; code < ni; code++) {
+    const char *s = segkit_column_dict_value(ic, code, NULL);
+    m->interval_known[code] = parse_interval(s, &m->interval_of_code[code]) ? 1 : 0;
+  }
+  const segkit_column *cc = m->f[SK__MRR_F_CURRENCY].col;
+  if (cc == NULL) {
+    return SEGKIT_OK;
+  }
+  uint32_t nc = segkit_column_dict_size(cc);
+  m->rate_of_code = calloc(nc + 1, sizeof *m->rate_of_code);
+  if (m->rate_of_code == NULL) {
+    return segkit_error_set(err, SEGKIT_ERR_NOMEM, "no memory for the currencies");
+  }
+  for (size_t i = 0; i < opt->n_rates; i++) {
+    double r = opt->rates[i].rate;
+    if (opt->rates[i].currency == NULL || !(r > 0.0) || !isfinite(r)) {
+      return segkit_error_set(err, SEGKIT_ERR_USAGE,
+                              "exchange rate %zu is invalid (expected a currency and a "
+                              "finite rate > 0)",
+                              i + 1);
+    }
+  }
+  for (uint32_t code = 0; code < nc; code++) {
+    const char *s = segkit_column_dict_value(cc, code, NULL);
+    m->rate_of_code[code] = 0.0;
+    for (size_t i = 0; i < opt->n_rates; i++) {
+      if (strcasecmp(s, opt->rates[i].currency) == 0) {
+        m->rate_of_code[code] = opt->rates[i].rate;
+        break;
+      }
+    }
+  }
+  return SEGKIT_OK;
+}
+
+static segkit_status alloc_rows(sk__mrr_rows *rows, size_t n, segkit_error *err) {
+  size_t k = n > 0 ? n : 1;
+  rows->key = malloc(k * sizeof *rows->key);
+  rows->mrr_cents = malloc(k * sizeof *rows->mrr_cents);
+  rows->first_month = malloc(k * sizeof *rows->first_month);
+  rows->last_month = malloc(k * sizeof *rows->last_month);
+  rows->paid_start = malloc(k * sizeof *rows->paid_start);
+  rows->group = malloc(k * sizeof *rows->group);
+  if (rows->key == NULL || rows->mrr_cents == NULL || rows->first_month == NULL ||
+      rows->last_month == NULL || rows->paid_start == NULL || rows->group == NULL) {
+    return segkit_error_set(err, SEGKIT_ERR_NOMEM, "no memory for %zu subscription rows", n);
+  }
+  return SEGKIT_OK;
+}
+
+/* One contiguous range of input rows, converted by one thread. Used rows are written to
+ * the shared arrays from index r0 on (compacted within the range), then moved into place
+ * in range order, so the result is the same for any number of ranges. */
+typedef struct part {
+  const mapping *m;
+  sk__mrr_rows *rows;
+  size_t r0, r1;
+  size_t n_used;
+  segkit_mrr_skip *skips;
+  size_t n_skips;
+  size_t skip_cap;
+  int64_t total;            /* sum of the used rows' cents */
+  segkit_status status;     /* the first error in the range stops it */
+  segkit_error err;
+} part;
+
+static segkit_status add_skip(part *p, size_t row, segkit_mrr_skip_reason reason, int field) {
+  if (p->n_skips == p->skip_cap) {
+    size_t nc = p->skip_cap ? p->skip_cap * 2 : 64;
+    segkit_mrr_skip *q = realloc(p->skips, nc * sizeof *q);
+    if (q == NULL) {
+      return segkit_error_set(&p->err, SEGKIT_ERR_NOMEM, "no memory for the skipped rows");
+    }
+    p->skips = q;
+    p->skip_cap = nc;
+  }
+  segkit_mrr_skip *sk = &p->skips[p->n_skips++];
+  sk->row = row;
+  sk->reason = reason;
+  sk->field = p->rows->field_names[field];
+  return SEGKIT_OK;
+}
+
+static segkit_status row_error(const mapping *m, int field, size_t row, double v,
+                               const char *what, segkit_error *err) {
+  return segkit_error_set_at(err, SEGKIT_ERR_PARSE, NULL, 0, 0, m->f[field].name,
+                             "row %zu: %s %g is invalid (expected %s)", row + 1,
+                             k_field_role[field], v, what);
+}
+
+/* The first required column that is null in this row, or -1. */
+static int null_required(const mapping *m, size_t row) {
+  static const int k_required[] = {SK__MRR_F_CUSTOMER, SK__MRR_F_UNIT_PRICE,
+                                   SK__MRR_F_QUANTITY, SK__MRR_F_INTERVAL,
+                                   SK__MRR_F_INTERVAL_COUNT, SK__MRR_F_CURRENCY,
+                                   SK__MRR_F_START};
+  for (size_t i = 0; i < sizeof k_required / sizeof k_required[0]; i++) {
+    if (is_null(&m->f[k_required[i]], row)) {
+      return k_required[i];
+    }
+  }
+  return -1;
+}
+
+/* Monthly cents of one (non-skipped) row. */
+static segkit_status row_cents(const mapping *m, size_t row, int64_t *cents, segkit_error *err) {
+  double price = number_at(&m->f[SK__MRR_F_UNIT_PRICE], row);
+  if (!(price >= 0.0) || !isfinite(price)) {
+    return row_error(m, SK__MRR_F_UNIT_PRICE, row, price, "a finite number >= 0", err);
+  }
+  double qty = m->f[SK__MRR_F_QUANTITY].col ? number_at(&m->f[SK__MRR_F_QUANTITY], row) : 1.0;
+  if (!(qty >= 0.0) || !isfinite(qty)) {
+    return row_error(m, SK__MRR_F_QUANTITY, row, qty, "a finite number >= 0", err);
+  }
+  double count = 1.0;
+  if (m->f[SK__MRR_F_INTERVAL_COUNT].col != NULL) {
+    count = number_at(&m->f[SK__MRR_F_INTERVAL_COUNT], row);
+    if (!(count >= 1.0) || count != floor(count) || count > 1e6) {
+      return row_error(m, SK__MRR_F_INTERVAL_COUNT, row, count, "an integer >= 1", err);
+    }
+  }
+  double disc = 0.0;
+  const colref *dc = &m->f[SK__MRR_F_DISCOUNT];
+  if (dc->col != NULL && !is_null(dc, row)) {
+    disc = number_at(dc, row);
+    if (!(disc >= 0.0 && disc <= 100.0)) {
+      return row_error(m, SK__MRR_F_DISCOUNT, row, disc, "a percentage 0..100", err);
+    }
+  }
+  uint32_t icode = segkit_column_codes(m->f[SK__MRR_F_INTERVAL].col)[row];
+  if (!m->interval_known[icode]) {
+    return segkit_error_set_at(
+        err, SEGKIT_ERR_PARSE, NULL, 0, 0, m->f[SK__MRR_F_INTERVAL].name,
+        "row %zu: interval '%s' is unknown (expected day, week, month or year)", row + 1,
+        segkit_column_dict_value(m->f[SK__MRR_F_INTERVAL].col, icode, NULL));
+  }
+  double rate = 1.0;
+  if (m->f[SK__MRR_F_CURRENCY].col != NULL) {
+    uint32_t ccode = segkit_column_codes(m->f[SK__MRR_F_CURRENCY].col)[row];
+    rate = m->rate_of_code[ccode];
+    if (!(rate > 0.0)) {
+      return segkit_error_set_at(
+          err, SEGKIT_ERR_NOT_FOUND, NULL, 0, 0, m->f[SK__MRR_F_CURRENCY].name,
+          "row %zu: currency '%s' has no exchange rate (expected it in the rates table)",
+          row + 1, segkit_column_dict_value(m->f[SK__MRR_F_CURRENCY].col, ccode, NULL));
+    }
+  }
+  const interval_factor *fac = &m->interval_of_code[icode];
+  /* price x (100 - discount) is cents after the discount. */
+  double v = price * qty * (100.0 - disc) * rate * fac->num / (fac->den * count);
+  if (sk__round_half_even_cents(v, cents) != 0) {
+    return row_error(m, SK__MRR_F_UNIT_PRICE, row, price,
+                     "a monthly amount below 2^53 cents", err);
+  }
+  return SEGKIT_OK;
+}
+
+static uint64_t customer_key(const mapping *m, size_t row) {
+  const colref *c = &m->f[SK__MRR_F_CUSTOMER];
+  if (c->type == SEGKIT_TYPE_STRING) {
+    return (uint64_t)segkit_column_codes(c->col)[row] ^ (UINT64_C(1) << 63);
+  }
+  return (uint64_t)segkit_column_int64(c->col)[row] ^ (UINT64_C(1) << 63);
+}
+
+static segkit_status copy_names(const mapping *m, sk__mrr_rows *rows, segkit_error *err) {
+  for (int f = 0; f < SK__MRR_F_COUNT; f++) {
+    if (m->f[f].name == NULL) {
+      continue;
+    }
+    rows->field_names[f] = dup_string(m->f[f].name);
+    if (rows->field_names[f] == NULL) {
+      return segkit_error_set(err, SEGKIT_ERR_NOMEM, "no memory for column names");
+    }
+  }
+  const segkit_column *gc = m->f[SK__MRR_F_GROUP].col;
+  if (gc == NULL) {
+    return SEGKIT_OK;
+  }
+  uint32_t nd = segkit_column_dict_size(gc);
+  size_t ng = (size_t)nd + (segkit_column_null_count(gc) > 0 ? 1 : 0);
+  rows->group_names = calloc(ng + 1, sizeof *rows->group_names);
+  if (rows->group_names == NULL) {
+    return segkit_error_set(err, SEGKIT_ERR_NOMEM, "no memory for group names");
+  }
+  rows->n_groups = ng;
+  for (size_t g = 0; g < ng; g++) {
+    const char *s = g < nd ? segkit_column_dict_value(gc, (uint32_t)g, NULL) : "(null)";
+    rows->group_names[g] = dup_string(s);
+    if (rows->group_names[g] == NULL) {
+      return segkit_error_set(err, SEGKIT_ERR_NOMEM, "no memory for group names");
+    }
+  }
+  return SEGKIT_OK;
+}
+
+/* Every monthly sum (start, end, each movement) is at most twice the sum of all rows'
+ * amounts, so bounding that sum keeps all later int64 arithmetic free of overflow. */
+#define TOTAL_LIMIT (INT64_MAX / 4)
+
+static segkit_status total_error(const mapping *m, segkit_error *err) {
+  return segkit_error_set_at(err, SEGKIT_ERR_LIMIT, NULL, 0, 0, m->f[SK__MRR_F_UNIT_PRICE].name,
+                             "the monthly amounts add up to more than %lld cents (expected "
+                             "smaller prices)",
+                             (long long)TOTAL_LIMIT);
+}
+
+/* Convert one row; a skip or an error is recorded in the part. */
+static segkit_status build_row(part *p, size_t row) {
+  const mapping *m = p->m;
+  int nf = null_required(m, row);
+  if (nf >= 0) {
+    return add_skip(p, row, SEGKIT_MRR_SKIP_NULL, nf);
+  }
+  int32_t start = day_at(&m->f[SK__MRR_F_START], row);
+  int32_t end = INT32_MAX;
+  if (m->f[SK__MRR_F_END].col != NULL && !is_null(&m->f[SK__MRR_F_END], row)) {
+    end = day_at(&m->f[SK__MRR_F_END], row);
+  }
+  if (end < start) {
+    return add_skip(p, row, SEGKIT_MRR_SKIP_END_BEFORE_START, SK__MRR_F_END);
+  }
+  int64_t cents = 0;
+  segkit_status s = row_cents(m, row, &cents, &p->err);
+  if (s != SEGKIT_OK) {
+    return s;
+  }
+  if (cents > TOTAL_LIMIT - p->total) {
+    return total_error(m, &p->err);
+  }
+  p->total += cents;
+  int32_t paid = start;
+  if (m->f[SK__MRR_F_TRIAL_END].col != NULL && !is_null(&m->f[SK__MRR_F_TRIAL_END], row)) {
+    int32_t te = day_at(&m->f[SK__MRR_F_TRIAL_END], row);
+    paid = te > start ? te : start;
+  }
+  sk__mrr_rows *rows = p->rows;
+  size_t k = p->r0 + p->n_used++;
+  rows->key[k] = customer_key(m, row);
+  rows->mrr_cents[k] = cents;
+  rows->paid_start[k] = paid;
+  /* Paid on the last day of month M iff paid <= last_day(M) < end: M runs from the month
+   * of `paid` to the month before the month of `end`. */
+  rows->first_month[k] = segkit_month_of_day(paid);
+  rows->last_month[k] = end == INT32_MAX ? INT32_MAX : segkit_month_of_day(end) - 1;
+  const colref *gc = &m->f[SK__MRR_F_GROUP];
+  uint32_t g = 0;
+  if (gc->col != NULL) {
+    g = is_null(gc, row) ? segkit_column_dict_size(gc->col) : segkit_column_codes(gc->col)[row];
+  }
+  rows->group[k] = g;
+  return SEGKIT_OK;
+}
+
+static void *build_part(void *arg) {
+  part *p = arg;
+  for (size_t row = p->r0; row < p->r1; row++) {
+    segkit_status s = build_row(p, row);
+    if (s != SEGKIT_OK) {
+      p->status = s;
+      break;
+    }
+  }
+  return NULL;
+}
+
+static void move_part(sk__mrr_rows *rows, const part *p, size_t k) {
+  size_t n = p->n_used;
+  memmove(rows->key + k, rows->key + p->r0, n * sizeof *rows->key);
+  memmove(rows->mrr_cents + k, rows->mrr_cents + p->r0, n * sizeof *rows->mrr_cents);
+  memmove(rows->first_month + k, rows->first_month + p->r0, n * sizeof *rows->first_month);
+  memmove(rows->last_month + k, rows->last_month + p->r0, n * sizeof *rows->last_month);
+  memmove(rows->paid_start + k, rows->paid_start + p->r0, n * sizeof *rows->paid_start);
+  memmove(rows->group + k, rows->group + p->r0, n * sizeof *rows->group);
+}
+
+/* Join the parts in row order: the first failing range's error wins, as it would in a
+ * serial pass (every earlier range converted without error). */
+static segkit_status merge_parts(const mapping *m, sk__mrr_rows *rows, part *parts, int np,
+                                 segkit_error *err) {
+  size_t n_skips = 0;
+  for (int i = 0; i < np; i++) {
+    if (parts[i].status != SEGKIT_OK) {
+      if (err != NULL) {
+        *err = parts[i].err;
+      }
+      return parts[i].status;
+    }
+    n_skips += parts[i].n_skips;
+  }
+  int64_t total = 0;
+  size_t k = 0;
+  for (int i = 0; i < np; i++) {
+    if (parts[i].total > TOTAL_LIMIT - total) {
+      return total_error(m, err);
+    }
+    total += parts[i].total;
+    move_part(rows, &parts[i], k);
+    k += parts[i].n_used;
+  }
+  rows->n = k;
+  rows->skips = malloc((n_skips ? n_skips : 1) * sizeof *rows->skips);
+  if (rows->skips == NULL) {
+    return segkit_error_set(err, SEGKIT_ERR_NOMEM, "no memory for the skipped rows");
+  }
+  for (int i = 0; i < np; i++) {
+    if (parts[i].n_skips == 0) {
+      continue; /* its skips pointer may be NULL, which memcpy must not get */
+    }
+    memcpy(rows->skips + rows->n_skips, parts[i].skips, parts[i].n_skips * sizeof *rows->skips);
+    rows->n_skips += parts[i].n_skips;
+  }
+  return SEGKIT_OK;
+}
+
+static segkit_status build_rows(const segkit_table *t, const mapping *m, int n_threads,
+                                sk__mrr_rows *rows, segkit_error *err) {
+  size_t n = segkit_table_n_rows(t);
+  rows->n_input = n;
+  segkit_status s = alloc_rows(rows, n, err);
+  if (s != SEGKIT_OK) {
+    return s;
+  }
+  int np = sk__mrr_thread_count(n_threads, n);
+  part parts[SK__MRR_MAX_THREADS];
+  pthread_t tids[SK__MRR_MAX_THREADS];
+  bool started[SK__MRR_MAX_THREADS] = {false};
+  memset(parts, 0, sizeof parts);
+  for (int i = 0; i < np; i++) {
+    parts[i].m = m;
+    parts[i].rows = rows;
+    parts[i].r0 = n * (size_t)i / (size_t)np;
+    parts[i].r1 = n * (size_t)(i + 1) / (size_t)np;
+  }
+  for (int i = 1; i < np; i++) {
+    started[i] = pthread_create(&tids[i], NULL, build_part, &parts[i]) == 0;
+  }
+  build_part(&parts[0]);
+  for (int i = 1; i < np; i++) {
+    if (started[i]) {
+      pthread_join(tids[i], NULL);
+    } else {
+      build_part(&parts[i]);
+    }
+  }
+  s = merge_parts(m, rows, parts, np, err);
+  for (int i = 0; i < np; i++) {
+    free(parts[i].skips);
+  }
+  return s;
+}
+
+segkit_status sk__mrr_rows_build(const segkit_table *t, const segkit_mrr_options *opt,
+                                 sk__mrr_rows *rows, segkit_error *err) {
+  memset(rows, 0, sizeof *rows);
+  mapping m;
+  memset(&m, 0, sizeof m);
+  segkit_status s = map_columns(t, &opt->columns, &m, err);
+  if (s == SEGKIT_OK) {
+    s = resolve_dictionaries(&m, opt, err);
+  }
+  if (s == SEGKIT_OK) {
+    s = copy_names(&m, rows, err);
+  }
+  if (s == SEGKIT_OK) {
+    s = build_rows(t, &m, opt->n_threads, rows, err);
+  }
+  mapping_free(&m);
+  if (s != SEGKIT_OK) {
+    sk__mrr_rows_free(rows);
+  }
+  return s;
+}

@@ -1,0 +1,626 @@
+/* MRR movements: month-end MRR per customer and the monthly new / reactivation /
+ * expansion / contraction / churned amounts, in total and per group.
+ *
+ * Key design choice: rows are grouped by customer with one stable radix sort of their
+ * keys (skipped when the input is already in customer order, as exports usually are),
+ * then each customer is one pass over its rows into a small month array; customers are
+ * independent, so contiguous ranges of them run on worker threads, each summing into its
+ * own integer accumulators, merged at the end. Integer sums do not depend on the order of
+ * addition, so the result is identical for any number of threads. The identity
+ * start + new + reactivation + expansion - contraction - churned = end is checked for
+ * every month and group before the result is returned (SEGKIT_ERR_INTERNAL otherwise). */
+#include <math.h>
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "metrics/metrics_int.h"
+
+#define MAX_MONTHS 1200
+
+struct segkit_mrr_result {
+  int32_t from_month;
+  size_t n_months;
+  size_t n_groups;
+  char **group_names;          /* taken from the rows */
+  segkit_mrr_month *months;    /* (n_groups + 1) blocks of n_months: totals, then groups */
+  size_t n_customers;
+  int64_t *customer_key;
+  int64_t *customer_mrr;       /* n_customers x (n_months + 1), or NULL */
+  segkit_mrr_skip *skips;      /* taken from the rows */
+  size_t n_skips;
+  size_t rows_used;
+  char *field_names[SK__MRR_F_COUNT];
+};
+
+/* ==== options ========================================================================== */
+
+segkit_mrr_columns segkit_mrr_columns_default(void) {
+  segkit_mrr_columns c;
+  memset(&c, 0, sizeof c);
+  c.customer = "customer_id";
+  c.unit_price = "unit_price";
+  c.quantity = "seats";
+  c.interval = "billing_interval";
+  c.interval_count = "interval_count";
+  c.currency = "currency";
+  c.start = "started_at";
+  c.trial_end = "trial_end";
+  c.end = "ended_at";
+  c.discount_percent = "discount_percent";
+  return c;
+}
+
+void segkit_mrr_options_init(segkit_mrr_options *opt) {
+  memset(opt, 0, sizeof *opt);
+  opt->columns = segkit_mrr_columns_default();
+}
+
+/* ==== grouping rows by customer ======================================================== */
+
+static bool keys_sorted(const uint64_t *key, size_t n) {
+  for (size_t i = 1; i < n; i++) {
+    if (key[i] < key[i - 1]) {
+      return false;
+    }
+  }
+  return true;
+}
+
+/* Stable LSD radix sort of row indices by key, 8 bits a pass; a byte that is the same in
+ * every key is skipped (customer ids below 2^24 need 3 passes). */
+static segkit_status sort_by_key(const uint64_t *key, size_t n, uint32_t **perm_out,
+                                 segkit_error *err) {
+  uint32_t *a = malloc((n ? n : 1) * sizeof *a);
+  uint32_t *b = malloc((n ? n : 1) * sizeof *b);
+  size_t(*hist)[256] = calloc(8, sizeof *hist);
+  if (a == NULL || b == NULL || hist == NULL) {
+    free(a);
+    free(b);
+    free(hist);
+    return segkit_error_set(err, SEGKIT_ERR_NOMEM, "no memory to sort %zu rows", n);
+  }
+  for (size_t i = 0; i < n; i++) {
+    a[i] = (uint32_t)i;
+    for (int p = 0; p < 8; p++) {
+      hist[p][(key[i] >> (8 * p)) & 0xff]++;
+    }
+  }
+  for (int p = 0; p < 8; p++) {
+    if (n == 0 || hist[p][(key[0] >> (8 * p)) & 0xff] == n) {
+      continue;
+    }
+    size_t pos = 0;
+    for (int d = 0; d < 256; d++) {
+      size_t c = hist[p][d];
+      hist[p][d] = pos;
+      pos += c;
+    }
+    for (size_t i = 0; i < n; i++) {
+      uint32_t r = a[i];
+      b[hist[p][(key[r] >> (8 * p)) & 0xff]++] = r;
+    }
+    uint32_t *t = a;
+    a = b;
+    b = t;
+  }
+  free(b);
+  free(hist);
+  *perm_out = a;
+  return SEGKIT_OK;
+}
+
+/* Rows in customer order, as flat arrays the per-customer pass reads sequentially. */
+typedef struct sorted_rows {
+  int64_t *mrr_cents;
+  int32_t *first_month;
+  int32_t *last_month;
+  int32_t *paid_start;
+  uint32_t *group;
+  size_t *cust_off;            /* n_customers + 1 row offsets */
+  size_t n_customers;
+} sorted_rows;
+
+static void sorted_rows_free(sorted_rows *s) {
+  free(s->mrr_cents);
+  free(s->first_month);
+  free(s->last_month);
+  free(s->paid_start);
+  free(s->group);
+  free(s->cust_off);
+}
+
+static segkit_status gather(const sk__mrr_rows *rows, const uint32_t *perm, sorted_rows *s,
+                            int64_t **cust_key_out, segkit_error *err) {
+  size_t n = rows->n;
+  size_t k = n ? n : 1;
+  s->mrr_cents = malloc(k * sizeof *s->mrr_cents);
+  s->first_month = malloc(k * sizeof *s->first_month);
+  s->last_month = malloc(k * sizeof *s->last_month);
+  s->paid_start = malloc(k * sizeof *s->paid_start);
+  s->group = malloc(k * sizeof *s->group);
+  s->cust_off = malloc((n + 1) * sizeof *s->cust_off);
+  int64_t *ckey = malloc(k * sizeof *ckey);
+  if (s->mrr_cents == NULL || s->first_month == NULL || s->last_month == NULL ||
+      s->paid_start == NULL || s->group == NULL || s->cust_off == NULL || ckey == NULL) {
+    free(ckey);
+    return segkit_error_set(err, SEGKIT_ERR_NOMEM, "no memory for %zu rows", n);
+  }
+  size_t nc = 0;
+  for (size_t i = 0; i < n; i++) {
+    size_t r = perm ? perm[i] : i;
+    if (i == 0 || rows->key[r] != rows->key[perm ? perm[i - 1] : i - 1]) {
+      s->cust_off[nc] = i;
+      ckey[nc] = (int64_t)(rows->key[r] ^ (UINT64_C(1) << 63));
+      nc++;
+    }
+    s->mrr_cents[i] = rows->mrr_cents[r];
+    s->first_month[i] = rows->first_month[r];
+    s->last_month[i] = rows->last_month[r];
+    s->paid_start[i] = rows->paid_start[r];
+    s->group[i] = rows->group[r];
+  }
+  s->cust_off[nc] = n;
+  s->n_customers = nc;
+  *cust_key_out = ckey;
+  return SEGKIT_OK;
+}
+
+/* ==== the per-customer pass ============================================================ */
+
+typedef struct job {
+  const sorted_rows *rows;
+  size_t c0, c1;               /* customers [c0, c1) */
+  int32_t first;               /* month of slot 0 = from_month - 1 */
+  size_t n_slots;              /* n_months + 1 */
+  size_t n_groups;
+  segkit_mrr_month *acc;       /* (n_groups + 1) x n_months, zeroed */
+  int64_t *customer_mrr;       /* shared matrix or NULL: this job writes its own rows */
+  int failed;                  /* allocation failure in the worker */
+} job;
+
+typedef struct slot {
+  int64_t mrr;                 /* month-end MRR of the customer */
+  int64_t best;                /* MRR of the row deciding the group */
+  int32_t best_start;
+  uint32_t group;
+} slot;
+
+/* Add one row to the month slots it is paid at the end of. A customer's group at a month
+ * end is the group of its row with the most MRR there; ties go to the later paid start,
+ * then to the earlier row, so the choice does not depend on the input order beyond that. */
+static void add_row(const job *j, size_t r, slot *sl) {
+  int32_t lo = j->rows->first_month[r];
+  int32_t hi = j->rows->last_month[r];
+  int32_t top = j->first + (int32_t)j->n_slots - 1;
+  if (lo < j->first) {
+    lo = j->first;
+  }
+  if (hi > top) {
+    hi = top;
+  }
+  int64_t v = j->rows->mrr_cents[r];
+  int32_t ps = j->rows->paid_start[r];
+  for (int32_t m = lo; m <= hi; m++) {
+    slot *s = &sl[m - j->first];
+    s->mrr += v;
+    if (v > s->best || (v == s->best && ps > s->best_start)) {
+      s->best = v;
+      s->best_start = ps;
+      s->group = j->rows->group[r];
+    }
+  }
+}
+
+static void classify(segkit_mrr_month *a, int64_t m0, int64_t m1, bool had_mrr_before) {
+  a->start_cents += m0;
+  a->end_cents += m1;
+  a->customers_start += m0 > 0;
+  a->customers_end += m1 > 0;
+  if (m0 == 0 && m1 > 0) {
+    if (had_mrr_before) {
+      a->reactivation_cents += m1;
+      a->n_reactivation++;
+    } else {
+      a->new_cents += m1;
+      a->n_new++;
+    }
+  } else if (m0 > 0 && m1 == 0) {
+    a->churned_cents += m0;
+    a->n_churned++;
+  } else if (m1 > m0 && m0 > 0) {
+    a->expansion_cents += m1 - m0;
+    a->n_expansion++;
+  } else if (m1 < m0 && m1 > 0) {
+    a->contraction_cents += m0 - m1;
+    a->n_contraction++;
+  }
+}
+
+static void run_customer(const job *j, size_t c, slot *sl) {
+  const sorted_rows *s = j->rows;
+  memset(sl, 0, j->n_slots * sizeof *sl);
+  /* First month whose end the customer was paid at, over its whole history (also before
+   * the window): tells a new customer from a reactivation. */
+  int32_t first_paid = INT32_MAX;
+  for (size_t r = s->cust_off[c]; r < s->cust_off[c + 1]; r++) {
+    if (s->mrr_cents[r] <= 0 || s->first_month[r] > s->last_month[r]) {
+      continue;
+    }
+    if (s->first_month[r] < first_paid) {
+      first_paid = s->first_month[r];
+    }
+    add_row(j, r, sl);
+  }
+  size_t n_months = j->n_slots - 1;
+  for (size_t i = 1; i < j->n_slots; i++) {
+    int64_t m0 = sl[i - 1].mrr;
+    int64_t m1 = sl[i].mrr;
+    if (m0 == 0 && m1 == 0) {
+      continue;
+    }
+    /* The month belongs to the customer's group at the end of the previous month, so
+     * the whole step m0 -> m1 (an upgrade into another plan included) is one movement of
+     * one group; a customer without MRR then takes its group at this month's end. */
+    uint32_t g = m0 > 0 ? sl[i - 1].group : sl[i].group;
+    int32_t month = j->first + (int32_t)i;
+    bool before = first_paid < month;
+    classify(&j->acc[i - 1], m0, m1, before);
+    if (j->n_groups > 0) {
+      classify(&j->acc[(1 + (size_t)g) * n_months + (i - 1)], m0, m1, before);
+    }
+  }
+  if (j->customer_mrr != NULL) {
+    int64_t *out = j->customer_mrr + c * j->n_slots;
+    for (size_t i = 0; i < j->n_slots; i++) {
+      out[i] = sl[i].mrr;
+    }
+  }
+}
+
+static void *run_job(void *arg) {
+  job *j = arg;
+  slot *sl = malloc(j->n_slots * sizeof *sl);
+  if (sl == NULL) {
+    j->failed = 1;
+    return NULL;
+  }
+  for (size_t c = j->c0; c < j->c1; c++) {
+    run_customer(j, c, sl);
+  }
+  free(sl);
+  return NULL;
+}
+
+/* ==== merging, derived rates, the invariant ============================================= */
+
+static void add_month(segkit_mrr_month *a, const segkit_mrr_month *b) {
+  a->start_cents += b->start_cents;
+  a->new_cents += b->new_cents;
+  a->reactivation_cents += b->reactivation_cents;
+  a->expansion_cents += b->expansion_cents;
+  a->contraction_cents += b->contraction_cents;
+  a->churned_cents += b->churned_cents;
+  a->end_cents += b->end_cents;
+  a->customers_start += b->customers_start;
+  a->customers_end += b->customers_end;
+  a->n_new += b->n_new;
+  a->n_reactivation += b->n_reactivation;
+  a->n_expansion += b->n_expansion;
+  a->n_contraction += b->n_contraction;
+  a->n_churned += b->n_churned;
+}
+
+static double ratio(double num, double den) {
+  return den != 0.0 ? num / den : NAN;
+}
+
+static void derive(segkit_mrr_month *a, int32_t month) {
+  a->month = month;
+  double start = (double)a->start_cents;
+  a->arpu_cents = ratio((double)a->end_cents, (double)a->customers_end);
+  a->logo_churn_rate = ratio((double)a->n_churned, (double)a->customers_start);
+  a->gross_revenue_churn = ratio((double)(a->contraction_cents + a->churned_cents), start);
+  a->nrr = ratio((double)(a->start_cents + a->expansion_cents - a->contraction_cents -
+                          a->churned_cents),
+                 start);
+  a->grr = ratio((double)(a->start_cents - a->contraction_cents - a->churned_cents), start);
+}
+
+static bool reconciles(const segkit_mrr_month *a) {
+  return a->start_cents + a->new_cents + a->reactivation_cents + a->expansion_cents -
+             a->contraction_cents - a->churned_cents ==
+         a->end_cents;
+}
+
+static segkit_status check_invariants(const segkit_mrr_result *r) {
+  size_t nm = r->n_months;
+  for (size_t b = 0; b <= r->n_groups; b++) {
+    for (size_t i = 0; i < nm; i++) {
+      if (!reconciles(&r->months[b * nm + i])) {
+        return SEGKIT_ERR_INTERNAL;
+      }
+    }
+  }
+  for (size_t i = 0; i + 1 < nm; i++) {
+    if (r->months[i].end_cents != r->months[i + 1].start_cents) {
+      return SEGKIT_ERR_INTERNAL;
+    }
+  }
+  if (r->n_groups == 0) {
+    return SEGKIT_OK;
+  }
+  for (size_t i = 0; i < nm; i++) {
+    segkit_mrr_month sum;
+    memset(&sum, 0, sizeof sum);
+    for (size_t g = 0; g < r->n_groups; g++) {
+      add_month(&sum, &r->months[(g + 1) * nm + i]);
+    }
+    const segkit_mrr_month *t = &r->months[i];
+    if (sum.start_cents != t->start_cents || sum.end_cents != t->end_cents ||
+        sum.new_cents != t->new_cents || sum.churned_cents != t->churned_cents) {
+      return SEGKIT_ERR_INTERNAL;
+    }
+  }
+  return SEGKIT_OK;
+}
+
+/* ==== driver ============================================================================ */
+
+int sk__mrr_thread_count(int asked, size_t n_items) {
+  if (asked > 0) {
+    return asked < SK__MRR_MAX_THREADS ? asked : SK__MRR_MAX_THREADS;
+  }
+  long n = sysconf(_SC_NPROCESSORS_ONLN);
+  if (n < 1) {
+    n = 1;
+  }
+  if (n > SK__MRR_MAX_THREADS) {
+    n = SK__MRR_MAX_THREADS;
+  }
+  long useful = (long)(n_items / 20000) + 1;
+  return (int)(n < useful ? n : useful);
+}
+
+static segkit_status run_jobs(const sorted_rows *s, segkit_mrr_result *r,
+                              const segkit_mrr_options *opt, segkit_error *err) {
+  int nt = sk__mrr_thread_count(opt->n_threads, s->n_customers);
+  size_t block = (r->n_groups + 1) * r->n_months;
+  job jobs[SK__MRR_MAX_THREADS];
+  pthread_t tids[SK__MRR_MAX_THREADS];
+  bool started[SK__MRR_MAX_THREADS] = {false};
+  segkit_mrr_month *acc = calloc((size_t)nt * block, sizeof *acc);
+  if (acc == NULL) {
+    return segkit_error_set(err, SEGKIT_ERR_NOMEM, "no memory for the monthly totals");
+  }
+  for (int t = 0; t < nt; t++) {
+    job *j = &jobs[t];
+    j->rows = s;
+    /* Split by rows rather than customers, so heavy customers spread evenly. */
+    size_t want = s->cust_off[s->n_customers] * (size_t)t / (size_t)nt;
+    size_t c = 0;
+    if (t > 0) {
+      size_t lo = jobs[t - 1].c0;
+      c = lo;
+      while (c < s->n_customers && s->cust_off[c] < want) {
+        c++;
+      }
+      jobs[t - 1].c1 = c;
+    }
+    j->c0 = c;
+    j->c1 = s->n_customers;
+    j->first = opt->from_month - 1;
+    j->n_slots = r->n_months + 1;
+    j->n_groups = r->n_groups;
+    j->acc = acc + (size_t)t * block;
+    j->customer_mrr = r->customer_mrr;
+    j->failed = 0;
+  }
+  for (int t = 1; t < nt; t++) {
+    started[t] = pthread_create(&tids[t], NULL, run_job, &jobs[t]) == 0;
+  }
+  run_job(&jobs[0]);
+  int failed = jobs[0].failed;
+  for (int t = 1; t < nt; t++) {
+    if (started[t]) {
+      pthread_join(tids[t], NULL);
+      failed |= jobs[t].failed;
+    } else {
+      run_job(&jobs[t]);
+      failed |= jobs[t].failed;
+    }
+  }
+  if (failed) {
+    free(acc);
+    return segkit_error_set(err, SEGKIT_ERR_NOMEM, "no memory in a worker");
+  }
+  for (int t = 0; t < nt; t++) {
+    for (size_t i = 0; i < block; i++) {
+      add_month(&r->months[i], &acc[(size_t)t * block + i]);
+    }
+  }
+  free(acc);
+  for (size_t b = 0; b <= r->n_groups; b++) {
+    for (size_t i = 0; i < r->n_months; i++) {
+      derive(&r->months[b * r->n_months + i], opt->from_month + (int32_t)i);
+    }
+  }
+  return SEGKIT_OK;
+}
+
+static segkit_status check_options(const segkit_table *t, const segkit_mrr_options *opt,
+                                   segkit_mrr_result **out, segkit_error *err) {
+  if (t == NULL || opt == NULL || out == NULL) {
+    return segkit_error_set(err, SEGKIT_ERR_USAGE, "segkit_mrr_compute: NULL argument");
+  }
+  if (opt->to_month < opt->from_month ||
+      (int64_t)opt->to_month - opt->from_month >= MAX_MONTHS) {
+    return segkit_error_set(err, SEGKIT_ERR_USAGE,
+                            "month range %d..%d is invalid (expected from <= to, at most %d "
+                            "months)",
+                            (int)opt->from_month, (int)opt->to_month, MAX_MONTHS);
+  }
+  if (segkit_table_n_rows(t) >= UINT32_MAX) {
+    return segkit_error_set(err, SEGKIT_ERR_LIMIT, "too many subscription rows (at most %u)",
+                            UINT32_MAX - 1);
+  }
+  return SEGKIT_OK;
+}
+
+static segkit_status compute(const sk__mrr_rows *rows, const segkit_mrr_options *opt,
+                             segkit_mrr_result *r, segkit_error *err) {
+  uint32_t *perm = NULL;
+  if (!keys_sorted(rows->key, rows->n)) {
+    segkit_status s = sort_by_key(rows->key, rows->n, &perm, err);
+    if (s != SEGKIT_OK) {
+      return s;
+    }
+  }
+  sorted_rows sr;
+  memset(&sr, 0, sizeof sr);
+  segkit_status s = gather(rows, perm, &sr, &r->customer_key, err);
+  free(perm);
+  if (s == SEGKIT_OK) {
+    r->n_customers = sr.n_customers;
+    r->months = calloc((r->n_groups + 1) * r->n_months, sizeof *r->months);
+    if (r->months == NULL) {
+      s = segkit_error_set(err, SEGKIT_ERR_NOMEM, "no memory for the monthly totals");
+    }
+  }
+  if (s == SEGKIT_OK && opt->keep_customer_mrr && sr.n_customers > 0) {
+    r->customer_mrr = malloc(sr.n_customers * (r->n_months + 1) * sizeof *r->customer_mrr);
+    if (r->customer_mrr == NULL) {
+      s = segkit_error_set(err, SEGKIT_ERR_NOMEM, "no memory for the per-customer MRR");
+    }
+  }
+  if (s == SEGKIT_OK) {
+    s = run_jobs(&sr, r, opt, err);
+  }
+  sorted_rows_free(&sr);
+  if (s == SEGKIT_OK && check_invariants(r) != SEGKIT_OK) {
+    s = segkit_error_set(err, SEGKIT_ERR_INTERNAL,
+                         "MRR movements do not reconcile (start + movements != end)");
+  }
+  return s;
+}
+
+segkit_status segkit_mrr_compute(const segkit_table *subscriptions,
+                                 const segkit_mrr_options *opt, segkit_mrr_result **out,
+                                 segkit_error *err) {
+  segkit_status s = check_options(subscriptions, opt, out, err);
+  if (s != SEGKIT_OK) {
+    return s;
+  }
+  sk__mrr_rows rows;
+  s = sk__mrr_rows_build(subscriptions, opt, &rows, err);
+  if (s != SEGKIT_OK) {
+    return s;
+  }
+  segkit_mrr_result *r = calloc(1, sizeof *r);
+  if (r == NULL) {
+    sk__mrr_rows_free(&rows);
+    return segkit_error_set(err, SEGKIT_ERR_NOMEM, "no memory for the MRR result");
+  }
+  /* Take what the result keeps from the rows. */
+  r->from_month = opt->from_month;
+  r->n_months = (size_t)(opt->to_month - opt->from_month) + 1;
+  r->n_groups = rows.n_groups;
+  r->group_names = rows.group_names;
+  rows.group_names = NULL;
+  rows.n_groups = 0;
+  r->skips = rows.skips;
+  r->n_skips = rows.n_skips;
+  rows.skips = NULL;
+  r->rows_used = rows.n;
+  memcpy(r->field_names, rows.field_names, sizeof r->field_names);
+  memset(rows.field_names, 0, sizeof rows.field_names);
+  s = compute(&rows, opt, r, err);
+  sk__mrr_rows_free(&rows);
+  if (s != SEGKIT_OK) {
+    segkit_mrr_result_free(r);
+    return s;
+  }
+  *out = r;
+  return SEGKIT_OK;
+}
+
+/* ==== getters ============================================================================ */
+
+void segkit_mrr_result_free(segkit_mrr_result *r) {
+  if (r == NULL) {
+    return;
+  }
+  for (size_t g = 0; g < r->n_groups; g++) {
+    free(r->group_names[g]);
+  }
+  free(r->group_names);
+  free(r->months);
+  free(r->customer_key);
+  free(r->customer_mrr);
+  free(r->skips);
+  for (int f = 0; f < SK__MRR_F_COUNT; f++) {
+    free(r->field_names[f]);
+  }
+  free(r);
+}
+
+size_t segkit_mrr_n_months(const segkit_mrr_result *r) {
+  return r->n_months;
+}
+
+size_t segkit_mrr_n_groups(const segkit_mrr_result *r) {
+  return r->n_groups;
+}
+
+const char *segkit_mrr_group_name(const segkit_mrr_result *r, size_t group) {
+  return group < r->n_groups ? r->group_names[group] : NULL;
+}
+
+const segkit_mrr_month *segkit_mrr_months(const segkit_mrr_result *r, size_t group) {
+  if (group == SEGKIT_MRR_ALL) {
+    return r->months;
+  }
+  if (group >= r->n_groups) {
+    return NULL;
+  }
+  return r->months + (group + 1) * r->n_months;
+}
+
+size_t segkit_mrr_n_customers(const segkit_mrr_result *r) {
+  return r->n_customers;
+}
+
+int64_t segkit_mrr_customer_key(const segkit_mrr_result *r, size_t customer) {
+  return customer < r->n_customers ? r->customer_key[customer] : 0;
+}
+
+long segkit_mrr_customer_find(const segkit_mrr_result *r, int64_t key) {
+  size_t lo = 0;
+  size_t hi = r->n_customers;
+  while (lo < hi) {
+    size_t mid = lo + (hi - lo) / 2;
+    if (r->customer_key[mid] < key) {
+      lo = mid + 1;
+    } else {
+      hi = mid;
+    }
+  }
+  return lo < r->n_customers && r->customer_key[lo] == key ? (long)lo : -1;
+}
+
+const int64_t *segkit_mrr_customer_mrr(const segkit_mrr_result *r, size_t customer) {
+  if (r->customer_mrr == NULL || customer >= r->n_customers) {
+    return NULL;
+  }
+  return r->customer_mrr + customer * (r->n_months + 1);
+}
+
+const segkit_mrr_skip *segkit_mrr_skipped(const segkit_mrr_result *r, size_t *n) {
+  *n = r->n_skips;
+  return r->skips;
+}
+
+size_t segkit_mrr_rows_used(const segkit_mrr_result *r) {
+  return r->rows_used;
+}
