@@ -147,6 +147,7 @@ extern const cli_verb cli_verb_drop;
 extern const cli_verb cli_verb_generate;
 extern const cli_verb cli_verb_demo;
 extern const cli_verb cli_verb_survival;
+extern const cli_verb cli_verb_mrr;
 
 /* Shared by import, describe and demo: read a CSV or JSON Lines file with the reader
  * options the verb's flags describe (--type, --schema, --date-format, --delimiter,
@@ -178,6 +179,9 @@ int cli_open_workspace(const cli_args *a, bool create, segkit_workspace **out);
 
 /* How the user invoked segkit (argv[0]), for commands the output suggests. */
 const char *cli_program_name(void);
+
+/* The MRR movements table of one group (SEGKIT_MRR_ALL for the totals); mrr and demo. */
+bool cli_print_mrr_months(const segkit_mrr_result *r, size_t group, cli_format fmt);
 
 /* "cli:USER", who the audit log says made a change. */
 void cli_actor_name(char *buf, size_t size);

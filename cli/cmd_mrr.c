@@ -1,0 +1,389 @@
+/* segkit mrr: the monthly MRR movements table (new, reactivation, expansion, contraction,
+ * churned; start and end MRR reconciling exactly) from a subscription history, in total
+ * or split by a column. The JSON output is a contract (docs/cli.md). */
+#include <jansson.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "cli.h"
+
+static const cli_opt mrr_opts[] = {
+    {"dataset", CLI_OPT_VALUE, "NAME", "subscription history in the workspace (or give a FILE instead)"},
+    {"from", CLI_OPT_VALUE, "YYYY-MM", "first month (default: 11 months before --to)"},
+    {"to", CLI_OPT_VALUE, "YYYY-MM", "last month (default: the month of the latest start or end date)"},
+    {"by", CLI_OPT_VALUE, "COL", "split the movements by this column (e.g. plan)"},
+    {"rates", CLI_OPT_VALUE, "RATES", "currency rates to the reporting currency: USD=1,EUR=1.08 or a CSV file currency,rate"},
+    {"customer-col", CLI_OPT_VALUE, "COL", "customer id column (default customer_id)"},
+    {"price-col", CLI_OPT_VALUE, "COL", "price per unit per interval, major units (default unit_price)"},
+    {"quantity-col", CLI_OPT_VALUE, "COL", "seats / quantity (default seats; 'none' = 1)"},
+    {"interval-col", CLI_OPT_VALUE, "COL", "billing interval: day, week, month, year (default billing_interval)"},
+    {"interval-count-col", CLI_OPT_VALUE, "COL", "intervals per billing period (default interval_count; 'none' = 1)"},
+    {"currency-col", CLI_OPT_VALUE, "COL", "currency (default currency; 'none' = already the reporting currency)"},
+    {"start-col", CLI_OPT_VALUE, "COL", "first day of service (default started_at)"},
+    {"trial-end-col", CLI_OPT_VALUE, "COL", "first paid day (default trial_end; 'none')"},
+    {"end-col", CLI_OPT_VALUE, "COL", "first day without service (default ended_at; 'none')"},
+    {"discount-col", CLI_OPT_VALUE, "COL", "discount percent (default discount_percent; 'none')"},
+};
+
+static const char *mapped(const cli_args *a, const char *flag, const char *dflt) {
+  const char *v = cli_get(a, flag);
+  if (v == NULL) {
+    return dflt;
+  }
+  return strcmp(v, "none") == 0 ? NULL : v;
+}
+
+/* "2025-01" -> month index. */
+static bool parse_month(const char *s, int32_t *out) {
+  int32_t days;
+  char buf[16];
+  if (strlen(s) != 7) {
+    return false;
+  }
+  snprintf(buf, sizeof buf, "%s-01", s);
+  if (!segkit_parse_date(buf, 10, &days)) {
+    return false;
+  }
+  *out = segkit_month_of_day(days);
+  return true;
+}
+
+static void month_text(int32_t m, char *buf, size_t size) {
+  int64_t y;
+  unsigned mo;
+  segkit_month_split(m, &y, &mo);
+  snprintf(buf, size, "%04lld-%02u", (long long)y, mo);
+}
+
+/* Latest day in a date or timestamp column, or INT32_MIN. */
+static int32_t latest_day(const segkit_table *t, const char *col) {
+  long idx = col != NULL ? segkit_table_column_index(t, col) : -1;
+  if (idx < 0) {
+    return INT32_MIN;
+  }
+  const segkit_column *c = segkit_table_column(t, (size_t)idx);
+  int32_t best = INT32_MIN;
+  for (size_t i = 0; i < segkit_column_n_rows(c); i++) {
+    if (!segkit_column_is_valid(c, i)) {
+      continue;
+    }
+    int32_t d;
+    if (segkit_column_type(c) == SEGKIT_TYPE_DATE) {
+      d = segkit_column_date(c)[i];
+    } else if (segkit_column_type(c) == SEGKIT_TYPE_TIMESTAMP) {
+      int64_t us = segkit_column_timestamp(c)[i];
+      d = (int32_t)((us - ((us % SEGKIT_US_PER_DAY) + SEGKIT_US_PER_DAY) % SEGKIT_US_PER_DAY) /
+                    SEGKIT_US_PER_DAY);
+    } else {
+      return INT32_MIN;
+    }
+    if (d > best) {
+      best = d;
+    }
+  }
+  return best;
+}
+
+enum { MAX_RATES = 64 };
+
+/* "USD=1,EUR=1.08" or a file of "currency,rate" lines (a header line is skipped). */
+static bool parse_rates(const char *spec, segkit_mrr_rate *rates, char names[][16], size_t *n) {
+  *n = 0;
+  struct stat st;
+  char *text = NULL;
+  if (stat(spec, &st) == 0) {
+    FILE *f = fopen(spec, "r");
+    if (f == NULL) {
+      return false;
+    }
+    text = calloc((size_t)st.st_size + 2, 1);
+    size_t got = text != NULL ? fread(text, 1, (size_t)st.st_size, f) : 0;
+    fclose(f);
+    if (text == NULL) {
+      return false;
+    }
+    text[got] = '\0';
+  } else {
+    text = strdup(spec);
+    if (text == NULL) {
+      return false;
+    }
+  }
+  bool ok = true;
+  char *save = NULL;
+  for (char *item = strtok_r(text, ",\n", &save); item != NULL && ok;
+       item = strtok_r(NULL, ",\n", &save)) {
+    char *cur = item;
+    char *val = strchr(item, '=');
+    if (val == NULL) {
+      /* file form: the rate is the next token */
+      char *next = strtok_r(NULL, ",\n", &save);
+      if (next == NULL) {
+        ok = false;
+        break;
+      }
+      val = next;
+    } else {
+      *val++ = '\0';
+    }
+    while (*cur == ' ' || *cur == '\r') {
+      cur++;
+    }
+    char *end = NULL;
+    double r = strtod(val, &end);
+    if (end == val) {
+      if (*n == 0 && strcmp(cur, "currency") == 0) {
+        continue; /* header */
+      }
+      ok = false;
+      break;
+    }
+    if (*n == MAX_RATES || strlen(cur) == 0 || strlen(cur) >= 16 || !(r > 0)) {
+      ok = false;
+      break;
+    }
+    snprintf(names[*n], 16, "%s", cur);
+    size_t len = strlen(names[*n]);
+    while (len > 0 && (names[*n][len - 1] == ' ' || names[*n][len - 1] == '\r')) {
+      names[*n][--len] = '\0';
+    }
+    rates[*n].currency = names[*n];
+    rates[*n].rate = r;
+    (*n)++;
+  }
+  free(text);
+  return ok && *n > 0;
+}
+
+static json_t *month_json(const segkit_mrr_month *m) {
+  char mt[16];
+  month_text(m->month, mt, sizeof mt);
+  json_t *o = json_object();
+  json_object_set_new(o, "month", json_string(mt));
+  json_object_set_new(o, "start", json_real((double)m->start_cents / 100.0));
+  json_object_set_new(o, "new", json_real((double)m->new_cents / 100.0));
+  json_object_set_new(o, "expansion", json_real((double)m->expansion_cents / 100.0));
+  json_object_set_new(o, "contraction", json_real((double)m->contraction_cents / 100.0));
+  json_object_set_new(o, "churned", json_real((double)m->churned_cents / 100.0));
+  json_object_set_new(o, "reactivation", json_real((double)m->reactivation_cents / 100.0));
+  json_object_set_new(o, "end", json_real((double)m->end_cents / 100.0));
+  json_object_set_new(o, "customers_start", json_integer(m->customers_start));
+  json_object_set_new(o, "customers_end", json_integer(m->customers_end));
+  json_object_set_new(o, "new_customers", json_integer(m->n_new));
+  json_object_set_new(o, "reactivated_customers", json_integer(m->n_reactivation));
+  json_object_set_new(o, "churned_customers", json_integer(m->n_churned));
+  json_object_set_new(o, "arpu", isfinite(m->arpu_cents) ? json_real(m->arpu_cents / 100.0) : json_null());
+  json_object_set_new(o, "logo_churn_rate", isfinite(m->logo_churn_rate) ? json_real(m->logo_churn_rate) : json_null());
+  json_object_set_new(o, "gross_revenue_churn", isfinite(m->gross_revenue_churn) ? json_real(m->gross_revenue_churn) : json_null());
+  json_object_set_new(o, "nrr", isfinite(m->nrr) ? json_real(m->nrr) : json_null());
+  json_object_set_new(o, "grr", isfinite(m->grr) ? json_real(m->grr) : json_null());
+  return o;
+}
+
+static json_t *months_json(const segkit_mrr_result *r, size_t group) {
+  json_t *arr = json_array();
+  const segkit_mrr_month *m = segkit_mrr_months(r, group);
+  for (size_t i = 0; i < segkit_mrr_n_months(r); i++) {
+    json_array_append_new(arr, month_json(&m[i]));
+  }
+  return arr;
+}
+
+bool cli_print_mrr_months(const segkit_mrr_result *r, size_t group, cli_format fmt) {
+  static const char *const headers[] = {"month", "start", "new", "reactivation", "expansion",
+                                        "contraction", "churned", "end", "customers",
+                                        "logo_churn_pct", "nrr_pct"};
+  cli_grid *g = cli_grid_new(11, headers);
+  const segkit_mrr_month *m = segkit_mrr_months(r, group);
+  for (size_t i = 0; g != NULL && i < segkit_mrr_n_months(r); i++) {
+    char mt[16];
+    month_text(m[i].month, mt, sizeof mt);
+    cli_grid_row(g);
+    cli_grid_text(g, mt);
+    cli_grid_real(g, (double)m[i].start_cents / 100.0, 2);
+    cli_grid_real(g, (double)m[i].new_cents / 100.0, 2);
+    cli_grid_real(g, (double)m[i].reactivation_cents / 100.0, 2);
+    cli_grid_real(g, (double)m[i].expansion_cents / 100.0, 2);
+    cli_grid_real(g, (double)m[i].contraction_cents / 100.0, 2);
+    cli_grid_real(g, (double)m[i].churned_cents / 100.0, 2);
+    cli_grid_real(g, (double)m[i].end_cents / 100.0, 2);
+    cli_grid_int(g, m[i].customers_end);
+    cli_grid_real(g, 100.0 * m[i].logo_churn_rate, 2);
+    cli_grid_real(g, 100.0 * m[i].nrr, 1);
+  }
+  if (g != NULL) {
+    cli_grid_row(g);
+  }
+  bool ok = cli_grid_print(g, fmt, stdout);
+  cli_grid_free(g);
+  return ok;
+}
+
+static int load_subscriptions(cli_args *a, segkit_table **out) {
+  const char *dataset = cli_get(a, "dataset");
+  segkit_error err;
+  segkit_error_clear(&err);
+  if (dataset != NULL) {
+    segkit_workspace *ws = NULL;
+    int rc = cli_open_workspace(a, false, &ws);
+    if (rc != 0) {
+      return rc;
+    }
+    if (segkit_workspace_load(ws, dataset, out, &err) != SEGKIT_OK) {
+      rc = cli_report(&err);
+    }
+    segkit_workspace_close(ws);
+    return rc;
+  }
+  if (a->n_positional != 1) {
+    return cli_usage_error("mrr", "give --dataset NAME or one FILE");
+  }
+  cli_read_setup setup;
+  if (!cli_read_setup_from_args(a, "mrr", a->positional[0], &setup)) {
+    cli_read_setup_free(&setup);
+    return CLI_EXIT_USAGE;
+  }
+  segkit_read_result *res = NULL;
+  int rc = 0;
+  if (cli_read_file(a, a->positional[0], &setup, &res, &err) != SEGKIT_OK) {
+    rc = cli_report(&err);
+  } else {
+    *out = segkit_read_result_take_table(res);
+  }
+  segkit_read_result_free(res);
+  cli_read_setup_free(&setup);
+  return rc;
+}
+
+static int run_mrr(cli_args *a) {
+  segkit_mrr_options opt;
+  segkit_mrr_options_init(&opt);
+  opt.n_threads = a->threads;
+  segkit_mrr_columns *c = &opt.columns;
+  c->customer = mapped(a, "customer-col", c->customer);
+  c->unit_price = mapped(a, "price-col", c->unit_price);
+  c->quantity = mapped(a, "quantity-col", c->quantity);
+  c->interval = mapped(a, "interval-col", c->interval);
+  c->interval_count = mapped(a, "interval-count-col", c->interval_count);
+  c->currency = mapped(a, "currency-col", c->currency);
+  c->start = mapped(a, "start-col", c->start);
+  c->trial_end = mapped(a, "trial-end-col", c->trial_end);
+  c->end = mapped(a, "end-col", c->end);
+  c->discount_percent = mapped(a, "discount-col", c->discount_percent);
+  c->group = cli_get(a, "by");
+  segkit_mrr_rate rates[MAX_RATES];
+  char rate_names[MAX_RATES][16];
+  const char *rates_spec = cli_get(a, "rates");
+  if (rates_spec != NULL) {
+    size_t n = 0;
+    if (!parse_rates(rates_spec, rates, rate_names, &n)) {
+      return cli_usage_error("mrr", "--rates needs CUR=RATE,... or a CSV file of currency,rate (rates > 0), not '%s'", rates_spec);
+    }
+    opt.rates = rates;
+    opt.n_rates = n;
+  }
+  segkit_table *t = NULL;
+  int rc = load_subscriptions(a, &t);
+  if (rc != 0) {
+    return rc;
+  }
+  int32_t to = 0;
+  int32_t from = 0;
+  const char *to_s = cli_get(a, "to");
+  const char *from_s = cli_get(a, "from");
+  if (to_s != NULL && !parse_month(to_s, &to)) {
+    segkit_table_free(t);
+    return cli_usage_error("mrr", "--to must be a month YYYY-MM, not '%s'", to_s);
+  }
+  if (from_s != NULL && !parse_month(from_s, &from)) {
+    segkit_table_free(t);
+    return cli_usage_error("mrr", "--from must be a month YYYY-MM, not '%s'", from_s);
+  }
+  if (to_s == NULL) {
+    int32_t last = latest_day(t, c->start);
+    int32_t last_end = latest_day(t, c->end);
+    if (last_end > last) {
+      last = last_end;
+    }
+    if (last == INT32_MIN) {
+      segkit_table_free(t);
+      return cli_usage_error("mrr", "no dates to choose the months from: give --from and --to");
+    }
+    to = segkit_month_of_day(last);
+  }
+  if (from_s == NULL) {
+    from = to - 11;
+  }
+  opt.from_month = from;
+  opt.to_month = to;
+  segkit_mrr_result *r = NULL;
+  segkit_error err;
+  if (segkit_mrr_compute(t, &opt, &r, &err) != SEGKIT_OK) {
+    rc = cli_report(&err);
+    segkit_table_free(t);
+    return rc;
+  }
+  size_t n_skipped = 0;
+  segkit_mrr_skipped(r, &n_skipped);
+  if (a->format == CLI_FORMAT_JSON) {
+    json_t *root = json_object();
+    json_object_set_new(root, "months", months_json(r, SEGKIT_MRR_ALL));
+    if (c->group != NULL) {
+      json_t *groups = json_array();
+      for (size_t gi = 0; gi < segkit_mrr_n_groups(r); gi++) {
+        json_t *key = json_object();
+        json_object_set_new(key, c->group, json_string(segkit_mrr_group_name(r, gi)));
+        json_array_append_new(groups, json_pack("{s:o, s:o}", "key", key, "months", months_json(r, gi)));
+      }
+      json_object_set_new(root, "groups", groups);
+    }
+    json_object_set_new(root, "rows_used", json_integer((json_int_t)segkit_mrr_rows_used(r)));
+    json_object_set_new(root, "rows_skipped", json_integer((json_int_t)n_skipped));
+    json_dumpf(root, stdout, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
+    printf("\n");
+    json_decref(root);
+  } else {
+    bool ok = true;
+    if (a->format == CLI_FORMAT_TABLE) {
+      printf("MRR movements (month-end MRR; start + new + reactivation + expansion - contraction "
+             "- churned = end)\n\n");
+    }
+    ok = cli_print_mrr_months(r, SEGKIT_MRR_ALL, a->format);
+    for (size_t gi = 0; ok && c->group != NULL && gi < segkit_mrr_n_groups(r); gi++) {
+      if (a->format == CLI_FORMAT_TABLE) {
+        printf("\n%s = %s\n", c->group, segkit_mrr_group_name(r, gi));
+        ok = cli_print_mrr_months(r, gi, a->format);
+      }
+    }
+    if (a->format == CLI_FORMAT_TABLE && n_skipped > 0) {
+      printf("\n%zu subscription row%s skipped (a required value missing, or ending before it "
+             "starts)\n", n_skipped, n_skipped == 1 ? "" : "s");
+    }
+    rc = ok ? 0 : CLI_EXIT_ENV;
+  }
+  segkit_mrr_result_free(r);
+  segkit_table_free(t);
+  return rc;
+}
+
+const cli_verb cli_verb_mrr = {
+    .name = "mrr",
+    .summary = "monthly MRR movements: new, reactivation, expansion, contraction, churned",
+    .usage = "segkit mrr (--dataset NAME | FILE) [--from YYYY-MM] [--to YYYY-MM] [--by COL] [--rates R]",
+    .description =
+        "From a subscription history (one row per span of constant price and seats). MRR of a\n"
+        "month is the sum over subscriptions running on its last day, price x seats x (1 -\n"
+        "discount) per month (year / 12, week x 52 / 12, day x 365 / 12), nothing during a\n"
+        "trial, converted with --rates. Movements reconcile exactly in cents every month.\n"
+        "Column names default to those of `segkit generate`; map others with the -col flags.\n"
+        "JSON: {\"months\": [{\"month\": \"2025-01\", \"start\", \"new\", \"expansion\", \"contraction\",\n"
+        "\"churned\", \"reactivation\", \"end\", ...}]} in major units (contraction and churned\n"
+        "positive), plus \"groups\" with --by. Definitions: docs/metrics.md.",
+    .opts = mrr_opts,
+    .n_opts = sizeof mrr_opts / sizeof mrr_opts[0],
+    .shared_opts = cli_read_opts,
+    .n_shared_opts = CLI_N_READ_OPTS,
+    .run = run_mrr,
+};
