@@ -148,6 +148,7 @@ extern const cli_verb cli_verb_generate;
 extern const cli_verb cli_verb_demo;
 extern const cli_verb cli_verb_survival;
 extern const cli_verb cli_verb_mrr;
+extern const cli_verb cli_verb_metrics;
 
 /* Shared by import, describe and demo: read a CSV or JSON Lines file with the reader
  * options the verb's flags describe (--type, --schema, --date-format, --delimiter,
@@ -166,6 +167,10 @@ bool cli_read_setup_from_args(const cli_args *a, const char *verb, const char *p
                               cli_read_setup *setup);
 void cli_read_setup_free(cli_read_setup *setup);
 /* Read the file per setup. */
+/* The table a verb works on: --dataset NAME from the workspace, else the one FILE argument
+ * read with the reading options. Prints errors; returns 0 or the exit code. */
+int cli_load_table(cli_args *a, const char *verb, segkit_table **out);
+
 /* Read the file per setup, with progress on stderr when it is a terminal. */
 segkit_status cli_read_file(const cli_args *a, const char *path, cli_read_setup *setup,
                             segkit_read_result **out, segkit_error *err);
@@ -182,6 +187,11 @@ const char *cli_program_name(void);
 
 /* The MRR movements table of one group (SEGKIT_MRR_ALL for the totals); mrr and demo. */
 bool cli_print_mrr_months(const segkit_mrr_result *r, size_t group, cli_format fmt);
+
+/* Parse --FLAG COL=VALUE (an event: churned=true, status=2, Churn=Yes) against the type of
+ * COL in t; prints a usage error and returns false when VALUE does not fit. */
+bool cli_event_spec(const char *verb, const char *flag, const segkit_table *t, const char *spec,
+                    char *name, size_t name_size, int64_t *int_value, const char **string_value);
 
 /* "cli:USER", who the audit log says made a change. */
 void cli_actor_name(char *buf, size_t size);

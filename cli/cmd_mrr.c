@@ -221,41 +221,6 @@ bool cli_print_mrr_months(const segkit_mrr_result *r, size_t group, cli_format f
   return ok;
 }
 
-static int load_subscriptions(cli_args *a, segkit_table **out) {
-  const char *dataset = cli_get(a, "dataset");
-  segkit_error err;
-  segkit_error_clear(&err);
-  if (dataset != NULL) {
-    segkit_workspace *ws = NULL;
-    int rc = cli_open_workspace(a, false, &ws);
-    if (rc != 0) {
-      return rc;
-    }
-    if (segkit_workspace_load(ws, dataset, out, &err) != SEGKIT_OK) {
-      rc = cli_report(&err);
-    }
-    segkit_workspace_close(ws);
-    return rc;
-  }
-  if (a->n_positional != 1) {
-    return cli_usage_error("mrr", "give --dataset NAME or one FILE");
-  }
-  cli_read_setup setup;
-  if (!cli_read_setup_from_args(a, "mrr", a->positional[0], &setup)) {
-    cli_read_setup_free(&setup);
-    return CLI_EXIT_USAGE;
-  }
-  segkit_read_result *res = NULL;
-  int rc = 0;
-  if (cli_read_file(a, a->positional[0], &setup, &res, &err) != SEGKIT_OK) {
-    rc = cli_report(&err);
-  } else {
-    *out = segkit_read_result_take_table(res);
-  }
-  segkit_read_result_free(res);
-  cli_read_setup_free(&setup);
-  return rc;
-}
 
 static int run_mrr(cli_args *a) {
   segkit_mrr_options opt;
@@ -285,7 +250,7 @@ static int run_mrr(cli_args *a) {
     opt.n_rates = n;
   }
   segkit_table *t = NULL;
-  int rc = load_subscriptions(a, &t);
+  int rc = cli_load_table(a, "mrr", &t);
   if (rc != 0) {
     return rc;
   }

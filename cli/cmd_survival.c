@@ -214,53 +214,20 @@ static bool print_table(const cli_args *a, const segkit_surv_data *d, const segk
 }
 
 /* The table: the named dataset, or the FILE argument read with default options. */
-static int load_input(cli_args *a, segkit_table **out) {
-  const char *dataset = cli_get(a, "dataset");
-  segkit_error err;
-  segkit_error_clear(&err);
-  if (dataset != NULL) {
-    segkit_workspace *ws = NULL;
-    int rc = cli_open_workspace(a, false, &ws);
-    if (rc != 0) {
-      return rc;
-    }
-    if (segkit_workspace_load(ws, dataset, out, &err) != SEGKIT_OK) {
-      rc = cli_report(&err);
-    }
-    segkit_workspace_close(ws);
-    return rc;
-  }
-  if (a->n_positional != 1) {
-    return cli_usage_error("survival", "give --dataset NAME or one FILE");
-  }
-  cli_read_setup setup;
-  if (!cli_read_setup_from_args(a, "survival", a->positional[0], &setup)) {
-    cli_read_setup_free(&setup);
-    return CLI_EXIT_USAGE;
-  }
-  segkit_read_result *res = NULL;
-  int rc = 0;
-  if (cli_read_file(a, a->positional[0], &setup, &res, &err) != SEGKIT_OK) {
-    rc = cli_report(&err);
-  } else {
-    *out = segkit_read_result_take_table(res);
-  }
-  segkit_read_result_free(res);
-  cli_read_setup_free(&setup);
-  return rc;
-}
 
-/* --event COL=VALUE against the column's type. */
-static bool event_spec(const segkit_table *t, const char *spec, segkit_surv_columns *cols,
-                       char *name, size_t name_size) {
+/* COL=VALUE naming an event against the column's type: int64 gets a number, bool must say
+ * true, anything else (string) is compared as text. */
+bool cli_event_spec(const char *verb, const char *flag, const segkit_table *t, const char *spec,
+                    char *name, size_t name_size, int64_t *int_value, const char **string_value) {
+  *int_value = 0;
+  *string_value = NULL;
   const char *eq = strchr(spec, '=');
   if (eq == NULL || eq == spec || (size_t)(eq - spec) >= name_size) {
-    cli_usage_error("survival", "--event needs COL=VALUE (e.g. --event churned=true), not '%s'", spec);
+    cli_usage_error(verb, "--%s needs COL=VALUE (e.g. --%s churned=true), not '%s'", flag, flag, spec);
     return false;
   }
   memcpy(name, spec, (size_t)(eq - spec));
   name[eq - spec] = '\0';
-  cols->event = name;
   const char *value = eq + 1;
   long idx = segkit_table_column_index(t, name);
   if (idx < 0) {
@@ -272,17 +239,17 @@ static bool event_spec(const segkit_table *t, const char *spec, segkit_surv_colu
     errno = 0;
     long long v = strtoll(value, &end, 10);
     if (end == value || *end != '\0' || errno != 0) {
-      cli_usage_error("survival", "column '%s' is int64: --event needs a whole number, not '%s'", name, value);
+      cli_usage_error(verb, "column '%s' is int64: --%s needs a whole number, not '%s'", name, flag, value);
       return false;
     }
-    cols->event_value = v;
+    *int_value = v;
   } else if (type == SEGKIT_TYPE_BOOL) {
     if (strcmp(value, "true") != 0) {
-      cli_usage_error("survival", "column '%s' is bool: use --event %s=true", name, name);
+      cli_usage_error(verb, "column '%s' is bool: use --%s %s=true", name, flag, name);
       return false;
     }
   } else {
-    cols->event_string = value;
+    *string_value = value;
   }
   return true;
 }
@@ -303,13 +270,15 @@ static int run_survival(cli_args *a) {
     }
   }
   segkit_table *t = NULL;
-  int rc = load_input(a, &t);
+  int rc = cli_load_table(a, "survival", &t);
   if (rc != 0) {
     return rc;
   }
   segkit_surv_columns cols = {time_col, NULL, 0, cli_get(a, "by"), NULL};
   char event_name[256];
-  if (!event_spec(t, event, &cols, event_name, sizeof event_name)) {
+  cols.event = event_name;
+  if (!cli_event_spec("survival", "event", t, event, event_name, sizeof event_name,
+                      &cols.event_value, &cols.event_string)) {
     segkit_table_free(t);
     return CLI_EXIT_USAGE;
   }

@@ -17,6 +17,7 @@
 #ifndef SEGKIT_SURVIVAL_H
 #define SEGKIT_SURVIVAL_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -144,6 +145,50 @@ SEGKIT_API void segkit_logrank_free(segkit_logrank *lr);
 SEGKIT_API segkit_status segkit_wilson_interval(uint64_t successes, uint64_t trials,
                                                 double level, double *lower, double *upper,
                                                 segkit_error *err);
+
+/* ---- rates by group ---------------------------------------------------------------- */
+
+/* The share of rows with an event (churn) per group, with its Wilson interval: the
+ * customer-snapshot view (one row per customer, a churned flag) of public churn data sets.
+ * Groups are the combinations of values of the `by` columns (STRING, INT64 or BOOL; a null
+ * value is its own group, shown as "(null)"), in ascending order of the values (strings
+ * byte-wise, numbers numerically, nulls last). The flag column is BOOL (true = event),
+ * INT64 compared with flag_value, or STRING compared with flag_string; rows whose flag is
+ * null are skipped and counted. */
+typedef struct segkit_rate_columns {
+  const char *const *by;   /* group columns; n_by = 0 for one group over all rows */
+  size_t n_by;
+  const char *flag;
+  int64_t flag_value;
+  const char *flag_string; /* NULL unless the flag column is a STRING column */
+} segkit_rate_columns;
+
+typedef struct segkit_group_rate {
+  const char *const *key;  /* n_by values as text, borrowed from the result */
+  int64_t n;               /* rows in the group (flag not null) */
+  int64_t events;
+  double rate;             /* events / n */
+  double ci_low;           /* Wilson interval at the requested level */
+  double ci_high;
+  bool too_small;          /* n < min_n: too few to conclude from */
+} segkit_group_rate;
+
+typedef struct segkit_group_rates segkit_group_rates;
+
+/* level in (0, 1) (0 = 0.95); min_n: groups below it are flagged too_small (0 = 30).
+ * Errors name the column: SEGKIT_ERR_NOT_FOUND, SEGKIT_ERR_TYPE (with the types accepted),
+ * SEGKIT_ERR_USAGE, SEGKIT_ERR_NOMEM. */
+SEGKIT_API segkit_status segkit_rates_by_group(const segkit_table *t,
+                                               const segkit_rate_columns *cols, double level,
+                                               int64_t min_n, segkit_group_rates **out,
+                                               segkit_error *err);
+SEGKIT_API void segkit_group_rates_free(segkit_group_rates *r);
+SEGKIT_API size_t segkit_group_rates_n(const segkit_group_rates *r);
+/* Group i (ascending key order), borrowed from r; NULL if out of range. */
+SEGKIT_API const segkit_group_rate *segkit_group_rates_get(const segkit_group_rates *r, size_t i);
+/* All rows together, as one more group with no key. */
+SEGKIT_API const segkit_group_rate *segkit_group_rates_overall(const segkit_group_rates *r);
+SEGKIT_API size_t segkit_group_rates_skipped_null(const segkit_group_rates *r);
 
 #ifdef __cplusplus
 }
