@@ -178,6 +178,104 @@ SEGKIT_API const segkit_mrr_skip *segkit_mrr_skipped(const segkit_mrr_result *r,
 /* Rows used (input rows minus skipped rows). */
 SEGKIT_API size_t segkit_mrr_rows_used(const segkit_mrr_result *r);
 
+/* ---- cohorts (src/metrics/cohorts.c) ----------------------------------------------------
+ *
+ * Cohort tables from an MRR result computed with keep_customer_mrr = true. A customer's
+ * cohort is the first month of the result's range (from_month..to_month) at whose end it
+ * has MRR > 0. Customers already active at the end of from_month - 1 started before the
+ * range: their cohort is unknown, so they are left out (counted in
+ * segkit_cohorts_n_left_out); a customer inactive at the end of from_month - 1 counts from
+ * its first active month in the range even if it had been a customer before (start the
+ * range at or before the first subscription for exact cohorts). For cohort month c and
+ * k = 0, 1, ... months since c, up to to_month (later cells are absent, not zero):
+ *   active(k)  = cohort customers with MRR > 0 at the end of c + k (a customer who churned
+ *                and came back counts as retained in every month it has MRR);
+ *   logo retention(k)    = active(k) / size;
+ *   revenue retention(k) = cohort MRR at the end of c + k / cohort MRR at the end of c
+ *                          (above 1 with expansion).
+ * Only months with at least one new customer form a cohort, in month order. The pooled
+ * survival of the cohorts (segkit_cohorts_survival) counts a customer as churned at the
+ * first month end after its start with MRR 0, whatever happens later.
+ * Formulas: docs/metrics.md, "Cohorts and LTV". The object is read-only after compute;
+ * pointers from its getters borrow from it. */
+
+typedef struct segkit_cohorts segkit_cohorts;
+
+/* SEGKIT_ERR_USAGE when r was computed without keep_customer_mrr (or an argument is NULL);
+ * SEGKIT_ERR_NOMEM. *out is written only on success; free it with segkit_cohorts_free. */
+SEGKIT_API segkit_status segkit_cohorts_compute(const segkit_mrr_result *r,
+                                                segkit_cohorts **out, segkit_error *err);
+SEGKIT_API void segkit_cohorts_free(segkit_cohorts *c);
+
+SEGKIT_API size_t segkit_cohorts_n(const segkit_cohorts *c);
+/* Customers active at the end of from_month - 1 (cohort before the range, left out). */
+SEGKIT_API size_t segkit_cohorts_n_left_out(const segkit_cohorts *c);
+/* The following take a cohort index < segkit_cohorts_n; out of range gives 0 / NULL. */
+SEGKIT_API int32_t segkit_cohorts_month(const segkit_cohorts *c, size_t cohort);
+SEGKIT_API int64_t segkit_cohorts_size(const segkit_cohorts *c, size_t cohort);
+/* Cells k = 0 .. n_cells - 1 (n_cells = to_month - cohort month + 1). */
+SEGKIT_API size_t segkit_cohorts_n_cells(const segkit_cohorts *c, size_t cohort);
+SEGKIT_API const int64_t *segkit_cohorts_active(const segkit_cohorts *c, size_t cohort);
+SEGKIT_API const int64_t *segkit_cohorts_mrr_cents(const segkit_cohorts *c, size_t cohort);
+SEGKIT_API const double *segkit_cohorts_logo_retention(const segkit_cohorts *c,
+                                                       size_t cohort);
+/* NaN in every cell if the cohort MRR at k = 0 were 0 (cannot happen: size > 0). */
+SEGKIT_API const double *segkit_cohorts_revenue_retention(const segkit_cohorts *c,
+                                                          size_t cohort);
+
+/* Pooled logo survival by months since start, product-limit over all cohorts (Kaplan &
+ * Meier 1958 on monthly data): for k >= 1, at_risk(k) = customers observed at the end of
+ * start + k (start + k <= to_month) and continuously active at the ends of start .. start +
+ * k - 1; churned(k) = those of them with MRR 0 at the end of start + k; S(0) = 1,
+ * S(k) = S(k - 1) x (1 - churned(k) / at_risk(k)). Arrays of *n values, k = 0 .. *n - 1,
+ * *n = the last k with at_risk > 0, plus 1 (at_risk(0) = churned(0) = 0 by convention;
+ * *n = 1 when no customer is observed a month after its start). Any pointer may be NULL. */
+SEGKIT_API void segkit_cohorts_survival(const segkit_cohorts *c, size_t *n,
+                                        const int64_t **at_risk, const int64_t **churned,
+                                        const double **survival);
+
+/* ---- LTV (src/metrics/ltv.c) -------------------------------------------------------------
+ *
+ * Customer lifetime value two ways, over the months of an MRR result (totals, not groups),
+ * in cents of the reporting currency; formulas in docs/metrics.md, "Cohorts and LTV". */
+
+typedef struct segkit_ltv_options {
+  double gross_margin;          /* 0..1, default 1 */
+  int horizon_months;           /* H of the survival-based LTV, 1..1200, default 60 */
+} segkit_ltv_options;
+
+SEGKIT_API void segkit_ltv_options_init(segkit_ltv_options *opt);
+
+typedef struct segkit_ltv {
+  double gross_margin;
+  int horizon_months;
+  /* inputs of both: ARPU weighted by active customers = sum of end MRR / sum of active
+   * customers over the months */
+  int64_t mrr_cents_sum;        /* sum over months of end_cents */
+  int64_t customer_months;      /* sum over months of customers_end */
+  double arpu_cents;            /* NaN when customer_months = 0 */
+  /* (a) simple: ARPU x margin / churn */
+  int64_t churned;              /* sum over months of n_churned */
+  int64_t customer_months_start;/* sum over months of customers_start */
+  double monthly_churn;         /* churned / customer_months_start; NaN when 0 / 0 */
+  double ltv_simple_cents;      /* +inf when churn is 0 and ARPU > 0; NaN when undefined */
+  /* (b) survival-based: sum over t < H of S(t) x ARPU x margin */
+  size_t n_observed;            /* S(t) from the cohorts for t < n_observed (see
+                                   segkit_cohorts_survival); 0 when there is no cohort */
+  double survival_sum_observed; /* sum of S(t) over t < min(H, n_observed) */
+  double survival_sum;          /* sum of S(t) over t < H, S extended past the observed
+                                   months by S(t) = S(n_observed - 1) x (1 - monthly_churn)^
+                                   (t - n_observed + 1) */
+  double ltv_survival_cents;    /* survival_sum x ARPU x margin; NaN when undefined */
+} segkit_ltv;
+
+/* r needs keep_customer_mrr (for the cohorts). opt NULL = defaults. SEGKIT_ERR_USAGE for a
+ * margin outside 0..1, a horizon outside 1..1200, or r without customer MRR; NOMEM.
+ * *out written only on success. */
+SEGKIT_API segkit_status segkit_ltv_compute(const segkit_mrr_result *r,
+                                            const segkit_ltv_options *opt, segkit_ltv *out,
+                                            segkit_error *err);
+
 #ifdef __cplusplus
 }
 #endif
