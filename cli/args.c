@@ -68,11 +68,14 @@ static int apply_global(const cli_verb *verb, cli_args *out, const char *name, c
 
 int cli_parse(const cli_verb *verb, int argc, char **argv, cli_args *out) {
   memset(out, 0, sizeof *out);
-  if (verb->n_opts + verb->n_shared_opts > CLI_MAX_OPTS) {
+  if (verb->n_opts + verb->n_more_opts + verb->n_shared_opts > CLI_MAX_OPTS) {
     return cli_usage_error(verb->name, "internal: too many options");
   }
   for (size_t i = 0; i < verb->n_opts; i++) {
     out->spec[out->n_spec++] = verb->opts[i];
+  }
+  for (size_t i = 0; i < verb->n_more_opts; i++) {
+    out->spec[out->n_spec++] = verb->more_opts[i];
   }
   for (size_t i = 0; i < verb->n_shared_opts; i++) {
     out->spec[out->n_spec++] = verb->shared_opts[i];
@@ -215,6 +218,10 @@ void cli_print_verb_help(const cli_verb *verb, FILE *f) {
   if (verb->n_opts > 0) {
     fprintf(f, "\noptions:\n");
     print_opts(verb->opts, verb->n_opts, f);
+  }
+  if (verb->n_more_opts > 0) {
+    fprintf(f, "\nsubscription options (as for segkit mrr):\n");
+    print_opts(verb->more_opts, verb->n_more_opts, f);
   }
   if (verb->n_shared_opts > 0) {
     fprintf(f, "\nreading options:\n");

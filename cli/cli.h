@@ -68,6 +68,8 @@ typedef struct cli_verb {
   const char *description;
   const cli_opt *opts;
   size_t n_opts;
+  const cli_opt *more_opts;   /* options shared with a related verb (cohorts: mrr's) */
+  size_t n_more_opts;
   const cli_opt *shared_opts; /* e.g. cli_read_opts */
   size_t n_shared_opts;
   int (*run)(cli_args *args);
@@ -149,6 +151,7 @@ extern const cli_verb cli_verb_demo;
 extern const cli_verb cli_verb_survival;
 extern const cli_verb cli_verb_mrr;
 extern const cli_verb cli_verb_metrics;
+extern const cli_verb cli_verb_cohorts;
 
 /* Shared by import, describe and demo: read a CSV or JSON Lines file with the reader
  * options the verb's flags describe (--type, --schema, --date-format, --delimiter,

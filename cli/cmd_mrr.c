@@ -57,14 +57,15 @@ static void month_text(int32_t m, char *buf, size_t size) {
   snprintf(buf, size, "%04lld-%02u", (long long)y, mo);
 }
 
-/* Latest day in a date or timestamp column, or INT32_MIN. */
-static int32_t latest_day(const segkit_table *t, const char *col) {
+/* Latest (or earliest) day in a date or timestamp column, or INT32_MIN when there is none. */
+static int32_t extreme_day(const segkit_table *t, const char *col, bool latest) {
   long idx = col != NULL ? segkit_table_column_index(t, col) : -1;
   if (idx < 0) {
     return INT32_MIN;
   }
   const segkit_column *c = segkit_table_column(t, (size_t)idx);
   int32_t best = INT32_MIN;
+  bool any = false;
   for (size_t i = 0; i < segkit_column_n_rows(c); i++) {
     if (!segkit_column_is_valid(c, i)) {
       continue;
@@ -79,8 +80,9 @@ static int32_t latest_day(const segkit_table *t, const char *col) {
     } else {
       return INT32_MIN;
     }
-    if (d > best) {
+    if (!any || (latest ? d > best : d < best)) {
       best = d;
+      any = true;
     }
   }
   return best;
@@ -222,10 +224,16 @@ bool cli_print_mrr_months(const segkit_mrr_result *r, size_t group, cli_format f
 }
 
 
-static int run_mrr(cli_args *a) {
+/* Load the subscription table and compute the MRR result the flags describe (mrr and
+ * cohorts share it). Prints errors; returns 0 or the exit code. */
+static int mrr_from_args(cli_args *a, const char *verb, bool keep_customers, segkit_table **t_out,
+                         segkit_mrr_result **r_out) {
+  /* cohorts need the whole history by default: a customer's first month must be in range */
+  bool from_earliest = keep_customers;
   segkit_mrr_options opt;
   segkit_mrr_options_init(&opt);
   opt.n_threads = a->threads;
+  opt.keep_customer_mrr = keep_customers;
   segkit_mrr_columns *c = &opt.columns;
   c->customer = mapped(a, "customer-col", c->customer);
   c->unit_price = mapped(a, "price-col", c->unit_price);
@@ -244,13 +252,13 @@ static int run_mrr(cli_args *a) {
   if (rates_spec != NULL) {
     size_t n = 0;
     if (!parse_rates(rates_spec, rates, rate_names, &n)) {
-      return cli_usage_error("mrr", "--rates needs CUR=RATE,... or a CSV file of currency,rate (rates > 0), not '%s'", rates_spec);
+      return cli_usage_error(verb, "--rates needs CUR=RATE,... or a CSV file of currency,rate (rates > 0), not '%s'", rates_spec);
     }
     opt.rates = rates;
     opt.n_rates = n;
   }
   segkit_table *t = NULL;
-  int rc = cli_load_table(a, "mrr", &t);
+  int rc = cli_load_table(a, verb, &t);
   if (rc != 0) {
     return rc;
   }
@@ -260,46 +268,61 @@ static int run_mrr(cli_args *a) {
   const char *from_s = cli_get(a, "from");
   if (to_s != NULL && !parse_month(to_s, &to)) {
     segkit_table_free(t);
-    return cli_usage_error("mrr", "--to must be a month YYYY-MM, not '%s'", to_s);
+    return cli_usage_error(verb, "--to must be a month YYYY-MM, not '%s'", to_s);
   }
   if (from_s != NULL && !parse_month(from_s, &from)) {
     segkit_table_free(t);
-    return cli_usage_error("mrr", "--from must be a month YYYY-MM, not '%s'", from_s);
+    return cli_usage_error(verb, "--from must be a month YYYY-MM, not '%s'", from_s);
   }
   if (to_s == NULL) {
-    int32_t last = latest_day(t, c->start);
-    int32_t last_end = latest_day(t, c->end);
+    int32_t last = extreme_day(t, c->start, true);
+    int32_t last_end = extreme_day(t, c->end, true);
     if (last_end > last) {
       last = last_end;
     }
     if (last == INT32_MIN) {
       segkit_table_free(t);
-      return cli_usage_error("mrr", "no dates to choose the months from: give --from and --to");
+      return cli_usage_error(verb, "no dates to choose the months from: give --from and --to");
     }
     to = segkit_month_of_day(last);
   }
   if (from_s == NULL) {
-    from = to - 11;
+    int32_t first = from_earliest ? extreme_day(t, c->start, false) : INT32_MIN;
+    from = first != INT32_MIN ? segkit_month_of_day(first) : to - 11;
+    if (to - from > 1199) {
+      from = to - 1199;
+    }
   }
   opt.from_month = from;
   opt.to_month = to;
-  segkit_mrr_result *r = NULL;
   segkit_error err;
-  if (segkit_mrr_compute(t, &opt, &r, &err) != SEGKIT_OK) {
+  if (segkit_mrr_compute(t, &opt, r_out, &err) != SEGKIT_OK) {
     rc = cli_report(&err);
     segkit_table_free(t);
     return rc;
   }
+  *t_out = t;
+  return 0;
+}
+
+static int run_mrr(cli_args *a) {
+  segkit_table *t = NULL;
+  segkit_mrr_result *r = NULL;
+  int rc = mrr_from_args(a, "mrr", false, &t, &r);
+  if (rc != 0) {
+    return rc;
+  }
+  const char *group = cli_get(a, "by");
   size_t n_skipped = 0;
   segkit_mrr_skipped(r, &n_skipped);
   if (a->format == CLI_FORMAT_JSON) {
     json_t *root = json_object();
     json_object_set_new(root, "months", months_json(r, SEGKIT_MRR_ALL));
-    if (c->group != NULL) {
+    if (group != NULL) {
       json_t *groups = json_array();
       for (size_t gi = 0; gi < segkit_mrr_n_groups(r); gi++) {
         json_t *key = json_object();
-        json_object_set_new(key, c->group, json_string(segkit_mrr_group_name(r, gi)));
+        json_object_set_new(key, group, json_string(segkit_mrr_group_name(r, gi)));
         json_array_append_new(groups, json_pack("{s:o, s:o}", "key", key, "months", months_json(r, gi)));
       }
       json_object_set_new(root, "groups", groups);
@@ -316,9 +339,9 @@ static int run_mrr(cli_args *a) {
              "- churned = end)\n\n");
     }
     ok = cli_print_mrr_months(r, SEGKIT_MRR_ALL, a->format);
-    for (size_t gi = 0; ok && c->group != NULL && gi < segkit_mrr_n_groups(r); gi++) {
+    for (size_t gi = 0; ok && group != NULL && gi < segkit_mrr_n_groups(r); gi++) {
       if (a->format == CLI_FORMAT_TABLE) {
-        printf("\n%s = %s\n", c->group, segkit_mrr_group_name(r, gi));
+        printf("\n%s = %s\n", group, segkit_mrr_group_name(r, gi));
         ok = cli_print_mrr_months(r, gi, a->format);
       }
     }
@@ -351,4 +374,178 @@ const cli_verb cli_verb_mrr = {
     .shared_opts = cli_read_opts,
     .n_shared_opts = CLI_N_READ_OPTS,
     .run = run_mrr,
+};
+
+/* ==== segkit cohorts ===================================================================== */
+
+static const cli_opt cohorts_opts[] = {
+    {"metric", CLI_OPT_VALUE, "M", "logo (default) or revenue retention in the table"},
+    {"months", CLI_OPT_VALUE, "N", "months since start shown in the table (default 12)"},
+    {"margin", CLI_OPT_VALUE, "X", "gross margin for LTV, 0..1 (default 1)"},
+    {"horizon", CLI_OPT_VALUE, "N", "months summed by the survival-based LTV (default 60)"},
+};
+
+static json_t *cohorts_json(const segkit_cohorts *co, const segkit_ltv *ltv) {
+  json_t *arr = json_array();
+  for (size_t i = 0; i < segkit_cohorts_n(co); i++) {
+    char mt[16];
+    month_text(segkit_cohorts_month(co, i), mt, sizeof mt);
+    json_t *logo = json_array();
+    json_t *rev = json_array();
+    json_t *active = json_array();
+    const double *l = segkit_cohorts_logo_retention(co, i);
+    const double *rv = segkit_cohorts_revenue_retention(co, i);
+    const int64_t *ac = segkit_cohorts_active(co, i);
+    for (size_t k = 0; k < segkit_cohorts_n_cells(co, i); k++) {
+      json_array_append_new(logo, json_real(l[k]));
+      json_array_append_new(rev, isfinite(rv[k]) ? json_real(rv[k]) : json_null());
+      json_array_append_new(active, json_integer(ac[k]));
+    }
+    json_array_append_new(arr, json_pack("{s:s, s:I, s:o, s:o, s:o}", "cohort", mt, "size",
+                                         (json_int_t)segkit_cohorts_size(co, i), "active", active,
+                                         "logo_retention", logo, "revenue_retention", rev));
+  }
+  size_t n = 0;
+  const int64_t *at_risk = NULL;
+  const int64_t *churned = NULL;
+  const double *surv = NULL;
+  segkit_cohorts_survival(co, &n, &at_risk, &churned, &surv);
+  json_t *curve = json_array();
+  for (size_t k = 0; k < n; k++) {
+    json_array_append_new(curve, json_pack("{s:I, s:I, s:I, s:f}", "months_since_start", (json_int_t)k,
+                                           "at_risk", (json_int_t)at_risk[k], "churned",
+                                           (json_int_t)churned[k], "survival", surv[k]));
+  }
+  json_t *l = json_object();
+  json_object_set_new(l, "gross_margin", json_real(ltv->gross_margin));
+  json_object_set_new(l, "horizon_months", json_integer(ltv->horizon_months));
+  json_object_set_new(l, "arpu", isfinite(ltv->arpu_cents) ? json_real(ltv->arpu_cents / 100.0) : json_null());
+  json_object_set_new(l, "monthly_churn", isfinite(ltv->monthly_churn) ? json_real(ltv->monthly_churn) : json_null());
+  json_object_set_new(l, "ltv_simple", isfinite(ltv->ltv_simple_cents) ? json_real(ltv->ltv_simple_cents / 100.0) : json_null());
+  json_object_set_new(l, "ltv_survival", isfinite(ltv->ltv_survival_cents) ? json_real(ltv->ltv_survival_cents / 100.0) : json_null());
+  json_object_set_new(l, "survival_sum", isfinite(ltv->survival_sum) ? json_real(ltv->survival_sum) : json_null());
+  json_object_set_new(l, "months_observed", json_integer((json_int_t)ltv->n_observed));
+  json_t *root = json_object();
+  json_object_set_new(root, "cohorts", arr);
+  json_object_set_new(root, "left_out", json_integer((json_int_t)segkit_cohorts_n_left_out(co)));
+  json_object_set_new(root, "survival", curve);
+  json_object_set_new(root, "ltv", l);
+  return root;
+}
+
+static bool print_cohorts(const segkit_cohorts *co, bool revenue, size_t months, cli_format fmt) {
+  const char *headers[2 + 121];
+  char names[121][16];
+  headers[0] = "cohort";
+  headers[1] = "size";
+  for (size_t k = 0; k <= months; k++) {
+    snprintf(names[k], sizeof names[k], "m%zu", k);
+    headers[2 + k] = names[k];
+  }
+  cli_grid *g = cli_grid_new(3 + months, headers);
+  for (size_t i = 0; g != NULL && i < segkit_cohorts_n(co); i++) {
+    char mt[16];
+    month_text(segkit_cohorts_month(co, i), mt, sizeof mt);
+    cli_grid_row(g);
+    cli_grid_text(g, mt);
+    cli_grid_int(g, segkit_cohorts_size(co, i));
+    const double *v = revenue ? segkit_cohorts_revenue_retention(co, i)
+                              : segkit_cohorts_logo_retention(co, i);
+    for (size_t k = 0; k <= months; k++) {
+      if (k < segkit_cohorts_n_cells(co, i)) {
+        cli_grid_real(g, 100.0 * v[k], 1);
+      } else {
+        cli_grid_null(g);
+      }
+    }
+  }
+  if (g != NULL) {
+    cli_grid_row(g);
+  }
+  bool ok = cli_grid_print(g, fmt, stdout);
+  cli_grid_free(g);
+  return ok;
+}
+
+static int run_cohorts(cli_args *a) {
+  const char *metric = cli_get(a, "metric");
+  bool revenue = metric != NULL && strcmp(metric, "revenue") == 0;
+  if (metric != NULL && !revenue && strcmp(metric, "logo") != 0) {
+    return cli_usage_error("cohorts", "--metric must be logo or revenue, not '%s'", metric);
+  }
+  if (cli_get(a, "by") != NULL) {
+    return cli_usage_error("cohorts", "--by is not supported for cohorts yet (cohorts are by signup month)");
+  }
+  int64_t months = 12;
+  int64_t horizon = 60;
+  if (!cli_get_int(a, "months", 0, 120, &months) || !cli_get_int(a, "horizon", 1, 1200, &horizon)) {
+    return CLI_EXIT_USAGE;
+  }
+  segkit_ltv_options lo;
+  segkit_ltv_options_init(&lo);
+  lo.horizon_months = (int)horizon;
+  const char *margin = cli_get(a, "margin");
+  if (margin != NULL) {
+    char *end = NULL;
+    lo.gross_margin = strtod(margin, &end);
+    if (end == margin || *end != '\0' || !(lo.gross_margin >= 0 && lo.gross_margin <= 1)) {
+      return cli_usage_error("cohorts", "--margin must be a number from 0 to 1, not '%s'", margin);
+    }
+  }
+  segkit_table *t = NULL;
+  segkit_mrr_result *r = NULL;
+  int rc = mrr_from_args(a, "cohorts", true, &t, &r);
+  if (rc != 0) {
+    return rc;
+  }
+  segkit_error err;
+  segkit_cohorts *co = NULL;
+  segkit_ltv ltv;
+  if (segkit_cohorts_compute(r, &co, &err) != SEGKIT_OK || segkit_ltv_compute(r, &lo, &ltv, &err) != SEGKIT_OK) {
+    rc = cli_report(&err);
+  } else if (a->format == CLI_FORMAT_JSON) {
+    json_t *j = cohorts_json(co, &ltv);
+    json_dumpf(j, stdout, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
+    printf("\n");
+    json_decref(j);
+  } else {
+    if (a->format == CLI_FORMAT_TABLE) {
+      printf("%s retention by signup cohort, %% of month 0 (m1 = one month after the first "
+             "month with MRR)\n\n", revenue ? "revenue" : "logo");
+    }
+    rc = print_cohorts(co, revenue, (size_t)months, a->format) ? 0 : CLI_EXIT_ENV;
+    if (a->format == CLI_FORMAT_TABLE) {
+      printf("\n%zu customers active before the first month are not in any cohort\n",
+             segkit_cohorts_n_left_out(co));
+      printf("LTV (gross margin %.2f): ARPU %.2f / monthly churn %.4f = %.2f; from the survival "
+             "curve over %d months: %.2f\n",
+             ltv.gross_margin, ltv.arpu_cents / 100.0, ltv.monthly_churn,
+             ltv.ltv_simple_cents / 100.0, ltv.horizon_months, ltv.ltv_survival_cents / 100.0);
+    }
+  }
+  segkit_cohorts_free(co);
+  segkit_mrr_result_free(r);
+  segkit_table_free(t);
+  return rc;
+}
+
+const cli_verb cli_verb_cohorts = {
+    .name = "cohorts",
+    .summary = "retention by signup cohort (logo or revenue), and LTV two ways",
+    .usage = "segkit cohorts (--dataset NAME | FILE) [--metric logo|revenue] [--from YYYY-MM] [--rates R]",
+    .description =
+        "From a subscription history, as segkit mrr. A customer's cohort is its first month\n"
+        "with MRR (from --from, by default the earliest start); cells are the share of the\n"
+        "cohort's customers (logo) or of its month-0 MRR (revenue) still there at the end of\n"
+        "each later month. Then LTV = ARPU x margin / monthly churn, and the sum of the monthly\n"
+        "survival curve x ARPU x margin over --horizon months. JSON: {\"cohorts\": [{\"cohort\",\n"
+        "\"size\", \"active\", \"logo_retention\", \"revenue_retention\"}], \"survival\": [...],\n"
+        "\"ltv\": {...}}. Definitions: docs/metrics.md, Cohorts and LTV.",
+    .opts = cohorts_opts,
+    .n_opts = sizeof cohorts_opts / sizeof cohorts_opts[0],
+    .more_opts = mrr_opts,
+    .n_more_opts = sizeof mrr_opts / sizeof mrr_opts[0],
+    .shared_opts = cli_read_opts,
+    .n_shared_opts = CLI_N_READ_OPTS,
+    .run = run_cohorts,
 };
