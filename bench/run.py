@@ -31,6 +31,9 @@ def measure(name, cmd, repeat, cwd=None):
     for _ in range(repeat):
         res, rss = timed(cmd, cwd)
         runs.append((res["seconds"], rss, res.get("rows")))
+        if "chi2" in res:
+            print(f"  {name}: chi2 {res['chi2']:.6f}, median of the first group {res['median0']}",
+                  file=sys.stderr)
         print(f"  {name:<22} {res['seconds']:8.3f} s  {rss:8.0f} MB  rows {res.get('rows')}",
               file=sys.stderr)
     secs = statistics.median(r[0] for r in runs)
@@ -85,15 +88,39 @@ def bench_csv(args):
               f"(peak {load['rss_mb']:.0f} MB)")
 
 
+def bench_survival(args):
+    d = os.path.join(ROOT, "bench", "data")
+    os.makedirs(d, exist_ok=True)
+    snap = os.path.join(d, f"snapshot_{args.customers}.csv")
+    if not os.path.exists(snap):
+        print(f"writing a {args.customers}-customer snapshot to {snap}", file=sys.stderr)
+        subprocess.run(["/usr/bin/python3", os.path.join(ROOT, "bench", "make_snapshot.py"), snap,
+                        str(args.customers)], check=True)
+    cols = ["tenure_days", "churned", "plan"]
+    results = [
+        measure("segkit KM + log-rank", [BENCH, "km", snap] + cols, args.repeat),
+        measure("R survfit + survdiff", ["Rscript", os.path.join(ROOT, "bench", "survival_survfit.R"), snap] + cols,
+                max(1, min(args.repeat, 3))),
+    ]
+    base = results[0]["seconds"]
+    print()
+    print(f"Kaplan-Meier by plan (4 groups) and log-rank, {args.customers} customers; file read not timed")
+    print(f"{'tool':<24} {'median s':>9} {'peak MB':>8} {'time / segkit':>14}")
+    for r in results:
+        print(f"{r['name']:<24} {r['seconds']:9.4f} {r['rss_mb']:8.0f} {r['seconds'] / base:13.1f}x")
+
+
 def main():
     p = argparse.ArgumentParser(prog="bench/run")
-    p.add_argument("what", choices=["csv"])
+    p.add_argument("what", choices=["csv", "survival"])
     p.add_argument("--customers", type=int, default=1000000)
     p.add_argument("--repeat", type=int, default=5)
     p.add_argument("--threads", type=int, default=2)
     args = p.parse_args()
     if args.what == "csv":
         bench_csv(args)
+    elif args.what == "survival":
+        bench_survival(args)
 
 
 if __name__ == "__main__":

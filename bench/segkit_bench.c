@@ -2,6 +2,8 @@
  *   segkit_bench read FILE [THREADS]      parse + type + build a table from a CSV
  *   segkit_bench import FILE WS NAME      read, then store as a dataset (one transaction)
  *   segkit_bench load WS NAME             read a dataset back into a table
+ *   segkit_bench km FILE TIME EVENT GROUP  Kaplan-Meier by group + log-rank (file read not
+ *                                          timed; EVENT is an int64 column, 1 = event)
  * Timing covers the operation only (not process start or freeing), like the peers'
  * scripts, which time the read call inside their process. */
 #include <stdio.h>
@@ -87,6 +89,36 @@ int main(int argc, char **argv) {
     segkit_workspace_close(ws);
     return 0;
   }
-  fprintf(stderr, "usage: segkit_bench read FILE [THREADS] | import FILE WS NAME | load WS NAME\n");
+  if (argc >= 6 && strcmp(argv[1], "km") == 0) {
+    segkit_read_options opt;
+    segkit_read_options_init(&opt);
+    segkit_read_result *res = NULL;
+    if (segkit_csv_read(argv[2], &opt, &res, &err) != SEGKIT_OK) {
+      return fail(&err);
+    }
+    const segkit_table *t = segkit_read_result_table(res);
+    segkit_surv_columns cols = {argv[3], argv[4], 1, argv[5], NULL};
+    double t0 = now();
+    segkit_surv_data *d = NULL;
+    segkit_km *km = NULL;
+    segkit_logrank *lr = NULL;
+    if (segkit_surv_data_from_table(t, &cols, &d, &err) != SEGKIT_OK) {
+      return fail(&err);
+    }
+    segkit_surv_input in = segkit_surv_data_input(d);
+    if (segkit_km_fit(&in, 0.95, &km, &err) != SEGKIT_OK || segkit_logrank_test(km, &lr, &err) != SEGKIT_OK) {
+      return fail(&err);
+    }
+    double secs = now() - t0;
+    printf("{\"op\":\"km\",\"rows\":%zu,\"seconds\":%.4f,\"chi2\":%.6f,\"median0\":%.6g}\n",
+           segkit_table_n_rows(t), secs, lr->chi2, segkit_km_group(km, 0)->median);
+    segkit_logrank_free(lr);
+    segkit_km_free(km);
+    segkit_surv_data_free(d);
+    segkit_read_result_free(res);
+    return 0;
+  }
+  fprintf(stderr, "usage: segkit_bench read FILE [THREADS] | import FILE WS NAME | load WS NAME"
+                  " | km FILE TIME EVENT GROUP\n");
   return 2;
 }
