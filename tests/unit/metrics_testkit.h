@@ -67,4 +67,56 @@ static inline segkit_table *mt_table(const char *const *fields, size_t n) {
   return t;
 }
 
+/* Split a comma-separated file in place: returns a malloc'd array of field pointers (empty
+ * fields become NULL), header skipped; *n_rows and *n_cols get the shape. */
+static inline const char **mt_split_csv(char *text, size_t *n_rows, size_t *n_cols) {
+  size_t cap = 1024;
+  size_t n = 0;
+  const char **f = malloc(cap * sizeof *f);
+  assert_non_null(f);
+  size_t cols = 0;
+  size_t lines = 0;
+  char *line = text;
+  while (*line != '\0') {
+    char *nl = strchr(line, '\n');
+    if (nl != NULL) {
+      *nl = '\0';
+    }
+    size_t k = 0;
+    char *p = line;
+    for (;;) {
+      char *comma = strchr(p, ',');
+      if (comma != NULL) {
+        *comma = '\0';
+      }
+      if (lines > 0) {
+        if (n == cap) {
+          cap *= 2;
+          f = realloc(f, cap * sizeof *f);
+          assert_non_null(f);
+        }
+        f[n++] = *p ? p : NULL;
+      }
+      k++;
+      if (comma == NULL) {
+        break;
+      }
+      p = comma + 1;
+    }
+    if (lines == 0) {
+      cols = k;
+    } else {
+      assert_int_equal(k, cols);
+    }
+    lines++;
+    if (nl == NULL) {
+      break;
+    }
+    line = nl + 1;
+  }
+  *n_rows = lines - 1;
+  *n_cols = cols;
+  return f;
+}
+
 #endif

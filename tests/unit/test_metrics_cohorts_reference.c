@@ -23,58 +23,6 @@
 
 #define DATA SEGKIT_TEST_DATA "/metrics/"
 
-/* Split a comma-separated file in place: returns a malloc'd array of field pointers (empty
- * fields become NULL), header skipped; *n_rows and *n_cols get the shape. */
-static const char **split_csv(char *text, size_t *n_rows, size_t *n_cols) {
-  size_t cap = 1024;
-  size_t n = 0;
-  const char **f = malloc(cap * sizeof *f);
-  assert_non_null(f);
-  size_t cols = 0;
-  size_t lines = 0;
-  char *line = text;
-  while (*line != '\0') {
-    char *nl = strchr(line, '\n');
-    if (nl != NULL) {
-      *nl = '\0';
-    }
-    size_t k = 0;
-    char *p = line;
-    for (;;) {
-      char *comma = strchr(p, ',');
-      if (comma != NULL) {
-        *comma = '\0';
-      }
-      if (lines > 0) {
-        if (n == cap) {
-          cap *= 2;
-          f = realloc(f, cap * sizeof *f);
-          assert_non_null(f);
-        }
-        f[n++] = *p ? p : NULL;
-      }
-      k++;
-      if (comma == NULL) {
-        break;
-      }
-      p = comma + 1;
-    }
-    if (lines == 0) {
-      cols = k;
-    } else {
-      assert_int_equal(k, cols);
-    }
-    lines++;
-    if (nl == NULL) {
-      break;
-    }
-    line = nl + 1;
-  }
-  *n_rows = lines - 1;
-  *n_cols = cols;
-  return f;
-}
-
 static const segkit_mrr_rate k_rates[] = {{"USD", 1.0}, {"EUR", 1.085}, {"GBP", 1.27}};
 
 static segkit_table *load(void) {
@@ -82,7 +30,7 @@ static segkit_table *load(void) {
   assert_non_null(text);
   size_t n_rows = 0;
   size_t n_cols = 0;
-  const char **f = split_csv(text, &n_rows, &n_cols);
+  const char **f = mt_split_csv(text, &n_rows, &n_cols);
   assert_int_equal(n_cols, MT_N_COLS);
   segkit_table *t = mt_table(f, n_rows);
   assert_non_null(t);
@@ -143,7 +91,7 @@ static void compare_cohorts(const segkit_cohorts *c, const char *range) {
   assert_non_null(text);
   size_t n_rows = 0;
   size_t n_cols = 0;
-  const char **f = split_csv(text, &n_rows, &n_cols);
+  const char **f = mt_split_csv(text, &n_rows, &n_cols);
   assert_int_equal(n_cols, 8);
   size_t n_cells = 0;
   size_t n_cohorts_seen = 0;
@@ -186,7 +134,7 @@ static void compare_survival(const segkit_cohorts *c, const char *range) {
   assert_non_null(text);
   size_t n_rows = 0;
   size_t n_cols = 0;
-  const char **f = split_csv(text, &n_rows, &n_cols);
+  const char **f = mt_split_csv(text, &n_rows, &n_cols);
   assert_int_equal(n_cols, 5);
   size_t n = 0;
   const int64_t *at_risk = NULL;
@@ -219,7 +167,7 @@ static void compare_ltv(const segkit_mrr_result *r, const segkit_cohorts *c,
   assert_non_null(text);
   size_t n_rows = 0;
   size_t n_cols = 0;
-  const char **f = split_csv(text, &n_rows, &n_cols);
+  const char **f = mt_split_csv(text, &n_rows, &n_cols);
   assert_int_equal(n_cols, 9);
   segkit_ltv_options opt;
   segkit_ltv_options_init(&opt);

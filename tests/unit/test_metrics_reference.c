@@ -22,58 +22,6 @@
 
 #define DATA SEGKIT_TEST_DATA "/metrics/"
 
-/* Split a comma-separated file in place: returns a malloc'd array of field pointers (empty
- * fields become NULL), header skipped; *n_rows and *n_cols get the shape. */
-static const char **split_csv(char *text, size_t *n_rows, size_t *n_cols) {
-  size_t cap = 1024;
-  size_t n = 0;
-  const char **f = malloc(cap * sizeof *f);
-  assert_non_null(f);
-  size_t cols = 0;
-  size_t lines = 0;
-  char *line = text;
-  while (*line != '\0') {
-    char *nl = strchr(line, '\n');
-    if (nl != NULL) {
-      *nl = '\0';
-    }
-    size_t k = 0;
-    char *p = line;
-    for (;;) {
-      char *comma = strchr(p, ',');
-      if (comma != NULL) {
-        *comma = '\0';
-      }
-      if (lines > 0) {
-        if (n == cap) {
-          cap *= 2;
-          f = realloc(f, cap * sizeof *f);
-          assert_non_null(f);
-        }
-        f[n++] = *p ? p : NULL;
-      }
-      k++;
-      if (comma == NULL) {
-        break;
-      }
-      p = comma + 1;
-    }
-    if (lines == 0) {
-      cols = k;
-    } else {
-      assert_int_equal(k, cols);
-    }
-    lines++;
-    if (nl == NULL) {
-      break;
-    }
-    line = nl + 1;
-  }
-  *n_rows = lines - 1;
-  *n_cols = cols;
-  return f;
-}
-
 static const segkit_mrr_rate k_rates[] = {{"USD", 1.0}, {"EUR", 1.085}, {"GBP", 1.27}};
 
 static segkit_mrr_result *compute(const segkit_table *t, int n_threads) {
@@ -112,7 +60,7 @@ static void compare_expected(const segkit_mrr_result *r) {
   assert_non_null(text);
   size_t n_rows = 0;
   size_t n_cols = 0;
-  const char **f = split_csv(text, &n_rows, &n_cols);
+  const char **f = mt_split_csv(text, &n_rows, &n_cols);
   assert_int_equal(n_cols, 16);
   assert_int_equal(n_rows, 36 * 5); /* ALL + 4 plans */
   for (size_t i = 0; i < n_rows; i++) {
@@ -144,7 +92,7 @@ static segkit_table *load(bool reversed) {
   assert_non_null(text);
   size_t n_rows = 0;
   size_t n_cols = 0;
-  const char **f = split_csv(text, &n_rows, &n_cols);
+  const char **f = mt_split_csv(text, &n_rows, &n_cols);
   assert_int_equal(n_cols, MT_N_COLS);
   if (reversed) {
     for (size_t i = 0; i < n_rows / 2; i++) {
