@@ -187,6 +187,164 @@ static int quality_one(segkit_workspace *ws, size_t i) {
  * values, so the demo's numbers do not move; real use passes --rates). */
 static const segkit_mrr_rate demo_rates[] = {{"USD", 1.0}, {"EUR", 1.08}, {"GBP", 1.27}};
 
+static int cmp_i64(const void *a, const void *b) {
+  int64_t x = *(const int64_t *)a;
+  int64_t y = *(const int64_t *)b;
+  return (x > y) - (x < y);
+}
+
+/* Customer ids with a feature_used event of the invoice-automation feature, sorted. (When
+ * the rule language lands this becomes a segment: used("invoice_automation").) */
+static int64_t *adopters(segkit_workspace *ws, size_t *n_out, segkit_error *err) {
+  segkit_table *ev = NULL;
+  *n_out = 0;
+  if (segkit_workspace_load(ws, "events", &ev, err) != SEGKIT_OK) {
+    return NULL;
+  }
+  long fi = segkit_table_column_index(ev, "feature");
+  long ci = segkit_table_column_index(ev, "customer_id");
+  const segkit_column *feature = fi >= 0 ? segkit_table_column(ev, (size_t)fi) : NULL;
+  const segkit_column *cust = ci >= 0 ? segkit_table_column(ev, (size_t)ci) : NULL;
+  int64_t *ids = malloc((segkit_table_n_rows(ev) + 1) * sizeof *ids);
+  if (ids == NULL || feature == NULL || cust == NULL || segkit_column_codes(feature) == NULL ||
+      segkit_column_int64(cust) == NULL) {
+    segkit_error_set(err, ids == NULL ? SEGKIT_ERR_NOMEM : SEGKIT_ERR_SCHEMA,
+                     "events: expected customer_id (int64) and feature (string) columns");
+    free(ids);
+    segkit_table_free(ev);
+    return NULL;
+  }
+  int64_t code = segkit_column_dict_find(feature, "invoice_automation", strlen("invoice_automation"));
+  size_t n = 0;
+  for (size_t i = 0; code >= 0 && i < segkit_table_n_rows(ev); i++) {
+    if (segkit_column_is_valid(feature, i) && segkit_column_is_valid(cust, i) &&
+        segkit_column_codes(feature)[i] == (uint32_t)code) {
+      ids[n++] = segkit_column_int64(cust)[i];
+    }
+  }
+  qsort(ids, n, sizeof *ids, cmp_i64);
+  size_t u = 0;
+  for (size_t i = 0; i < n; i++) {
+    if (u == 0 || ids[u - 1] != ids[i]) {
+      ids[u++] = ids[i];
+    }
+  }
+  segkit_table_free(ev);
+  *n_out = u;
+  return ids;
+}
+
+/* The lifetimes of customers who started in the window, with an adopter label. */
+static segkit_table *adoption_table(const segkit_table *lifetimes, const int64_t *ids, size_t n_ids,
+                                    segkit_error *err) {
+  const char *names[] = {"invoice_automation", "tenure_months", "churned"};
+  segkit_type types[] = {SEGKIT_TYPE_STRING, SEGKIT_TYPE_INT64, SEGKIT_TYPE_BOOL};
+  segkit_table_builder *b = NULL;
+  if (segkit_table_builder_new(3, names, types, &b, err) != SEGKIT_OK) {
+    return NULL;
+  }
+  const int64_t *cust = segkit_column_int64(segkit_table_column(lifetimes, 0));
+  const int64_t *tenure = segkit_column_int64(segkit_table_column(lifetimes, 2));
+  const uint8_t *churned = segkit_column_bool(segkit_table_column(lifetimes, 3));
+  const uint8_t *before = segkit_column_bool(segkit_table_column(lifetimes, 4));
+  segkit_status st = cust != NULL ? SEGKIT_OK : SEGKIT_ERR_TYPE;
+  for (size_t i = 0; st == SEGKIT_OK && i < segkit_table_n_rows(lifetimes); i++) {
+    if (before[i]) {
+      continue; /* left-truncated: its real start is before the window */
+    }
+    bool adopter = bsearch(&cust[i], ids, n_ids, sizeof *ids, cmp_i64) != NULL;
+    const char *label = adopter ? "adopter" : "non-adopter";
+    st = segkit_column_append_string(segkit_table_builder_column(b, 0), label, strlen(label));
+    if (st == SEGKIT_OK) {
+      st = segkit_column_append_int64(segkit_table_builder_column(b, 1), tenure[i]);
+    }
+    if (st == SEGKIT_OK) {
+      st = segkit_column_append_bool(segkit_table_builder_column(b, 2), churned[i] != 0);
+    }
+  }
+  segkit_table *t = NULL;
+  if (st != SEGKIT_OK || segkit_table_builder_finish(b, &t, err) != SEGKIT_OK) {
+    segkit_error_set(err, st != SEGKIT_OK ? st : err->code, "building the adoption table");
+    segkit_table_builder_free(b);
+    return NULL;
+  }
+  return t;
+}
+
+/* Paying months observed in group g: the sum of its tenures. */
+static double group_months(const segkit_surv_data *d, uint32_t g) {
+  segkit_surv_input in = segkit_surv_data_input(d);
+  double sum = 0;
+  for (size_t i = 0; i < in.n; i++) {
+    if (in.group == NULL || in.group[i] == g) {
+      sum += in.time_i64 != NULL ? (double)in.time_i64[i] : in.time_f64[i];
+    }
+  }
+  return sum;
+}
+
+/* Step 5: do invoice-automation adopters churn less? Churn per customer-month, the
+ * Kaplan-Meier median and the log-rank test, for customers who started in the window. */
+static int adoption_step(segkit_workspace *ws, const segkit_table *subs, const segkit_mrr_result *r) {
+  segkit_error err;
+  segkit_table *lt = NULL;
+  if (segkit_mrr_lifetimes(r, subs, "customer_id", &lt, &err) != SEGKIT_OK) {
+    return cli_report(&err);
+  }
+  size_t n_ids = 0;
+  int64_t *ids = adopters(ws, &n_ids, &err);
+  segkit_table *t = ids != NULL ? adoption_table(lt, ids, n_ids, &err) : NULL;
+  free(ids);
+  segkit_table_free(lt);
+  if (t == NULL) {
+    return cli_report(&err);
+  }
+  segkit_surv_columns cols = {"tenure_months", "churned", 0, "invoice_automation", NULL};
+  segkit_surv_data *d = NULL;
+  segkit_km *km = NULL;
+  segkit_logrank *lr = NULL;
+  int rc = 0;
+  if (segkit_surv_data_from_table(t, &cols, &d, &err) != SEGKIT_OK) {
+    rc = cli_report(&err);
+  } else {
+    segkit_surv_input in = segkit_surv_data_input(d);
+    if (segkit_km_fit(&in, 0.95, &km, &err) != SEGKIT_OK || segkit_logrank_test(km, &lr, &err) != SEGKIT_OK) {
+      rc = cli_report(&err);
+    }
+  }
+  if (rc == 0) {
+    printf("\n== 5. do invoice-automation adopters churn less? (customers who started in the "
+           "window; segkit survival)\n");
+    double rate[2] = {0, 0};
+    for (uint32_t g = 0; g < segkit_km_n_groups(km) && g < 2; g++) {
+      const segkit_km_curve *c = segkit_km_group(km, g);
+      /* churn per customer-month: churned customers / paying months observed */
+      double months = group_months(d, g);
+      rate[g] = months > 0 ? (double)c->n_events / months : 0;
+      char median[32];
+      if (c->median == c->median) {
+        snprintf(median, sizeof median, "%.0f months", c->median);
+      } else {
+        snprintf(median, sizeof median, "not reached");
+      }
+      printf("  %-12s %6zu customers, %5zu churned, %.2f%% a month, median lifetime %s\n",
+             segkit_surv_data_group_label(d, g), c->n_subjects, c->n_events, 100.0 * rate[g],
+             median);
+    }
+    if (rate[0] > 0) {
+      printf("  adopters churn %.1fx less (log-rank chi-square %.1f, p = %.2g)\n",
+             rate[1] / rate[0], lr->chi2, lr->p_value);
+      printf("  (a crude comparison: adopters are more often on larger plans, which churn less\n"
+             "  too; the sample data plants a 4x lower hazard at equal plan, billing and size)\n");
+    }
+  }
+  segkit_logrank_free(lr);
+  segkit_km_free(km);
+  segkit_surv_data_free(d);
+  segkit_table_free(t);
+  return rc;
+}
+
 static int mrr_step(segkit_workspace *ws, const segkit_sample_summary *summary) {
   segkit_table *t = NULL;
   segkit_error err;
@@ -213,6 +371,17 @@ static int mrr_step(segkit_workspace *ws, const segkit_sample_summary *summary) 
     printf("(%zu subscription row%s left out: a required value missing, or ending before it "
            "starts)\n",
            n_skipped, n_skipped == 1 ? "" : "s");
+  }
+  segkit_mrr_result_free(r);
+  r = NULL;
+  /* The whole window, with each customer's month-end series, for step 5. */
+  opt.from_month = segkit_month_of_day(summary->window_start);
+  opt.keep_customer_mrr = true;
+  if (rc == 0 && segkit_mrr_compute(t, &opt, &r, &err) != SEGKIT_OK) {
+    rc = cli_report(&err);
+  }
+  if (rc == 0) {
+    rc = adoption_step(ws, t, r);
   }
   segkit_mrr_result_free(r);
   segkit_table_free(t);
@@ -314,8 +483,9 @@ const cli_verb cli_verb_demo = {
         "Runs the main job end to end on generated data: writes the sample SaaS data set\n"
         "(with a few deliberately bad rows), imports every file into DIR/workspace.db with\n"
         "validation (bad rows are quarantined, not lost), and prints the import summary and\n"
-        "the data-quality findings, then the last six months of MRR movements. Running it\n"
-        "again replaces the datasets.",
+        "the data-quality findings, the last six months of MRR movements, and whether\n"
+        "invoice-automation adopters churn less (churn per month, Kaplan-Meier, log-rank).\n"
+        "Running it again replaces the datasets.",
     .opts = demo_opts,
     .n_opts = sizeof demo_opts / sizeof demo_opts[0],
     .run = run_demo,

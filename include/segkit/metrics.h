@@ -276,6 +276,26 @@ SEGKIT_API segkit_status segkit_ltv_compute(const segkit_mrr_result *r,
                                             const segkit_ltv_options *opt, segkit_ltv *out,
                                             segkit_error *err);
 
+/* ---- customer lifetimes (src/metrics/lifetimes.c) ------------------------------------
+ *
+ * One row per customer from an MRR result computed with keep_customer_mrr = true: the
+ * customer-snapshot shape segkit_rates_by_group and Kaplan-Meier (segkit/survival.h) take.
+ * Months are month ends of the result's range, from the end of from_month - 1 to the end of
+ * to_month. For a customer with MRR > 0 at some month end: first = the first such month end,
+ * last = the last; churned = no MRR at the end of to_month; tenure_months = last - first + 1
+ * when churned (its paying months, gaps of a reactivation included), else to_month - first
+ * + 1 (censored: still a customer). started_before_range = MRR > 0 already at the end of
+ * from_month - 1: its true start is earlier, so its tenure is left-truncated (leave such
+ * rows out of survival estimates, or start the range at the first subscription).
+ * Customers never active in the range are not in the table.
+ * Columns: customer (the subscription table's customer column, int64 or string), first_month
+ * (date: the first day of the first month with MRR), tenure_months (int64), churned (bool),
+ * started_before_range (bool). subscriptions must be the table r was computed from. */
+SEGKIT_API segkit_status segkit_mrr_lifetimes(const segkit_mrr_result *r,
+                                              const segkit_table *subscriptions,
+                                              const char *customer_column, segkit_table **out,
+                                              segkit_error *err);
+
 #ifdef __cplusplus
 }
 #endif

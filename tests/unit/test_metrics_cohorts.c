@@ -23,6 +23,7 @@
 #include <string.h>
 
 #include "metrics_testkit.h"
+#include "segkit/datetime.h"
 #include "segkit/metrics.h"
 
 #define assert_close(a, b, tol)                                                            \
@@ -265,8 +266,62 @@ static void metrics_cohorts_errors(void **state) {
   segkit_mrr_result_free(r);
 }
 
+/* Lifetimes on the same fixture (slots Dec .. Jun above; n_months 6, last slot 6):
+ *   c1 first Jan, active         -> tenure 6 - 1 + 1 = 6, not churned
+ *   c2 first Jan, last Feb       -> churned, tenure 2
+ *   c3 first Jan, active         -> 6
+ *   c4 first Feb, back in May    -> active, tenure 6 - 2 + 1 = 5 (the gap counts)
+ *   c5 first Feb, active         -> 5
+ *   c6 active at the end of Dec, last Mar -> churned, tenure 3 - 0 + 1 = 4, first month
+ *      2023-12, started before the range */
+static void metrics_lifetimes_by_hand(void **state) {
+  (void)state;
+  segkit_table *t = mt_table(k_rows, N_ROWS);
+  segkit_mrr_options opt;
+  segkit_mrr_options_init(&opt);
+  opt.rates = k_rates;
+  opt.n_rates = 1;
+  opt.from_month = segkit_month_index(2024, 1);
+  opt.to_month = segkit_month_index(2024, 6);
+  opt.keep_customer_mrr = true;
+  segkit_mrr_result *r = NULL;
+  segkit_error err;
+  assert_int_equal(segkit_mrr_compute(t, &opt, &r, &err), SEGKIT_OK);
+  segkit_table *lt = NULL;
+  assert_int_equal(segkit_mrr_lifetimes(r, t, "customer_id", &lt, &err), SEGKIT_OK);
+  assert_int_equal(segkit_table_n_rows(lt), 6);
+  const int64_t *id = segkit_column_int64(segkit_table_column(lt, 0));
+  const int32_t *first = segkit_column_date(segkit_table_column(lt, 1));
+  const int64_t *tenure = segkit_column_int64(segkit_table_column(lt, 2));
+  const uint8_t *churned = segkit_column_bool(segkit_table_column(lt, 3));
+  const uint8_t *before = segkit_column_bool(segkit_table_column(lt, 4));
+  const int64_t want_tenure[6] = {6, 2, 6, 5, 5, 4};
+  const uint8_t want_churned[6] = {0, 1, 0, 0, 0, 1};
+  const int32_t want_first[6] = {segkit_days_from_civil(2024, 1, 1), segkit_days_from_civil(2024, 1, 1),
+                                 segkit_days_from_civil(2024, 1, 1), segkit_days_from_civil(2024, 2, 1),
+                                 segkit_days_from_civil(2024, 2, 1), segkit_days_from_civil(2023, 12, 1)};
+  for (int i = 0; i < 6; i++) {
+    assert_int_equal(id[i], i + 1);
+    assert_int_equal(tenure[i], want_tenure[i]);
+    assert_int_equal(churned[i], want_churned[i]);
+    assert_int_equal(first[i], want_first[i]);
+    assert_int_equal(before[i], i == 5);
+  }
+  segkit_table_free(lt);
+  assert_int_equal(segkit_mrr_lifetimes(r, t, "nosuch", &lt, &err), SEGKIT_ERR_NOT_FOUND);
+  assert_string_equal(err.field, "nosuch");
+  segkit_mrr_result_free(r);
+  /* Without the per-customer series: a usage error, not a crash. */
+  opt.keep_customer_mrr = false;
+  assert_int_equal(segkit_mrr_compute(t, &opt, &r, &err), SEGKIT_OK);
+  assert_int_equal(segkit_mrr_lifetimes(r, t, "customer_id", &lt, &err), SEGKIT_ERR_USAGE);
+  segkit_mrr_result_free(r);
+  segkit_table_free(t);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
+      cmocka_unit_test(metrics_lifetimes_by_hand),
       cmocka_unit_test(metrics_cohorts_table_by_hand),
       cmocka_unit_test(metrics_cohorts_survival_by_hand),
       cmocka_unit_test(metrics_ltv_by_hand),
