@@ -240,3 +240,18 @@ int cli_report(const segkit_error *err) {
   fprintf(stderr, "segkit: %s\n", buf);
   return cli_exit_code(err->code);
 }
+
+bool cli_get_level(const cli_args *a, const char *verb, double *level) {
+  const char *conf = cli_get(a, "conf");
+  if (conf == NULL) {
+    return true;
+  }
+  char *end = NULL;
+  double v = strtod(conf, &end);
+  if (end == conf || *end != '\0' || !(v > 0 && v < 1)) {
+    cli_usage_error(verb, "--conf must be a number between 0 and 1, not '%s'", conf);
+    return false;
+  }
+  *level = v;
+  return true;
+}

@@ -81,6 +81,9 @@ int cli_parse(const cli_verb *verb, int argc, char **argv, cli_args *out);
 bool cli_has(const cli_args *a, const char *name);
 const char *cli_get(const cli_args *a, const char *name);
 size_t cli_get_multi(const cli_args *a, const char *name, const char *const **values);
+/* --conf LEVEL, a number strictly between 0 and 1, into *level (left as is when absent);
+ * prints a usage error and returns false on bad input. */
+bool cli_get_level(const cli_args *a, const char *verb, double *level);
 /* Parse an integer option within [lo, hi]; prints a usage error and returns false on bad input. */
 bool cli_get_int(const cli_args *a, const char *name, int64_t lo, int64_t hi, int64_t *out);
 

@@ -88,13 +88,8 @@ static int run_metrics(cli_args *a) {
                                       "are `segkit mrr`)");
   }
   double level = 0.95;
-  const char *conf = cli_get(a, "conf");
-  if (conf != NULL) {
-    char *end = NULL;
-    level = strtod(conf, &end);
-    if (end == conf || *end != '\0' || !(level > 0 && level < 1)) {
-      return cli_usage_error("metrics", "--conf must be a number between 0 and 1, not '%s'", conf);
-    }
+  if (!cli_get_level(a, "metrics", &level)) {
+    return CLI_EXIT_USAGE;
   }
   int64_t min_n = 30;
   if (!cli_get_int(a, "min-n", 1, INT64_MAX, &min_n)) {

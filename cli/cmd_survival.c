@@ -261,13 +261,8 @@ static int run_survival(cli_args *a) {
     return cli_usage_error("survival", "--time COL and --event COL=VALUE are required");
   }
   double level = 0.95;
-  const char *conf = cli_get(a, "conf");
-  if (conf != NULL) {
-    char *end = NULL;
-    level = strtod(conf, &end);
-    if (end == conf || *end != '\0' || !(level > 0 && level < 1)) {
-      return cli_usage_error("survival", "--conf must be a number between 0 and 1, not '%s'", conf);
-    }
+  if (!cli_get_level(a, "survival", &level)) {
+    return CLI_EXIT_USAGE;
   }
   segkit_table *t = NULL;
   int rc = cli_load_table(a, "survival", &t);

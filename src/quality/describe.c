@@ -349,8 +349,9 @@ static segkit_status profile_sortable(describe_job *job, const segkit_column *c,
   return SEGKIT_OK;
 }
 
-static segkit_status profile_string(describe_job *job, const segkit_column *c,
-                                    segkit_column_profile *cp, scratch *s) {
+/* Occurrences of each dictionary code among the non-null rows of a STRING column, into
+ * s->counts (grown as needed); shared by the string profile and the key check. */
+static segkit_status count_codes(const segkit_column *c, scratch *s) {
   uint32_t dict_size = segkit_column_dict_size(c);
   if (s->counts == NULL || s->counts_cap < dict_size) {
     int64_t *grown = realloc(s->counts, ((size_t)dict_size + 1) * sizeof *grown);
@@ -368,6 +369,15 @@ static segkit_status profile_string(describe_job *job, const segkit_column *c,
     if ((valid[i >> 6] >> (i & 63)) & 1) {
       s->counts[codes[i]]++;
     }
+  }
+  return SEGKIT_OK;
+}
+
+static segkit_status profile_string(describe_job *job, const segkit_column *c,
+                                    segkit_column_profile *cp, scratch *s) {
+  uint32_t dict_size = segkit_column_dict_size(c);
+  if (count_codes(c, s) != SEGKIT_OK) {
+    return SEGKIT_ERR_NOMEM;
   }
   size_t top_cap = job->opt->top_n;
   top_slot *slots = calloc(top_cap > 0 ? top_cap : 1, sizeof *slots);
@@ -426,22 +436,9 @@ static segkit_status profile_key(describe_job *job, scratch *s) {
   size_t n_slots = 0;
   if (type == SEGKIT_TYPE_STRING) {
     uint32_t dict_size = segkit_column_dict_size(c);
-    segkit_status st = SEGKIT_OK;
-    if (s->counts == NULL || s->counts_cap < dict_size) {
-      int64_t *grown = realloc(s->counts, ((size_t)dict_size + 1) * sizeof *grown);
-      if (grown == NULL) {
-        return SEGKIT_ERR_NOMEM;
-      }
-      s->counts = grown;
-      s->counts_cap = dict_size;
-    }
-    memset(s->counts, 0, (size_t)dict_size * sizeof *s->counts);
-    size_t n = segkit_column_n_rows(c);
-    const uint32_t *codes = segkit_column_codes(c);
-    for (size_t i = 0; i < n; i++) {
-      if (segkit_column_is_valid(c, i)) {
-        s->counts[codes[i]]++;
-      }
+    segkit_status st = count_codes(c, s);
+    if (st != SEGKIT_OK) {
+      return st;
     }
     for (uint32_t code = 0; code < dict_size; code++) {
       if (s->counts[code] > 1) {
