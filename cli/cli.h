@@ -194,6 +194,16 @@ const char *cli_program_name(void);
 /* The MRR movements table of one group (SEGKIT_MRR_ALL for the totals); mrr and demo. */
 bool cli_print_mrr_months(const segkit_mrr_result *r, size_t group, cli_format fmt);
 
+/* ---- billing arguments (billing_args.c) ---- */
+enum { CLI_MAX_RATES = 64 };
+/* "2025-01" -> month index (segkit_month_index). */
+bool cli_parse_month(const char *s, int32_t *out);
+/* Month index -> "2025-01". */
+void cli_month_text(int32_t m, char *buf, size_t size);
+/* "USD=1,EUR=1.08" or a file of "currency,rate" lines (a header line is skipped) into
+ * rates[] (names[] holds their strings); false on a malformed spec. */
+bool cli_parse_rates(const char *spec, segkit_mrr_rate *rates, char names[][16], size_t *n);
+
 /* Parse --FLAG COL=VALUE (an event: churned=true, status=2, Churn=Yes) against the type of
  * COL in t; prints a usage error and returns false when VALUE does not fit. */
 bool cli_event_spec(const char *verb, const char *flag, const segkit_table *t, const char *spec,

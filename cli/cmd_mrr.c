@@ -35,28 +35,6 @@ static const char *mapped(const cli_args *a, const char *flag, const char *dflt)
   return strcmp(v, "none") == 0 ? NULL : v;
 }
 
-/* "2025-01" -> month index. */
-static bool parse_month(const char *s, int32_t *out) {
-  int32_t days;
-  char buf[16];
-  if (strlen(s) != 7) {
-    return false;
-  }
-  snprintf(buf, sizeof buf, "%s-01", s);
-  if (!segkit_parse_date(buf, 10, &days)) {
-    return false;
-  }
-  *out = segkit_month_of_day(days);
-  return true;
-}
-
-static void month_text(int32_t m, char *buf, size_t size) {
-  int64_t y;
-  unsigned mo;
-  segkit_month_split(m, &y, &mo);
-  snprintf(buf, size, "%04lld-%02u", (long long)y, mo);
-}
-
 /* Latest (or earliest) day in a date or timestamp column, or INT32_MIN when there is none. */
 static int32_t extreme_day(const segkit_table *t, const char *col, bool latest) {
   long idx = col != NULL ? segkit_table_column_index(t, col) : -1;
@@ -88,80 +66,10 @@ static int32_t extreme_day(const segkit_table *t, const char *col, bool latest) 
   return best;
 }
 
-enum { MAX_RATES = 64 };
-
-/* "USD=1,EUR=1.08" or a file of "currency,rate" lines (a header line is skipped). */
-static bool parse_rates(const char *spec, segkit_mrr_rate *rates, char names[][16], size_t *n) {
-  *n = 0;
-  struct stat st;
-  char *text = NULL;
-  if (stat(spec, &st) == 0) {
-    FILE *f = fopen(spec, "r");
-    if (f == NULL) {
-      return false;
-    }
-    text = calloc((size_t)st.st_size + 2, 1);
-    size_t got = text != NULL ? fread(text, 1, (size_t)st.st_size, f) : 0;
-    fclose(f);
-    if (text == NULL) {
-      return false;
-    }
-    text[got] = '\0';
-  } else {
-    text = strdup(spec);
-    if (text == NULL) {
-      return false;
-    }
-  }
-  bool ok = true;
-  char *save = NULL;
-  for (char *item = strtok_r(text, ",\n", &save); item != NULL && ok;
-       item = strtok_r(NULL, ",\n", &save)) {
-    char *cur = item;
-    char *val = strchr(item, '=');
-    if (val == NULL) {
-      /* file form: the rate is the next token */
-      char *next = strtok_r(NULL, ",\n", &save);
-      if (next == NULL) {
-        ok = false;
-        break;
-      }
-      val = next;
-    } else {
-      *val++ = '\0';
-    }
-    while (*cur == ' ' || *cur == '\r') {
-      cur++;
-    }
-    char *end = NULL;
-    double r = strtod(val, &end);
-    if (end == val) {
-      if (*n == 0 && strcmp(cur, "currency") == 0) {
-        continue; /* header */
-      }
-      ok = false;
-      break;
-    }
-    if (*n == MAX_RATES || strlen(cur) == 0 || strlen(cur) >= 16 || !(r > 0)) {
-      ok = false;
-      break;
-    }
-    snprintf(names[*n], 16, "%s", cur);
-    size_t len = strlen(names[*n]);
-    while (len > 0 && (names[*n][len - 1] == ' ' || names[*n][len - 1] == '\r')) {
-      names[*n][--len] = '\0';
-    }
-    rates[*n].currency = names[*n];
-    rates[*n].rate = r;
-    (*n)++;
-  }
-  free(text);
-  return ok && *n > 0;
-}
 
 static json_t *month_json(const segkit_mrr_month *m) {
   char mt[16];
-  month_text(m->month, mt, sizeof mt);
+  cli_month_text(m->month, mt, sizeof mt);
   json_t *o = json_object();
   json_object_set_new(o, "month", json_string(mt));
   json_object_set_new(o, "start", json_real((double)m->start_cents / 100.0));
@@ -201,7 +109,7 @@ bool cli_print_mrr_months(const segkit_mrr_result *r, size_t group, cli_format f
   const segkit_mrr_month *m = segkit_mrr_months(r, group);
   for (size_t i = 0; g != NULL && i < segkit_mrr_n_months(r); i++) {
     char mt[16];
-    month_text(m[i].month, mt, sizeof mt);
+    cli_month_text(m[i].month, mt, sizeof mt);
     cli_grid_row(g);
     cli_grid_text(g, mt);
     cli_grid_real(g, (double)m[i].start_cents / 100.0, 2);
@@ -246,12 +154,12 @@ static int mrr_from_args(cli_args *a, const char *verb, bool keep_customers, seg
   c->end = mapped(a, "end-col", c->end);
   c->discount_percent = mapped(a, "discount-col", c->discount_percent);
   c->group = cli_get(a, "by");
-  segkit_mrr_rate rates[MAX_RATES];
-  char rate_names[MAX_RATES][16];
+  segkit_mrr_rate rates[CLI_MAX_RATES];
+  char rate_names[CLI_MAX_RATES][16];
   const char *rates_spec = cli_get(a, "rates");
   if (rates_spec != NULL) {
     size_t n = 0;
-    if (!parse_rates(rates_spec, rates, rate_names, &n)) {
+    if (!cli_parse_rates(rates_spec, rates, rate_names, &n)) {
       return cli_usage_error(verb, "--rates needs CUR=RATE,... or a CSV file of currency,rate (rates > 0), not '%s'", rates_spec);
     }
     opt.rates = rates;
@@ -266,11 +174,11 @@ static int mrr_from_args(cli_args *a, const char *verb, bool keep_customers, seg
   int32_t from = 0;
   const char *to_s = cli_get(a, "to");
   const char *from_s = cli_get(a, "from");
-  if (to_s != NULL && !parse_month(to_s, &to)) {
+  if (to_s != NULL && !cli_parse_month(to_s, &to)) {
     segkit_table_free(t);
     return cli_usage_error(verb, "--to must be a month YYYY-MM, not '%s'", to_s);
   }
-  if (from_s != NULL && !parse_month(from_s, &from)) {
+  if (from_s != NULL && !cli_parse_month(from_s, &from)) {
     segkit_table_free(t);
     return cli_usage_error(verb, "--from must be a month YYYY-MM, not '%s'", from_s);
   }
@@ -389,7 +297,7 @@ static json_t *cohorts_json(const segkit_cohorts *co, const segkit_ltv *ltv) {
   json_t *arr = json_array();
   for (size_t i = 0; i < segkit_cohorts_n(co); i++) {
     char mt[16];
-    month_text(segkit_cohorts_month(co, i), mt, sizeof mt);
+    cli_month_text(segkit_cohorts_month(co, i), mt, sizeof mt);
     json_t *logo = json_array();
     json_t *rev = json_array();
     json_t *active = json_array();
@@ -445,7 +353,7 @@ static bool print_cohorts(const segkit_cohorts *co, bool revenue, size_t months,
   cli_grid *g = cli_grid_new(3 + months, headers);
   for (size_t i = 0; g != NULL && i < segkit_cohorts_n(co); i++) {
     char mt[16];
-    month_text(segkit_cohorts_month(co, i), mt, sizeof mt);
+    cli_month_text(segkit_cohorts_month(co, i), mt, sizeof mt);
     cli_grid_row(g);
     cli_grid_text(g, mt);
     cli_grid_int(g, segkit_cohorts_size(co, i));

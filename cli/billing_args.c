@@ -1,0 +1,100 @@
+/* Arguments shared by the billing verbs (mrr, cohorts, metrics, revenue): months given as
+ * YYYY-MM and currency rates given inline or as a file. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "cli.h"
+
+/* "2025-01" -> month index. */
+bool cli_parse_month(const char *s, int32_t *out) {
+  int32_t days;
+  char buf[16];
+  if (strlen(s) != 7) {
+    return false;
+  }
+  snprintf(buf, sizeof buf, "%s-01", s);
+  if (!segkit_parse_date(buf, 10, &days)) {
+    return false;
+  }
+  *out = segkit_month_of_day(days);
+  return true;
+}
+
+void cli_month_text(int32_t m, char *buf, size_t size) {
+  int64_t y;
+  unsigned mo;
+  segkit_month_split(m, &y, &mo);
+  snprintf(buf, size, "%04lld-%02u", (long long)y, mo);
+}
+
+
+/* "USD=1,EUR=1.08" or a file of "currency,rate" lines (a header line is skipped). */
+bool cli_parse_rates(const char *spec, segkit_mrr_rate *rates, char names[][16], size_t *n) {
+  *n = 0;
+  struct stat st;
+  char *text = NULL;
+  if (stat(spec, &st) == 0) {
+    FILE *f = fopen(spec, "r");
+    if (f == NULL) {
+      return false;
+    }
+    text = calloc((size_t)st.st_size + 2, 1);
+    size_t got = text != NULL ? fread(text, 1, (size_t)st.st_size, f) : 0;
+    fclose(f);
+    if (text == NULL) {
+      return false;
+    }
+    text[got] = '\0';
+  } else {
+    text = strdup(spec);
+    if (text == NULL) {
+      return false;
+    }
+  }
+  bool ok = true;
+  char *save = NULL;
+  for (char *item = strtok_r(text, ",\n", &save); item != NULL && ok;
+       item = strtok_r(NULL, ",\n", &save)) {
+    char *cur = item;
+    char *val = strchr(item, '=');
+    if (val == NULL) {
+      /* file form: the rate is the next token */
+      char *next = strtok_r(NULL, ",\n", &save);
+      if (next == NULL) {
+        ok = false;
+        break;
+      }
+      val = next;
+    } else {
+      *val++ = '\0';
+    }
+    while (*cur == ' ' || *cur == '\r') {
+      cur++;
+    }
+    char *end = NULL;
+    double r = strtod(val, &end);
+    if (end == val) {
+      if (*n == 0 && strcmp(cur, "currency") == 0) {
+        continue; /* header */
+      }
+      ok = false;
+      break;
+    }
+    if (*n == CLI_MAX_RATES || strlen(cur) == 0 || strlen(cur) >= 16 || !(r > 0)) {
+      ok = false;
+      break;
+    }
+    snprintf(names[*n], 16, "%s", cur);
+    size_t len = strlen(names[*n]);
+    while (len > 0 && (names[*n][len - 1] == ' ' || names[*n][len - 1] == '\r')) {
+      names[*n][--len] = '\0';
+    }
+    rates[*n].currency = names[*n];
+    rates[*n].rate = r;
+    (*n)++;
+  }
+  free(text);
+  return ok && *n > 0;
+}
