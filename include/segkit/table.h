@@ -148,6 +148,41 @@ SEGKIT_API segkit_status segkit_table_take(const segkit_table *t, const uint32_t
 SEGKIT_API segkit_status segkit_table_filter(const segkit_table *t, const uint8_t *keep,
                                              segkit_table **out, segkit_error *err);
 
+/* ---- grouping rows by the values of columns ------------------------------------- */
+
+/* Every row's group: the combination of its values in the `by` columns (any types; a
+ * null is a value of its own). Groups are numbered 0..n_groups-1 in ascending order of
+ * their values, column by column: text byte-wise, numbers numerically (NaN after the
+ * numbers), false before true, dates and timestamps in time order, nulls last. Only
+ * combinations that occur are groups. n_by = 0 gives one group of all rows (label "all").
+ * Cost: one pass per column plus a sort of each numeric column's distinct values; no
+ * hashing, so the numbering is the same on every run and machine. The grouping owns its
+ * arrays; the table may be freed after the call. */
+typedef struct segkit_grouping segkit_grouping;
+
+/* SEGKIT_ERR_NOT_FOUND names a missing column; SEGKIT_ERR_LIMIT for more than 2^32 - 1
+ * groups; SEGKIT_ERR_NOMEM. *out written only on success. */
+SEGKIT_API segkit_status segkit_grouping_new(const segkit_table *t, const char *const *by,
+                                             size_t n_by, segkit_grouping **out,
+                                             segkit_error *err);
+SEGKIT_API void segkit_grouping_free(segkit_grouping *g);
+SEGKIT_API size_t segkit_grouping_n_groups(const segkit_grouping *g);
+SEGKIT_API size_t segkit_grouping_n_rows(const segkit_grouping *g);
+SEGKIT_API size_t segkit_grouping_n_by(const segkit_grouping *g);
+/* Name of the k-th by column (NULL when k is out of range). */
+SEGKIT_API const char *segkit_grouping_column(const segkit_grouping *g, size_t k);
+/* The group of every row (n_rows entries). */
+SEGKIT_API const uint32_t *segkit_grouping_codes(const segkit_grouping *g);
+/* Value of column k in group `group` as text ("(null)" for a null; dates YYYY-MM-DD,
+ * timestamps ISO 8601 UTC, bools true/false, floats with up to 17 significant digits);
+ * NULL when out of range. */
+SEGKIT_API const char *segkit_grouping_value(const segkit_grouping *g, size_t group, size_t k);
+SEGKIT_API bool segkit_grouping_is_null(const segkit_grouping *g, size_t group, size_t k);
+/* The values joined by " / " ("all" when n_by = 0). */
+SEGKIT_API const char *segkit_grouping_label(const segkit_grouping *g, size_t group);
+/* Rows in the group. */
+SEGKIT_API size_t segkit_grouping_size(const segkit_grouping *g, size_t group);
+
 /* ---- building from whole arrays (readers and the workspace loader use these) -------- */
 
 /* A table from columns given as whole arrays. For each column: data points to n_rows
