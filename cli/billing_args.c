@@ -98,3 +98,55 @@ bool cli_parse_rates(const char *spec, segkit_mrr_rate *rates, char names[][16],
   free(text);
   return ok && *n > 0;
 }
+
+/* Split "plan,billing_interval,tenure_stage": tenure_stage (when allowed and not a column
+ * of t) asks for the tenure-stage split instead of naming a column. */
+int cli_parse_by(const char *verb, const char *spec, const segkit_table *t, bool allow_stage,
+                 cli_by *out) {
+  memset(out, 0, sizeof *out);
+  if (spec == NULL) {
+    return 0;
+  }
+  out->buf = strdup(spec);
+  if (out->buf == NULL) {
+    return cli_usage_error(verb, "no memory for --by");
+  }
+  char *save = NULL;
+  for (char *tok = strtok_r(out->buf, ",", &save); tok != NULL; tok = strtok_r(NULL, ",", &save)) {
+    while (*tok == ' ') {
+      tok++;
+    }
+    size_t len = strlen(tok);
+    while (len > 0 && tok[len - 1] == ' ') {
+      tok[--len] = '\0';
+    }
+    if (len == 0) {
+      continue;
+    }
+    bool is_column = t == NULL || segkit_table_column_index(t, tok) >= 0;
+    if (strcmp(tok, "tenure_stage") == 0 && allow_stage && !(t != NULL && is_column)) {
+      out->tenure_stage = true;
+      continue;
+    }
+    if (!is_column) {
+      cli_by_free(out);
+      return cli_usage_error(verb, "--by: no column named '%s'%s", tok,
+                             allow_stage ? " (or use tenure_stage)" : "");
+    }
+    if (out->n == CLI_MAX_BY) {
+      cli_by_free(out);
+      return cli_usage_error(verb, "--by takes at most %d columns", CLI_MAX_BY);
+    }
+    out->cols[out->n++] = tok;
+  }
+  if (out->n == 0 && !out->tenure_stage) {
+    cli_by_free(out);
+    return cli_usage_error(verb, "--by needs at least one column, not '%s'", spec);
+  }
+  return 0;
+}
+
+void cli_by_free(cli_by *b) {
+  free(b->buf);
+  memset(b, 0, sizeof *b);
+}

@@ -13,6 +13,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <jansson.h>
 
 #include "segkit/segkit.h"
 
@@ -203,6 +204,40 @@ void cli_month_text(int32_t m, char *buf, size_t size);
 /* "USD=1,EUR=1.08" or a file of "currency,rate" lines (a header line is skipped) into
  * rates[] (names[] holds their strings); false on a malformed spec. */
 bool cli_parse_rates(const char *spec, segkit_mrr_rate *rates, char names[][16], size_t *n);
+
+/* Options of a subscription history (dataset, months, --by, rates, column mapping): the
+ * mrr verb's options, shared by cohorts and metrics. */
+extern const cli_opt cli_subscription_opts[];
+extern const size_t cli_n_subscription_opts;
+
+typedef struct cli_mrr_request {
+  bool keep_customers;          /* per-customer MRR (cohorts) */
+  bool from_earliest;           /* default --from: the earliest start, not 11 months back */
+  segkit_mrr_period_kind period;
+  double conf_level;
+  int64_t min_customers;
+} cli_mrr_request;
+
+/* Load the subscription history named by the arguments and compute its MRR; 0 or an exit
+ * code after printing the error. The caller frees *t_out and *r_out. */
+int cli_mrr_compute(cli_args *a, const char *verb, const cli_mrr_request *req,
+                    segkit_table **t_out, segkit_mrr_result **r_out);
+/* {"plan": "pro", "tenure_stage": "growth"} of a group. */
+json_t *cli_mrr_group_key(const segkit_mrr_result *r, size_t group);
+
+/* --by COL[,COL]: column names (borrowed from buf) and, for the billing verbs, the
+ * tenure_stage pseudo-column. */
+enum { CLI_MAX_BY = 16 };
+typedef struct cli_by {
+  char *buf;
+  const char *cols[CLI_MAX_BY];
+  size_t n;
+  bool tenure_stage;
+} cli_by;
+/* 0, or a usage exit code after printing the error (an unknown column when t is given). */
+int cli_parse_by(const char *verb, const char *spec, const segkit_table *t, bool allow_stage,
+                 cli_by *out);
+void cli_by_free(cli_by *b);
 
 /* Parse --FLAG COL=VALUE (an event: churned=true, status=2, Churn=Yes) against the type of
  * COL in t; prints a usage error and returns false when VALUE does not fit. */

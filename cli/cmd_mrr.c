@@ -9,11 +9,11 @@
 
 #include "cli.h"
 
-static const cli_opt mrr_opts[] = {
+const cli_opt cli_subscription_opts[] = {
     {"dataset", CLI_OPT_VALUE, "NAME", "subscription history in the workspace (or give a FILE instead)"},
     {"from", CLI_OPT_VALUE, "YYYY-MM", "first month (default: 11 months before --to)"},
     {"to", CLI_OPT_VALUE, "YYYY-MM", "last month (default: the month of the latest start or end date)"},
-    {"by", CLI_OPT_VALUE, "COL", "split the movements by this column (e.g. plan)"},
+    {"by", CLI_OPT_VALUE, "COL[,COL]", "split by these columns (every combination), and/or tenure_stage (onboarding < 30 days, growth < 180, mature)"},
     {"rates", CLI_OPT_VALUE, "RATES", "currency rates to the reporting currency: USD=1,EUR=1.08 or a CSV file currency,rate"},
     {"customer-col", CLI_OPT_VALUE, "COL", "customer id column (default customer_id)"},
     {"price-col", CLI_OPT_VALUE, "COL", "price per unit per interval, major units (default unit_price)"},
@@ -26,6 +26,7 @@ static const cli_opt mrr_opts[] = {
     {"end-col", CLI_OPT_VALUE, "COL", "first day without service (default ended_at; 'none')"},
     {"discount-col", CLI_OPT_VALUE, "COL", "discount percent (default discount_percent; 'none')"},
 };
+const size_t cli_n_subscription_opts = sizeof cli_subscription_opts / sizeof cli_subscription_opts[0];
 
 static const char *mapped(const cli_args *a, const char *flag, const char *dflt) {
   const char *v = cli_get(a, flag);
@@ -134,14 +135,16 @@ bool cli_print_mrr_months(const segkit_mrr_result *r, size_t group, cli_format f
 
 /* Load the subscription table and compute the MRR result the flags describe (mrr and
  * cohorts share it). Prints errors; returns 0 or the exit code. */
-static int mrr_from_args(cli_args *a, const char *verb, bool keep_customers, segkit_table **t_out,
-                         segkit_mrr_result **r_out) {
-  /* cohorts need the whole history by default: a customer's first month must be in range */
-  bool from_earliest = keep_customers;
+int cli_mrr_compute(cli_args *a, const char *verb, const cli_mrr_request *req,
+                    segkit_table **t_out, segkit_mrr_result **r_out) {
+  bool from_earliest = req->from_earliest;
   segkit_mrr_options opt;
   segkit_mrr_options_init(&opt);
   opt.n_threads = a->threads;
-  opt.keep_customer_mrr = keep_customers;
+  opt.keep_customer_mrr = req->keep_customers;
+  opt.period = req->period;
+  opt.conf_level = req->conf_level;
+  opt.min_customers = req->min_customers;
   segkit_mrr_columns *c = &opt.columns;
   c->customer = mapped(a, "customer-col", c->customer);
   c->unit_price = mapped(a, "price-col", c->unit_price);
@@ -153,7 +156,6 @@ static int mrr_from_args(cli_args *a, const char *verb, bool keep_customers, seg
   c->trial_end = mapped(a, "trial-end-col", c->trial_end);
   c->end = mapped(a, "end-col", c->end);
   c->discount_percent = mapped(a, "discount-col", c->discount_percent);
-  c->group = cli_get(a, "by");
   segkit_mrr_rate rates[CLI_MAX_RATES];
   char rate_names[CLI_MAX_RATES][16];
   const char *rates_spec = cli_get(a, "rates");
@@ -201,36 +203,55 @@ static int mrr_from_args(cli_args *a, const char *verb, bool keep_customers, seg
       from = to - 1199;
     }
   }
+  cli_by by;
+  rc = cli_parse_by(verb, cli_get(a, "by"), t, true, &by);
+  if (rc != 0) {
+    segkit_table_free(t);
+    return rc;
+  }
+  opt.by = by.cols;
+  opt.n_by = by.n;
+  opt.by_tenure_stage = by.tenure_stage;
   opt.from_month = from;
   opt.to_month = to;
   segkit_error err;
   if (segkit_mrr_compute(t, &opt, r_out, &err) != SEGKIT_OK) {
     rc = cli_report(&err);
+    cli_by_free(&by);
     segkit_table_free(t);
     return rc;
   }
+  cli_by_free(&by);
   *t_out = t;
   return 0;
+}
+
+json_t *cli_mrr_group_key(const segkit_mrr_result *r, size_t group) {
+  json_t *key = json_object();
+  for (size_t k = 0; k < segkit_mrr_n_keys(r); k++) {
+    json_object_set_new(key, segkit_mrr_key_name(r, k),
+                        json_string(segkit_mrr_group_key(r, group, k)));
+  }
+  return key;
 }
 
 static int run_mrr(cli_args *a) {
   segkit_table *t = NULL;
   segkit_mrr_result *r = NULL;
-  int rc = mrr_from_args(a, "mrr", false, &t, &r);
+  cli_mrr_request req = {0};
+  int rc = cli_mrr_compute(a, "mrr", &req, &t, &r);
   if (rc != 0) {
     return rc;
   }
-  const char *group = cli_get(a, "by");
   size_t n_skipped = 0;
   segkit_mrr_skipped(r, &n_skipped);
   if (a->format == CLI_FORMAT_JSON) {
     json_t *root = json_object();
     json_object_set_new(root, "months", months_json(r, SEGKIT_MRR_ALL));
-    if (group != NULL) {
+    if (segkit_mrr_n_groups(r) > 0) {
       json_t *groups = json_array();
       for (size_t gi = 0; gi < segkit_mrr_n_groups(r); gi++) {
-        json_t *key = json_object();
-        json_object_set_new(key, group, json_string(segkit_mrr_group_name(r, gi)));
+        json_t *key = cli_mrr_group_key(r, gi);
         json_array_append_new(groups, json_pack("{s:o, s:o}", "key", key, "months", months_json(r, gi)));
       }
       json_object_set_new(root, "groups", groups);
@@ -247,9 +268,9 @@ static int run_mrr(cli_args *a) {
              "- churned = end)\n\n");
     }
     ok = cli_print_mrr_months(r, SEGKIT_MRR_ALL, a->format);
-    for (size_t gi = 0; ok && group != NULL && gi < segkit_mrr_n_groups(r); gi++) {
+    for (size_t gi = 0; ok && gi < segkit_mrr_n_groups(r); gi++) {
       if (a->format == CLI_FORMAT_TABLE) {
-        printf("\n%s = %s\n", group, segkit_mrr_group_name(r, gi));
+        printf("\n%s\n", segkit_mrr_group_name(r, gi));
         ok = cli_print_mrr_months(r, gi, a->format);
       }
     }
@@ -267,7 +288,7 @@ static int run_mrr(cli_args *a) {
 const cli_verb cli_verb_mrr = {
     .name = "mrr",
     .summary = "monthly MRR movements: new, reactivation, expansion, contraction, churned",
-    .usage = "segkit mrr (--dataset NAME | FILE) [--from YYYY-MM] [--to YYYY-MM] [--by COL] [--rates R]",
+    .usage = "segkit mrr (--dataset NAME | FILE) [--from YYYY-MM] [--to YYYY-MM] [--by COL[,COL]] [--rates R]",
     .description =
         "From a subscription history (one row per span of constant price and seats). MRR of a\n"
         "month is the sum over subscriptions running on its last day, price x seats x (1 -\n"
@@ -277,8 +298,8 @@ const cli_verb cli_verb_mrr = {
         "JSON: {\"months\": [{\"month\": \"2025-01\", \"start\", \"new\", \"expansion\", \"contraction\",\n"
         "\"churned\", \"reactivation\", \"end\", ...}]} in major units (contraction and churned\n"
         "positive), plus \"groups\" with --by. Definitions: docs/metrics.md.",
-    .opts = mrr_opts,
-    .n_opts = sizeof mrr_opts / sizeof mrr_opts[0],
+    .opts = cli_subscription_opts,
+    .n_opts = sizeof cli_subscription_opts / sizeof cli_subscription_opts[0],
     .shared_opts = cli_read_opts,
     .n_shared_opts = CLI_N_READ_OPTS,
     .run = run_mrr,
@@ -402,14 +423,16 @@ static int run_cohorts(cli_args *a) {
   }
   segkit_table *t = NULL;
   segkit_mrr_result *r = NULL;
-  int rc = mrr_from_args(a, "cohorts", true, &t, &r);
+  /* cohorts need the whole history by default: a customer's first month must be in range */
+  cli_mrr_request req = {.keep_customers = true, .from_earliest = true};
+  int rc = cli_mrr_compute(a, "cohorts", &req, &t, &r);
   if (rc != 0) {
     return rc;
   }
   segkit_error err;
   segkit_cohorts *co = NULL;
   segkit_ltv ltv;
-  if (segkit_cohorts_compute(r, &co, &err) != SEGKIT_OK || segkit_ltv_compute(r, &lo, &ltv, &err) != SEGKIT_OK) {
+  if (segkit_cohorts_compute(r, &co, &err) != SEGKIT_OK || segkit_ltv_compute(r, SEGKIT_MRR_ALL, &lo, &ltv, &err) != SEGKIT_OK) {
     rc = cli_report(&err);
   } else if (a->format == CLI_FORMAT_JSON) {
     json_t *j = cohorts_json(co, &ltv);
@@ -451,8 +474,8 @@ const cli_verb cli_verb_cohorts = {
         "\"ltv\": {...}}. Definitions: docs/metrics.md, Cohorts and LTV.",
     .opts = cohorts_opts,
     .n_opts = sizeof cohorts_opts / sizeof cohorts_opts[0],
-    .more_opts = mrr_opts,
-    .n_more_opts = sizeof mrr_opts / sizeof mrr_opts[0],
+    .more_opts = cli_subscription_opts,
+    .n_more_opts = sizeof cli_subscription_opts / sizeof cli_subscription_opts[0],
     .shared_opts = cli_read_opts,
     .n_shared_opts = CLI_N_READ_OPTS,
     .run = run_cohorts,

@@ -58,12 +58,11 @@ typedef struct segkit_mrr_columns {
   const char *trial_end;        /* optional, nullable; first paid day (no MRR before it) */
   const char *end;              /* optional, nullable; first day without service (exclusive) */
   const char *discount_percent; /* optional, nullable (null = 0); 0..100 */
-  const char *group;            /* optional; string column to split movements by */
 } segkit_mrr_columns;
 
 /* The column names of the generated subscriptions.csv (docs/sample-data.md): customer_id,
  * unit_price, seats, billing_interval, interval_count, currency, started_at, trial_end,
- * ended_at, discount_percent; no group. */
+ * ended_at, discount_percent. */
 SEGKIT_API segkit_mrr_columns segkit_mrr_columns_default(void);
 
 /* Exchange rate: 1 unit of `currency` = `rate` units of the reporting currency. */
@@ -72,8 +71,32 @@ typedef struct segkit_mrr_rate {
   double rate;          /* > 0 */
 } segkit_mrr_rate;
 
+/* How segkit_mrr_periods cuts the month range. Calendar quarters and years are aligned to
+ * the calendar (Q1 = January..March) and clipped to the range, so the first and last
+ * period may be partial (segkit_mrr_period.partial). */
+typedef enum segkit_mrr_period_kind {
+  SEGKIT_MRR_PERIOD_RANGE = 0,  /* one period: from_month..to_month */
+  SEGKIT_MRR_PERIOD_MONTH,
+  SEGKIT_MRR_PERIOD_QUARTER,
+  SEGKIT_MRR_PERIOD_YEAR
+} segkit_mrr_period_kind;
+
+/* Tenure stages (by_tenure_stage): a customer's tenure at a month end is the number of days
+ * from its first paid day (over its whole history) to that month's last day. */
+#define SEGKIT_MRR_ONBOARDING_DAYS 30   /* onboarding: tenure < 30 days */
+#define SEGKIT_MRR_GROWTH_DAYS 180      /* growth: 30 <= tenure < 180; mature: 180 and more */
+
 typedef struct segkit_mrr_options {
   segkit_mrr_columns columns;
+  const char *const *by;        /* columns of the subscription table to split by (any type;
+                                   several = every combination of values), NULL for none */
+  size_t n_by;
+  bool by_tenure_stage;         /* also split by tenure stage (onboarding, growth, mature) at
+                                   each month end, as the last key after the by columns */
+  segkit_mrr_period_kind period;/* periods of segkit_mrr_periods (default: the whole range) */
+  double conf_level;            /* level of the period rates' intervals; 0 = 0.95 */
+  int64_t min_customers;        /* a group's period starting with fewer customers is flagged
+                                   too_small; 0 = 30 */
   const segkit_mrr_rate *rates; /* required when columns.currency is set: every currency
                                    in the data must be listed (SEGKIT_ERR_NOT_FOUND names
                                    the first one that is not) */
@@ -85,8 +108,8 @@ typedef struct segkit_mrr_options {
                                    customer per month + 8) for segkit_mrr_customer_mrr */
 } segkit_mrr_options;
 
-/* Defaults: segkit_mrr_columns_default(), no rates, months 0..0, n_threads 0,
- * keep_customer_mrr false. Set from_month and to_month. */
+/* Defaults: segkit_mrr_columns_default(), no rates, no split, one period, months 0..0,
+ * n_threads 0, keep_customer_mrr false. Set from_month and to_month. */
 SEGKIT_API void segkit_mrr_options_init(segkit_mrr_options *opt);
 
 /* ---- computing ------------------------------------------------------------------------- */
@@ -137,10 +160,18 @@ typedef struct segkit_mrr_month {
 } segkit_mrr_month;
 
 SEGKIT_API size_t segkit_mrr_n_months(const segkit_mrr_result *r);
-/* Groups of the split (0 without a group column). Group names are the group column's
- * values; a null value is the group "(null)". */
+/* Groups of the split (0 without by columns or tenure stages): every combination of the by
+ * columns' values that occurs (in segkit_grouping order, table.h), times the three tenure
+ * stages when by_tenure_stage is set. A group's keys are its values of the by columns
+ * (text; a null is "(null)") and then its stage ("onboarding", "growth", "mature"); its
+ * name is the keys joined by " / ". */
 SEGKIT_API size_t segkit_mrr_n_groups(const segkit_mrr_result *r);
 SEGKIT_API const char *segkit_mrr_group_name(const segkit_mrr_result *r, size_t group);
+/* Keys per group: n_by, plus 1 with tenure stages. */
+SEGKIT_API size_t segkit_mrr_n_keys(const segkit_mrr_result *r);
+/* Name of key k: the by column's name, or "tenure_stage". */
+SEGKIT_API const char *segkit_mrr_key_name(const segkit_mrr_result *r, size_t k);
+SEGKIT_API const char *segkit_mrr_group_key(const segkit_mrr_result *r, size_t group, size_t k);
 
 /* Pass as `group` for the totals. */
 #define SEGKIT_MRR_ALL ((size_t)-1)
@@ -148,6 +179,58 @@ SEGKIT_API const char *segkit_mrr_group_name(const segkit_mrr_result *r, size_t 
 /* The n_months months of the totals (group SEGKIT_MRR_ALL) or of one group; NULL if group
  * is out of range. */
 SEGKIT_API const segkit_mrr_month *segkit_mrr_months(const segkit_mrr_result *r, size_t group);
+
+/* ---- periods: rates over a month, a quarter, a year or the whole range -------------------
+ *
+ * Per period (options.period) and group, the monthly movements summed, and the customers
+ * active at the start of the period followed to its end. A customer belongs to the group
+ * it has at the end of the month before the period (its group when the period starts).
+ * Formulas: docs/metrics.md, "Rates over a period". Money in cents; ratios NaN when their
+ * denominator is 0; intervals at options.conf_level. */
+typedef struct segkit_mrr_period {
+  int32_t first_month;          /* segkit_month_index */
+  int32_t last_month;
+  bool partial;                 /* a calendar quarter or year clipped by the range */
+  /* movements: start of first_month, end of last_month, the months' movements summed */
+  int64_t start_cents, new_cents, reactivation_cents, expansion_cents, contraction_cents,
+      churned_cents, end_cents;
+  int64_t customers_start, customers_end;
+  int64_t n_new, n_reactivation, n_churned; /* churn and come-back events in the months */
+  /* the customers_start customers, at the end of last_month */
+  int64_t retained;             /* still active (a churn and a return inside counts as kept) */
+  int64_t lost;                 /* customers_start - retained */
+  int64_t retained_cents;       /* their MRR at the end */
+  int64_t retained_capped_cents;/* sum over them of min(MRR at start, MRR at end) */
+  double logo_churn;            /* lost / customers_start, with its Wilson interval */
+  double logo_churn_low, logo_churn_high;
+  double nrr;                   /* retained_cents / start_cents (cohort net revenue retention) */
+  double grr;                   /* retained_capped_cents / start_cents */
+  double revenue_churn;         /* 1 - grr */
+  /* monthly averages over the period's months */
+  int64_t customer_months;      /* sum of customers_start over the months */
+  double monthly_churn;         /* n_churned / customer_months, with its Wilson interval */
+  double monthly_churn_low, monthly_churn_high;
+  int64_t active_months;        /* sum of customers_end over the months */
+  int64_t mrr_month_sum_cents;  /* sum of end_cents over the months */
+  double arpu_cents;            /* mrr_month_sum_cents / active_months */
+  bool too_small;               /* customers_start < options.min_customers */
+} segkit_mrr_period;
+
+SEGKIT_API size_t segkit_mrr_n_periods(const segkit_mrr_result *r);
+/* The n_periods periods of the totals (SEGKIT_MRR_ALL) or of one group; NULL if out of
+ * range. */
+SEGKIT_API const segkit_mrr_period *segkit_mrr_periods(const segkit_mrr_result *r,
+                                                       size_t group);
+
+/* Monthly logo survival by months since start of the customers that start in the range
+ * (inactive at the end of from_month - 1; a customer's group is its group at its first
+ * active month end), as segkit_cohorts_survival defines it but per group: arrays of *n
+ * values, k = 0 .. *n - 1, *n = the last k with at_risk > 0, plus 1; at_risk[0] is the
+ * number of customers starting in the range (0: no curve) and churned[0] = 0, S(0) = 1.
+ * NULL arrays and *n = 0 if group is out of range. Any out pointer may be NULL. */
+SEGKIT_API void segkit_mrr_survival(const segkit_mrr_result *r, size_t group, size_t *n,
+                                    const int64_t **at_risk, const int64_t **churned,
+                                    const double **survival);
 
 /* Customers: every distinct customer key among the rows used, in ascending key order (for
  * a string customer column, the key is the value's dictionary code in the input table). */
@@ -236,8 +319,10 @@ SEGKIT_API void segkit_cohorts_survival(const segkit_cohorts *c, size_t *n,
 
 /* ---- LTV (src/metrics/ltv.c) -------------------------------------------------------------
  *
- * Customer lifetime value two ways, over the months of an MRR result (totals, not groups),
- * in cents of the reporting currency; formulas in docs/metrics.md, "Cohorts and LTV". */
+ * Customer lifetime value two ways, over the months of an MRR result, for the totals or one
+ * group, in cents of the reporting currency; formulas in docs/metrics.md, "Cohorts and
+ * LTV". The survival curve is segkit_mrr_survival's (for the totals, the same curve as
+ * segkit_cohorts_survival). */
 
 typedef struct segkit_ltv_options {
   double gross_margin;          /* 0..1, default 1 */
@@ -269,10 +354,10 @@ typedef struct segkit_ltv {
   double ltv_survival_cents;    /* survival_sum x ARPU x margin; NaN when undefined */
 } segkit_ltv;
 
-/* r needs keep_customer_mrr (for the cohorts). opt NULL = defaults. SEGKIT_ERR_USAGE for a
- * margin outside 0..1, a horizon outside 1..1200, or r without customer MRR; NOMEM.
- * *out written only on success. */
-SEGKIT_API segkit_status segkit_ltv_compute(const segkit_mrr_result *r,
+/* group: SEGKIT_MRR_ALL or a group index. opt NULL = defaults. SEGKIT_ERR_USAGE for a
+ * margin outside 0..1, a horizon outside 1..1200 or a group out of range. *out written
+ * only on success. */
+SEGKIT_API segkit_status segkit_ltv_compute(const segkit_mrr_result *r, size_t group,
                                             const segkit_ltv_options *opt, segkit_ltv *out,
                                             segkit_error *err);
 

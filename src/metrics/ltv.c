@@ -1,6 +1,7 @@
 /* Customer lifetime value two ways: the simple formula ARPU x margin / monthly logo churn,
  * and the survival-based sum over a horizon of S(t) x ARPU x margin, where S is the pooled
- * monthly logo survival of the cohorts (segkit_cohorts_survival).
+ * monthly logo survival of the customers starting in the range (segkit_mrr_survival), for
+ * the totals or one group.
  *
  * Key design choice: both share the same ARPU, and the averages are ratios of sums over
  * the months (churned customers / customer-months at start; MRR / active customer-months)
@@ -22,10 +23,15 @@ void segkit_ltv_options_init(segkit_ltv_options *opt) {
   opt->horizon_months = 60;
 }
 
-static segkit_status check(const segkit_mrr_result *r, const segkit_ltv_options *opt,
-                           const segkit_ltv *out, segkit_error *err) {
+static segkit_status check(const segkit_mrr_result *r, size_t group,
+                           const segkit_ltv_options *opt, const segkit_ltv *out,
+                           segkit_error *err) {
   if (r == NULL || opt == NULL || out == NULL) {
     return segkit_error_set(err, SEGKIT_ERR_USAGE, "segkit_ltv_compute: NULL argument");
+  }
+  if (group != SEGKIT_MRR_ALL && group >= segkit_mrr_n_groups(r)) {
+    return segkit_error_set(err, SEGKIT_ERR_USAGE, "group %zu is out of range (%zu groups)",
+                            group, segkit_mrr_n_groups(r));
   }
   if (!(opt->gross_margin >= 0.0 && opt->gross_margin <= 1.0)) {
     return segkit_error_set(err, SEGKIT_ERR_USAGE,
@@ -40,8 +46,8 @@ static segkit_status check(const segkit_mrr_result *r, const segkit_ltv_options 
 }
 
 /* (a) ARPU x margin / churn, with both averaged over the result's months. */
-static void simple(const segkit_mrr_result *r, segkit_ltv *l) {
-  const segkit_mrr_month *m = segkit_mrr_months(r, SEGKIT_MRR_ALL);
+static void simple(const segkit_mrr_result *r, size_t group, segkit_ltv *l) {
+  const segkit_mrr_month *m = segkit_mrr_months(r, group);
   for (size_t i = 0; i < segkit_mrr_n_months(r); i++) {
     l->mrr_cents_sum += m[i].end_cents;
     l->customer_months += m[i].customers_end;
@@ -66,13 +72,14 @@ static void simple(const segkit_mrr_result *r, segkit_ltv *l) {
 }
 
 /* (b) sum over t < H of S(t) x ARPU x margin. */
-static void survival_based(const segkit_cohorts *c, segkit_ltv *l) {
+static void survival_based(const segkit_mrr_result *r, size_t group, segkit_ltv *l) {
   size_t n = 0;
   const double *s = NULL;
-  segkit_cohorts_survival(c, &n, NULL, NULL, &s);
+  const int64_t *at_risk = NULL;
+  segkit_mrr_survival(r, group, &n, &at_risk, NULL, &s);
   size_t h = (size_t)l->horizon_months;
-  if (segkit_cohorts_n(c) == 0) {
-    n = 0;
+  if (n == 0 || at_risk[0] == 0) {
+    n = 0; /* nobody started in the range: no curve */
   }
   l->n_observed = n;
   double observed = 0.0;
@@ -99,19 +106,15 @@ static void survival_based(const segkit_cohorts *c, segkit_ltv *l) {
   l->ltv_survival_cents = total * l->arpu_cents * l->gross_margin;
 }
 
-segkit_status segkit_ltv_compute(const segkit_mrr_result *r, const segkit_ltv_options *opt,
-                                 segkit_ltv *out, segkit_error *err) {
+segkit_status segkit_ltv_compute(const segkit_mrr_result *r, size_t group,
+                                 const segkit_ltv_options *opt, segkit_ltv *out,
+                                 segkit_error *err) {
   segkit_ltv_options defaults;
   segkit_ltv_options_init(&defaults);
   if (opt == NULL) {
     opt = &defaults;
   }
-  segkit_status st = check(r, opt, out, err);
-  if (st != SEGKIT_OK) {
-    return st;
-  }
-  segkit_cohorts *c = NULL;
-  st = segkit_cohorts_compute(r, &c, err);
+  segkit_status st = check(r, group, opt, out, err);
   if (st != SEGKIT_OK) {
     return st;
   }
@@ -119,9 +122,8 @@ segkit_status segkit_ltv_compute(const segkit_mrr_result *r, const segkit_ltv_op
   memset(&l, 0, sizeof l);
   l.gross_margin = opt->gross_margin;
   l.horizon_months = opt->horizon_months;
-  simple(r, &l);
-  survival_based(c, &l);
-  segkit_cohorts_free(c);
+  simple(r, group, &l);
+  survival_based(r, group, &l);
   *out = l;
   return SEGKIT_OK;
 }

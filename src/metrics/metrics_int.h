@@ -21,7 +21,6 @@ enum {
   SK__MRR_F_TRIAL_END,
   SK__MRR_F_END,
   SK__MRR_F_DISCOUNT,
-  SK__MRR_F_GROUP,
   SK__MRR_F_COUNT
 };
 
@@ -36,13 +35,60 @@ typedef struct sk__mrr_rows {
   int32_t *first_month;
   int32_t *last_month;
   int32_t *paid_start;   /* first paid day: tie-break for a customer's group */
-  uint32_t *group;       /* group index, 0 when there is no group column */
-  size_t n_groups;       /* 0 without a group column */
-  char **group_names;    /* n_groups malloc'd names */
+  uint32_t *group;       /* index of the row's by-column values, 0 without by columns */
+  segkit_grouping *grouping; /* of the input rows by the by columns, or NULL */
   segkit_mrr_skip *skips;
   size_t n_skips;
   char *field_names[SK__MRR_F_COUNT]; /* copies of the mapped column names (or NULL) */
 } sk__mrr_rows;
+
+/* Per-thread sums of the per-customer pass for one period of one group: the customers
+ * active at the period's start followed to its end. */
+typedef struct sk__period_acc {
+  int64_t customers_start;
+  int64_t start_cents;
+  int64_t retained;
+  int64_t retained_cents;
+  int64_t retained_capped_cents;
+} sk__period_acc;
+
+struct segkit_mrr_result {
+  int32_t from_month;
+  size_t n_months;
+  size_t n_groups;             /* 0 without a split */
+  size_t n_keys;               /* by columns (+ 1 with tenure stages) */
+  char **key_names;            /* n_keys */
+  char **group_keys;           /* n_groups x n_keys */
+  char **group_names;          /* n_groups */
+  bool tenure_stages;
+  segkit_mrr_month *months;    /* (n_groups + 1) blocks of n_months: totals, then groups */
+  size_t n_periods;
+  int32_t *period_first;       /* n_periods first months */
+  int32_t *period_last;
+  sk__period_acc *period_acc;  /* (n_groups + 1) x n_periods */
+  segkit_mrr_period *periods;  /* (n_groups + 1) x n_periods */
+  int64_t *surv_at_risk;       /* (n_groups + 1) x (n_months + 1) */
+  int64_t *surv_churned;
+  double *surv_curve;
+  size_t *surv_n;              /* n_groups + 1 */
+  size_t n_customers;
+  int64_t *customer_key;
+  int64_t *customer_mrr;       /* n_customers x (n_months + 1), or NULL */
+  segkit_mrr_skip *skips;      /* taken from the rows */
+  size_t n_skips;
+  size_t rows_used;
+  char *field_names[SK__MRR_F_COUNT];
+};
+
+/* Group names, keys, periods and their accumulators of a result whose from_month,
+ * n_months and tenure_stages are set (mrr_groups.c); the grouping may be NULL. */
+segkit_status sk__mrr_layout(segkit_mrr_result *r, const segkit_grouping *grouping,
+                             const segkit_mrr_options *opt, segkit_error *err);
+/* After the pass: derive the periods' rates and the survival curves from the sums. */
+segkit_status sk__mrr_finish_periods(segkit_mrr_result *r, const segkit_mrr_options *opt,
+                                     segkit_error *err);
+/* Stage of a tenure in days: 0 onboarding, 1 growth, 2 mature. */
+uint32_t sk__tenure_stage(int32_t days);
 
 /* Validate the table against the mapping and build the rows; on failure *rows is left
  * empty (freed). */

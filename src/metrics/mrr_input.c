@@ -33,7 +33,7 @@ typedef struct colref {
 
 static const char *const k_field_role[SK__MRR_F_COUNT] = {
     "customer", "unit_price", "quantity", "interval", "interval_count", "currency",
-    "start", "trial_end", "end", "discount_percent", "group"};
+    "start", "trial_end", "end", "discount_percent"};
 
 static bool kind_accepts(col_kind kind, segkit_type t) {
   switch (kind) {
@@ -174,10 +174,7 @@ void sk__mrr_rows_free(sk__mrr_rows *rows) {
   free(rows->last_month);
   free(rows->paid_start);
   free(rows->group);
-  for (size_t g = 0; g < rows->n_groups; g++) {
-    free(rows->group_names[g]);
-  }
-  free(rows->group_names);
+  segkit_grouping_free(rows->grouping);
   free(rows->skips);
   for (int f = 0; f < SK__MRR_F_COUNT; f++) {
     free(rows->field_names[f]);
@@ -218,8 +215,7 @@ static segkit_status map_columns(const segkit_table *t, const segkit_mrr_columns
       {c->quantity, false, KIND_NUMBER},      {c->interval, true, KIND_STRING},
       {c->interval_count, false, KIND_NUMBER}, {c->currency, false, KIND_STRING},
       {c->start, true, KIND_DAY},             {c->trial_end, false, KIND_DAY},
-      {c->end, false, KIND_DAY},              {c->discount_percent, false, KIND_NUMBER},
-      {c->group, false, KIND_STRING}};
+      {c->end, false, KIND_DAY},              {c->discount_percent, false, KIND_NUMBER}};
   for (int f = 0; f < SK__MRR_F_COUNT; f++) {
     segkit_status s = find_column(t, f, spec[f].name, spec[f].required, spec[f].kind, &m->f[f],
                                   err);
@@ -296,6 +292,7 @@ static segkit_status alloc_rows(sk__mrr_rows *rows, size_t n, segkit_error *err)
  * in range order, so the result is the same for any number of ranges. */
 typedef struct part {
   const mapping *m;
+  const uint32_t *group_codes; /* by-column group of each input row, or NULL */
   sk__mrr_rows *rows;
   size_t r0, r1;
   size_t n_used;
@@ -416,24 +413,6 @@ static segkit_status copy_names(const mapping *m, sk__mrr_rows *rows, segkit_err
       return segkit_error_set(err, SEGKIT_ERR_NOMEM, "no memory for column names");
     }
   }
-  const segkit_column *gc = m->f[SK__MRR_F_GROUP].col;
-  if (gc == NULL) {
-    return SEGKIT_OK;
-  }
-  uint32_t nd = segkit_column_dict_size(gc);
-  size_t ng = (size_t)nd + (segkit_column_null_count(gc) > 0 ? 1 : 0);
-  rows->group_names = calloc(ng + 1, sizeof *rows->group_names);
-  if (rows->group_names == NULL) {
-    return segkit_error_set(err, SEGKIT_ERR_NOMEM, "no memory for group names");
-  }
-  rows->n_groups = ng;
-  for (size_t g = 0; g < ng; g++) {
-    const char *s = g < nd ? segkit_column_dict_value(gc, (uint32_t)g, NULL) : "(null)";
-    rows->group_names[g] = dup_string(s);
-    if (rows->group_names[g] == NULL) {
-      return segkit_error_set(err, SEGKIT_ERR_NOMEM, "no memory for group names");
-    }
-  }
   return SEGKIT_OK;
 }
 
@@ -486,12 +465,7 @@ static segkit_status build_row(part *p, size_t row) {
    * of `paid` to the month before the month of `end`. */
   rows->first_month[k] = segkit_month_of_day(paid);
   rows->last_month[k] = end == INT32_MAX ? INT32_MAX : segkit_month_of_day(end) - 1;
-  const colref *gc = &m->f[SK__MRR_F_GROUP];
-  uint32_t g = 0;
-  if (gc->col != NULL) {
-    g = is_null(gc, row) ? segkit_column_dict_size(gc->col) : segkit_column_codes(gc->col)[row];
-  }
-  rows->group[k] = g;
+  rows->group[k] = p->group_codes != NULL ? p->group_codes[row] : 0;
   return SEGKIT_OK;
 }
 
@@ -571,6 +545,7 @@ static segkit_status build_rows(const segkit_table *t, const mapping *m, int n_t
   memset(parts, 0, sizeof parts);
   for (int i = 0; i < np; i++) {
     parts[i].m = m;
+    parts[i].group_codes = rows->grouping ? segkit_grouping_codes(rows->grouping) : NULL;
     parts[i].rows = rows;
     parts[i].r0 = n * (size_t)i / (size_t)np;
     parts[i].r1 = n * (size_t)(i + 1) / (size_t)np;
@@ -604,6 +579,9 @@ segkit_status sk__mrr_rows_build(const segkit_table *t, const segkit_mrr_options
   }
   if (s == SEGKIT_OK) {
     s = copy_names(&m, rows, err);
+  }
+  if (s == SEGKIT_OK && opt->n_by > 0) {
+    s = segkit_grouping_new(t, opt->by, opt->n_by, &rows->grouping, err);
   }
   if (s == SEGKIT_OK) {
     s = build_rows(t, &m, opt->n_threads, rows, err);

@@ -19,20 +19,6 @@
 
 #define MAX_MONTHS 1200
 
-struct segkit_mrr_result {
-  int32_t from_month;
-  size_t n_months;
-  size_t n_groups;
-  char **group_names;          /* taken from the rows */
-  segkit_mrr_month *months;    /* (n_groups + 1) blocks of n_months: totals, then groups */
-  size_t n_customers;
-  int64_t *customer_key;
-  int64_t *customer_mrr;       /* n_customers x (n_months + 1), or NULL */
-  segkit_mrr_skip *skips;      /* taken from the rows */
-  size_t n_skips;
-  size_t rows_used;
-  char *field_names[SK__MRR_F_COUNT];
-};
 
 /* ==== options ========================================================================== */
 
@@ -175,7 +161,14 @@ typedef struct job {
   int32_t first;               /* month of slot 0 = from_month - 1 */
   size_t n_slots;              /* n_months + 1 */
   size_t n_groups;
+  bool tenure_stages;
+  size_t n_periods;
+  const int32_t *period_first;
+  const int32_t *period_last;
   segkit_mrr_month *acc;       /* (n_groups + 1) x n_months, zeroed */
+  sk__period_acc *period_acc;  /* (n_groups + 1) x n_periods, zeroed */
+  int64_t *surv_at_risk;       /* (n_groups + 1) x n_slots, zeroed */
+  int64_t *surv_churned;
   int64_t *customer_mrr;       /* shared matrix or NULL: this job writes its own rows */
   int failed;                  /* allocation failure in the worker */
 } job;
@@ -238,12 +231,84 @@ static void classify(segkit_mrr_month *a, int64_t m0, int64_t m1, bool had_mrr_b
   }
 }
 
+/* With tenure stages, a month end's group is (by-column group) x 3 + stage. */
+static void apply_stages(const job *j, slot *sl, int32_t first_paid_day) {
+  for (size_t i = 0; i < j->n_slots; i++) {
+    if (sl[i].mrr > 0) {
+      int32_t days = segkit_month_last_day(j->first + (int32_t)i) - first_paid_day;
+      sl[i].group = sl[i].group * 3 + sk__tenure_stage(days);
+    }
+  }
+}
+
+static void add_period(sk__period_acc *a, int64_t m_start, int64_t m_end) {
+  a->customers_start++;
+  a->start_cents += m_start;
+  if (m_end > 0) {
+    a->retained++;
+    a->retained_cents += m_end;
+    a->retained_capped_cents += m_end < m_start ? m_end : m_start;
+  }
+}
+
+/* Follow the customers active when each period starts to its end. */
+static void count_periods(const job *j, const slot *sl) {
+  size_t np = j->n_periods;
+  for (size_t p = 0; p < np; p++) {
+    size_t a = (size_t)(j->period_first[p] - 1 - j->first);
+    size_t b = (size_t)(j->period_last[p] - j->first);
+    int64_t m0 = sl[a].mrr;
+    if (m0 == 0) {
+      continue;
+    }
+    add_period(&j->period_acc[p], m0, sl[b].mrr);
+    if (j->n_groups > 0) {
+      add_period(&j->period_acc[(1 + (size_t)sl[a].group) * np + p], m0, sl[b].mrr);
+    }
+  }
+}
+
+/* Monthly survival from a customer's first active month end in the range, until the first
+ * month end without MRR (segkit_cohorts_survival's definition, per group). */
+static void count_survival(const job *j, const slot *sl) {
+  if (sl[0].mrr > 0) {
+    return; /* started before the range: its start is unknown */
+  }
+  size_t s0 = 1;
+  while (s0 < j->n_slots && sl[s0].mrr == 0) {
+    s0++;
+  }
+  if (s0 >= j->n_slots) {
+    return;
+  }
+  size_t ns = j->n_slots;
+  size_t gb = j->n_groups > 0 ? (1 + (size_t)sl[s0].group) * ns : 0;
+  j->surv_at_risk[0]++; /* k = 0 counts the customers starting in the range */
+  if (gb > 0) {
+    j->surv_at_risk[gb]++;
+  }
+  for (size_t k = 1; s0 + k < ns; k++) {
+    bool churned = sl[s0 + k].mrr == 0;
+    j->surv_at_risk[k]++;
+    j->surv_churned[k] += churned;
+    if (gb > 0) {
+      j->surv_at_risk[gb + k]++;
+      j->surv_churned[gb + k] += churned;
+    }
+    if (churned) {
+      break;
+    }
+  }
+}
+
 static void run_customer(const job *j, size_t c, slot *sl) {
   const sorted_rows *s = j->rows;
   memset(sl, 0, j->n_slots * sizeof *sl);
   /* First month whose end the customer was paid at, over its whole history (also before
-   * the window): tells a new customer from a reactivation. */
+   * the window): tells a new customer from a reactivation. Its first paid day starts its
+   * tenure. */
   int32_t first_paid = INT32_MAX;
+  int32_t first_paid_day = INT32_MAX;
   for (size_t r = s->cust_off[c]; r < s->cust_off[c + 1]; r++) {
     if (s->mrr_cents[r] <= 0 || s->first_month[r] > s->last_month[r]) {
       continue;
@@ -251,8 +316,16 @@ static void run_customer(const job *j, size_t c, slot *sl) {
     if (s->first_month[r] < first_paid) {
       first_paid = s->first_month[r];
     }
+    if (s->paid_start[r] < first_paid_day) {
+      first_paid_day = s->paid_start[r];
+    }
     add_row(j, r, sl);
   }
+  if (j->tenure_stages) {
+    apply_stages(j, sl, first_paid_day);
+  }
+  count_periods(j, sl);
+  count_survival(j, sl);
   size_t n_months = j->n_slots - 1;
   for (size_t i = 1; i < j->n_slots; i++) {
     int64_t m0 = sl[i - 1].mrr;
@@ -383,26 +456,98 @@ int sk__mrr_thread_count(int asked, size_t n_items) {
   return (int)(n < useful ? n : useful);
 }
 
+/* Per-thread sums: months, periods and survival counts, one block per job. */
+typedef struct job_sums {
+  size_t month_block, period_block, surv_block;
+  segkit_mrr_month *months;
+  sk__period_acc *periods;
+  int64_t *at_risk;
+  int64_t *churned;
+} job_sums;
+
+static segkit_status job_sums_alloc(job_sums *js, const segkit_mrr_result *r, int nt,
+                                    segkit_error *err) {
+  js->month_block = (r->n_groups + 1) * r->n_months;
+  js->period_block = (r->n_groups + 1) * r->n_periods;
+  js->surv_block = (r->n_groups + 1) * (r->n_months + 1);
+  js->months = calloc((size_t)nt * js->month_block, sizeof *js->months);
+  js->periods = calloc((size_t)nt * js->period_block + 1, sizeof *js->periods);
+  js->at_risk = calloc((size_t)nt * js->surv_block, sizeof *js->at_risk);
+  js->churned = calloc((size_t)nt * js->surv_block, sizeof *js->churned);
+  if (js->months == NULL || js->periods == NULL || js->at_risk == NULL ||
+      js->churned == NULL) {
+    return segkit_error_set(err, SEGKIT_ERR_NOMEM, "no memory for the monthly totals");
+  }
+  return SEGKIT_OK;
+}
+
+static void job_sums_free(job_sums *js) {
+  free(js->months);
+  free(js->periods);
+  free(js->at_risk);
+  free(js->churned);
+}
+
+static void merge_sums(segkit_mrr_result *r, const job_sums *js, int nt) {
+  for (int t = 0; t < nt; t++) {
+    for (size_t i = 0; i < js->month_block; i++) {
+      add_month(&r->months[i], &js->months[(size_t)t * js->month_block + i]);
+    }
+    for (size_t i = 0; i < js->period_block; i++) {
+      const sk__period_acc *a = &js->periods[(size_t)t * js->period_block + i];
+      sk__period_acc *o = &r->period_acc[i];
+      o->customers_start += a->customers_start;
+      o->start_cents += a->start_cents;
+      o->retained += a->retained;
+      o->retained_cents += a->retained_cents;
+      o->retained_capped_cents += a->retained_capped_cents;
+    }
+    for (size_t i = 0; i < js->surv_block; i++) {
+      r->surv_at_risk[i] += js->at_risk[(size_t)t * js->surv_block + i];
+      r->surv_churned[i] += js->churned[(size_t)t * js->surv_block + i];
+    }
+  }
+}
+
+static void setup_job(job *j, const sorted_rows *s, const segkit_mrr_result *r,
+                      const job_sums *js, int t) {
+  j->rows = s;
+  j->first = r->from_month - 1;
+  j->n_slots = r->n_months + 1;
+  j->n_groups = r->n_groups;
+  j->tenure_stages = r->tenure_stages;
+  j->n_periods = r->n_periods;
+  j->period_first = r->period_first;
+  j->period_last = r->period_last;
+  j->acc = js->months + (size_t)t * js->month_block;
+  j->period_acc = js->periods + (size_t)t * js->period_block;
+  j->surv_at_risk = js->at_risk + (size_t)t * js->surv_block;
+  j->surv_churned = js->churned + (size_t)t * js->surv_block;
+  j->customer_mrr = r->customer_mrr;
+  j->failed = 0;
+}
+
 static segkit_status run_jobs(const sorted_rows *s, segkit_mrr_result *r,
                               const segkit_mrr_options *opt, segkit_error *err) {
   int nt = sk__mrr_thread_count(opt->n_threads, s->n_customers);
-  size_t block = (r->n_groups + 1) * r->n_months;
   job jobs[SK__MRR_MAX_THREADS];
   pthread_t tids[SK__MRR_MAX_THREADS];
   bool started[SK__MRR_MAX_THREADS] = {false};
-  segkit_mrr_month *acc = calloc((size_t)nt * block, sizeof *acc);
-  if (acc == NULL) {
-    return segkit_error_set(err, SEGKIT_ERR_NOMEM, "no memory for the monthly totals");
+  job_sums js;
+  memset(&js, 0, sizeof js);
+  segkit_status st = job_sums_alloc(&js, r, nt, err);
+  if (st != SEGKIT_OK) {
+    job_sums_free(&js);
+    return st;
   }
   for (int t = 0; t < nt; t++) {
     job *j = &jobs[t];
-    j->rows = s;
+    setup_job(j, s, r, &js, t);
     /* Split by rows rather than customers, so heavy customers spread evenly. */
     size_t want = s->cust_off[s->n_customers] * (size_t)t / (size_t)nt;
     size_t c = 0;
     if (t > 0) {
-      size_t lo = jobs[t - 1].c0;
-      c = lo;
+      c = jobs[t - 1].c0;
       while (c < s->n_customers && s->cust_off[c] < want) {
         c++;
       }
@@ -410,12 +555,6 @@ static segkit_status run_jobs(const sorted_rows *s, segkit_mrr_result *r,
     }
     j->c0 = c;
     j->c1 = s->n_customers;
-    j->first = opt->from_month - 1;
-    j->n_slots = r->n_months + 1;
-    j->n_groups = r->n_groups;
-    j->acc = acc + (size_t)t * block;
-    j->customer_mrr = r->customer_mrr;
-    j->failed = 0;
   }
   for (int t = 1; t < nt; t++) {
     started[t] = pthread_create(&tids[t], NULL, run_job, &jobs[t]) == 0;
@@ -425,28 +564,23 @@ static segkit_status run_jobs(const sorted_rows *s, segkit_mrr_result *r,
   for (int t = 1; t < nt; t++) {
     if (started[t]) {
       pthread_join(tids[t], NULL);
-      failed |= jobs[t].failed;
     } else {
       run_job(&jobs[t]);
-      failed |= jobs[t].failed;
     }
+    failed |= jobs[t].failed;
   }
   if (failed) {
-    free(acc);
+    job_sums_free(&js);
     return segkit_error_set(err, SEGKIT_ERR_NOMEM, "no memory in a worker");
   }
-  for (int t = 0; t < nt; t++) {
-    for (size_t i = 0; i < block; i++) {
-      add_month(&r->months[i], &acc[(size_t)t * block + i]);
-    }
-  }
-  free(acc);
+  merge_sums(r, &js, nt);
+  job_sums_free(&js);
   for (size_t b = 0; b <= r->n_groups; b++) {
     for (size_t i = 0; i < r->n_months; i++) {
       derive(&r->months[b * r->n_months + i], opt->from_month + (int32_t)i);
     }
   }
-  return SEGKIT_OK;
+  return sk__mrr_finish_periods(r, opt, err);
 }
 
 static segkit_status check_options(const segkit_table *t, const segkit_mrr_options *opt,
@@ -525,10 +659,13 @@ segkit_status segkit_mrr_compute(const segkit_table *subscriptions,
   /* Take what the result keeps from the rows. */
   r->from_month = opt->from_month;
   r->n_months = (size_t)(opt->to_month - opt->from_month) + 1;
-  r->n_groups = rows.n_groups;
-  r->group_names = rows.group_names;
-  rows.group_names = NULL;
-  rows.n_groups = 0;
+  r->tenure_stages = opt->by_tenure_stage;
+  s = sk__mrr_layout(r, rows.grouping, opt, err);
+  if (s != SEGKIT_OK) {
+    sk__mrr_rows_free(&rows);
+    segkit_mrr_result_free(r);
+    return s;
+  }
   r->skips = rows.skips;
   r->n_skips = rows.n_skips;
   rows.skips = NULL;
@@ -551,10 +688,26 @@ void segkit_mrr_result_free(segkit_mrr_result *r) {
   if (r == NULL) {
     return;
   }
-  for (size_t g = 0; g < r->n_groups; g++) {
+  for (size_t g = 0; r->group_names != NULL && g < r->n_groups; g++) {
     free(r->group_names[g]);
   }
+  for (size_t i = 0; r->group_keys != NULL && i < r->n_groups * r->n_keys; i++) {
+    free(r->group_keys[i]);
+  }
+  for (size_t k = 0; r->key_names != NULL && k < r->n_keys; k++) {
+    free(r->key_names[k]);
+  }
   free(r->group_names);
+  free(r->group_keys);
+  free(r->key_names);
+  free(r->period_first);
+  free(r->period_last);
+  free(r->period_acc);
+  free(r->periods);
+  free(r->surv_at_risk);
+  free(r->surv_churned);
+  free(r->surv_curve);
+  free(r->surv_n);
   free(r->months);
   free(r->customer_key);
   free(r->customer_mrr);

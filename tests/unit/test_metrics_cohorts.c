@@ -166,7 +166,7 @@ static void metrics_ltv_by_hand(void **state) {
   opt.gross_margin = 0.8;
   segkit_ltv l;
   segkit_error err;
-  assert_int_equal(segkit_ltv_compute(r, &opt, &l, &err), SEGKIT_OK);
+  assert_int_equal(segkit_ltv_compute(r, SEGKIT_MRR_ALL, &opt, &l, &err), SEGKIT_OK);
   assert_int_equal(l.mrr_cents_sum, 57000);
   assert_int_equal(l.customer_months, 25);
   assert_close(l.arpu_cents, 2280.0, 1e-12);
@@ -183,13 +183,13 @@ static void metrics_ltv_by_hand(void **state) {
   /* A horizon inside the observed months: S(0) + S(1) + S(2) = 2.4, margin 1. */
   opt.gross_margin = 1.0;
   opt.horizon_months = 3;
-  assert_int_equal(segkit_ltv_compute(r, &opt, &l, &err), SEGKIT_OK);
+  assert_int_equal(segkit_ltv_compute(r, SEGKIT_MRR_ALL, &opt, &l, &err), SEGKIT_OK);
   assert_close(l.survival_sum_observed, 2.4, 1e-12);
   assert_close(l.survival_sum, 2.4, 1e-12);
   assert_close(l.ltv_survival_cents, 2.4 * 2280.0, 1e-9);
   assert_close(l.ltv_simple_cents, 2280.0 * 22.0 / 3.0, 1e-9);
   /* Defaults with opt NULL: margin 1, H 60. */
-  assert_int_equal(segkit_ltv_compute(r, NULL, &l, &err), SEGKIT_OK);
+  assert_int_equal(segkit_ltv_compute(r, SEGKIT_MRR_ALL, NULL, &l, &err), SEGKIT_OK);
   assert_close(l.ltv_survival_cents, sum * 2280.0, 1e-8);
   segkit_mrr_result_free(r);
 }
@@ -220,7 +220,7 @@ static void metrics_cohorts_short_ranges(void **state) {
   assert_close(s[1], 1.0, 0);
   segkit_cohorts_free(c);
   segkit_ltv l;
-  assert_int_equal(segkit_ltv_compute(r, NULL, &l, NULL), SEGKIT_OK);
+  assert_int_equal(segkit_ltv_compute(r, SEGKIT_MRR_ALL, NULL, &l, NULL), SEGKIT_OK);
   assert_close(l.arpu_cents, 2250.0, 1e-12);
   assert_close(l.monthly_churn, 0.0, 0);
   assert_true(isinf(l.ltv_simple_cents) && l.ltv_simple_cents > 0);
@@ -233,7 +233,7 @@ static void metrics_cohorts_short_ranges(void **state) {
   assert_int_equal(segkit_cohorts_n(c), 0);
   assert_int_equal(segkit_cohorts_n_left_out(c), 4);
   segkit_cohorts_free(c);
-  assert_int_equal(segkit_ltv_compute(r, NULL, &l, NULL), SEGKIT_OK);
+  assert_int_equal(segkit_ltv_compute(r, SEGKIT_MRR_ALL, NULL, &l, NULL), SEGKIT_OK);
   assert_int_equal(l.n_observed, 0);
   assert_true(isnan(l.ltv_survival_cents));
   assert_true(isinf(l.ltv_simple_cents));
@@ -248,19 +248,21 @@ static void metrics_cohorts_errors(void **state) {
   assert_int_equal(segkit_cohorts_compute(r, &c, &err), SEGKIT_ERR_USAGE);
   assert_null(c);
   assert_non_null(strstr(err.message, "keep_customer_mrr"));
+  /* LTV needs no per-customer matrix (its survival counts come from the pass) */
   segkit_ltv l;
-  assert_int_equal(segkit_ltv_compute(r, NULL, &l, &err), SEGKIT_ERR_USAGE);
+  assert_int_equal(segkit_ltv_compute(r, SEGKIT_MRR_ALL, NULL, &l, &err), SEGKIT_OK);
+  assert_int_equal(segkit_ltv_compute(r, 0, NULL, &l, &err), SEGKIT_ERR_USAGE);
   segkit_mrr_result_free(r);
   r = run(true);
   segkit_ltv_options opt;
   segkit_ltv_options_init(&opt);
   opt.gross_margin = 1.5;
-  assert_int_equal(segkit_ltv_compute(r, &opt, &l, &err), SEGKIT_ERR_USAGE);
+  assert_int_equal(segkit_ltv_compute(r, SEGKIT_MRR_ALL, &opt, &l, &err), SEGKIT_ERR_USAGE);
   opt.gross_margin = NAN;
-  assert_int_equal(segkit_ltv_compute(r, &opt, &l, &err), SEGKIT_ERR_USAGE);
+  assert_int_equal(segkit_ltv_compute(r, SEGKIT_MRR_ALL, &opt, &l, &err), SEGKIT_ERR_USAGE);
   opt.gross_margin = 1.0;
   opt.horizon_months = 0;
-  assert_int_equal(segkit_ltv_compute(r, &opt, &l, &err), SEGKIT_ERR_USAGE);
+  assert_int_equal(segkit_ltv_compute(r, SEGKIT_MRR_ALL, &opt, &l, &err), SEGKIT_ERR_USAGE);
   assert_int_equal(segkit_cohorts_compute(NULL, &c, &err), SEGKIT_ERR_USAGE);
   segkit_cohorts_free(NULL);
   segkit_mrr_result_free(r);

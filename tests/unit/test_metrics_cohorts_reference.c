@@ -175,7 +175,7 @@ static void compare_ltv(const segkit_mrr_result *r, const segkit_cohorts *c,
   opt.horizon_months = 60;
   segkit_ltv l;
   segkit_error err;
-  if (segkit_ltv_compute(r, &opt, &l, &err) != SEGKIT_OK) {
+  if (segkit_ltv_compute(r, SEGKIT_MRR_ALL, &opt, &l, &err) != SEGKIT_OK) {
     fail_msg("%s", err.message);
   }
   size_t seen = 0;

@@ -20,6 +20,8 @@
 #include "metrics_testkit.h"
 #include "segkit/metrics.h"
 
+static const char *const k_by_plan[] = {"plan"};
+
 #define assert_close(a, b, tol) assert_true(fabs((a) - (b)) <= (tol))
 
 /* id, customer, plan, interval, count, seats, price, currency, discount, status, reason,
@@ -246,7 +248,8 @@ static void metrics_mrr_split_by_plan(void **state) {
   segkit_table *t = fixture();
   segkit_mrr_options opt;
   options(&opt);
-  opt.columns.group = "plan";
+  opt.by = k_by_plan;
+  opt.n_by = 1;
   segkit_mrr_result *r = run(t, &opt);
   assert_int_equal(segkit_mrr_n_groups(r), 3);
   size_t starter = find_group(r, "starter");
@@ -312,7 +315,8 @@ static void metrics_mrr_threads_do_not_change_result(void **state) {
   segkit_table *t = fixture();
   segkit_mrr_options opt;
   options(&opt);
-  opt.columns.group = "plan";
+  opt.by = k_by_plan;
+  opt.n_by = 1;
   opt.n_threads = 1;
   segkit_mrr_result *one = run(t, &opt);
   for (int nt = 2; nt <= 5; nt++) {

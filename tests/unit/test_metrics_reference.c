@@ -20,6 +20,8 @@
 #include "segkit/metrics.h"
 #include "testkit.h"
 
+static const char *const k_by_plan[] = {"plan"};
+
 #define DATA SEGKIT_TEST_DATA "/metrics/"
 
 static const segkit_mrr_rate k_rates[] = {{"USD", 1.0}, {"EUR", 1.085}, {"GBP", 1.27}};
@@ -31,7 +33,8 @@ static segkit_mrr_result *compute(const segkit_table *t, int n_threads) {
   opt.n_rates = 3;
   opt.from_month = segkit_month_index(2023, 7);
   opt.to_month = segkit_month_index(2026, 6);
-  opt.columns.group = "plan";
+  opt.by = k_by_plan;
+  opt.n_by = 1;
   opt.n_threads = n_threads;
   opt.keep_customer_mrr = true;
   segkit_mrr_result *r = NULL;
