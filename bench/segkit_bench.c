@@ -97,7 +97,8 @@ int main(int argc, char **argv) {
       return fail(&err);
     }
     const segkit_table *t = segkit_read_result_table(res);
-    segkit_surv_columns cols = {argv[3], argv[4], 1, argv[5], NULL};
+    const char *by[1] = {argv[5]};
+    segkit_surv_columns cols = {argv[3], argv[4], 1, by, 1, NULL};
     double t0 = now();
     segkit_surv_data *d = NULL;
     segkit_km *km = NULL;

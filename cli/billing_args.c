@@ -129,9 +129,10 @@ int cli_parse_by(const char *verb, const char *spec, const segkit_table *t, bool
       continue;
     }
     if (!is_column) {
+      int rc = cli_usage_error(verb, "--by: no column named '%s'%s", tok,
+                               allow_stage ? " (or use tenure_stage)" : "");
       cli_by_free(out);
-      return cli_usage_error(verb, "--by: no column named '%s'%s", tok,
-                             allow_stage ? " (or use tenure_stage)" : "");
+      return rc;
     }
     if (out->n == CLI_MAX_BY) {
       cli_by_free(out);
@@ -140,7 +141,7 @@ int cli_parse_by(const char *verb, const char *spec, const segkit_table *t, bool
     out->cols[out->n++] = tok;
   }
   if (out->n == 0 && !out->tenure_stage) {
-    cli_by_free(out);
+    cli_by_free(out); /* spec is the caller's string, not buf */
     return cli_usage_error(verb, "--by needs at least one column, not '%s'", spec);
   }
   return 0;

@@ -15,6 +15,11 @@
 #include <stdio.h>
 #include <jansson.h>
 
+/* Every JSON document the CLI writes: indented, keys in insertion order, reals with 15
+ * significant digits (0.95, not 0.94999999999999996): more than any value we print
+ * carries. */
+#define CLI_JSON_FLAGS (JSON_INDENT(2) | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(15))
+
 #include "segkit/segkit.h"
 
 enum {
@@ -207,8 +212,8 @@ bool cli_parse_rates(const char *spec, segkit_mrr_rate *rates, char names[][16],
 
 /* Options of a subscription history (dataset, months, --by, rates, column mapping): the
  * mrr verb's options, shared by cohorts and metrics. */
-extern const cli_opt cli_subscription_opts[];
-extern const size_t cli_n_subscription_opts;
+#define CLI_N_SUBSCRIPTION_OPTS 15
+extern const cli_opt cli_subscription_opts[CLI_N_SUBSCRIPTION_OPTS];
 
 typedef struct cli_mrr_request {
   bool keep_customers;          /* per-customer MRR (cohorts) */
@@ -222,6 +227,8 @@ typedef struct cli_mrr_request {
  * code after printing the error. The caller frees *t_out and *r_out. */
 int cli_mrr_compute(cli_args *a, const char *verb, const cli_mrr_request *req,
                     segkit_table **t_out, segkit_mrr_result **r_out);
+/* segkit metrics without --churned: the metrics of a subscription history. */
+int cli_metrics_billing(cli_args *a, double level, int64_t min_n);
 /* {"plan": "pro", "tenure_stage": "growth"} of a group. */
 json_t *cli_mrr_group_key(const segkit_mrr_result *r, size_t group);
 

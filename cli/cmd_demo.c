@@ -299,7 +299,8 @@ static int adoption_step(segkit_workspace *ws, const segkit_table *subs, const s
   if (t == NULL) {
     return cli_report(&err);
   }
-  segkit_surv_columns cols = {"tenure_months", "churned", 0, "invoice_automation", NULL};
+  static const char *const by[] = {"invoice_automation"};
+  segkit_surv_columns cols = {"tenure_months", "churned", 0, by, 1, NULL};
   segkit_surv_data *d = NULL;
   segkit_km *km = NULL;
   segkit_logrank *lr = NULL;

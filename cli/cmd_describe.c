@@ -303,7 +303,7 @@ static int run_describe(cli_args *a) {
     size_t n_findings = collect_findings(p, findings, sizeof findings / sizeof findings[0]);
     if (a->format == CLI_FORMAT_JSON) {
       json_t *j = profile_json(target, origin, p, findings, n_findings);
-      json_dumpf(j, stdout, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
+      json_dumpf(j, stdout, CLI_JSON_FLAGS);
       printf("\n");
       json_decref(j);
     } else if (a->format == CLI_FORMAT_CSV) {

@@ -186,7 +186,7 @@ static int run_import(cli_args *a) {
     double secs = seconds_since(&t0);
     if (a->format == CLI_FORMAT_JSON) {
       json_t *j = summary_json(path, dataset, mode, res, t, &outcome, secs);
-      json_dumpf(j, stdout, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
+      json_dumpf(j, stdout, CLI_JSON_FLAGS);
       printf("\n");
       json_decref(j);
     } else if (!a->quiet) {

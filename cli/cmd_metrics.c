@@ -1,6 +1,7 @@
 /* segkit metrics: churn rate by segment of a customer snapshot (one row per customer with
- * a churned flag), each with its Wilson interval and a too-small flag beside the number.
- * The JSON output is a contract (docs/cli.md). */
+ * a churned flag), each with its Wilson interval and a too-small flag beside the number;
+ * without --churned, the metrics of a subscription history (metrics_billing.c). The JSON
+ * output is a contract (docs/cli.md). */
 #include <jansson.h>
 #include <stdlib.h>
 #include <string.h>
@@ -8,14 +9,15 @@
 #include "cli.h"
 
 static const cli_opt metrics_opts[] = {
-    {"dataset", CLI_OPT_VALUE, "NAME", "customer snapshot in the workspace (or give a FILE instead)"},
-    {"churned", CLI_OPT_VALUE, "COL=VALUE", "a customer churned where COL equals VALUE (churned=true, Churn=Yes)"},
-    {"by", CLI_OPT_VALUE, "COL[,COL]", "segment by these columns (every combination of values)"},
+    {"churned", CLI_OPT_VALUE, "COL=VALUE", "the data is a customer snapshot: a customer churned where COL equals VALUE (churned=true, Churn=Yes)"},
+    {"period", CLI_OPT_VALUE, "P", "subscription history: month, quarter, year, or range (default: the whole --from..--to range)"},
+    {"margin", CLI_OPT_VALUE, "X", "gross margin for LTV, 0..1 (default 1)"},
+    {"horizon", CLI_OPT_VALUE, "N", "months summed by the survival-based LTV (default 60)"},
     {"conf", CLI_OPT_VALUE, "LEVEL", "confidence level of the intervals (default 0.95)"},
     {"min-n", CLI_OPT_VALUE, "N", "segments with fewer customers are flagged too small (default 30)"},
 };
 
-enum { MAX_BY = 16 };
+enum { MAX_BY = CLI_MAX_BY };
 
 static json_t *rate_json(const segkit_group_rate *g, const char *const *by, size_t n_by) {
   json_t *key = json_object();
@@ -81,12 +83,10 @@ static bool print_rates(const segkit_group_rates *r, const char *const *by, size
   return ok;
 }
 
+/* Options of a subscription history that mean nothing for a snapshot. */
+static const char *const k_history_only[] = {"period", "margin", "horizon", "from", "to", "rates"};
+
 static int run_metrics(cli_args *a) {
-  const char *churned = cli_get(a, "churned");
-  if (churned == NULL) {
-    return cli_usage_error("metrics", "--churned COL=VALUE is required (billing-history metrics "
-                                      "are `segkit mrr`)");
-  }
   double level = 0.95;
   if (!cli_get_level(a, "metrics", &level)) {
     return CLI_EXIT_USAGE;
@@ -95,17 +95,14 @@ static int run_metrics(cli_args *a) {
   if (!cli_get_int(a, "min-n", 1, INT64_MAX, &min_n)) {
     return CLI_EXIT_USAGE;
   }
-  char by_buf[1024] = "";
-  const char *by[MAX_BY];
-  size_t n_by = 0;
-  if (cli_get(a, "by") != NULL) {
-    snprintf(by_buf, sizeof by_buf, "%s", cli_get(a, "by"));
-    char *save = NULL;
-    for (char *tok = strtok_r(by_buf, ",", &save); tok != NULL; tok = strtok_r(NULL, ",", &save)) {
-      if (n_by == MAX_BY) {
-        return cli_usage_error("metrics", "--by takes at most %d columns", MAX_BY);
-      }
-      by[n_by++] = tok;
+  const char *churned = cli_get(a, "churned");
+  if (churned == NULL) {
+    return cli_metrics_billing(a, level, min_n);
+  }
+  for (size_t i = 0; i < sizeof k_history_only / sizeof k_history_only[0]; i++) {
+    if (cli_get(a, k_history_only[i]) != NULL) {
+      return cli_usage_error("metrics", "--%s applies to a subscription history, not to a "
+                             "snapshot with --churned", k_history_only[i]);
     }
   }
   segkit_table *t = NULL;
@@ -113,10 +110,19 @@ static int run_metrics(cli_args *a) {
   if (rc != 0) {
     return rc;
   }
+  cli_by parsed;
+  rc = cli_parse_by("metrics", cli_get(a, "by"), t, false, &parsed);
+  if (rc != 0) {
+    segkit_table_free(t);
+    return rc;
+  }
+  const char *const *by = parsed.cols;
+  size_t n_by = parsed.n;
   char flag_name[256];
   segkit_rate_columns cols = {by, n_by, flag_name, 0, NULL};
   if (!cli_event_spec("metrics", "churned", t, churned, flag_name, sizeof flag_name,
                       &cols.flag_value, &cols.flag_string)) {
+    cli_by_free(&parsed);
     segkit_table_free(t);
     return CLI_EXIT_USAGE;
   }
@@ -137,7 +143,7 @@ static int run_metrics(cli_args *a) {
     json_object_set_new(root, "interval", json_string("wilson"));
     json_object_set_new(root, "skipped_null",
                         json_integer((json_int_t)segkit_group_rates_skipped_null(r)));
-    json_dumpf(root, stdout, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
+    json_dumpf(root, stdout, CLI_JSON_FLAGS);
     printf("\n");
     json_decref(root);
   } else {
@@ -151,23 +157,34 @@ static int run_metrics(cli_args *a) {
     }
   }
   segkit_group_rates_free(r);
+  cli_by_free(&parsed);
   segkit_table_free(t);
   return rc;
 }
 
 const cli_verb cli_verb_metrics = {
     .name = "metrics",
-    .summary = "churn rate by segment of a customer snapshot, with intervals and small-segment flags",
-    .usage = "segkit metrics (--dataset NAME | FILE) --churned COL=VALUE [--by COL[,COL]]",
+    .summary = "churn, retention, NRR, ARPU and LTV by segment, with intervals and small-segment flags",
+    .usage = "segkit metrics (--dataset NAME | FILE) [--by COL[,COL]] [--period month|quarter|year] [--churned COL=VALUE]",
     .description =
-        "One row per customer with a churned flag (the shape of public churn data sets):\n"
-        "customers, churned and the churn rate of every segment (each combination of --by\n"
-        "values), with its Wilson interval; segments under --min-n customers are marked too\n"
-        "small to conclude from. JSON: {\"groups\": [{\"key\": {COL: VALUE}, \"customers\",\n"
-        "\"churned\", \"churn_rate\", \"ci_low\", \"ci_high\", \"too_small\"}], \"overall\": {...}}.\n"
-        "Monthly MRR, churn and NRR from a billing history: `segkit mrr`.",
+        "From a subscription history (as segkit mrr reads it), per segment (each combination\n"
+        "of --by values; tenure_stage splits by onboarding / growth / mature) and period:\n"
+        "customers, MRR, ARPU, monthly logo churn with its Wilson interval, the share of the\n"
+        "period's starting customers lost by its end, their NRR and GRR, and LTV two ways\n"
+        "(ARPU x margin / churn; the survival curve summed over --horizon months). JSON:\n"
+        "{\"overall\": {\"periods\": [...], \"ltv\": {...}}, \"groups\": [{\"key\": {COL: VALUE},\n"
+        "\"periods\": [{\"period\", \"customers_start\", \"monthly_churn\", \"monthly_churn_ci_low\",\n"
+        "\"nrr\", \"grr\", \"arpu\", \"too_small\", ...}], \"ltv\": {...}}]}.\n"
+        "With --churned, the data is a customer snapshot (one row per customer with a churned\n"
+        "flag, the shape of public churn data sets): customers, churned and the churn rate of\n"
+        "every segment with its Wilson interval. JSON: {\"groups\": [{\"key\": {COL: VALUE},\n"
+        "\"customers\", \"churned\", \"churn_rate\", \"ci_low\", \"ci_high\", \"too_small\"}],\n"
+        "\"overall\": {...}}. Segments under --min-n customers are marked too small to conclude\n"
+        "from. Definitions: docs/metrics.md.",
     .opts = metrics_opts,
     .n_opts = sizeof metrics_opts / sizeof metrics_opts[0],
+    .more_opts = cli_subscription_opts,
+    .n_more_opts = CLI_N_SUBSCRIPTION_OPTS,
     .shared_opts = cli_read_opts,
     .n_shared_opts = CLI_N_READ_OPTS,
     .run = run_metrics,

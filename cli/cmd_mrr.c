@@ -9,7 +9,7 @@
 
 #include "cli.h"
 
-const cli_opt cli_subscription_opts[] = {
+const cli_opt cli_subscription_opts[CLI_N_SUBSCRIPTION_OPTS] = {
     {"dataset", CLI_OPT_VALUE, "NAME", "subscription history in the workspace (or give a FILE instead)"},
     {"from", CLI_OPT_VALUE, "YYYY-MM", "first month (default: 11 months before --to)"},
     {"to", CLI_OPT_VALUE, "YYYY-MM", "last month (default: the month of the latest start or end date)"},
@@ -26,7 +26,6 @@ const cli_opt cli_subscription_opts[] = {
     {"end-col", CLI_OPT_VALUE, "COL", "first day without service (default ended_at; 'none')"},
     {"discount-col", CLI_OPT_VALUE, "COL", "discount percent (default discount_percent; 'none')"},
 };
-const size_t cli_n_subscription_opts = sizeof cli_subscription_opts / sizeof cli_subscription_opts[0];
 
 static const char *mapped(const cli_args *a, const char *flag, const char *dflt) {
   const char *v = cli_get(a, flag);
@@ -172,6 +171,23 @@ int cli_mrr_compute(cli_args *a, const char *verb, const cli_mrr_request *req,
   if (rc != 0) {
     return rc;
   }
+  /* Name the missing column before anything else: a snapshot given to metrics without
+   * --churned lands here, and "no dates" would not tell its user what to do. */
+  const struct {
+    const char *col;
+    const char *flag;
+  } required[] = {{c->customer, "customer-col"}, {c->unit_price, "price-col"},
+                  {c->interval, "interval-col"}, {c->start, "start-col"}};
+  for (size_t i = 0; i < sizeof required / sizeof required[0]; i++) {
+    if (required[i].col != NULL && segkit_table_column_index(t, required[i].col) < 0) {
+      segkit_table_free(t);
+      return cli_usage_error(verb, "the subscription history has no column '%s' (map yours with "
+                             "--%s%s)", required[i].col, required[i].flag,
+                             strcmp(verb, "metrics") == 0
+                                 ? ", or give --churned COL=VALUE for a customer snapshot"
+                                 : "");
+    }
+  }
   int32_t to = 0;
   int32_t from = 0;
   const char *to_s = cli_get(a, "to");
@@ -258,7 +274,7 @@ static int run_mrr(cli_args *a) {
     }
     json_object_set_new(root, "rows_used", json_integer((json_int_t)segkit_mrr_rows_used(r)));
     json_object_set_new(root, "rows_skipped", json_integer((json_int_t)n_skipped));
-    json_dumpf(root, stdout, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
+    json_dumpf(root, stdout, CLI_JSON_FLAGS);
     printf("\n");
     json_decref(root);
   } else {
@@ -299,7 +315,7 @@ const cli_verb cli_verb_mrr = {
         "\"churned\", \"reactivation\", \"end\", ...}]} in major units (contraction and churned\n"
         "positive), plus \"groups\" with --by. Definitions: docs/metrics.md.",
     .opts = cli_subscription_opts,
-    .n_opts = sizeof cli_subscription_opts / sizeof cli_subscription_opts[0],
+    .n_opts = CLI_N_SUBSCRIPTION_OPTS,
     .shared_opts = cli_read_opts,
     .n_shared_opts = CLI_N_READ_OPTS,
     .run = run_mrr,
@@ -436,7 +452,7 @@ static int run_cohorts(cli_args *a) {
     rc = cli_report(&err);
   } else if (a->format == CLI_FORMAT_JSON) {
     json_t *j = cohorts_json(co, &ltv);
-    json_dumpf(j, stdout, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
+    json_dumpf(j, stdout, CLI_JSON_FLAGS);
     printf("\n");
     json_decref(j);
   } else {
@@ -475,7 +491,7 @@ const cli_verb cli_verb_cohorts = {
     .opts = cohorts_opts,
     .n_opts = sizeof cohorts_opts / sizeof cohorts_opts[0],
     .more_opts = cli_subscription_opts,
-    .n_more_opts = sizeof cli_subscription_opts / sizeof cli_subscription_opts[0],
+    .n_more_opts = CLI_N_SUBSCRIPTION_OPTS,
     .shared_opts = cli_read_opts,
     .n_shared_opts = CLI_N_READ_OPTS,
     .run = run_cohorts,

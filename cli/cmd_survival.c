@@ -16,7 +16,7 @@ static const cli_opt survival_opts[] = {
     {"dataset", CLI_OPT_VALUE, "NAME", "dataset in the workspace (or give a FILE instead)"},
     {"time", CLI_OPT_VALUE, "COL", "duration column: int64 or float64 (e.g. tenure in months)"},
     {"event", CLI_OPT_VALUE, "COL=VALUE", "the event (churn) happened where COL equals VALUE; other rows are censored"},
-    {"by", CLI_OPT_VALUE, "COL", "a curve per value of this column, and the log-rank test between them"},
+    {"by", CLI_OPT_VALUE, "COL[,COL]", "a curve per combination of these columns' values, and the log-rank test between them"},
     {"conf", CLI_OPT_VALUE, "LEVEL", "confidence level of the bands (default 0.95)"},
     {"at", CLI_OPT_VALUE, "T1,T2,...", "times at which the table shows survival (default: quarters of the longest time)"},
 };
@@ -37,7 +37,7 @@ static double surv_at(const segkit_km_curve *c, double t, double *lower, double 
 static json_t *num_or_null(double v) { return isfinite(v) ? json_real(v) : json_null(); }
 
 static json_t *survival_json(const segkit_surv_data *d, const segkit_km *km,
-                             const segkit_logrank *lr, const char *by) {
+                             const segkit_logrank *lr, const cli_by *by) {
   json_t *groups = json_array();
   for (uint32_t g = 0; g < segkit_km_n_groups(km); g++) {
     const segkit_km_curve *c = segkit_km_group(km, g);
@@ -55,8 +55,8 @@ static json_t *survival_json(const segkit_surv_data *d, const segkit_km *km,
       json_array_append_new(curve, pt);
     }
     json_t *key = json_object();
-    if (by != NULL) {
-      json_object_set_new(key, by, json_string(segkit_surv_data_group_label(d, g)));
+    for (size_t k = 0; k < by->n; k++) {
+      json_object_set_new(key, by->cols[k], json_string(segkit_surv_data_group_value(d, g, k)));
     }
     json_t *grp = json_object();
     json_object_set_new(grp, "key", key);
@@ -148,7 +148,7 @@ static size_t table_times(const cli_args *a, const segkit_km *km, double *times,
 }
 
 static bool print_table(const cli_args *a, const segkit_surv_data *d, const segkit_km *km,
-                        const segkit_logrank *lr, const char *by, double level) {
+                        const segkit_logrank *lr, const cli_by *by, double level) {
   double times[16];
   bool bad;
   size_t n_times = table_times(a, km, times, 16, &bad);
@@ -158,7 +158,12 @@ static bool print_table(const cli_args *a, const segkit_surv_data *d, const segk
   }
   const char *headers[4 + 16];
   char names[16][48];
-  headers[0] = by != NULL ? by : "group";
+  char by_names[256] = "group";
+  for (size_t k = 0; k < by->n; k++) {
+    size_t len = k == 0 ? 0 : strlen(by_names);
+    snprintf(by_names + len, sizeof by_names - len, "%s%s", k == 0 ? "" : " / ", by->cols[k]);
+  }
+  headers[0] = by_names;
   headers[1] = "customers";
   headers[2] = "events";
   headers[3] = "median";
@@ -207,8 +212,7 @@ static bool print_table(const cli_args *a, const segkit_surv_data *d, const segk
   }
   if (segkit_surv_data_skipped_null(d) + segkit_surv_data_skipped_null_group(d) > 0) {
     printf("rows left out: %zu with no duration or event, %zu with no %s\n",
-           segkit_surv_data_skipped_null(d), segkit_surv_data_skipped_null_group(d),
-           by != NULL ? by : "group");
+           segkit_surv_data_skipped_null(d), segkit_surv_data_skipped_null_group(d), by_names);
   }
   return ok;
 }
@@ -269,11 +273,18 @@ static int run_survival(cli_args *a) {
   if (rc != 0) {
     return rc;
   }
-  segkit_surv_columns cols = {time_col, NULL, 0, cli_get(a, "by"), NULL};
+  cli_by by;
+  rc = cli_parse_by("survival", cli_get(a, "by"), t, false, &by);
+  if (rc != 0) {
+    segkit_table_free(t);
+    return rc;
+  }
+  segkit_surv_columns cols = {time_col, NULL, 0, by.cols, by.n, NULL};
   char event_name[256];
   cols.event = event_name;
   if (!cli_event_spec("survival", "event", t, event, event_name, sizeof event_name,
                       &cols.event_value, &cols.event_string)) {
+    cli_by_free(&by);
     segkit_table_free(t);
     return CLI_EXIT_USAGE;
   }
@@ -287,26 +298,27 @@ static int run_survival(cli_args *a) {
     segkit_surv_input in = segkit_surv_data_input(d);
     if (segkit_km_fit(&in, level, &km, &err) != SEGKIT_OK) {
       rc = cli_report(&err);
-    } else if (cols.group != NULL && segkit_km_n_groups(km) >= 2 &&
+    } else if (by.n > 0 && segkit_km_n_groups(km) >= 2 &&
                segkit_logrank_test(km, &lr, &err) != SEGKIT_OK) {
       rc = cli_report(&err);
     }
   }
   if (rc == 0) {
     if (a->format == CLI_FORMAT_JSON) {
-      json_t *j = survival_json(d, km, lr, cols.group);
-      json_dumpf(j, stdout, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
+      json_t *j = survival_json(d, km, lr, &by);
+      json_dumpf(j, stdout, CLI_JSON_FLAGS);
       printf("\n");
       json_decref(j);
     } else if (a->format == CLI_FORMAT_CSV) {
       rc = print_curves_csv(d, km) ? 0 : CLI_EXIT_ENV;
     } else {
-      rc = print_table(a, d, km, lr, cols.group, level) ? 0 : CLI_EXIT_USAGE;
+      rc = print_table(a, d, km, lr, &by, level) ? 0 : CLI_EXIT_USAGE;
     }
   }
   segkit_logrank_free(lr);
   segkit_km_free(km);
   segkit_surv_data_free(d);
+  cli_by_free(&by);
   segkit_table_free(t);
   return rc;
 }
@@ -314,7 +326,7 @@ static int run_survival(cli_args *a) {
 const cli_verb cli_verb_survival = {
     .name = "survival",
     .summary = "Kaplan-Meier survival by group, median lifetime, log-rank test",
-    .usage = "segkit survival (--dataset NAME | FILE) --time COL --event COL=VALUE [--by COL]",
+    .usage = "segkit survival (--dataset NAME | FILE) --time COL --event COL=VALUE [--by COL[,COL]]",
     .description =
         "One row per customer: a duration (--time, e.g. tenure in months) and whether the\n"
         "event happened (--event churned=true, status=2, Churn=Yes); other rows are censored.\n"

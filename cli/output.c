@@ -349,7 +349,7 @@ static bool print_json(const cli_grid *g, FILE *f) {
     }
   }
   if (ok) {
-    ok = json_dumpf(arr, f, JSON_INDENT(2) | JSON_PRESERVE_ORDER | JSON_ENSURE_ASCII) == 0;
+    ok = json_dumpf(arr, f, CLI_JSON_FLAGS | JSON_ENSURE_ASCII) == 0;
     fputc('\n', f);
   }
   json_decref(arr);

@@ -48,20 +48,23 @@ typedef struct segkit_surv_input {
 /* Columns to take from a table. time: INT64 or FLOAT64. event: BOOL (true = event), INT64
  * (event when the value equals event_value; e.g. R's lung status uses 2 = dead), or STRING
  * when event_string is set (event when the value equals it, e.g. Churn = "Yes").
- * group: NULL or "" for one group, else a STRING or INT64 column; groups are numbered in
- * ascending order of their value (strings byte-wise, as R's factor() in the C locale). */
+ * by: n_by group columns of any type (n_by = 0: one group "all"); a group is a combination
+ * of their values, numbered in ascending order of the values (segkit_grouping, table.h;
+ * strings byte-wise, as R's factor() in the C locale), at most 64 columns. */
 typedef struct segkit_surv_columns {
   const char *time;
   const char *event;
   int64_t event_value;
-  const char *group;
+  const char *const *by;
+  size_t n_by;
   const char *event_string; /* NULL unless the event column is a STRING column */
 } segkit_surv_columns;
 
 typedef struct segkit_surv_data segkit_surv_data;
 
 /* Build the input from a table. Rows with a null time or event are skipped and counted
- * (segkit_surv_data_skipped_null), as are rows with a null group (..._skipped_null_group);
+ * (segkit_surv_data_skipped_null), as are rows with a null in a by column
+ * (..._skipped_null_group);
  * R's survfit drops such rows the same way. Errors: SEGKIT_ERR_NOT_FOUND (no such
  * column), SEGKIT_ERR_TYPE (a column of the wrong type; the message says which types are
  * accepted), SEGKIT_ERR_USAGE (a negative or non-finite duration: 1-based table row and value
@@ -75,9 +78,14 @@ SEGKIT_API void segkit_surv_data_free(segkit_surv_data *d);
 SEGKIT_API segkit_surv_input segkit_surv_data_input(const segkit_surv_data *d);
 SEGKIT_API size_t segkit_surv_data_skipped_null(const segkit_surv_data *d);
 SEGKIT_API size_t segkit_surv_data_skipped_null_group(const segkit_surv_data *d);
-/* Label of group g ("1", "Month-to-month"; "all" without a group column); NULL if g is
- * out of range. Borrowed from d. */
+/* Label of group g: its values joined by " / " ("1", "Month-to-month / Yes"; "all" without
+ * by columns); NULL if g is out of range. Borrowed from d. */
 SEGKIT_API const char *segkit_surv_data_group_label(const segkit_surv_data *d, uint32_t g);
+/* The by columns' count, and group g's value of column k (text as segkit_grouping_value
+ * gives it); NULL when out of range. Borrowed from d. */
+SEGKIT_API size_t segkit_surv_data_n_by(const segkit_surv_data *d);
+SEGKIT_API const char *segkit_surv_data_group_value(const segkit_surv_data *d, uint32_t g,
+                                                    size_t k);
 
 /* ---- Kaplan-Meier ----------------------------------------------------------------- */
 

@@ -1,10 +1,11 @@
 /* from_table.c: survival input (durations, event flags, group codes) from table columns.
  *
- * Rows with a null duration or event, or a null group, are skipped and counted: R's
- * survfit drops them the same way (na.action), and segkit says how many it dropped
- * rather than losing them silently. Group codes are numbered by ascending value (strings
- * byte-wise), like R's factor() levels in the C locale, so group g here is stratum g in
- * R's output. A group value that occurs only in skipped rows gets no code. */
+ * Rows with a null duration or event, or a null in a by column, are skipped and counted:
+ * R's survfit drops them the same way (na.action), and segkit says how many it dropped
+ * rather than losing them silently. Groups are the combinations of the by columns' values
+ * in segkit_grouping order (ascending values, strings byte-wise), like R's strata of
+ * factor() levels in the C locale, so group g here is stratum g in R's output. A
+ * combination that occurs only in skipped rows gets no code. */
 #include <float.h>
 #include <inttypes.h>
 #include <stdio.h>
@@ -21,6 +22,8 @@ struct segkit_surv_data {
   uint32_t *group;
   uint32_t n_groups;
   char **labels;
+  size_t n_by;
+  char **values;           /* n_groups x n_by */
   size_t skipped_null;
   size_t skipped_null_group;
 };
@@ -38,7 +41,13 @@ void segkit_surv_data_free(segkit_surv_data *d) {
       free(d->labels[g]);
     }
   }
+  if (d->values != NULL) {
+    for (size_t i = 0; i < (size_t)d->n_groups * d->n_by; i++) {
+      free(d->values[i]);
+    }
+  }
   free(d->labels);
+  free(d->values);
   free(d);
 }
 
@@ -66,6 +75,17 @@ const char *segkit_surv_data_group_label(const segkit_surv_data *d, uint32_t g) 
     return NULL;
   }
   return d->labels[g];
+}
+
+size_t segkit_surv_data_n_by(const segkit_surv_data *d) {
+  return d->n_by;
+}
+
+const char *segkit_surv_data_group_value(const segkit_surv_data *d, uint32_t g, size_t k) {
+  if (d == NULL || g >= d->n_groups || k >= d->n_by) {
+    return NULL;
+  }
+  return d->values[(size_t)g * d->n_by + k];
 }
 
 /* ---- columns ---------------------------------------------------------------------- */
@@ -98,7 +118,9 @@ static segkit_status check_type(const segkit_column *c, const char *role, int ok
 typedef struct columns {
   const segkit_column *time;
   const segkit_column *event;
-  const segkit_column *group; /* NULL: one group */
+  const segkit_column *by[SK__SURV_MAX_BY];
+  size_t n_by;
+  const uint32_t *codes;      /* segkit_grouping codes of every table row */
 } columns;
 
 static segkit_status resolve_columns(const segkit_table *t, const segkit_surv_columns *cols,
@@ -125,144 +147,79 @@ static segkit_status resolve_columns(const segkit_table *t, const segkit_surv_co
   if (s != SEGKIT_OK) {
     return s;
   }
-  c->group = NULL;
-  if (cols->group == NULL || cols->group[0] == '\0') {
-    return SEGKIT_OK;
+  c->n_by = cols->n_by;
+  if (cols->n_by > SK__SURV_MAX_BY || (cols->n_by > 0 && cols->by == NULL)) {
+    return segkit_error_set(err, SEGKIT_ERR_USAGE, "at most %d group columns, given as an array",
+                            SK__SURV_MAX_BY);
   }
-  s = find_column(t, cols->group, "group", &c->group, err);
-  if (s != SEGKIT_OK) {
-    return s;
+  for (size_t k = 0; k < cols->n_by; k++) {
+    s = find_column(t, cols->by[k], "group", &c->by[k], err);
+    if (s != SEGKIT_OK) {
+      return s;
+    }
   }
-  segkit_type gt = segkit_column_type(c->group);
-  return check_type(c->group, "group", gt == SEGKIT_TYPE_STRING || gt == SEGKIT_TYPE_INT64,
-                    "string or int64", err);
+  return SEGKIT_OK;
 }
 
 /* ---- group codes ------------------------------------------------------------------ */
 
-static int cmp_i64(const void *a, const void *b) {
-  int64_t x = *(const int64_t *)a;
-  int64_t y = *(const int64_t *)b;
-  return (x > y) - (x < y);
-}
-
-typedef struct str_entry {
-  const char *s;
-  size_t len;
-  uint32_t code;
-} str_entry;
-
-static int cmp_str_entry(const void *a, const void *b) {
-  const str_entry *x = a;
-  const str_entry *y = b;
-  size_t n = x->len < y->len ? x->len : y->len;
-  int c = memcmp(x->s, y->s, n);
-  if (c != 0) {
-    return c;
-  }
-  return (x->len > y->len) - (x->len < y->len);
-}
-
-static char *copy_label(const char *s, size_t len) {
-  char *out = malloc(len + 1);
+static char *copy_text(const char *s) {
+  size_t len = strlen(s) + 1;
+  char *out = malloc(len);
   if (out != NULL) {
     memcpy(out, s, len);
-    out[len] = '\0';
   }
   return out;
 }
 
-/* raw[i] = dictionary code (strings) per kept row; remap codes to sorted order of the
- * codes actually used. */
-static segkit_status codes_from_strings(const segkit_column *gc, segkit_surv_data *d,
-                                        segkit_error *err) {
-  uint32_t dict = segkit_column_dict_size(gc);
-  uint32_t *map = malloc(((size_t)dict + 1) * sizeof *map);
-  str_entry *used = malloc(((size_t)dict + 1) * sizeof *used);
-  segkit_status s = SEGKIT_OK;
-  if (map == NULL || used == NULL) {
-    s = segkit_error_set(err, SEGKIT_ERR_NOMEM, "no memory for %u group values", dict);
-    goto done;
+/* d->group holds the grouping's codes of the kept rows: number the ones used densely, in
+ * the grouping's order, and copy their labels and values. */
+static segkit_status dense_codes(const segkit_grouping *gr, segkit_surv_data *d,
+                                 segkit_error *err) {
+  size_t ng = segkit_grouping_n_groups(gr);
+  uint32_t *map = malloc((ng + 1) * sizeof *map);
+  if (map == NULL) {
+    return segkit_error_set(err, SEGKIT_ERR_NOMEM, "no memory for %zu groups", ng);
   }
-  for (uint32_t v = 0; v < dict; v++) {
-    map[v] = UINT32_MAX;
+  for (size_t g = 0; g < ng; g++) {
+    map[g] = UINT32_MAX;
   }
   for (size_t i = 0; i < d->n; i++) {
     map[d->group[i]] = 0;
   }
-  uint32_t n_used = 0;
-  for (uint32_t v = 0; v < dict; v++) {
-    if (map[v] == 0) {
-      used[n_used].s = segkit_column_dict_value(gc, v, &used[n_used].len);
-      used[n_used].code = v;
-      n_used++;
+  uint32_t used = 0;
+  for (size_t g = 0; g < ng; g++) {
+    if (map[g] == 0) {
+      map[g] = used++;
     }
   }
-  qsort(used, n_used, sizeof *used, cmp_str_entry);
-  d->labels = calloc(n_used > 0 ? n_used : 1, sizeof *d->labels);
-  if (d->labels == NULL) {
-    s = segkit_error_set(err, SEGKIT_ERR_NOMEM, "no memory for %u group labels", n_used);
-    goto done;
+  d->n_by = segkit_grouping_n_by(gr);
+  d->labels = calloc(used + 1, sizeof *d->labels);
+  d->values = calloc((size_t)used * d->n_by + 1, sizeof *d->values);
+  segkit_status s = SEGKIT_OK;
+  if (d->labels == NULL || d->values == NULL) {
+    s = segkit_error_set(err, SEGKIT_ERR_NOMEM, "no memory for %u group labels", used);
   }
-  d->n_groups = n_used;
-  for (uint32_t g = 0; g < n_used; g++) {
-    map[used[g].code] = g;
-    d->labels[g] = copy_label(used[g].s, used[g].len);
-    if (d->labels[g] == NULL) {
+  d->n_groups = used;
+  for (size_t g = 0; s == SEGKIT_OK && g < ng; g++) {
+    if (map[g] == UINT32_MAX) {
+      continue;
+    }
+    size_t o = map[g];
+    d->labels[o] = copy_text(segkit_grouping_label(gr, g));
+    bool ok = d->labels[o] != NULL;
+    for (size_t k = 0; k < d->n_by; k++) {
+      d->values[o * d->n_by + k] = copy_text(segkit_grouping_value(gr, g, k));
+      ok = ok && d->values[o * d->n_by + k] != NULL;
+    }
+    if (!ok) {
       s = segkit_error_set(err, SEGKIT_ERR_NOMEM, "no memory for a group label");
-      goto done;
     }
   }
-  for (size_t i = 0; i < d->n; i++) {
+  for (size_t i = 0; s == SEGKIT_OK && i < d->n; i++) {
     d->group[i] = map[d->group[i]];
   }
-done:
   free(map);
-  free(used);
-  return s;
-}
-
-/* vals[i] = the int64 group value per kept row; codes by ascending distinct value. */
-static segkit_status codes_from_ints(const int64_t *vals, segkit_surv_data *d,
-                                     segkit_error *err) {
-  int64_t *sorted = malloc((d->n > 0 ? d->n : 1) * sizeof *sorted);
-  if (sorted == NULL) {
-    return segkit_error_set(err, SEGKIT_ERR_NOMEM, "no memory for %zu group values", d->n);
-  }
-  memcpy(sorted, vals, d->n * sizeof *sorted);
-  qsort(sorted, d->n, sizeof *sorted, cmp_i64);
-  size_t n_distinct = 0;
-  for (size_t i = 0; i < d->n; i++) {
-    if (i == 0 || sorted[i] != sorted[i - 1]) {
-      sorted[n_distinct++] = sorted[i];
-    }
-  }
-  segkit_status s = SEGKIT_OK;
-  if (n_distinct > UINT32_MAX) {
-    s = segkit_error_set(err, SEGKIT_ERR_LIMIT, "more than 2^32-1 groups");
-    goto done;
-  }
-  d->labels = calloc(n_distinct > 0 ? n_distinct : 1, sizeof *d->labels);
-  if (d->labels == NULL) {
-    s = segkit_error_set(err, SEGKIT_ERR_NOMEM, "no memory for %zu group labels", n_distinct);
-    goto done;
-  }
-  d->n_groups = (uint32_t)n_distinct;
-  for (size_t g = 0; g < n_distinct; g++) {
-    char buf[32];
-    int len = snprintf(buf, sizeof buf, "%" PRId64, sorted[g]);
-    d->labels[g] = copy_label(buf, (size_t)len);
-    if (d->labels[g] == NULL) {
-      s = segkit_error_set(err, SEGKIT_ERR_NOMEM, "no memory for a group label");
-      goto done;
-    }
-  }
-  for (size_t i = 0; i < d->n; i++) {
-    const int64_t *hit = bsearch(&vals[i], sorted, n_distinct, sizeof *sorted, cmp_i64);
-    d->group[i] = (uint32_t)(hit - sorted);
-  }
-done:
-  free(sorted);
   return s;
 }
 
@@ -297,21 +254,28 @@ static segkit_status check_duration(const segkit_column *tc, size_t row, segkit_
                              segkit_column_name(tc));
 }
 
-/* Copy kept rows; group values go to d->group (string codes) or *ivals (int64). */
+static bool any_null(const columns *c, size_t row) {
+  for (size_t k = 0; k < c->n_by; k++) {
+    if (!segkit_column_is_valid(c->by[k], row)) {
+      return true;
+    }
+  }
+  return false;
+}
+
+/* Copy kept rows; d->group gets the grouping's code of each. */
 static segkit_status copy_rows(const columns *c, int64_t event_value, segkit_surv_data *d,
-                               int64_t *ivals, segkit_error *err) {
+                               segkit_error *err) {
   size_t n_rows = segkit_column_n_rows(c->time);
   const int64_t *ti = segkit_column_int64(c->time);
   const double *tf = segkit_column_float64(c->time);
-  const uint32_t *gcodes = c->group ? segkit_column_codes(c->group) : NULL;
-  const int64_t *gints = c->group ? segkit_column_int64(c->group) : NULL;
   size_t k = 0;
   for (size_t r = 0; r < n_rows; r++) {
     if (!segkit_column_is_valid(c->time, r) || !segkit_column_is_valid(c->event, r)) {
       d->skipped_null++;
       continue;
     }
-    if (c->group != NULL && !segkit_column_is_valid(c->group, r)) {
+    if (any_null(c, r)) {
       d->skipped_null_group++;
       continue;
     }
@@ -325,13 +289,7 @@ static segkit_status copy_rows(const columns *c, int64_t event_value, segkit_sur
       d->time_f64[k] = tf[r];
     }
     d->event[k] = (uint8_t)row_event(c->event, r, event_value);
-    if (gcodes != NULL) {
-      d->group[k] = gcodes[r];
-    } else if (gints != NULL) {
-      ivals[k] = gints[r];
-    } else {
-      d->group[k] = 0;
-    }
+    d->group[k] = c->codes[r];
     k++;
   }
   d->n = k;
@@ -339,7 +297,7 @@ static segkit_status copy_rows(const columns *c, int64_t event_value, segkit_sur
 }
 
 static segkit_status alloc_arrays(segkit_surv_data *d, size_t n_rows, int is_int,
-                                  int64_t **ivals, int need_ivals, segkit_error *err) {
+                                  segkit_error *err) {
   size_t n = n_rows > 0 ? n_rows : 1;
   if (is_int) {
     d->time_i64 = malloc(n * sizeof *d->time_i64);
@@ -348,23 +306,9 @@ static segkit_status alloc_arrays(segkit_surv_data *d, size_t n_rows, int is_int
   }
   d->event = malloc(n * sizeof *d->event);
   d->group = malloc(n * sizeof *d->group);
-  *ivals = need_ivals ? malloc(n * sizeof **ivals) : NULL;
   if ((is_int ? (void *)d->time_i64 : (void *)d->time_f64) == NULL || d->event == NULL ||
-      d->group == NULL || (need_ivals && *ivals == NULL)) {
+      d->group == NULL) {
     return segkit_error_set(err, SEGKIT_ERR_NOMEM, "no memory for %zu rows", n_rows);
-  }
-  return SEGKIT_OK;
-}
-
-static segkit_status single_group(segkit_surv_data *d, segkit_error *err) {
-  d->labels = calloc(1, sizeof *d->labels);
-  if (d->labels == NULL) {
-    return segkit_error_set(err, SEGKIT_ERR_NOMEM, "no memory for a group label");
-  }
-  d->n_groups = 1;
-  d->labels[0] = copy_label("all", 3);
-  if (d->labels[0] == NULL) {
-    return segkit_error_set(err, SEGKIT_ERR_NOMEM, "no memory for a group label");
   }
   return SEGKIT_OK;
 }
@@ -375,35 +319,35 @@ segkit_status segkit_surv_data_from_table(const segkit_table *t, const segkit_su
     return segkit_error_set(err, SEGKIT_ERR_USAGE, "table, columns and out must be given");
   }
   columns c;
+  memset(&c, 0, sizeof c);
   segkit_status s = resolve_columns(t, cols, &c, err);
   if (s != SEGKIT_OK) {
     return s;
   }
+  segkit_grouping *gr = NULL;
+  s = segkit_grouping_new(t, cols->by, cols->n_by, &gr, err);
+  if (s != SEGKIT_OK) {
+    return s;
+  }
+  c.codes = segkit_grouping_codes(gr);
   segkit_surv_data *d = calloc(1, sizeof *d);
   if (d == NULL) {
+    segkit_grouping_free(gr);
     return segkit_error_set(err, SEGKIT_ERR_NOMEM, "no memory for survival data");
   }
-  int group_is_int = c.group != NULL && segkit_column_type(c.group) == SEGKIT_TYPE_INT64;
-  int64_t *ivals = NULL;
   s = alloc_arrays(d, segkit_table_n_rows(t), segkit_column_type(c.time) == SEGKIT_TYPE_INT64,
-                   &ivals, group_is_int, err);
+                   err);
   if (s == SEGKIT_OK) {
     int64_t event_value = cols->event_value;
     if (segkit_column_type(c.event) == SEGKIT_TYPE_STRING) {
       event_value = segkit_column_dict_find(c.event, cols->event_string, strlen(cols->event_string));
     }
-    s = copy_rows(&c, event_value, d, ivals, err);
+    s = copy_rows(&c, event_value, d, err);
   }
   if (s == SEGKIT_OK) {
-    if (c.group == NULL) {
-      s = single_group(d, err);
-    } else if (group_is_int) {
-      s = codes_from_ints(ivals, d, err);
-    } else {
-      s = codes_from_strings(c.group, d, err);
-    }
+    s = dense_codes(gr, d, err);
   }
-  free(ivals);
+  segkit_grouping_free(gr);
   if (s != SEGKIT_OK) {
     segkit_surv_data_free(d);
     return s;

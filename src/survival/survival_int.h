@@ -6,6 +6,9 @@
 #ifndef SEGKIT_SURVIVAL_INT_H
 #define SEGKIT_SURVIVAL_INT_H
 
+/* At most this many group columns (segkit_surv_columns.by). */
+#define SK__SURV_MAX_BY 64
+
 #include <stddef.h>
 #include <stdint.h>
 

@@ -37,7 +37,9 @@ run 0 "$SEGKIT" metrics "$LUNG" --churned status=2 --by sex --min-n 100
 contains "$(grep '^2 ' <<<"$OUT")" "too small to conclude (n < 100)" "the flag is next to the number"
 not_contains "$(grep '^1 ' <<<"$OUT")" "too small" "138 men are enough"
 run 2 "$SEGKIT" metrics "$LUNG" --by sex
-contains "$ERR" "--churned COL=VALUE is required" "missing --churned"
-run 3 "$SEGKIT" metrics "$LUNG" --churned status=2 --by nosuch
-contains "$ERR" "nosuch" "unknown column named"
+contains "$ERR" "give --churned COL=VALUE for a customer snapshot" "a snapshot without --churned is told what to add"
+run 2 "$SEGKIT" metrics "$LUNG" --churned status=2 --by nosuch
+contains "$ERR" "no column named 'nosuch'" "unknown column named"
+run 2 "$SEGKIT" metrics "$LUNG" --churned status=2 --period quarter
+contains "$ERR" "--period applies to a subscription history" "history options refused with a snapshot"
 finish

@@ -45,6 +45,42 @@ contains "$OUT" "270.0" "table shows the median"
 run 0 "$SEGKIT" survival --dataset lung --time time --event status=2 --by ph.ecog --format json
 equals "$(json 'j["skipped_null_group"]')" "1" "row without a group is counted"
 equals "$(json '[g["too_small"] for g in j["groups"]]')" "[False, False, False, True]" "ecog 3 (1 patient) is too small"
+# Two columns: a curve per (sex, ph.ecog) combination and the log-rank test between the
+# seven, against R's survfit / survdiff(~ sex + ph.ecog) (tests/data/survival/make_reference.R).
+run 0 "$SEGKIT" survival --dataset lung --time time --event status=2 --by sex,ph.ecog --format json
+printf '%s' "$OUT" > "$WORK/km2.json"
+if "$PY" - "$WORK/km2.json" "$SEGKIT_TEST_DATA/survival/km_lung_sex_ecog_R.csv" "$SEGKIT_TEST_DATA/survival/logrank_lung_sex_ecog_R.txt" <<'PY'
+import csv, json, math, sys
+got = json.load(open(sys.argv[1]))
+ref = list(csv.DictReader(open(sys.argv[2])))
+lines = dict(l.split(" ", 1) for l in open(sys.argv[3]).read().splitlines())
+bad = 0
+curves = {"sex=%s;ph.ecog=%s" % (g["key"]["sex"], g["key"]["ph.ecog"]): g for g in got["groups"]}
+if list(curves) != lines["groups"].replace(",", ";").split():
+    print("groups", list(curves), "R", lines["groups"]); bad += 1
+for name, g in curves.items():
+    rows = [r for r in ref if r["strata"] == name]
+    if len(rows) != len(g["curve"]):
+        print(name, "points", len(g["curve"]), "R", len(rows)); bad += 1; continue
+    for r, p in zip(rows, g["curve"]):
+        for a, b in (("time", "time"), ("n.risk", "at_risk"), ("n.event", "events"),
+                     ("surv", "survival"), ("std.err", "std_err"), ("lower", "lower"), ("upper", "upper")):
+            x, y = r[a], p[b]
+            if x in ("NA", "") and y is None:
+                continue
+            if y is None or not math.isclose(float(x), float(y), rel_tol=1e-6, abs_tol=1e-12):
+                print(name, "time", r["time"], a, "R", x, "segkit", y); bad += 1
+meds = [g["median"] for g in curves.values()]
+if [float(m) for m in lines["median"].split()] != meds:
+    print("medians", meds, lines["median"]); bad += 1
+lr = got["logrank"]
+if not math.isclose(lr["chi2"], float(lines["chisq"]), rel_tol=1e-6) or lr["df"] != int(lines["df"]) \
+   or not math.isclose(lr["p"], float(lines["p"]), rel_tol=1e-6):
+    print("logrank", lr, lines); bad += 1
+sys.exit(1 if bad else 0)
+PY
+then pass "two-column curves, medians and log-rank match R"; else fail "two-column survival differs from R"; fi
+equals "$(json 'j["skipped_null_group"]')" "1" "the row without ph.ecog is counted"
 run 2 "$SEGKIT" survival --dataset lung --time time --event status
 contains "$ERR" "--event needs COL=VALUE" "bad --event"
 run 3 "$SEGKIT" survival --dataset lung --time nosuch --event status=2

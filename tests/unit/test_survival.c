@@ -24,8 +24,9 @@ static void fit_lung(fit *f, const char *group) {
   f->t = sv_load_lung();
   assert_non_null(f->t);
   assert_int_equal(segkit_table_n_rows(f->t), 228);
+  const char *by[1] = {group};
   segkit_surv_columns cols = {.time = "time", .event = "status", .event_value = 2,
-                              .group = group};
+                              .by = by, .n_by = group != NULL ? 1 : 0};
   segkit_error err;
   segkit_status st = segkit_surv_data_from_table(f->t, &cols, &f->data, &err);
   if (st != SEGKIT_OK) {

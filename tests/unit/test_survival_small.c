@@ -301,7 +301,8 @@ static void survival_from_table_groups_and_nulls(void **state) {
   segkit_surv_data *d = NULL;
   segkit_error err;
   /* months null in row 2, churned null in row 3, plan null in row 4. */
-  segkit_surv_columns cols = {.time = "months", .event = "churned", .group = "plan"};
+  static const char *const by_plan[] = {"plan"};
+  segkit_surv_columns cols = {.time = "months", .event = "churned", .by = by_plan, .n_by = 1};
   assert_int_equal(segkit_surv_data_from_table(t, &cols, &d, &err), SEGKIT_OK);
   assert_int_equal(segkit_surv_data_skipped_null(d), 2);
   assert_int_equal(segkit_surv_data_skipped_null_group(d), 1);
@@ -319,8 +320,9 @@ static void survival_from_table_groups_and_nulls(void **state) {
   segkit_surv_data_free(d);
 
   /* int64 event with an event value, int64 groups sorted numerically (-3 before 7, 10). */
+  static const char *const by_seats[] = {"seats"};
   cols = (segkit_surv_columns){.time = "tenure", .event = "status", .event_value = 2,
-                               .group = "seats"};
+                               .by = by_seats, .n_by = 1};
   assert_int_equal(segkit_surv_data_from_table(t, &cols, &d, &err), SEGKIT_OK);
   in = segkit_surv_data_input(d);
   assert_int_equal(in.n, 6);
@@ -354,9 +356,10 @@ static void survival_from_table_errors_name_the_column(void **state) {
   assert_string_equal(err.field, "months");
   assert_non_null(strstr(err.message, "expected bool, or int64"));
 
-  cols = (segkit_surv_columns){.time = "tenure", .event = "churned", .group = "months"};
-  assert_int_equal(segkit_surv_data_from_table(t, &cols, &d, &err), SEGKIT_ERR_TYPE);
-  assert_string_equal(err.field, "months");
+  static const char *const by_missing[] = {"plan", "region"};
+  cols = (segkit_surv_columns){.time = "tenure", .event = "churned", .by = by_missing, .n_by = 2};
+  assert_int_equal(segkit_surv_data_from_table(t, &cols, &d, &err), SEGKIT_ERR_NOT_FOUND);
+  assert_string_equal(err.field, "region");
 
   cols = (segkit_surv_columns){.time = "tenure", .event = "gone"};
   assert_int_equal(segkit_surv_data_from_table(t, &cols, &d, &err), SEGKIT_ERR_NOT_FOUND);
@@ -388,7 +391,7 @@ static void survival_string_event_column(void **state) {
   }
   segkit_table *t = NULL;
   assert_int_equal(segkit_table_builder_finish(b, &t, &err), SEGKIT_OK);
-  segkit_surv_columns cols = {"tenure", "churn", 0, NULL, "Yes"};
+  segkit_surv_columns cols = {"tenure", "churn", 0, NULL, 0, "Yes"};
   segkit_surv_data *d = NULL;
   assert_int_equal(segkit_surv_data_from_table(t, &cols, &d, &err), SEGKIT_OK);
   segkit_surv_input in = segkit_surv_data_input(d);

@@ -47,3 +47,24 @@ writeLines(c(
   paste("median", paste(num(summary(fit)$table[, "median"]), collapse = " ")),
   paste("median_months_all", num(summary(fm)$table["median"]))), con)
 close(con)
+
+# Two grouping columns (segkit survival --by sex,ph.ecog): strata of sex x ph.ecog over the
+# rows with a ph.ecog (R drops the NA row, as segkit does).
+d2 <- lung[!is.na(lung$ph.ecog), ]
+f2 <- survfit(Surv(time, status) ~ sex + ph.ecog, data = d2)
+s2 <- summary(f2, censored = TRUE)
+write.csv(data.frame(strata = gsub(", ", ";", as.character(s2$strata)), time = num(s2$time), n.risk = s2$n.risk,
+                     n.event = s2$n.event, n.censor = s2$n.censor, surv = num(s2$surv),
+                     std.err = num(s2$std.err), lower = num(s2$lower), upper = num(s2$upper)),
+          file.path(outdir, "km_lung_sex_ecog_R.csv"), row.names = FALSE, quote = FALSE)
+sd2 <- survdiff(Surv(time, status) ~ sex + ph.ecog, data = d2)
+df2 <- sum(sd2$exp > 0) - 1
+con <- file(file.path(outdir, "logrank_lung_sex_ecog_R.txt"), "w")
+writeLines(c(
+  paste("groups", paste(gsub(" ", "", names(sd2$n)), collapse = " ")),
+  paste("n", paste(as.integer(sd2$n), collapse = " ")),
+  paste("chisq", num(sd2$chisq)),
+  paste("df", df2),
+  paste("p", num(pchisq(sd2$chisq, df2, lower.tail = FALSE))),
+  paste("median", paste(num(summary(f2)$table[, "median"]), collapse = " "))), con)
+close(con)

@@ -1,0 +1,108 @@
+#!/usr/bin/env bash
+# segkit metrics on a subscription history: per (plan, billing interval) and quarter, and
+# per tenure stage over the whole range, every count, money sum, rate and both LTVs match
+# the independent Python reference (tests/data/metrics/periods_reference.py ->
+# expected_periods.csv, expected_ltv_groups.csv); the Wilson intervals match scipy's; the
+# table flags small segments on their own row.
+source "$(dirname "$0")/lib.sh"
+M=$SEGKIT_SOURCE_DIR/tests/data/metrics
+COMMON=(--on-error skip --rates USD=1,EUR=1.085,GBP=1.27 --from 2023-07 --to 2026-06 --margin 0.75 --horizon 60 --format json)
+
+run 0 "$SEGKIT" metrics "$M/subscriptions.csv" --by plan,billing_interval --period quarter "${COMMON[@]}"
+printf '%s' "$OUT" > "$WORK/quarters.json"
+run 0 "$SEGKIT" metrics "$M/subscriptions.csv" --by tenure_stage "${COMMON[@]}"
+printf '%s' "$OUT" > "$WORK/stages.json"
+
+if "$PY" - "$WORK" "$M/expected_periods.csv" "$M/expected_ltv_groups.csv" <<'PY'
+import csv, json, math, sys
+from scipy.stats import binomtest
+work, periods_csv, ltv_csv = sys.argv[1:4]
+got = {}
+for config in ("quarters", "stages"):
+    j = json.load(open(f"{work}/{config}.json"))
+    series = {"ALL": j["overall"]}
+    for g in j["groups"]:
+        series[" / ".join(g["key"].values())] = g
+    got[config] = series
+bad = n = 0
+def close(a, b):
+    if b is not None and math.isinf(b):
+        return a is None  # JSON has no infinity: null
+    if a is None or b is None or math.isnan(b):
+        return (a is None) == (b is None or math.isnan(b))
+    return math.isclose(a, b, rel_tol=1e-9, abs_tol=1e-9)
+def ratio(a, b):
+    return a / b if b else None
+for r in csv.DictReader(open(periods_csv)):
+    series = got[r["config"]]
+    if r["group"] not in series:
+        print("missing group", r["config"], r["group"]); bad += 1; continue
+    p = next((p for p in series[r["group"]]["periods"] if p["first_month"] == r["period"]), None)
+    if p is None:
+        print("missing period", r); bad += 1; continue
+    e = {k: int(v) for k, v in r.items() if k not in ("config", "group", "period")}
+    checks = [
+        ("customers_start", p["customers_start"], e["customers_start"]),
+        ("customers_end", p["customers_end"], e["customers_end"]),
+        ("retained", p["retained"], e["retained"]),
+        ("lost", p["lost"], e["customers_start"] - e["retained"]),
+        ("customer_months", p["customer_months"], e["customer_months"]),
+        ("churn_events", p["churn_events"], e["churn_events"]),
+        ("mrr_start", round(p["mrr_start"] * 100), e["start_cents"]),
+        ("mrr_end", round(p["mrr_end"] * 100), e["end_cents"]),
+    ]
+    for name, a, b in checks:
+        if a != b:
+            print(r["config"], r["group"], r["period"], name, "segkit", a, "reference", b); bad += 1
+    rates = [
+        ("nrr", p["nrr"], ratio(e["retained_cents"], e["start_cents"])),
+        ("grr", p["grr"], ratio(e["capped_cents"], e["start_cents"])),
+        ("logo_churn", p["logo_churn"], ratio(e["customers_start"] - e["retained"], e["customers_start"])),
+        ("monthly_churn", p["monthly_churn"], ratio(e["churn_events"], e["customer_months"])),
+        ("arpu", p["arpu"], ratio(e["mrr_sum_cents"], 100 * e["active_months"])),
+    ]
+    if e["customer_months"] > 0:
+        ci = binomtest(e["churn_events"], e["customer_months"]).proportion_ci(0.95, method="wilson")
+        rates += [("monthly_churn_ci_low", p["monthly_churn_ci_low"], ci.low),
+                  ("monthly_churn_ci_high", p["monthly_churn_ci_high"], ci.high)]
+    if e["customers_start"] > 0:
+        ci = binomtest(e["customers_start"] - e["retained"], e["customers_start"]).proportion_ci(0.95, method="wilson")
+        rates += [("logo_churn_ci_low", p["logo_churn_ci_low"], ci.low),
+                  ("logo_churn_ci_high", p["logo_churn_ci_high"], ci.high)]
+    for name, a, b in rates:
+        if not close(a, float("nan") if b is None else b):
+            print(r["config"], r["group"], r["period"], name, "segkit", a, "reference", b); bad += 1
+    if p["too_small"] != (e["customers_start"] < 30):
+        print(r["config"], r["group"], r["period"], "too_small", p["too_small"]); bad += 1
+    n += 1
+m = 0
+for r in csv.DictReader(open(ltv_csv)):
+    l = got[r["config"]][r["group"]]["ltv"]
+    for name, scale in (("ltv_simple", 100), ("ltv_survival", 100)):
+        want = float(r[name + "_cents"]) if r[name + "_cents"] else float("nan")
+        a = l[name] * scale if l[name] is not None else None
+        if not close(a, want):
+            print(r["config"], r["group"], name, "segkit", a, "reference", want); bad += 1
+    if l["survival_months_observed"] != int(r["n_observed"]):
+        print(r["config"], r["group"], "n_observed", l["survival_months_observed"], r["n_observed"]); bad += 1
+    m += 1
+print(n, "group-periods and", m, "LTVs compared,", bad, "differences")
+sys.exit(1 if bad or n < 100 or m < 13 else 0)
+PY
+then pass "periods and LTVs per segment match the independent reference"; else fail "segment metrics differ from the reference"; fi
+
+# The table: one row per segment and quarter, small segments flagged on their row.
+run 0 "$SEGKIT" metrics "$M/subscriptions.csv" --on-error skip --rates USD=1,EUR=1.085,GBP=1.27 \
+  --from 2026-01 --to 2026-06 --by plan,billing_interval --period quarter
+contains "$(grep '^starter *year *2026-Q1' <<<"$OUT")" "too small to conclude (n < 30)" "a small segment is flagged next to its numbers"
+contains "$OUT" "95%_interval" "intervals in the table"
+run 0 "$SEGKIT" metrics "$M/subscriptions.csv" --on-error skip --rates USD=1,EUR=1.085,GBP=1.27 \
+  --from 2026-02 --to 2026-04 --period quarter --format csv
+equals "$(grep -c 'partial period' <<<"$OUT")" "2" "clipped quarters are marked partial"
+run 2 "$SEGKIT" metrics "$M/subscriptions.csv" --period fortnight
+contains "$ERR" "--period must be month, quarter, year or range" "bad period"
+run 2 "$SEGKIT" metrics "$M/subscriptions.csv" --margin 1.5
+contains "$ERR" "--margin must be a number in 0..1" "bad margin"
+run 2 "$SEGKIT" metrics "$M/subscriptions.csv" --by plan,regoin
+contains "$ERR" "no column named 'regoin'" "unknown --by column named"
+finish
