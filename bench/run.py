@@ -9,6 +9,7 @@ import statistics
 import subprocess
 import sys
 import tempfile
+import time
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 BUILD = os.path.join(ROOT, "build", "release")
@@ -31,6 +32,7 @@ def measure(name, cmd, repeat, cwd=None):
     for _ in range(repeat):
         res, rss = timed(cmd, cwd)
         runs.append((res["seconds"], rss, res.get("rows")))
+        check = res
         if "chi2" in res:
             print(f"  {name}: chi2 {res['chi2']:.6f}, median of the first group {res['median0']}",
                   file=sys.stderr)
@@ -38,7 +40,7 @@ def measure(name, cmd, repeat, cwd=None):
               file=sys.stderr)
     secs = statistics.median(r[0] for r in runs)
     rss = statistics.median(r[1] for r in runs)
-    return {"name": name, "seconds": secs, "rss_mb": rss, "rows": runs[0][2]}
+    return {"name": name, "seconds": secs, "rss_mb": rss, "rows": runs[0][2], "check": check}
 
 
 def ensure_data(customers):
@@ -110,9 +112,65 @@ def bench_survival(args):
         print(f"{r['name']:<24} {r['seconds']:9.4f} {r['rss_mb']:8.0f} {r['seconds'] / base:13.1f}x")
 
 
+def wall(cmd, repeat):
+    """Median wall time and peak RSS of a whole command (process start included)."""
+    runs = []
+    for _ in range(repeat):
+        with tempfile.NamedTemporaryFile("r", suffix=".time") as tf:
+            t0 = time.monotonic()
+            subprocess.run(["/usr/bin/time", "-f", "%M", "-o", tf.name] + cmd, check=True,
+                           capture_output=True)
+            secs = time.monotonic() - t0
+            rss = int(tf.read().strip().splitlines()[-1]) / 1024.0
+        print(f"  {'segkit metrics (CLI)':<22} {secs:8.3f} s  {rss:8.0f} MB", file=sys.stderr)
+        runs.append((secs, rss))
+    return statistics.median(r[0] for r in runs), statistics.median(r[1] for r in runs)
+
+
+def bench_metrics(args):
+    ensure_data(args.customers)
+    d = os.path.join(ROOT, "bench", "data", f"c{args.customers}")
+    subs = os.path.join(d, "subscriptions.csv")
+    frm, to = "2023-07", "2026-06"
+    print(f"{subs}: {os.path.getsize(subs) / 1e6:.0f} MB; {args.repeat} runs each, medians",
+          file=sys.stderr)
+    results = [
+        measure(f"segkit ({args.threads} threads)", [BENCH, "metrics", subs, frm, to, str(args.threads)], args.repeat),
+        measure("segkit (1 thread)", [BENCH, "metrics", subs, frm, to, "1"], args.repeat),
+        measure(f"duckdb ({args.threads} threads)",
+                ["node", os.path.join(ROOT, "bench", "peers", "duckdb_metrics.mjs"), subs, frm, to,
+                 str(args.threads)], max(1, min(args.repeat, 3)), cwd=os.path.join(ROOT, "bench", "peers")),
+    ]
+    # The same answer: counts exactly, money within rounding (DuckDB rounds half away from
+    # zero, segkit half to even, so a few cents in a billion may differ).
+    seg, duck = results[0]["check"], results[2]["check"]
+    same = all(seg[k] == duck[k] for k in ("customers_start", "retained", "churn_events", "groups"))
+    same = same and abs(seg["mrr_end"] - duck["mrr_end"]) <= 1e-6 * seg["mrr_end"]
+    same = same and abs(seg["ltv_survival_sum"] - duck["ltv_survival_sum"]) <= 1e-6 * seg["ltv_survival_sum"]
+    ws = os.path.join(d, "metrics.db")
+    if not os.path.exists(ws):
+        subprocess.run([SEGKIT, "import", subs, "--as", "subs", "--workspace", ws, "--quiet"], check=True)
+    cli_secs, cli_rss = wall([SEGKIT, "metrics", "--dataset", "subs", "--workspace", ws, "--by",
+                              "plan,billing_interval", "--from", frm, "--to", to, "--rates",
+                              "USD=1,EUR=1.08,GBP=1.27", "--threads", str(args.threads),
+                              "--format", "json"], args.repeat)
+    base = results[0]["seconds"]
+    print()
+    print(f"segment metrics by plan x billing interval ({seg['groups']} segments), {frm}..{to}, "
+          f"{args.customers} customers, {results[0]['rows']} subscription rows; table in memory")
+    print(f"{'tool':<24} {'median s':>9} {'peak MB':>8} {'time / segkit':>14}")
+    for r in results:
+        print(f"{r['name']:<24} {r['seconds']:9.3f} {r['rss_mb']:8.0f} {r['seconds'] / base:13.1f}x")
+    print(f"same answer: {'yes' if same else 'NO'} (customers at start {seg['customers_start']}, "
+          f"retained {seg['retained']}, churn events {seg['churn_events']}, "
+          f"end MRR {seg['mrr_end']:.2f} vs {duck['mrr_end']:.2f})")
+    print(f"segkit metrics CLI from the workspace (load + compute + JSON, process start "
+          f"included): {cli_secs:.3f} s, peak {cli_rss:.0f} MB")
+
+
 def main():
     p = argparse.ArgumentParser(prog="bench/run")
-    p.add_argument("what", choices=["csv", "survival"])
+    p.add_argument("what", choices=["csv", "survival", "metrics"])
     p.add_argument("--customers", type=int, default=1000000)
     p.add_argument("--repeat", type=int, default=5)
     p.add_argument("--threads", type=int, default=2)
@@ -121,6 +179,8 @@ def main():
         bench_csv(args)
     elif args.what == "survival":
         bench_survival(args)
+    elif args.what == "metrics":
+        bench_metrics(args)
 
 
 if __name__ == "__main__":

@@ -4,6 +4,10 @@
  *   segkit_bench load WS NAME             read a dataset back into a table
  *   segkit_bench km FILE TIME EVENT GROUP  Kaplan-Meier by group + log-rank (file read not
  *                                          timed; EVENT is an int64 column, 1 = event)
+ *   segkit_bench metrics FILE FROM TO [THREADS]  segment metrics of a subscription history
+ *                                          by plan and billing interval over FROM..TO
+ *                                          (YYYY-MM): movements, the range's retention
+ *                                          and LTV per segment (file read not timed)
  * Timing covers the operation only (not process start or freeing), like the peers'
  * scripts, which time the read call inside their process. */
 #include <stdio.h>
@@ -24,6 +28,66 @@ static int fail(const segkit_error *err) {
   segkit_error_format(err, buf, sizeof buf);
   fprintf(stderr, "segkit_bench: %s\n", buf);
   return 1;
+}
+
+static int32_t month_arg(const char *s) {
+  int32_t days = 0;
+  char buf[16];
+  snprintf(buf, sizeof buf, "%.7s-01", s);
+  if (!segkit_parse_date(buf, strlen(buf), &days)) {
+    fprintf(stderr, "segkit_bench: bad month '%s'\n", s);
+    exit(2);
+  }
+  return segkit_month_of_day(days);
+}
+
+/* What `segkit metrics --by plan,billing_interval` computes, timed from the loaded table:
+ * the MRR pass with the split and the range's period, then LTV per segment. Prints the
+ * totals the driver compares with DuckDB's. */
+static int bench_metrics(const char *file, const char *from, const char *to, int threads) {
+  segkit_error err;
+  segkit_read_options ropt;
+  segkit_read_options_init(&ropt);
+  segkit_read_result *res = NULL;
+  if (segkit_csv_read(file, &ropt, &res, &err) != SEGKIT_OK) {
+    return fail(&err);
+  }
+  const segkit_table *t = segkit_read_result_table(res);
+  static const segkit_mrr_rate rates[] = {{"USD", 1.0}, {"EUR", 1.08}, {"GBP", 1.27}};
+  static const char *const by[] = {"plan", "billing_interval"};
+  segkit_mrr_options opt;
+  segkit_mrr_options_init(&opt);
+  opt.rates = rates;
+  opt.n_rates = 3;
+  opt.by = by;
+  opt.n_by = 2;
+  opt.from_month = month_arg(from);
+  opt.to_month = month_arg(to);
+  opt.n_threads = threads;
+  double t0 = now();
+  segkit_mrr_result *r = NULL;
+  if (segkit_mrr_compute(t, &opt, &r, &err) != SEGKIT_OK) {
+    return fail(&err);
+  }
+  size_t ng = segkit_mrr_n_groups(r);
+  double ltv_sum = 0.0;
+  for (size_t g = 0; g <= ng; g++) {
+    segkit_ltv l;
+    if (segkit_ltv_compute(r, g == ng ? SEGKIT_MRR_ALL : g, NULL, &l, &err) != SEGKIT_OK) {
+      return fail(&err);
+    }
+    ltv_sum += g == ng ? 0.0 : l.ltv_survival_cents;
+  }
+  double secs = now() - t0;
+  const segkit_mrr_period *p = segkit_mrr_periods(r, SEGKIT_MRR_ALL);
+  printf("{\"op\":\"metrics\",\"rows\":%zu,\"seconds\":%.4f,\"groups\":%zu,"
+         "\"customers_start\":%lld,\"retained\":%lld,\"churn_events\":%lld,"
+         "\"mrr_end\":%.2f,\"ltv_survival_sum\":%.2f}\n",
+         segkit_table_n_rows(t), secs, ng, (long long)p->customers_start, (long long)p->retained,
+         (long long)p->n_churned, (double)p->end_cents / 100.0, ltv_sum / 100.0);
+  segkit_mrr_result_free(r);
+  segkit_read_result_free(res);
+  return 0;
 }
 
 int main(int argc, char **argv) {
@@ -119,7 +183,10 @@ int main(int argc, char **argv) {
     segkit_read_result_free(res);
     return 0;
   }
+  if (argc >= 5 && strcmp(argv[1], "metrics") == 0) {
+    return bench_metrics(argv[2], argv[3], argv[4], argc >= 6 ? atoi(argv[5]) : 0);
+  }
   fprintf(stderr, "usage: segkit_bench read FILE [THREADS] | import FILE WS NAME | load WS NAME"
-                  " | km FILE TIME EVENT GROUP\n");
+                  " | km FILE TIME EVENT GROUP | metrics FILE FROM TO [THREADS]\n");
   return 2;
 }

@@ -182,6 +182,9 @@ void cli_read_setup_free(cli_read_setup *setup);
 /* The table a verb works on: --dataset NAME from the workspace, else the one FILE argument
  * read with the reading options. Prints errors; returns 0 or the exit code. */
 int cli_load_table(cli_args *a, const char *verb, segkit_table **out);
+/* Load a dataset of the workspace (dataset != NULL) or read a file with the reading flags. */
+int cli_load_named(cli_args *a, const char *verb, const char *dataset, const char *file,
+                   segkit_table **out);
 
 /* Read the file per setup, with progress on stderr when it is a terminal. */
 segkit_status cli_read_file(const cli_args *a, const char *path, cli_read_setup *setup,
@@ -212,7 +215,7 @@ bool cli_parse_rates(const char *spec, segkit_mrr_rate *rates, char names[][16],
 
 /* Options of a subscription history (dataset, months, --by, rates, column mapping): the
  * mrr verb's options, shared by cohorts and metrics. */
-#define CLI_N_SUBSCRIPTION_OPTS 15
+#define CLI_N_SUBSCRIPTION_OPTS 17
 extern const cli_opt cli_subscription_opts[CLI_N_SUBSCRIPTION_OPTS];
 
 typedef struct cli_mrr_request {

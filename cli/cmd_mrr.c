@@ -15,6 +15,8 @@ const cli_opt cli_subscription_opts[CLI_N_SUBSCRIPTION_OPTS] = {
     {"to", CLI_OPT_VALUE, "YYYY-MM", "last month (default: the month of the latest start or end date)"},
     {"by", CLI_OPT_VALUE, "COL[,COL]", "split by these columns (every combination), and/or tenure_stage (onboarding < 30 days, growth < 180, mature)"},
     {"rates", CLI_OPT_VALUE, "RATES", "currency rates to the reporting currency: USD=1,EUR=1.08 or a CSV file currency,rate"},
+    {"customers", CLI_OPT_VALUE, "NAME|FILE", "customer attributes (a dataset or a file, one row per customer): --by columns not in the history are looked up there"},
+    {"customers-key", CLI_OPT_VALUE, "COL", "customer id column of --customers (default: the --customer-col name)"},
     {"customer-col", CLI_OPT_VALUE, "COL", "customer id column (default customer_id)"},
     {"price-col", CLI_OPT_VALUE, "COL", "price per unit per interval, major units (default unit_price)"},
     {"quantity-col", CLI_OPT_VALUE, "COL", "seats / quantity (default seats; 'none' = 1)"},
@@ -134,6 +136,55 @@ bool cli_print_mrr_months(const segkit_mrr_result *r, size_t group, cli_format f
 
 /* Load the subscription table and compute the MRR result the flags describe (mrr and
  * cohorts share it). Prints errors; returns 0 or the exit code. */
+/* With --customers, the --by columns missing from the history are looked up in the
+ * customers table by customer id; *t is replaced by the joined table. Customers absent
+ * from that table get nulls, so they show as the segment "(null)" rather than vanish. */
+static int attach_customers(cli_args *a, const char *verb, const char *customer_col,
+                            segkit_table **t) {
+  const char *spec = cli_get(a, "customers");
+  if (spec == NULL) {
+    return 0;
+  }
+  cli_by by;
+  int rc = cli_parse_by(verb, cli_get(a, "by"), NULL, true, &by);
+  if (rc != 0) {
+    segkit_table_free(*t);
+    return rc;
+  }
+  const char *missing[CLI_MAX_BY];
+  size_t n_missing = 0;
+  for (size_t k = 0; k < by.n; k++) {
+    if (segkit_table_column_index(*t, by.cols[k]) < 0) {
+      missing[n_missing++] = by.cols[k];
+    }
+  }
+  segkit_table *cust = NULL;
+  if (n_missing > 0) {
+    struct stat st;
+    bool is_file = stat(spec, &st) == 0;
+    rc = cli_load_named(a, verb, is_file ? NULL : spec, is_file ? spec : NULL, &cust);
+  }
+  if (rc == 0 && cust != NULL) {
+    const char *key = cli_get(a, "customers-key");
+    segkit_table *joined = NULL;
+    segkit_error err;
+    if (segkit_table_lookup(*t, customer_col, cust, key != NULL ? key : customer_col, missing,
+                            n_missing, &joined, &err) != SEGKIT_OK) {
+      rc = cli_report(&err);
+    } else {
+      segkit_table_free(*t);
+      *t = joined;
+    }
+  }
+  segkit_table_free(cust);
+  cli_by_free(&by);
+  if (rc != 0) {
+    segkit_table_free(*t);
+    *t = NULL;
+  }
+  return rc;
+}
+
 int cli_mrr_compute(cli_args *a, const char *verb, const cli_mrr_request *req,
                     segkit_table **t_out, segkit_mrr_result **r_out) {
   bool from_earliest = req->from_earliest;
@@ -168,6 +219,10 @@ int cli_mrr_compute(cli_args *a, const char *verb, const cli_mrr_request *req,
   }
   segkit_table *t = NULL;
   int rc = cli_load_table(a, verb, &t);
+  if (rc != 0) {
+    return rc;
+  }
+  rc = attach_customers(a, verb, c->customer, &t);
   if (rc != 0) {
     return rc;
   }

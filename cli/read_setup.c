@@ -259,6 +259,14 @@ segkit_status cli_read_file(const cli_args *a, const char *path, cli_read_setup 
 
 int cli_load_table(cli_args *a, const char *verb, segkit_table **out) {
   const char *dataset = cli_get(a, "dataset");
+  if (dataset == NULL && a->n_positional != 1) {
+    return cli_usage_error(verb, "give --dataset NAME or one FILE");
+  }
+  return cli_load_named(a, verb, dataset, dataset == NULL ? a->positional[0] : NULL, out);
+}
+
+int cli_load_named(cli_args *a, const char *verb, const char *dataset, const char *file,
+                   segkit_table **out) {
   segkit_error err;
   segkit_error_clear(&err);
   if (dataset != NULL) {
@@ -273,24 +281,20 @@ int cli_load_table(cli_args *a, const char *verb, segkit_table **out) {
     segkit_workspace_close(ws);
     return rc;
   }
-  if (a->n_positional != 1) {
-    return cli_usage_error(verb, "give --dataset NAME or one FILE");
-  }
   cli_read_setup setup;
-  if (!cli_read_setup_from_args(a, verb, a->positional[0], &setup)) {
+  if (!cli_read_setup_from_args(a, verb, file, &setup)) {
     cli_read_setup_free(&setup);
     return CLI_EXIT_USAGE;
   }
   segkit_read_result *res = NULL;
   int rc = 0;
-  if (cli_read_file(a, a->positional[0], &setup, &res, &err) != SEGKIT_OK) {
+  if (cli_read_file(a, file, &setup, &res, &err) != SEGKIT_OK) {
     rc = cli_report(&err);
   } else {
     const segkit_read_counts *c = segkit_read_result_counts(res);
     if (c->rows_rejected > 0 && !a->quiet) {
       fprintf(stderr, "segkit %s: %lld row%s of %s rejected and left out (see --on-error)\n",
-              verb, (long long)c->rows_rejected, c->rows_rejected == 1 ? "" : "s",
-              a->positional[0]);
+              verb, (long long)c->rows_rejected, c->rows_rejected == 1 ? "" : "s", file);
     }
     *out = segkit_read_result_take_table(res);
   }

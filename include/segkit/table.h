@@ -148,6 +148,17 @@ SEGKIT_API segkit_status segkit_table_take(const segkit_table *t, const uint32_t
 SEGKIT_API segkit_status segkit_table_filter(const segkit_table *t, const uint8_t *keep,
                                              segkit_table **out, segkit_error *err);
 
+/* A new table: left's columns, then the columns `cols` of `right` looked up by key for
+ * each left row (left[left_key] == right[right_key]; both int64 or both string). A left
+ * row whose key is null or absent from right gets nulls there; nothing is dropped. The
+ * right key must be unique (SEGKIT_ERR_SCHEMA names the first repeated value and its row);
+ * a column of cols already in left is SEGKIT_ERR_SCHEMA, a missing one SEGKIT_ERR_NOT_FOUND.
+ * Used to split subscription metrics by customer attributes. */
+SEGKIT_API segkit_status segkit_table_lookup(const segkit_table *left, const char *left_key,
+                                             const segkit_table *right, const char *right_key,
+                                             const char *const *cols, size_t n_cols,
+                                             segkit_table **out, segkit_error *err);
+
 /* ---- grouping rows by the values of columns ------------------------------------- */
 
 /* Every row's group: the combination of its values in the `by` columns (any types; a

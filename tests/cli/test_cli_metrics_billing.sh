@@ -91,6 +91,42 @@ sys.exit(1 if bad or n < 100 or m < 13 else 0)
 PY
 then pass "periods and LTVs per segment match the independent reference"; else fail "segment metrics differ from the reference"; fi
 
+# Customer attributes from another table (--customers): segments by country. Customers at
+# the start of the range per country, counted here with pandas from the raw files (a row
+# pays at the end of 2025-06 when paid start <= 2025-06-30 < end and its price is > 0); the
+# customers left out of the customers file form the segment "(null)".
+run 0 "$SEGKIT" generate --customers 1500 --respondents 10 --events-per-month 0 --out "$WORK/g" --quiet
+"$PY" - "$WORK/g/customers.csv" "$WORK/cust_part.csv" <<'PY'
+import sys, pandas as pd
+c = pd.read_csv(sys.argv[1])
+c[c.customer_id % 10 != 0].to_csv(sys.argv[2], index=False)   # every tenth customer missing
+PY
+run 0 "$SEGKIT" metrics "$WORK/g/subscriptions.csv" --customers "$WORK/cust_part.csv" --by country \
+  --rates USD=1,EUR=1.08,GBP=1.27 --from 2025-07 --to 2026-06 --format json
+printf '%s' "$OUT" > "$WORK/country.json"
+if "$PY" - "$WORK/g/subscriptions.csv" "$WORK/cust_part.csv" "$WORK/country.json" <<'PY'
+import json, sys, pandas as pd
+s = pd.read_csv(sys.argv[1], parse_dates=["started_at", "trial_end", "ended_at"])
+c = pd.read_csv(sys.argv[2])
+j = json.load(open(sys.argv[3]))
+day = pd.Timestamp("2025-06-30")
+paid = s.trial_end.where(s.trial_end > s.started_at, s.started_at).fillna(s.started_at)
+live = s[(paid <= day) & (s.ended_at.isna() | (s.ended_at > day)) & (s.unit_price * s.seats > 0)
+         & ~(s.ended_at < s.started_at)]
+active = pd.Series(live.customer_id.unique(), name="customer_id").to_frame()
+active = active.merge(c[["customer_id", "country"]], how="left").fillna({"country": "(null)"})
+want = active.groupby("country").size().to_dict()
+got = {g["key"]["country"]: g["periods"][0]["customers_start"] for g in j["groups"]}
+got = {k: v for k, v in got.items() if v > 0}
+if got != want:
+    print("segkit", sorted(got.items())); print("pandas", sorted(want.items())); sys.exit(1)
+print(len(want), "countries agree, (null):", want.get("(null)"))
+PY
+then pass "segments from a customers table match pandas, missing customers as (null)"; else fail "segments by a customer attribute differ"; fi
+run 3 "$SEGKIT" metrics "$WORK/g/subscriptions.csv" --customers "$WORK/g/subscriptions.csv" --by plan_x \
+  --customers-key customer_id --rates USD=1,EUR=1.08,GBP=1.27
+contains "$ERR" "plan_x" "a --by column in neither table is named"
+
 # The table: one row per segment and quarter, small segments flagged on their row.
 run 0 "$SEGKIT" metrics "$M/subscriptions.csv" --on-error skip --rates USD=1,EUR=1.085,GBP=1.27 \
   --from 2026-01 --to 2026-06 --by plan,billing_interval --period quarter
