@@ -322,11 +322,11 @@ static int adoption_step(segkit_workspace *ws, const segkit_table *subs, const s
     rc = cli_report(&err);
   }
   if (rc == 0 && !comparable) {
-    printf("\n== 5. invoice-automation adopters: too few customers who started in the window "
+    printf("\n== 6. invoice-automation adopters: too few customers who started in the window "
            "to compare (try --customers 20000)\n");
   }
   if (rc == 0 && comparable) {
-    printf("\n== 5. do invoice-automation adopters churn less? (customers who started in the "
+    printf("\n== 6. do invoice-automation adopters churn less? (customers who started in the "
            "window; segkit survival)\n");
     double rate[2] = {0, 0};
     for (uint32_t g = 0; g < segkit_km_n_groups(km) && g < 2; g++) {
@@ -355,6 +355,62 @@ static int adoption_step(segkit_workspace *ws, const segkit_table *subs, const s
   segkit_km_free(km);
   segkit_surv_data_free(d);
   segkit_table_free(t);
+  return rc;
+}
+
+/* Step 5: which segments retain best and what each is worth, over the last 12 months. */
+static int segment_step(const segkit_table *subs, const segkit_mrr_options *base) {
+  static const char *const by[] = {"plan", "billing_interval"};
+  segkit_mrr_options opt = *base;
+  opt.by = by;
+  opt.n_by = 2;
+  opt.from_month = opt.to_month - 11;
+  opt.keep_customer_mrr = false;
+  segkit_mrr_result *r = NULL;
+  segkit_error err;
+  if (segkit_mrr_compute(subs, &opt, &r, &err) != SEGKIT_OK) {
+    return cli_report(&err);
+  }
+  static const char *const headers[] = {"plan", "billing", "customers", "churn/month",
+                                        "95% interval", "NRR", "ARPU", "LTV", "note"};
+  cli_grid *g = cli_grid_new(9, headers);
+  int rc = 0;
+  for (size_t b = 0; g != NULL && b <= segkit_mrr_n_groups(r) && rc == 0; b++) {
+    size_t gi = b < segkit_mrr_n_groups(r) ? b : SEGKIT_MRR_ALL;
+    const segkit_mrr_period *p = segkit_mrr_periods(r, gi);
+    segkit_ltv l;
+    if (segkit_ltv_compute(r, gi, NULL, &l, &err) != SEGKIT_OK) {
+      rc = cli_report(&err);
+      break;
+    }
+    char buf[64];
+    cli_grid_row(g);
+    cli_grid_text(g, gi == SEGKIT_MRR_ALL ? "(all)" : segkit_mrr_group_key(r, gi, 0));
+    cli_grid_text(g, gi == SEGKIT_MRR_ALL ? "" : segkit_mrr_group_key(r, gi, 1));
+    cli_grid_int(g, p->customers_start);
+    snprintf(buf, sizeof buf, "%.2f%%", 100.0 * p->monthly_churn);
+    cli_grid_text(g, p->customer_months > 0 ? buf : "");
+    snprintf(buf, sizeof buf, "%.2f - %.2f", 100.0 * p->monthly_churn_low,
+             100.0 * p->monthly_churn_high);
+    cli_grid_text(g, p->customer_months > 0 ? buf : "");
+    snprintf(buf, sizeof buf, "%.1f%%", 100.0 * p->nrr);
+    cli_grid_text(g, p->start_cents > 0 ? buf : "");
+    cli_grid_real(g, p->arpu_cents / 100.0, 0);
+    cli_grid_real(g, l.ltv_simple_cents / 100.0, 0);
+    cli_grid_text(g, p->too_small ? "too small to conclude (n < 30)" : "");
+  }
+  if (rc == 0) {
+    printf("\n== 5. metrics by plan and billing interval, last 12 months (segkit metrics "
+           "--by plan,billing_interval)\n");
+    if (!cli_grid_print(g, CLI_FORMAT_TABLE, stdout)) {
+      rc = CLI_EXIT_ENV;
+    }
+    printf("(churn: customers lost per customer-month; NRR: MRR a year later of the customers "
+           "there a year ago;\nLTV = ARPU / monthly churn; segkit metrics adds GRR, the "
+           "survival-based LTV and --by tenure_stage)\n");
+  }
+  cli_grid_free(g);
+  segkit_mrr_result_free(r);
   return rc;
 }
 
@@ -387,7 +443,10 @@ static int mrr_step(segkit_workspace *ws, const segkit_sample_summary *summary) 
   }
   segkit_mrr_result_free(r);
   r = NULL;
-  /* The whole window, with each customer's month-end series, for step 5. */
+  if (rc == 0) {
+    rc = segment_step(t, &opt);
+  }
+  /* The whole window, with each customer's month-end series, for step 6. */
   opt.from_month = segkit_month_of_day(summary->window_start);
   opt.keep_customer_mrr = true;
   if (rc == 0 && segkit_mrr_compute(t, &opt, &r, &err) != SEGKIT_OK) {
@@ -483,6 +542,9 @@ static int run_demo(cli_args *a) {
     printf("  %s mrr --dataset subscriptions --rates USD=1,EUR=1.08,GBP=1.27 --by plan "
            "--workspace %s\n",
            me, ws_path);
+    printf("  %s metrics --dataset subscriptions --rates USD=1,EUR=1.08,GBP=1.27 --by "
+           "plan,tenure_stage --period quarter --workspace %s\n",
+           me, ws_path);
   }
   free(ws_path);
   return rc;
@@ -496,8 +558,9 @@ const cli_verb cli_verb_demo = {
         "Runs the main job end to end on generated data: writes the sample SaaS data set\n"
         "(with a few deliberately bad rows), imports every file into DIR/workspace.db with\n"
         "validation (bad rows are quarantined, not lost), and prints the import summary and\n"
-        "the data-quality findings, the last six months of MRR movements, and whether\n"
-        "invoice-automation adopters churn less (churn per month, Kaplan-Meier, log-rank).\n"
+        "the data-quality findings, the last six months of MRR movements, churn, NRR and LTV\n"
+        "by plan and billing interval, and whether invoice-automation adopters churn less\n"
+        "(churn per month, Kaplan-Meier, log-rank).\n"
         "Running it again replaces the datasets.",
     .opts = demo_opts,
     .n_opts = sizeof demo_opts / sizeof demo_opts[0],

@@ -44,13 +44,13 @@ static segkit_status duplicate_key(const segkit_column *rk, size_t row, segkit_e
   if (segkit_column_type(rk) == SEGKIT_TYPE_STRING) {
     return segkit_error_set_at(err, SEGKIT_ERR_SCHEMA, NULL, 0, 0, segkit_column_name(rk),
                                "key '%s' occurs more than once in '%s' (row %zu; expected one "
-                               "row per key)",
+                               "row per key: remove the duplicates first)",
                                segkit_column_dict_value(rk, segkit_column_codes(rk)[row], NULL),
                                segkit_column_name(rk), row + 1);
   }
   return segkit_error_set_at(err, SEGKIT_ERR_SCHEMA, NULL, 0, 0, segkit_column_name(rk),
                              "key %lld occurs more than once in '%s' (row %zu; expected one "
-                             "row per key)",
+                             "row per key: remove the duplicates first)",
                              (long long)segkit_column_int64(rk)[row], segkit_column_name(rk),
                              row + 1);
 }

@@ -8,10 +8,16 @@ contains "$OUT" "== 2. import" "imports"
 contains "$OUT" "bad_value" "bad rows are rejected by reason"
 contains "$OUT" "rows where it is before started_at" "end-before-start subscriptions found"
 contains "$OUT" "== 4. MRR movements" "MRR movements"
+contains "$OUT" "== 5. metrics by plan and billing interval" "segment metrics"
+# The generator plants higher churn on small monthly plans than on large annual ones.
+starter=$(grep -E '^starter +month' <<<"$OUT" | awk '{print $4}' | tr -d '%')
+enterprise=$(grep -E '^enterprise +year' <<<"$OUT" | awk '{print $4}' | tr -d '%')
+if awk -v a="$starter" -v b="$enterprise" 'BEGIN { exit !(a > 2 * b) }'; then pass "starter monthly churns more than enterprise yearly ($starter% vs $enterprise%)"; else fail "segment churn starter $starter, enterprise $enterprise"; fi
 contains "$OUT" "adopters churn" "adopters compared"
 ratio=$(grep -o 'adopters churn [0-9.]*x less' <<<"$OUT" | grep -o '[0-9.]*' | head -1)
 if awk -v r="$ratio" 'BEGIN { exit !(r > 2) }'; then pass "adopters churn clearly less (${ratio}x)"; else fail "adopter ratio ${ratio} not above 2"; fi
 equals "$(sqlite3 "$WORK/demo/workspace.db" 'select count(*) from datasets')" "5" "five datasets in the workspace"
 run 0 "$SEGKIT" demo --customers 5 --dir "$WORK/tiny"
 contains "$OUT" "too few customers" "a tiny demo says there is nothing to compare"
+contains "$OUT" "too small to conclude (n < 30)" "a tiny demo's segments are flagged too small"
 finish
