@@ -385,25 +385,48 @@ static const cli_opt cohorts_opts[] = {
     {"horizon", CLI_OPT_VALUE, "N", "months summed by the survival-based LTV (default 60)"},
 };
 
-static json_t *cohorts_json(const segkit_cohorts *co, const segkit_ltv *ltv) {
+/* A cohort's name: its month, or its segment's values joined. */
+static void cohort_label(const segkit_cohorts *co, const segkit_mrr_result *r, size_t i,
+                         char *buf, size_t size) {
+  size_t g = segkit_cohorts_group(co, i);
+  if (g == SIZE_MAX) {
+    cli_month_text(segkit_cohorts_month(co, i), buf, size);
+  } else {
+    snprintf(buf, size, "%s", segkit_mrr_group_name(r, g));
+  }
+}
+
+static json_t *cohorts_json(const segkit_cohorts *co, const segkit_mrr_result *r,
+                            const segkit_ltv *ltv) {
   json_t *arr = json_array();
   for (size_t i = 0; i < segkit_cohorts_n(co); i++) {
-    char mt[16];
-    cli_month_text(segkit_cohorts_month(co, i), mt, sizeof mt);
+    char label[256];
+    cohort_label(co, r, i, label, sizeof label);
     json_t *logo = json_array();
     json_t *rev = json_array();
     json_t *active = json_array();
+    json_t *observed = json_array();
     const double *l = segkit_cohorts_logo_retention(co, i);
     const double *rv = segkit_cohorts_revenue_retention(co, i);
     const int64_t *ac = segkit_cohorts_active(co, i);
+    const int64_t *ob = segkit_cohorts_observed(co, i);
     for (size_t k = 0; k < segkit_cohorts_n_cells(co, i); k++) {
-      json_array_append_new(logo, json_real(l[k]));
+      json_array_append_new(logo, isfinite(l[k]) ? json_real(l[k]) : json_null());
       json_array_append_new(rev, isfinite(rv[k]) ? json_real(rv[k]) : json_null());
       json_array_append_new(active, json_integer(ac[k]));
+      json_array_append_new(observed, json_integer(ob[k]));
     }
-    json_array_append_new(arr, json_pack("{s:s, s:I, s:o, s:o, s:o}", "cohort", mt, "size",
-                                         (json_int_t)segkit_cohorts_size(co, i), "active", active,
-                                         "logo_retention", logo, "revenue_retention", rev));
+    json_t *o = json_object();
+    json_object_set_new(o, "cohort", json_string(label));
+    if (segkit_cohorts_group(co, i) != SIZE_MAX) {
+      json_object_set_new(o, "key", cli_mrr_group_key(r, segkit_cohorts_group(co, i)));
+    }
+    json_object_set_new(o, "size", json_integer((json_int_t)segkit_cohorts_size(co, i)));
+    json_object_set_new(o, "active", active);
+    json_object_set_new(o, "observed", observed);
+    json_object_set_new(o, "logo_retention", logo);
+    json_object_set_new(o, "revenue_retention", rev);
+    json_array_append_new(arr, o);
   }
   size_t n = 0;
   const int64_t *at_risk = NULL;
@@ -433,7 +456,8 @@ static json_t *cohorts_json(const segkit_cohorts *co, const segkit_ltv *ltv) {
   return root;
 }
 
-static bool print_cohorts(const segkit_cohorts *co, bool revenue, size_t months, cli_format fmt) {
+static bool print_cohorts(const segkit_cohorts *co, const segkit_mrr_result *r, bool revenue,
+                          size_t months, cli_format fmt) {
   const char *headers[2 + 121];
   char names[121][16];
   headers[0] = "cohort";
@@ -444,15 +468,15 @@ static bool print_cohorts(const segkit_cohorts *co, bool revenue, size_t months,
   }
   cli_grid *g = cli_grid_new(3 + months, headers);
   for (size_t i = 0; g != NULL && i < segkit_cohorts_n(co); i++) {
-    char mt[16];
-    cli_month_text(segkit_cohorts_month(co, i), mt, sizeof mt);
+    char label[256];
+    cohort_label(co, r, i, label, sizeof label);
     cli_grid_row(g);
-    cli_grid_text(g, mt);
+    cli_grid_text(g, label);
     cli_grid_int(g, segkit_cohorts_size(co, i));
     const double *v = revenue ? segkit_cohorts_revenue_retention(co, i)
                               : segkit_cohorts_logo_retention(co, i);
     for (size_t k = 0; k <= months; k++) {
-      if (k < segkit_cohorts_n_cells(co, i)) {
+      if (k < segkit_cohorts_n_cells(co, i) && isfinite(v[k])) {
         cli_grid_real(g, 100.0 * v[k], 1);
       } else {
         cli_grid_null(g);
@@ -472,9 +496,6 @@ static int run_cohorts(cli_args *a) {
   bool revenue = metric != NULL && strcmp(metric, "revenue") == 0;
   if (metric != NULL && !revenue && strcmp(metric, "logo") != 0) {
     return cli_usage_error("cohorts", "--metric must be logo or revenue, not '%s'", metric);
-  }
-  if (cli_get(a, "by") != NULL) {
-    return cli_usage_error("cohorts", "--by is not supported for cohorts yet (cohorts are by signup month)");
   }
   int64_t months = 12;
   int64_t horizon = 60;
@@ -503,19 +524,28 @@ static int run_cohorts(cli_args *a) {
   segkit_error err;
   segkit_cohorts *co = NULL;
   segkit_ltv ltv;
-  if (segkit_cohorts_compute(r, &co, &err) != SEGKIT_OK || segkit_ltv_compute(r, SEGKIT_MRR_ALL, &lo, &ltv, &err) != SEGKIT_OK) {
+  bool by_segment = segkit_mrr_n_groups(r) > 0;
+  segkit_status st = by_segment ? segkit_cohorts_compute_by_segment(r, &co, &err)
+                                : segkit_cohorts_compute(r, &co, &err);
+  if (st != SEGKIT_OK || segkit_ltv_compute(r, SEGKIT_MRR_ALL, &lo, &ltv, &err) != SEGKIT_OK) {
     rc = cli_report(&err);
   } else if (a->format == CLI_FORMAT_JSON) {
-    json_t *j = cohorts_json(co, &ltv);
+    json_t *j = cohorts_json(co, r, &ltv);
     json_dumpf(j, stdout, CLI_JSON_FLAGS);
     printf("\n");
     json_decref(j);
   } else {
     if (a->format == CLI_FORMAT_TABLE) {
-      printf("%s retention by signup cohort, %% of month 0 (m1 = one month after the first "
-             "month with MRR)\n\n", revenue ? "revenue" : "logo");
+      if (by_segment) {
+        printf("%s retention by segment at the start, %% of the customers (or their MRR) "
+               "observed that many months\nafter their own first month with MRR (m1 = one "
+               "month after)\n\n", revenue ? "revenue" : "logo");
+      } else {
+        printf("%s retention by signup cohort, %% of month 0 (m1 = one month after the first "
+               "month with MRR)\n\n", revenue ? "revenue" : "logo");
+      }
     }
-    rc = print_cohorts(co, revenue, (size_t)months, a->format) ? 0 : CLI_EXIT_ENV;
+    rc = print_cohorts(co, r, revenue, (size_t)months, a->format) ? 0 : CLI_EXIT_ENV;
     if (a->format == CLI_FORMAT_TABLE) {
       printf("\n%zu customers active before the first month are not in any cohort\n",
              segkit_cohorts_n_left_out(co));
@@ -534,15 +564,17 @@ static int run_cohorts(cli_args *a) {
 const cli_verb cli_verb_cohorts = {
     .name = "cohorts",
     .summary = "retention by signup cohort (logo or revenue), and LTV two ways",
-    .usage = "segkit cohorts (--dataset NAME | FILE) [--metric logo|revenue] [--from YYYY-MM] [--rates R]",
+    .usage = "segkit cohorts (--dataset NAME | FILE) [--by COL[,COL]] [--metric logo|revenue] [--from YYYY-MM] [--rates R]",
     .description =
         "From a subscription history, as segkit mrr. A customer's cohort is its first month\n"
-        "with MRR (from --from, by default the earliest start); cells are the share of the\n"
-        "cohort's customers (logo) or of its month-0 MRR (revenue) still there at the end of\n"
-        "each later month. Then LTV = ARPU x margin / monthly churn, and the sum of the monthly\n"
-        "survival curve x ARPU x margin over --horizon months. JSON: {\"cohorts\": [{\"cohort\",\n"
-        "\"size\", \"active\", \"logo_retention\", \"revenue_retention\"}], \"survival\": [...],\n"
-        "\"ltv\": {...}}. Definitions: docs/metrics.md, Cohorts and LTV.",
+        "with MRR (from --from, by default the earliest start), or with --by its segment then\n"
+        "(plan, country from --customers, ...); cells are the share of the cohort's customers\n"
+        "(logo) or of their first-month MRR (revenue) still there k months after their start,\n"
+        "among those observed that long. Then LTV = ARPU x margin / monthly churn, and the sum\n"
+        "of the monthly survival curve x ARPU x margin over --horizon months. JSON:\n"
+        "{\"cohorts\": [{\"cohort\", \"key\" (with --by), \"size\", \"active\", \"observed\",\n"
+        "\"logo_retention\", \"revenue_retention\"}], \"survival\": [...], \"ltv\": {...}}.\n"
+        "Definitions: docs/metrics.md, Cohorts and LTV.",
     .opts = cohorts_opts,
     .n_opts = sizeof cohorts_opts / sizeof cohorts_opts[0],
     .more_opts = cli_subscription_opts,

@@ -243,6 +243,13 @@ SEGKIT_API long segkit_mrr_customer_find(const segkit_mrr_result *r, int64_t key
  * customer is out of range. */
 SEGKIT_API const int64_t *segkit_mrr_customer_mrr(const segkit_mrr_result *r, size_t customer);
 
+/* The segment of a customer at its first month end with MRR in the range, for customers
+ * without MRR at the end of from_month - 1 (those starting in the range); otherwise, and
+ * when r has no split or no per-customer MRR (keep_customer_mrr), SEGKIT_MRR_NO_GROUP. */
+#define SEGKIT_MRR_NO_GROUP UINT32_MAX
+SEGKIT_API uint32_t segkit_mrr_customer_start_group(const segkit_mrr_result *r,
+                                                    size_t customer);
+
 /* Why an input row was not used. */
 typedef enum segkit_mrr_skip_reason {
   SEGKIT_MRR_SKIP_NULL = 0,          /* a required column is null (field names it) */
@@ -289,6 +296,23 @@ typedef struct segkit_cohorts segkit_cohorts;
 SEGKIT_API segkit_status segkit_cohorts_compute(const segkit_mrr_result *r,
                                                 segkit_cohorts **out, segkit_error *err);
 SEGKIT_API void segkit_cohorts_free(segkit_cohorts *c);
+/* Cohorts by segment instead of start month ("by any attribute"): a customer starting in the
+ * range belongs to the segment it has at its first active month end
+ * (segkit_mrr_customer_start_group); r needs keep_customer_mrr and a split
+ * (SEGKIT_ERR_USAGE otherwise). Cell k counts the cohort's customers observed k months
+ * after their own start (start + k <= to_month, segkit_cohorts_observed):
+ *   logo retention(k)    = active(k) / observed(k);
+ *   revenue retention(k) = their MRR at start + k / their MRR at their start.
+ * Cohorts are the segments with at least one starter, in segment order; a cohort's cells
+ * run to the longest observation of its customers. segkit_cohorts_month gives 0 here and
+ * segkit_cohorts_group the segment. The pooled survival is the same as by month. */
+SEGKIT_API segkit_status segkit_cohorts_compute_by_segment(const segkit_mrr_result *r,
+                                                           segkit_cohorts **out,
+                                                           segkit_error *err);
+/* Segment of a cohort (segkit_mrr_group_name), or SIZE_MAX for month cohorts. */
+SEGKIT_API size_t segkit_cohorts_group(const segkit_cohorts *c, size_t cohort);
+/* Customers observed in each cell (n_cells values): the cohort size for month cohorts. */
+SEGKIT_API const int64_t *segkit_cohorts_observed(const segkit_cohorts *c, size_t cohort);
 
 SEGKIT_API size_t segkit_cohorts_n(const segkit_cohorts *c);
 /* Customers active at the end of from_month - 1 (cohort before the range, left out). */

@@ -74,6 +74,7 @@ struct segkit_mrr_result {
   size_t n_customers;
   int64_t *customer_key;
   int64_t *customer_mrr;       /* n_customers x (n_months + 1), or NULL */
+  uint32_t *customer_start_group; /* n_customers, with customer_mrr and a split, or NULL */
   segkit_mrr_skip *skips;      /* taken from the rows */
   size_t n_skips;
   size_t rows_used;

@@ -170,6 +170,7 @@ typedef struct job {
   int64_t *surv_at_risk;       /* (n_groups + 1) x n_slots, zeroed */
   int64_t *surv_churned;
   int64_t *customer_mrr;       /* shared matrix or NULL: this job writes its own rows */
+  uint32_t *start_group;       /* shared per-customer start segment, or NULL */
   int failed;                  /* allocation failure in the worker */
 } job;
 
@@ -301,6 +302,20 @@ static void count_survival(const job *j, const slot *sl) {
   }
 }
 
+/* The segment at the first active month end of a customer inactive at slot 0, or
+ * SEGKIT_MRR_NO_GROUP. */
+static uint32_t start_group(const slot *sl, size_t n_slots) {
+  if (sl[0].mrr > 0) {
+    return SEGKIT_MRR_NO_GROUP;
+  }
+  for (size_t i = 1; i < n_slots; i++) {
+    if (sl[i].mrr > 0) {
+      return sl[i].group;
+    }
+  }
+  return SEGKIT_MRR_NO_GROUP;
+}
+
 static void run_customer(const job *j, size_t c, slot *sl) {
   const sorted_rows *s = j->rows;
   memset(sl, 0, j->n_slots * sizeof *sl);
@@ -343,6 +358,9 @@ static void run_customer(const job *j, size_t c, slot *sl) {
     if (j->n_groups > 0) {
       classify(&j->acc[(1 + (size_t)g) * n_months + (i - 1)], m0, m1, before);
     }
+  }
+  if (j->start_group != NULL) {
+    j->start_group[c] = start_group(sl, j->n_slots);
   }
   if (j->customer_mrr != NULL) {
     int64_t *out = j->customer_mrr + c * j->n_slots;
@@ -524,6 +542,7 @@ static void setup_job(job *j, const sorted_rows *s, const segkit_mrr_result *r,
   j->surv_at_risk = js->at_risk + (size_t)t * js->surv_block;
   j->surv_churned = js->churned + (size_t)t * js->surv_block;
   j->customer_mrr = r->customer_mrr;
+  j->start_group = r->customer_start_group;
   j->failed = 0;
 }
 
@@ -624,7 +643,10 @@ static segkit_status compute(const sk__mrr_rows *rows, const segkit_mrr_options 
   }
   if (s == SEGKIT_OK && opt->keep_customer_mrr && sr.n_customers > 0) {
     r->customer_mrr = malloc(sr.n_customers * (r->n_months + 1) * sizeof *r->customer_mrr);
-    if (r->customer_mrr == NULL) {
+    if (r->n_groups > 0) {
+      r->customer_start_group = malloc(sr.n_customers * sizeof *r->customer_start_group);
+    }
+    if (r->customer_mrr == NULL || (r->n_groups > 0 && r->customer_start_group == NULL)) {
       s = segkit_error_set(err, SEGKIT_ERR_NOMEM, "no memory for the per-customer MRR");
     }
   }
@@ -711,6 +733,7 @@ void segkit_mrr_result_free(segkit_mrr_result *r) {
   free(r->months);
   free(r->customer_key);
   free(r->customer_mrr);
+  free(r->customer_start_group);
   free(r->skips);
   for (int f = 0; f < SK__MRR_F_COUNT; f++) {
     free(r->field_names[f]);
@@ -760,6 +783,13 @@ long segkit_mrr_customer_find(const segkit_mrr_result *r, int64_t key) {
     }
   }
   return lo < r->n_customers && r->customer_key[lo] == key ? (long)lo : -1;
+}
+
+uint32_t segkit_mrr_customer_start_group(const segkit_mrr_result *r, size_t customer) {
+  if (r->customer_start_group == NULL || customer >= r->n_customers) {
+    return SEGKIT_MRR_NO_GROUP;
+  }
+  return r->customer_start_group[customer];
 }
 
 const int64_t *segkit_mrr_customer_mrr(const segkit_mrr_result *r, size_t customer) {

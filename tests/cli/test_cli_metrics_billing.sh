@@ -91,6 +91,34 @@ sys.exit(1 if bad or n < 100 or m < 13 else 0)
 PY
 then pass "periods and LTVs per segment match the independent reference"; else fail "segment metrics differ from the reference"; fi
 
+# Cohorts by segment: every cell of the plan cohorts against the reference
+# (expected_segment_cohorts.csv: observed, active, MRR and start MRR per plan and k).
+run 0 "$SEGKIT" cohorts "$M/subscriptions.csv" --on-error skip --rates USD=1,EUR=1.085,GBP=1.27 \
+  --from 2023-07 --to 2026-06 --by plan --format json
+printf '%s' "$OUT" > "$WORK/seg_cohorts.json"
+if "$PY" - "$WORK/seg_cohorts.json" "$M/expected_segment_cohorts.csv" <<'PY'
+import csv, json, math, sys
+j = json.load(open(sys.argv[1]))
+got = {c["key"]["plan"]: c for c in j["cohorts"]}
+bad = n = 0
+for r in csv.DictReader(open(sys.argv[2])):
+    c = got[r["plan"]]
+    k = int(r["k"])
+    obs, act = int(r["observed"]), int(r["active"])
+    mrr, base = int(r["mrr_cents"]), int(r["base_cents"])
+    if k >= len(c["observed"]) or c["observed"][k] != obs or c["active"][k] != act:
+        print(r, "segkit", c["observed"][k:k+1], c["active"][k:k+1]); bad += 1; continue
+    if not math.isclose(c["logo_retention"][k], act / obs, rel_tol=1e-12) or \
+       not math.isclose(c["revenue_retention"][k], mrr / base, rel_tol=1e-12):
+        print(r, "segkit", c["logo_retention"][k], c["revenue_retention"][k]); bad += 1
+    n += 1
+if sum(len(c["observed"]) for c in got.values()) != n:
+    print("cell counts differ"); bad += 1
+print(n, "segment-cohort cells compared,", bad, "differences")
+sys.exit(1 if bad or n == 0 else 0)
+PY
+then pass "cohorts by plan match the reference cell by cell"; else fail "segment cohorts differ"; fi
+
 # Customer attributes from another table (--customers): segments by country. Customers at
 # the start of the range per country, counted here with pandas from the raw files (a row
 # pays at the end of 2025-06 when paid start <= 2025-06-30 < end and its price is > 0); the

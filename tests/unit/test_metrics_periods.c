@@ -330,6 +330,58 @@ static void metrics_periods_survival_and_ltv_per_group(void **state) {
   segkit_mrr_result_free(r);
 }
 
+/* Cohorts by segment: with tenure stages every starter starts in onboarding, D at s2
+ * (800 at s2, s3; gone from s4) and F at s5 (1000 at s5, s6). Cell k counts those observed k
+ * months after their own start: k = 0, 1 both (active 2 of 2); k = 2..4 D alone (gone). */
+static void metrics_periods_cohorts_by_segment(void **state) {
+  (void)state;
+  segkit_mrr_result *r = run(SEGKIT_MRR_PERIOD_RANGE, 0, true, 2);
+  segkit_cohorts *c = NULL;
+  assert_int_equal(segkit_cohorts_compute_by_segment(r, &c, NULL), SEGKIT_OK);
+  assert_int_equal(segkit_cohorts_n(c), 1);
+  assert_int_equal(segkit_cohorts_group(c, 0), 0);
+  assert_int_equal(segkit_cohorts_size(c, 0), 2);
+  assert_int_equal(segkit_cohorts_n_cells(c, 0), 5);
+  assert_int_equal(segkit_cohorts_n_left_out(c), 4); /* A, B, C, E active at s0 */
+  const int64_t want_obs[] = {2, 2, 1, 1, 1};
+  const int64_t want_active[] = {2, 2, 0, 0, 0};
+  const double want_rev[] = {1.0, 1.0, 0.0, 0.0, 0.0};
+  for (size_t k = 0; k < 5; k++) {
+    assert_int_equal(segkit_cohorts_observed(c, 0)[k], want_obs[k]);
+    assert_int_equal(segkit_cohorts_active(c, 0)[k], want_active[k]);
+    assert_close(segkit_cohorts_logo_retention(c, 0)[k], (double)want_active[k] / (double)want_obs[k], 0);
+    assert_close(segkit_cohorts_revenue_retention(c, 0)[k], want_rev[k], 0);
+  }
+  assert_int_equal(segkit_cohorts_mrr_cents(c, 0)[1], 1800);
+  segkit_cohorts_free(c);
+  /* by plan and interval: basic/month (D, 5 cells) and pro/year (F, 2 cells) */
+  segkit_mrr_result_free(r);
+  r = run(SEGKIT_MRR_PERIOD_RANGE, 2, false, 1);
+  assert_int_equal(segkit_cohorts_compute_by_segment(r, &c, NULL), SEGKIT_OK);
+  assert_int_equal(segkit_cohorts_n(c), 2);
+  assert_int_equal(segkit_cohorts_group(c, 0), 0);
+  assert_int_equal(segkit_cohorts_group(c, 1), 2);
+  assert_int_equal(segkit_cohorts_n_cells(c, 0), 5);
+  assert_int_equal(segkit_cohorts_n_cells(c, 1), 2);
+  assert_close(segkit_cohorts_logo_retention(c, 1)[1], 1.0, 0);
+  segkit_cohorts_free(c);
+  /* month cohorts of the same result: every cell observes the whole cohort */
+  assert_int_equal(segkit_cohorts_compute(r, &c, NULL), SEGKIT_OK);
+  for (size_t i = 0; i < segkit_cohorts_n(c); i++) {
+    assert_int_equal(segkit_cohorts_group(c, i), SIZE_MAX);
+    for (size_t k = 0; k < segkit_cohorts_n_cells(c, i); k++) {
+      assert_int_equal(segkit_cohorts_observed(c, i)[k], segkit_cohorts_size(c, i));
+    }
+  }
+  segkit_cohorts_free(c);
+  segkit_mrr_result_free(r);
+  /* a result without a split has no segments */
+  r = run(SEGKIT_MRR_PERIOD_RANGE, 0, false, 1);
+  segkit_error err;
+  assert_int_equal(segkit_cohorts_compute_by_segment(r, &c, &err), SEGKIT_ERR_USAGE);
+  segkit_mrr_result_free(r);
+}
+
 static void metrics_periods_threads_agree(void **state) {
   (void)state;
   segkit_mrr_result *a = run(SEGKIT_MRR_PERIOD_MONTH, 2, true, 1);
@@ -379,6 +431,7 @@ int main(void) {
       cmocka_unit_test(metrics_periods_by_two_columns),
       cmocka_unit_test(metrics_periods_tenure_stages),
       cmocka_unit_test(metrics_periods_survival_and_ltv_per_group),
+      cmocka_unit_test(metrics_periods_cohorts_by_segment),
       cmocka_unit_test(metrics_periods_threads_agree),
       cmocka_unit_test(metrics_periods_by_ids_and_unknown_columns),
   };

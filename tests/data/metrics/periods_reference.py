@@ -6,6 +6,9 @@ Reads subscriptions.csv (the file mrr_reference.py reads) and writes, with the d
 of docs/metrics.md ("Rates over a period", "Cohorts and LTV") and nothing of segkit's code:
   expected_periods.csv  config, group, period, the period's counts and money in cents
   expected_ltv_groups.csv  config, group, the LTV inputs and both LTVs (margin 0.75, H 60)
+  expected_segment_cohorts.csv  cohorts by plan (the plan at a customer's first paid month
+      end in the range): per k months after each customer's own start, the customers
+      observed, active, their MRR and their MRR at their start
 for two configurations over 2023-07..2026-06:
   quarters  segments (plan, billing_interval), calendar quarters
   stages    segments by tenure stage, the whole range as one period
@@ -46,7 +49,7 @@ def load_rows():
                  * RATES[r.currency] * num / (den * int(r.interval_count)))
         cents = int(cents.quantize(Decimal(1), rounding=ROUND_HALF_EVEN))
         rows.append(dict(i=i, cust=int(r.customer_id), seg=(r.plan, r.billing_interval),
-                         paid=paid, end=end, cents=cents))
+                         plan=(r.plan,), paid=paid, end=end, cents=cents))
     return rows
 
 
@@ -63,7 +66,7 @@ def months_between(a, b):
     return out
 
 
-def customer_snapshots(rs, months, use_stage):
+def customer_snapshots(rs, months, use_stage, seg_key="seg"):
     """{ym: (mrr, segment)} at every month end."""
     counted = [r for r in rs if r["cents"] > 0 and month_end(r["paid"].year, r["paid"].month) < r["end"]]
     first_paid = min((r["paid"] for r in counted), default=None)
@@ -76,7 +79,7 @@ def customer_snapshots(rs, months, use_stage):
                 total += r["cents"]
                 key = (r["cents"], r["paid"], -r["i"])
                 if best is None or key > best[0]:
-                    best = (key, r["seg"])
+                    best = (key, r[seg_key])
         seg = None
         if best is not None:
             seg = (stage((day - first_paid).days),) if use_stage else best[1]
@@ -201,8 +204,36 @@ def run(config, use_stage, periods, rows, out_p, out_l):
                           ltv_survival_cents=total * arpu * MARGIN))
 
 
+def segment_cohorts(rows):
+    by_cust = {}
+    for r in rows:
+        by_cust.setdefault(r["cust"], []).append(r)
+    window = months_between(add_month(FIRST, -1), LAST)
+    cells = {}
+    for rs in by_cust.values():
+        s = customer_snapshots(rs, window, False, "plan")
+        if s[window[0]][0] > 0:
+            continue
+        start = next((i for i in range(1, len(window)) if s[window[i]][0] > 0), None)
+        if start is None:
+            continue
+        plan = s[window[start]][1][0]
+        m0 = s[window[start]][0]
+        for k in range(0, len(window) - start):
+            c = cells.setdefault((plan, k), [0, 0, 0, 0])
+            m = s[window[start + k]][0]
+            c[0] += 1
+            c[1] += m > 0
+            c[2] += m
+            c[3] += m0
+    return [dict(plan=p, k=k, observed=v[0], active=v[1], mrr_cents=v[2], base_cents=v[3])
+            for (p, k), v in sorted(cells.items())]
+
+
 def main():
     rows = load_rows()
+    pd.DataFrame(segment_cohorts(rows)).to_csv(
+        os.path.join(HERE, "expected_segment_cohorts.csv"), index=False)
     out_p, out_l = [], []
     run("quarters", False, quarters(), rows, out_p, out_l)
     run("stages", True, [(FIRST, LAST)], rows, out_p, out_l)
