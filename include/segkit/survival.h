@@ -145,6 +145,43 @@ SEGKIT_API segkit_status segkit_logrank_test(const segkit_km *km, segkit_logrank
                                              segkit_error *err);
 SEGKIT_API void segkit_logrank_free(segkit_logrank *lr);
 
+/* ---- comparing groups at equal strata --------------------------------------------- */
+
+/* The log-rank test within strata (R's survdiff(Surv(t, e) ~ group + strata(s))): O, E and
+ * V are summed over the strata, each computed from the stratum's own risk sets, so a group
+ * is compared with the others only at equal stratum (plan, billing interval, ...).
+ * stratum[i] < n_strata for each of in->n rows (NULL: one stratum, the plain test).
+ * Errors: SEGKIT_ERR_USAGE (fewer than 2 groups with subjects, a stratum out of range, the
+ * row named), NOMEM. */
+SEGKIT_API segkit_status segkit_logrank_stratified(const segkit_surv_input *in,
+                                                   const uint32_t *stratum, uint32_t n_strata,
+                                                   segkit_logrank **out, segkit_error *err);
+
+/* Cox proportional hazards with one binary covariate, group 1 against group 0 of a
+ * two-group input, stratified (a baseline hazard per stratum) or not: R's
+ * coxph(Surv(t, e) ~ group + strata(s)) with its default Efron handling of ties, fitted
+ * by Newton-Raphson on the partial likelihood. Hazard ratio exp(beta) with its Wald
+ * interval exp(beta -/+ z se), se = 1 / sqrt(information at beta). */
+typedef struct segkit_cox {
+  double beta;                /* log hazard ratio of group 1 vs group 0 */
+  double se;
+  double hazard_ratio;
+  double hr_low, hr_high;     /* at conf_level */
+  double z, p_value;          /* Wald test of beta = 0 */
+  double loglik_null, loglik; /* partial log-likelihood at 0 and at beta */
+  int iterations;
+  bool infinite;              /* a group without events: beta runs off to -/+inf (R warns
+                                 the same way); beta, se and the interval are not finite */
+  size_t n, events;
+} segkit_cox;
+
+/* in->n_groups must be 2 (SEGKIT_ERR_USAGE otherwise); stratum as for the stratified
+ * log-rank; conf_level in (0, 1), 0 = 0.95. */
+SEGKIT_API segkit_status segkit_cox_two_groups(const segkit_surv_input *in,
+                                               const uint32_t *stratum, uint32_t n_strata,
+                                               double conf_level, segkit_cox *out,
+                                               segkit_error *err);
+
 /* ---- Wilson score interval -------------------------------------------------------- */
 
 /* 100*level% Wilson (1927) score interval for successes out of trials, without

@@ -33,7 +33,7 @@ void segkit_logrank_free(segkit_logrank *lr) {
   free(lr);
 }
 
-static segkit_logrank *logrank_alloc(uint32_t k) {
+segkit_logrank *sk__logrank_alloc(uint32_t k) {
   segkit_logrank *lr = calloc(1, sizeof *lr);
   if (lr == NULL) {
     return NULL;
@@ -81,8 +81,8 @@ static void gather(const segkit_km *km, size_t *head, double t, double *nr, doub
   }
 }
 
-static void accumulate(uint32_t k, const double *nr, const double *dv, segkit_logrank *lr,
-                       double *var) {
+void sk__logrank_accumulate(uint32_t k, const double *nr, const double *dv, segkit_logrank *lr,
+                            double *var) {
   double n = 0.0;
   double d = 0.0;
   for (uint32_t g = 0; g < k; g++) {
@@ -160,9 +160,8 @@ done:
   return s;
 }
 
-static segkit_status finish_test(const segkit_km *km, segkit_logrank *lr, const double *var,
+segkit_status sk__logrank_finish(uint32_t k, segkit_logrank *lr, const double *var,
                                  segkit_error *err) {
-  uint32_t k = km->n_groups;
   uint32_t *sel = malloc((size_t)k * sizeof *sel);
   if (sel == NULL) {
     return segkit_error_set(err, SEGKIT_ERR_NOMEM, "no memory for %u groups", k);
@@ -206,7 +205,7 @@ segkit_status segkit_logrank_test(const segkit_km *km, segkit_logrank **out,
                             "the log-rank test needs at least 2 groups with subjects, got %u",
                             non_empty);
   }
-  segkit_logrank *lr = logrank_alloc(k);
+  segkit_logrank *lr = sk__logrank_alloc(k);
   double *var = calloc((size_t)k * k, sizeof *var);
   size_t *head = calloc(k, sizeof *head);
   double *nr = malloc((size_t)k * sizeof *nr);
@@ -222,9 +221,9 @@ segkit_status segkit_logrank_test(const segkit_km *km, segkit_logrank **out,
     double t = 0.0;
     while (next_time(km, head, &t)) {
       gather(km, head, t, nr, dv);
-      accumulate(k, nr, dv, lr, var);
+      sk__logrank_accumulate(k, nr, dv, lr, var);
     }
-    s = finish_test(km, lr, var, err);
+    s = sk__logrank_finish(k, lr, var, err);
   }
   free(var);
   free(head);

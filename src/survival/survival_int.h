@@ -25,4 +25,13 @@ struct segkit_km {
  * durations cost two or three passes. */
 void sk__surv_radix_sort_u64(uint64_t *keys, uint64_t *tmp, size_t n);
 
+/* The log-rank pieces logrank.c and stratified.c share: a result for k groups; one pooled
+ * event time (nr at risk and dv events per group) added to O, E and V (k x k); and the
+ * chi-square over the groups with E > 0 but the first. */
+segkit_logrank *sk__logrank_alloc(uint32_t k);
+void sk__logrank_accumulate(uint32_t k, const double *nr, const double *dv, segkit_logrank *lr,
+                            double *var);
+segkit_status sk__logrank_finish(uint32_t k, segkit_logrank *lr, const double *var,
+                                 segkit_error *err);
+
 #endif

@@ -73,11 +73,11 @@ static void survival_r_reference_has_not_drifted(void **state) {
   snprintf(cmd, sizeof cmd, "Rscript '%s/survival/make_reference.R' '%s' >/dev/null 2>&1",
            SEGKIT_TEST_DATA, dir);
   assert_int_equal(system(cmd), 0);
-  const char *files[5] = {"km_lung_ecog_R.csv", "km_lung_months_R.csv",
+  const char *files[6] = {"km_lung_ecog_R.csv", "km_lung_months_R.csv",
                           "logrank_lung_ecog_R.txt", "km_lung_sex_ecog_R.csv",
-                          "logrank_lung_sex_ecog_R.txt"};
-  const char *seps[5] = {",", ",", " ", ",", " "};
-  for (size_t i = 0; i < 5; i++) {
+                          "logrank_lung_sex_ecog_R.txt", "cox_lung_sex_R.txt"};
+  const char *seps[6] = {",", ",", " ", ",", " ", " "};
+  for (size_t i = 0; i < 6; i++) {
     char committed[1024];
     snprintf(committed, sizeof committed, "%s/survival/%s", SEGKIT_TEST_DATA, files[i]);
     char *fresh = tu_path_join(dir, files[i]);

@@ -68,3 +68,23 @@ writeLines(c(
   paste("p", num(pchisq(sd2$chisq, df2, lower.tail = FALSE))),
   paste("median", paste(num(summary(f2)$table[, "median"]), collapse = " "))), con)
 close(con)
+
+# Comparing sex at equal ph.ecog (segkit_logrank_stratified, segkit_cox_two_groups): the
+# log-rank test within ph.ecog strata, and Cox models of sex (2 vs 1, Efron ties) without
+# and with strata(ph.ecog), over the rows with a ph.ecog.
+sds <- survdiff(Surv(time, status) ~ sex + strata(ph.ecog), data = d2)
+c0 <- coxph(Surv(time, status) ~ sex, data = d2)
+c1 <- coxph(Surv(time, status) ~ sex + strata(ph.ecog), data = d2)
+con <- file(file.path(outdir, "cox_lung_sex_R.txt"), "w")
+writeLines(c(
+  paste("strat_observed", paste(num(sds$obs), collapse = " ")),
+  paste("strat_expected", paste(num(sds$exp), collapse = " ")),
+  paste("strat_chisq", num(sds$chisq)),
+  paste("cox_beta", num(coef(c0))),
+  paste("cox_se", num(sqrt(vcov(c0)[1, 1]))),
+  paste("cox_loglik", paste(num(c0$loglik), collapse = " ")),
+  paste("cox_strata_beta", num(coef(c1))),
+  paste("cox_strata_se", num(sqrt(vcov(c1)[1, 1]))),
+  paste("cox_strata_loglik", paste(num(c1$loglik), collapse = " ")),
+  paste("cox_strata_ci", paste(num(summary(c1)$conf.int[1, c("lower .95", "upper .95")]), collapse = " "))), con)
+close(con)
