@@ -81,6 +81,23 @@ sys.exit(1 if bad else 0)
 PY
 then pass "two-column curves, medians and log-rank match R"; else fail "two-column survival differs from R"; fi
 equals "$(json 'j["skipped_null_group"]')" "1" "the row without ph.ecog is counted"
+# Sex at equal ph.ecog: stratified log-rank and the stratified Cox hazard ratio of sex 2
+# against sex 1, against R (tests/data/survival/cox_lung_sex_R.txt).
+run 0 "$SEGKIT" survival --dataset lung --time time --event status=2 --by sex --strata ph.ecog --format json
+R_COX=$SEGKIT_TEST_DATA/survival/cox_lung_sex_R.txt
+ref() { awk -v k="$1" -v i="$2" '$1 == k { print $(i + 1) }' "$R_COX"; }
+close() { "$PY" -c "import sys, math; a, b = float(sys.argv[1]), float(sys.argv[2]); sys.exit(0 if math.isclose(a, b, rel_tol=1e-6) else 1)" "$1" "$2"; }
+if close "$(json 'j["logrank"]["chi2"]')" "$(ref strat_chisq 1)"; then pass "stratified log-rank matches R"; else fail "stratified log-rank $(json 'j["logrank"]')"; fi
+if close "$(json 'j["cox"]["beta"]')" "$(ref cox_strata_beta 1)" && close "$(json 'j["cox"]["se"]')" "$(ref cox_strata_se 1)" \
+   && close "$(json 'j["cox"]["ci_low"]')" "$(ref cox_strata_ci 1)" && close "$(json 'j["cox"]["ci_high"]')" "$(ref cox_strata_ci 2)"; then
+  pass "stratified Cox hazard ratio and interval match R"; else fail "stratified Cox $(json 'j["cox"]')"; fi
+equals "$(json 'j["strata"]')" "['ph.ecog']" "strata named in the JSON"
+equals "$(json '[g["n"] for g in j["groups"]]')" "[137, 90]" "curves per sex over the rows with a ph.ecog"
+run 0 "$SEGKIT" survival --dataset lung --time time --event status=2 --by sex --format json
+# R's documented coxph(Surv(time, status) ~ sex, lung): coef -0.5310, se 0.1672.
+if "$PY" -c "import sys; sys.exit(0 if abs($(json 'j["cox"]["beta"]') + 0.5310) < 5e-5 and abs($(json 'j["cox"]["se"]') - 0.1672) < 5e-5 else 1)"; then pass "unstratified Cox of sex on all 228 rows matches R's coxph"; else fail "unstratified Cox $(json 'j["cox"]')"; fi
+run 2 "$SEGKIT" survival --dataset lung --time time --event status=2 --by sex --strata nosuch
+contains "$ERR" "no column named 'nosuch'" "unknown stratum column named"
 run 2 "$SEGKIT" survival --dataset lung --time time --event status
 contains "$ERR" "--event needs COL=VALUE" "bad --event"
 run 3 "$SEGKIT" survival --dataset lung --time nosuch --event status=2
