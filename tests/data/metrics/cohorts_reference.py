@@ -15,16 +15,14 @@ and survival with pandas group-bys over a long (customer, month) table.
 
 Run: /usr/bin/python3 tests/data/metrics/cohorts_reference.py   (from the repository root)
 """
-import datetime as dt
 import os
 import sys
-from decimal import Decimal, ROUND_HALF_EVEN
 
 import pandas as pd
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
-from mrr_reference import FACTOR, RATES, add_month, month_end  # noqa: E402
+from mrr_reference import add_month, month_end, read_rows  # noqa: E402
 
 RANGES = [((2019, 7), (2026, 6)), ((2023, 7), (2026, 6))]
 MARGIN = 0.75
@@ -32,21 +30,8 @@ HORIZON = 60
 
 
 def load_rows():
-    d = pd.read_csv(os.path.join(HERE, "subscriptions.csv"), dtype=str, keep_default_na=False)
-    rows = []
-    for r in d.itertuples(index=False):
-        start = dt.date.fromisoformat(r.started_at)
-        end = dt.date.fromisoformat(r.ended_at) if r.ended_at else dt.date.max
-        if end < start:
-            continue
-        trial = dt.date.fromisoformat(r.trial_end) if r.trial_end else None
-        paid = max(start, trial) if trial else start
-        num, den = FACTOR[r.billing_interval]
-        cents = (Decimal(r.unit_price) * int(r.seats) * (100 - Decimal(r.discount_percent))
-                 * RATES[r.currency] * num / (den * int(r.interval_count)))
-        cents = int(cents.quantize(Decimal(1), rounding=ROUND_HALF_EVEN))
-        rows.append((int(r.customer_id), paid, end, cents))
-    return rows
+    rows, _ = read_rows()
+    return [(r["cust"], r["paid"], r["end"], r["cents"]) for r in rows]
 
 
 def series(rows, first, last):

@@ -33,7 +33,10 @@ def add_month(ym, k):
     return (i // 12, i % 12 + 1)
 
 
-def main():
+def read_rows():
+    """The usable rows of subscriptions.csv as dicts (i: row number, cust, plan, interval,
+    paid: first paid day, end: first day without service, cents: exact half-even monthly
+    cents) and the number of rows skipped because they end before they start."""
     d = pd.read_csv(os.path.join(HERE, "subscriptions.csv"), dtype=str, keep_default_na=False)
     rows = []
     skipped = 0
@@ -49,8 +52,13 @@ def main():
         cents = (Decimal(r.unit_price) * int(r.seats) * (100 - Decimal(r.discount_percent))
                  * RATES[r.currency] * num / (den * int(r.interval_count)))
         cents = int(cents.quantize(Decimal(1), rounding=ROUND_HALF_EVEN))
-        rows.append(dict(i=i, cust=int(r.customer_id), plan=r.plan, paid=paid, end=end,
-                         cents=cents))
+        rows.append(dict(i=i, cust=int(r.customer_id), plan=r.plan,
+                         interval=r.billing_interval, paid=paid, end=end, cents=cents))
+    return rows, skipped
+
+
+def main():
+    rows, skipped = read_rows()
 
     earliest = min(r["paid"] for r in rows)
     months = []

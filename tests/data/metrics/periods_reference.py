@@ -18,16 +18,14 @@ paid start, then the earlier row), as mrr_reference.py does for plans.
 
 Run: /usr/bin/python3 tests/data/metrics/periods_reference.py   (from the repository root)
 """
-import datetime as dt
 import os
 import sys
-from decimal import Decimal, ROUND_HALF_EVEN
 
 import pandas as pd
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
-from mrr_reference import FACTOR, RATES, add_month, month_end  # noqa: E402
+from mrr_reference import add_month, month_end, read_rows  # noqa: E402
 
 FIRST, LAST = (2023, 7), (2026, 6)
 MARGIN = 0.75
@@ -35,21 +33,10 @@ HORIZON = 60
 
 
 def load_rows():
-    d = pd.read_csv(os.path.join(HERE, "subscriptions.csv"), dtype=str, keep_default_na=False)
-    rows = []
-    for i, r in enumerate(d.itertuples(index=False)):
-        start = dt.date.fromisoformat(r.started_at)
-        end = dt.date.fromisoformat(r.ended_at) if r.ended_at else dt.date.max
-        if end < start:
-            continue
-        trial = dt.date.fromisoformat(r.trial_end) if r.trial_end else None
-        paid = max(start, trial) if trial else start
-        num, den = FACTOR[r.billing_interval]
-        cents = (Decimal(r.unit_price) * int(r.seats) * (100 - Decimal(r.discount_percent))
-                 * RATES[r.currency] * num / (den * int(r.interval_count)))
-        cents = int(cents.quantize(Decimal(1), rounding=ROUND_HALF_EVEN))
-        rows.append(dict(i=i, cust=int(r.customer_id), seg=(r.plan, r.billing_interval),
-                         plan=(r.plan,), paid=paid, end=end, cents=cents))
+    rows, _ = read_rows()
+    for r in rows:
+        r["seg"] = (r["plan"], r["interval"])
+        r["plan"] = (r["plan"],)
     return rows
 
 
