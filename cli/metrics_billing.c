@@ -74,7 +74,11 @@ static json_t *period_json(segkit_mrr_period_kind kind, const segkit_mrr_period 
   json_object_set_new(o, "monthly_churn_ci_high", num_or_null(p->monthly_churn_high));
   json_object_set_new(o, "customer_months", json_integer(p->customer_months));
   json_object_set_new(o, "nrr", num_or_null(p->nrr));
+  json_object_set_new(o, "nrr_ci_low", num_or_null(p->nrr_low));
+  json_object_set_new(o, "nrr_ci_high", num_or_null(p->nrr_high));
   json_object_set_new(o, "grr", num_or_null(p->grr));
+  json_object_set_new(o, "grr_ci_low", num_or_null(p->grr_low));
+  json_object_set_new(o, "grr_ci_high", num_or_null(p->grr_high));
   json_object_set_new(o, "revenue_churn", num_or_null(p->revenue_churn));
   json_object_set_new(o, "arpu", num_or_null(p->arpu_cents / 100.0));
   json_object_set_new(o, "too_small", json_boolean(p->too_small));
@@ -139,6 +143,12 @@ static void add_cells(cli_grid *g, const billing_view *v, const segkit_mrr_perio
   }
   cli_grid_real(g, 100.0 * p->logo_churn, 1);
   cli_grid_real(g, 100.0 * p->nrr, 1);
+  if (isfinite(p->nrr_low)) {
+    snprintf(buf, sizeof buf, "%.1f - %.1f", 100.0 * p->nrr_low, 100.0 * p->nrr_high);
+    cli_grid_text(g, buf);
+  } else {
+    cli_grid_null(g);
+  }
   cli_grid_real(g, 100.0 * p->grr, 1);
   if (l != NULL) {
     cli_grid_real(g, l->ltv_simple_cents / 100.0, 0);
@@ -169,7 +179,7 @@ static bool print_table(const billing_view *v, cli_format fmt) {
   }
   headers[nh++] = "period";
   const char *rest[] = {"customers", "end_customers", "mrr", "arpu", "churn_pct_month", ci,
-                        "lost_pct", "nrr_pct", "grr_pct"};
+                        "lost_pct", "nrr_pct", ci, "grr_pct"};
   for (size_t i = 0; i < sizeof rest / sizeof rest[0]; i++) {
     headers[nh++] = rest[i];
   }
@@ -307,8 +317,9 @@ int cli_metrics_billing(cli_args *a, double level, int64_t min_n) {
     if (a->format == CLI_FORMAT_TABLE) {
       printf("customer metrics by segment (a customer counts in the segment it is in when the "
              "period starts;\nchurn per month with %.0f%% Wilson intervals; lost = share of the "
-             "period's starting customers\ngone at its end; NRR, GRR of their MRR; LTV = ARPU x "
-             "margin %.2f / churn, and over the\nsurvival curve for %d months)\n\n",
+             "period's starting customers\ngone at its end; NRR, GRR of their MRR (NRR with its "
+             "ratio-estimator interval); LTV = ARPU x\nmargin %.2f / churn, and over the "
+             "survival curve for %d months)\n\n",
              level * 100, lo.gross_margin, lo.horizon_months);
     }
     rc = print_table(&v, a->format) ? 0 : CLI_EXIT_ENV;

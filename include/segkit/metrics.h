@@ -204,7 +204,9 @@ typedef struct segkit_mrr_period {
   double logo_churn;            /* lost / customers_start, with its Wilson interval */
   double logo_churn_low, logo_churn_high;
   double nrr;                   /* retained_cents / start_cents (cohort net revenue retention) */
+  double nrr_low, nrr_high;     /* its interval: ratio estimator, delta method */
   double grr;                   /* retained_capped_cents / start_cents */
+  double grr_low, grr_high;
   double revenue_churn;         /* 1 - grr */
   /* monthly averages over the period's months */
   int64_t customer_months;      /* sum of customers_start over the months */

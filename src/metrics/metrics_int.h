@@ -44,12 +44,20 @@ typedef struct sk__mrr_rows {
 
 /* Per-thread sums of the per-customer pass for one period of one group: the customers
  * active at the period's start followed to its end. */
+/* Exact sums of squared cents: a customer's MRR squared reaches 2^62 and a million of them
+ * overflow int64, while floating sums would depend on the order of addition (and so on the
+ * thread count). */
+__extension__ typedef __int128 sk__i128;
+
 typedef struct sk__period_acc {
   int64_t customers_start;
   int64_t start_cents;
   int64_t retained;
   int64_t retained_cents;
   int64_t retained_capped_cents;
+  /* for the ratio estimators' variance (NRR, GRR): over the starting customers, x = MRR
+   * at the start, y = at the end, c = min(x, y) */
+  sk__i128 sum_xx, sum_yy, sum_xy, sum_cc, sum_xc;
 } sk__period_acc;
 
 struct segkit_mrr_result {

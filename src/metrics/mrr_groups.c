@@ -12,6 +12,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <gsl/gsl_cdf.h>
+
 #include "metrics/metrics_int.h"
 #include "segkit/survival.h"
 
@@ -187,6 +189,28 @@ static segkit_status wilson(int64_t x, int64_t n, double level, double *lo, doub
   return segkit_wilson_interval((uint64_t)x, (uint64_t)n, level, lo, hi, err);
 }
 
+/* Interval of a ratio estimator R = Σy / Σx over n customers (NRR, GRR), by the delta
+ * method (Cochran 1977, 6.3): Var(R) ≈ Σ(y - R x)² / (n (n - 1) x̄²), with
+ * Σ(y - R x)² = Σy² - 2R Σxy + R² Σx² from exact integer sums. Normal interval R -/+ z se,
+ * the lower end at least 0. NaN when n < 2 or Σx = 0. */
+static void ratio_interval(double r, int64_t n, int64_t sum_x, sk__i128 sxx, sk__i128 syy,
+                           sk__i128 sxy, double z, double *lo, double *hi) {
+  *lo = NAN;
+  *hi = NAN;
+  if (n < 2 || sum_x <= 0 || !isfinite(r)) {
+    return;
+  }
+  long double xbar = (long double)sum_x / (long double)n;
+  long double ss = (long double)syy - 2.0L * r * (long double)sxy + (long double)r * r *
+                   (long double)sxx;
+  if (ss < 0.0L) {
+    ss = 0.0L; /* rounding of an exact zero */
+  }
+  double se = (double)sqrtl(ss / ((long double)n * (long double)(n - 1) * xbar * xbar));
+  *lo = fmax(0.0, r - z * se);
+  *hi = r + z * se;
+}
+
 static void sum_months(segkit_mrr_period *p, const segkit_mrr_month *m, size_t i0, size_t i1) {
   p->start_cents = m[i0].start_cents;
   p->end_cents = m[i1].end_cents;
@@ -234,6 +258,12 @@ static segkit_status derive_period(segkit_mrr_result *r, size_t block, size_t pi
   }
   p->nrr = ratio((double)p->retained_cents, (double)p->start_cents);
   p->grr = ratio((double)p->retained_capped_cents, (double)p->start_cents);
+  double z = gsl_cdf_ugaussian_Qinv((1.0 - level) / 2.0);
+  ratio_interval(p->nrr, a->customers_start, a->start_cents, a->sum_xx, a->sum_yy, a->sum_xy, z,
+                 &p->nrr_low, &p->nrr_high);
+  ratio_interval(p->grr, a->customers_start, a->start_cents, a->sum_xx, a->sum_cc, a->sum_xc, z,
+                 &p->grr_low, &p->grr_high);
+  p->grr_high = fmin(p->grr_high, 1.0); /* GRR cannot exceed 1 */
   p->revenue_churn = 1.0 - p->grr;
   p->monthly_churn = ratio((double)p->n_churned, (double)p->customer_months);
   s = wilson(p->n_churned, p->customer_months, level, &p->monthly_churn_low,

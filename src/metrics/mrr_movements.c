@@ -243,8 +243,14 @@ static void apply_stages(const job *j, slot *sl, int32_t first_paid_day) {
 }
 
 static void add_period(sk__period_acc *a, int64_t m_start, int64_t m_end) {
+  int64_t capped = m_end < m_start ? m_end : m_start;
   a->customers_start++;
   a->start_cents += m_start;
+  a->sum_xx += (sk__i128)m_start * m_start;
+  a->sum_yy += (sk__i128)m_end * m_end;
+  a->sum_xy += (sk__i128)m_start * m_end;
+  a->sum_cc += (sk__i128)capped * capped;
+  a->sum_xc += (sk__i128)m_start * capped;
   if (m_end > 0) {
     a->retained++;
     a->retained_cents += m_end;
@@ -519,6 +525,11 @@ static void merge_sums(segkit_mrr_result *r, const job_sums *js, int nt) {
       o->retained += a->retained;
       o->retained_cents += a->retained_cents;
       o->retained_capped_cents += a->retained_capped_cents;
+      o->sum_xx += a->sum_xx;
+      o->sum_yy += a->sum_yy;
+      o->sum_xy += a->sum_xy;
+      o->sum_cc += a->sum_cc;
+      o->sum_xc += a->sum_xc;
     }
     for (size_t i = 0; i < js->surv_block; i++) {
       r->surv_at_risk[i] += js->at_risk[(size_t)t * js->surv_block + i];

@@ -40,6 +40,7 @@ for r in csv.DictReader(open(periods_csv)):
     p = next((p for p in series[r["group"]]["periods"] if p["first_month"] == r["period"]), None)
     if p is None:
         print("missing period", r); bad += 1; continue
+    se = {k: float(r.pop(k)) if r[k] else float("nan") for k in ("nrr_se", "grr_se")}
     e = {k: int(v) for k, v in r.items() if k not in ("config", "group", "period")}
     checks = [
         ("customers_start", p["customers_start"], e["customers_start"]),
@@ -61,6 +62,15 @@ for r in csv.DictReader(open(periods_csv)):
         ("monthly_churn", p["monthly_churn"], ratio(e["churn_events"], e["customer_months"])),
         ("arpu", p["arpu"], ratio(e["mrr_sum_cents"], 100 * e["active_months"])),
     ]
+    z = 1.959963984540054
+    for name, val, s_ in (("nrr", ratio(e["retained_cents"], e["start_cents"]), se["nrr_se"]),
+                          ("grr", ratio(e["capped_cents"], e["start_cents"]), se["grr_se"])):
+        if val is None or math.isnan(s_):
+            rates += [(name + "_ci_low", p[name + "_ci_low"], None)]
+            continue
+        hi = val + z * s_
+        rates += [(name + "_ci_low", p[name + "_ci_low"], max(0.0, val - z * s_)),
+                  (name + "_ci_high", p[name + "_ci_high"], min(1.0, hi) if name == "grr" else hi)]
     if e["customer_months"] > 0:
         ci = binomtest(e["churn_events"], e["customer_months"]).proportion_ci(0.95, method="wilson")
         rates += [("monthly_churn_ci_low", p["monthly_churn_ci_low"], ci.low),

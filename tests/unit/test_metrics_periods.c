@@ -133,6 +133,32 @@ static void metrics_periods_quarters_totals(void **state) {
   assert_close(q[1].monthly_churn, 1.0 / 11.0, 1e-15);
   assert_close(q[1].arpu_cents, 12100.0 / 11.0, 1e-12);
   assert_int_equal(q[1].expansion_cents, 1000);
+  /* NRR interval (ratio estimator, delta method), from the four customers' (start, end):
+   * A (1000, 1000), C (500, 1500), D (800, 0), E (1200, 1200); GRR with end capped at start */
+  const double xs[] = {1000, 500, 800, 1200};
+  const double ys[] = {1000, 1500, 0, 1200};
+  for (int which = 0; which < 2; which++) {
+    double sx = 0;
+    double sy = 0;
+    for (int i = 0; i < 4; i++) {
+      sx += xs[i];
+      sy += which == 0 ? ys[i] : fmin(xs[i], ys[i]);
+    }
+    double rr = sy / sx;
+    double ss = 0;
+    for (int i = 0; i < 4; i++) {
+      double y = which == 0 ? ys[i] : fmin(xs[i], ys[i]);
+      ss += (y - rr * xs[i]) * (y - rr * xs[i]);
+    }
+    double se = sqrt(ss / (4.0 * 3.0 * (sx / 4) * (sx / 4)));
+    double z = 1.959963984540054;
+    double want_lo = fmax(0.0, rr - z * se);
+    double want_hi = which == 0 ? rr + z * se : fmin(1.0, rr + z * se);
+    assert_close(which == 0 ? q[1].nrr_low : q[1].grr_low, want_lo, 1e-12);
+    assert_close(which == 0 ? q[1].nrr_high : q[1].grr_high, want_hi, 1e-12);
+  }
+  /* by hand for NRR: residuals -57.14, 971.43, -845.71, -68.57, x-bar 875: se 0.425944 */
+  assert_close(q[1].nrr_low, 3700.0 / 3500.0 - 1.959963984540054 * 0.425944, 1e-5);
   assert_int_equal(q[1].new_cents, 1000);
   segkit_mrr_result_free(r);
 }

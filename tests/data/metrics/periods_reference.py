@@ -98,6 +98,7 @@ def run(config, use_stage, periods, rows, out_p, out_l):
     per = {}      # (group, period index) -> sums
     monthly = {}  # (group, ym) -> [customers_start, customers_end, end_cents, n_churned]
     surv = {}     # group -> {k: [at_risk, churned]}
+    pairs = {}    # (group, period index) -> [(MRR at start, MRR at end)] of its customers
     for c, rs in by_cust.items():
         s = customer_snapshots(rs, all_months, use_stage)
         for ym in window:
@@ -119,6 +120,7 @@ def run(config, use_stage, periods, rows, out_p, out_l):
                 continue
             for key in ("ALL", gs):
                 t = per.setdefault((key, pi), dict(zero_p))
+                pairs.setdefault((key, pi), []).append((ms, me))
                 t["customers_start"] += 1
                 t["start_cents"] += ms
                 if me > 0:
@@ -153,6 +155,18 @@ def run(config, use_stage, periods, rows, out_p, out_l):
             last = monthly.get((g, b), [0, 0, 0, 0])
             t["customers_end"] = last[1]
             t["end_cents"] = last[2]
+            # ratio estimator's standard error (delta method) of NRR and GRR, from the
+            # residuals of the customers themselves
+            xy = pairs.get((g, pi), [])
+            for name, fy in (("nrr_se", lambda x, y: y), ("grr_se", lambda x, y: min(x, y))):
+                n = len(xy)
+                sx = sum(x for x, _ in xy)
+                if n < 2 or sx == 0:
+                    t[name] = float("nan")
+                    continue
+                ratio = sum(fy(x, y) for x, y in xy) / sx
+                ss = sum((fy(x, y) - ratio * x) ** 2 for x, y in xy)
+                t[name] = (ss / (n * (n - 1) * (sx / n) ** 2)) ** 0.5
             out_p.append(dict(config=config, group=gname,
                               period="%04d-%02d" % a, **t))
         # LTV over the whole window
@@ -224,7 +238,8 @@ def main():
     out_p, out_l = [], []
     run("quarters", False, quarters(), rows, out_p, out_l)
     run("stages", True, [(FIRST, LAST)], rows, out_p, out_l)
-    pd.DataFrame(out_p).to_csv(os.path.join(HERE, "expected_periods.csv"), index=False)
+    pd.DataFrame(out_p).to_csv(os.path.join(HERE, "expected_periods.csv"), index=False,
+                               float_format="%.12g")
     pd.DataFrame(out_l).to_csv(os.path.join(HERE, "expected_ltv_groups.csv"), index=False,
                                float_format="%.10g")
     print(len(out_p), "period rows,", len(out_l), "LTV rows")
