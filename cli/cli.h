@@ -215,7 +215,7 @@ bool cli_parse_rates(const char *spec, segkit_mrr_rate *rates, char names[][16],
 
 /* Options of a subscription history (dataset, months, --by, rates, column mapping): the
  * mrr verb's options, shared by cohorts and metrics. */
-#define CLI_N_SUBSCRIPTION_OPTS 17
+#define CLI_N_SUBSCRIPTION_OPTS 18
 extern const cli_opt cli_subscription_opts[CLI_N_SUBSCRIPTION_OPTS];
 
 typedef struct cli_mrr_request {

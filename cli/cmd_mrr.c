@@ -17,6 +17,7 @@ const cli_opt cli_subscription_opts[CLI_N_SUBSCRIPTION_OPTS] = {
     {"rates", CLI_OPT_VALUE, "RATES", "currency rates to the reporting currency: USD=1,EUR=1.08 or a CSV file currency,rate"},
     {"customers", CLI_OPT_VALUE, "NAME|FILE", "customer attributes (a dataset or a file, one row per customer): --by columns not in the history are looked up there"},
     {"customers-key", CLI_OPT_VALUE, "COL", "customer id column of --customers (default: the --customer-col name)"},
+    {"mapping", CLI_OPT_VALUE, "FILE", "column names from a JSON file {\"customer\": COL, \"price\": COL, ...} (roles as the -col flags; the flags win)"},
     {"customer-col", CLI_OPT_VALUE, "COL", "customer id column (default customer_id)"},
     {"price-col", CLI_OPT_VALUE, "COL", "price per unit per interval, major units (default unit_price)"},
     {"quantity-col", CLI_OPT_VALUE, "COL", "seats / quantity (default seats; 'none' = 1)"},
@@ -35,6 +36,68 @@ static const char *mapped(const cli_args *a, const char *flag, const char *dflt)
     return dflt;
   }
   return strcmp(v, "none") == 0 ? NULL : v;
+}
+
+/* The roles of --mapping, each with the flag that overrides it. */
+static const struct {
+  const char *role;
+  const char *flag;
+} k_roles[] = {{"customer", "customer-col"},     {"price", "price-col"},
+               {"quantity", "quantity-col"},     {"interval", "interval-col"},
+               {"interval_count", "interval-count-col"}, {"currency", "currency-col"},
+               {"start", "start-col"},           {"trial_end", "trial-end-col"},
+               {"end", "end-col"},               {"discount", "discount-col"}};
+enum { N_ROLES = sizeof k_roles / sizeof k_roles[0] };
+
+static const char **role_slot(segkit_mrr_columns *c, size_t i) {
+  const char **slots[N_ROLES] = {&c->customer, &c->unit_price, &c->quantity, &c->interval,
+                                 &c->interval_count, &c->currency, &c->start, &c->trial_end,
+                                 &c->end, &c->discount_percent};
+  return slots[i];
+}
+
+/* --mapping FILE: a JSON object {"customer": "account_id", "price": "amount", ...} naming
+ * the column of each role (null or "none" for an absent optional one). The names are kept
+ * in *json (the caller frees it) and borrowed by c; the -col flags override the file. */
+static int read_mapping(const char *verb, const char *path, segkit_mrr_columns *c,
+                        json_t **json) {
+  json_error_t jerr;
+  json_t *root = json_load_file(path, 0, &jerr);
+  if (root == NULL) {
+    return cli_usage_error(verb, "--mapping %s:%d:%d: %s (expected a JSON object of role: "
+                           "column)", path, jerr.line, jerr.column, jerr.text);
+  }
+  if (!json_is_object(root)) {
+    json_decref(root);
+    return cli_usage_error(verb, "--mapping %s: expected a JSON object of role: column", path);
+  }
+  const char *key;
+  json_t *value;
+  json_object_foreach(root, key, value) {
+    size_t i = 0;
+    while (i < N_ROLES && strcmp(k_roles[i].role, key) != 0) {
+      i++;
+    }
+    if (i == N_ROLES) {
+      int rc = cli_usage_error(verb, "--mapping %s: unknown role '%s' (expected customer, "
+                               "price, quantity, interval, interval_count, currency, start, "
+                               "trial_end, end or discount)", path, key);
+      json_decref(root);
+      return rc;
+    }
+    if (json_is_null(value) || (json_is_string(value) &&
+                                strcmp(json_string_value(value), "none") == 0)) {
+      *role_slot(c, i) = NULL;
+    } else if (json_is_string(value)) {
+      *role_slot(c, i) = json_string_value(value);
+    } else {
+      json_decref(root);
+      return cli_usage_error(verb, "--mapping %s: role '%s' needs a column name (a string)",
+                             path, key);
+    }
+  }
+  *json = root;
+  return 0;
 }
 
 /* Latest (or earliest) day in a date or timestamp column, or INT32_MIN when there is none. */
@@ -185,6 +248,10 @@ static int attach_customers(cli_args *a, const char *verb, const char *customer_
   return rc;
 }
 
+static int compute_mapped(cli_args *a, const char *verb, const cli_mrr_request *req,
+                          segkit_mrr_options *opt_in, bool from_earliest, segkit_table **t_out,
+                          segkit_mrr_result **r_out);
+
 int cli_mrr_compute(cli_args *a, const char *verb, const cli_mrr_request *req,
                     segkit_table **t_out, segkit_mrr_result **r_out) {
   bool from_earliest = req->from_earliest;
@@ -196,16 +263,29 @@ int cli_mrr_compute(cli_args *a, const char *verb, const cli_mrr_request *req,
   opt.conf_level = req->conf_level;
   opt.min_customers = req->min_customers;
   segkit_mrr_columns *c = &opt.columns;
-  c->customer = mapped(a, "customer-col", c->customer);
-  c->unit_price = mapped(a, "price-col", c->unit_price);
-  c->quantity = mapped(a, "quantity-col", c->quantity);
-  c->interval = mapped(a, "interval-col", c->interval);
-  c->interval_count = mapped(a, "interval-count-col", c->interval_count);
-  c->currency = mapped(a, "currency-col", c->currency);
-  c->start = mapped(a, "start-col", c->start);
-  c->trial_end = mapped(a, "trial-end-col", c->trial_end);
-  c->end = mapped(a, "end-col", c->end);
-  c->discount_percent = mapped(a, "discount-col", c->discount_percent);
+  json_t *mapping = NULL;
+  if (cli_get(a, "mapping") != NULL) {
+    int mrc = read_mapping(verb, cli_get(a, "mapping"), c, &mapping);
+    if (mrc != 0) {
+      return mrc;
+    }
+  }
+  for (size_t i = 0; i < N_ROLES; i++) {
+    *role_slot(c, i) = mapped(a, k_roles[i].flag, *role_slot(c, i));
+  }
+  int rc = compute_mapped(a, verb, req, &opt, from_earliest, t_out, r_out);
+  json_decref(mapping);
+  return rc;
+}
+
+/* The rest of cli_mrr_compute, once the columns are named (their names may live in the
+ * mapping's JSON, freed after this returns). */
+static int compute_mapped(cli_args *a, const char *verb, const cli_mrr_request *req,
+                          segkit_mrr_options *opt_in, bool from_earliest, segkit_table **t_out,
+                          segkit_mrr_result **r_out) {
+  (void)req;
+  segkit_mrr_options opt = *opt_in;
+  segkit_mrr_columns *c = &opt.columns;
   segkit_mrr_rate rates[CLI_MAX_RATES];
   char rate_names[CLI_MAX_RATES][16];
   const char *rates_spec = cli_get(a, "rates");

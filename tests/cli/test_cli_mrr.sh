@@ -40,6 +40,34 @@ run 0 "$SEGKIT" mrr --dataset subs --rates USD=1,EUR=1.08,GBP=1.27 --from 2023-0
 equals "$(json 'len(j["months"])')" "36" "--from 2023-07 to the last date: 36 months"
 equals "$(json 'all(round((m["start"]+m["new"]+m["reactivation"]+m["expansion"]-m["contraction"]-m["churned"]-m["end"])*100)==0 for m in j["months"])')" "True" "every month reconciles"
 equals "$(json 'all(round((a["end"]-b["start"])*100)==0 for a,b in zip(j["months"], j["months"][1:]))')" "True" "each month starts where the last ended"
+# Other column names, mapped by a file (--mapping) or by flags: the same movements.
+"$PY" - "$WORK/g/subscriptions.csv" "$WORK/renamed.csv" <<'PY'
+import sys, pandas as pd
+d = pd.read_csv(sys.argv[1], dtype=str, keep_default_na=False)
+d.rename(columns={"customer_id": "account", "unit_price": "amount", "seats": "licenses",
+                  "billing_interval": "cadence", "started_at": "began", "ended_at": "stopped",
+                  "discount_percent": "coupon"}).to_csv(sys.argv[2], index=False)
+PY
+cat > "$WORK/mapping.json" <<'JSON'
+{"customer": "account", "price": "amount", "quantity": "licenses", "interval": "cadence",
+ "start": "began", "end": "stopped", "discount": "coupon"}
+JSON
+run 0 "$SEGKIT" mrr --dataset subs --rates USD=1,EUR=1.08,GBP=1.27 --from 2023-07 --to 2026-06 --format json
+base=$(json 'j["months"]')
+base_end=$(json 'j["months"][-1]["customers_end"]')
+base_mrr=$(json 'j["months"][-1]["end"]')
+run 0 "$SEGKIT" mrr "$WORK/renamed.csv" --mapping "$WORK/mapping.json" --rates USD=1,EUR=1.08,GBP=1.27 --from 2023-07 --to 2026-06 --format json
+equals "$(json 'j["months"]')" "$base" "a mapping file gives the same movements"
+run 0 "$SEGKIT" mrr "$WORK/renamed.csv" --mapping "$WORK/mapping.json" --customer-col account --discount-col none \
+  --rates USD=1,EUR=1.08,GBP=1.27 --from 2023-07 --to 2026-06 --format json
+equals "$(json 'j["months"][-1]["customers_end"]')" "$base_end" "flags override the file: same customers"
+equals "$(json "j['months'][-1]['end'] > $base_mrr")" "True" "flags override the file: without discounts the MRR is higher"
+echo '{"customer": "account", "plan_price": "amount"}' > "$WORK/bad_mapping.json"
+run 2 "$SEGKIT" mrr "$WORK/renamed.csv" --mapping "$WORK/bad_mapping.json"
+contains "$ERR" "unknown role 'plan_price'" "an unknown role is named"
+echo '{"customer": ' > "$WORK/broken.json"
+run 2 "$SEGKIT" mrr "$WORK/renamed.csv" --mapping "$WORK/broken.json"
+contains "$ERR" "broken.json:2:0: unexpected token" "malformed mapping named with its line"
 run 3 "$SEGKIT" mrr --dataset subs --from 2024-01 --to 2024-06
 contains "$ERR" "EUR" "a currency without a rate is named"
 run 2 "$SEGKIT" mrr --dataset subs --to 2024-13
