@@ -150,6 +150,7 @@ void cli_progress_done(cli_progress *p);
 
 extern const cli_verb cli_verb_init;
 extern const cli_verb cli_verb_import;
+extern const cli_verb cli_verb_import_stripe;
 extern const cli_verb cli_verb_datasets;
 extern const cli_verb cli_verb_describe;
 extern const cli_verb cli_verb_quarantine;
@@ -161,6 +162,7 @@ extern const cli_verb cli_verb_survival;
 extern const cli_verb cli_verb_mrr;
 extern const cli_verb cli_verb_metrics;
 extern const cli_verb cli_verb_cohorts;
+extern const cli_verb cli_verb_revenue;
 
 /* Shared by import, describe and demo: read a CSV or JSON Lines file with the reader
  * options the verb's flags describe (--type, --schema, --date-format, --delimiter,

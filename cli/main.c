@@ -10,6 +10,8 @@ static const cli_verb *const verbs[] = {
     &cli_verb_demo,     &cli_verb_init,       &cli_verb_import, &cli_verb_datasets,
     &cli_verb_describe, &cli_verb_quarantine, &cli_verb_audit,  &cli_verb_drop,
     &cli_verb_generate, &cli_verb_survival, &cli_verb_mrr, &cli_verb_metrics, &cli_verb_cohorts,
+    &cli_verb_revenue,
+    &cli_verb_import_stripe,
 };
 static const size_t n_verbs = sizeof verbs / sizeof verbs[0];
 
@@ -26,10 +28,10 @@ void cli_print_overview(FILE *f) {
   fprintf(f, "segkit %s: customer and market segmentation\n\n", segkit_version());
   fprintf(f, "usage: segkit VERB [options]\n\nverbs:\n");
   for (size_t i = 0; i < n_verbs; i++) {
-    fprintf(f, "  %-12s %s\n", verbs[i]->name, verbs[i]->summary);
+    fprintf(f, "  %-14s %s\n", verbs[i]->name, verbs[i]->summary);
   }
-  fprintf(f, "  %-12s %s\n", "help", "help on a verb: segkit help VERB");
-  fprintf(f, "  %-12s %s\n", "version", "print the version");
+  fprintf(f, "  %-14s %s\n", "help", "help on a verb: segkit help VERB");
+  fprintf(f, "  %-14s %s\n", "version", "print the version");
   fprintf(f,
           "\nglobal options (every verb): --workspace PATH (or SEGKIT_WORKSPACE; default\n"
           "./segkit.db), --format table|csv|json, --threads N, --quiet, --help\n"

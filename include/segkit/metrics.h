@@ -407,6 +407,135 @@ SEGKIT_API segkit_status segkit_mrr_lifetimes(const segkit_mrr_result *r,
                                               const char *customer_column, segkit_table **out,
                                               segkit_error *err);
 
+/* ---- revenue from transactions (src/metrics/revenue.c) ---------------------------------
+ *
+ * Cash revenue from a transactions log (one row per money movement: a charge or a
+ * refund), per period (calendar months, or periods of 2, 3, 4, 6 or 12 months aligned to
+ * the calendar: 3 = quarters) and per group (every combination of the values of one or
+ * more columns). Cash basis: a row counts in the period of its own date, so a
+ * refund lowers the revenue of the period it was paid out in, not that of the charge it
+ * refunds (closed periods never change when a refund comes in later). Money is integer
+ * cents of the reporting currency: each row's amount is converted once, |amount| x 100 x
+ * rate rounded half to even (the MRR engine's rule), and everything after is integer
+ * sums, so in every period net = charges - refunds and the groups add up to the total
+ * exactly. Definitions: docs/metrics.md, "Revenue from transactions".
+ *
+ * Direction of a row: with a kind column, charge / payment / sale / invoice are charges and
+ * refund / credit / chargeback refunds (any case; anything else is an error naming the row
+ * and the value); a refund's amount counts by its magnitude (ledgers store refunds with
+ * either sign); a negative amount on a charge row is an error unless
+ * negative_charge_is_refund is set, which makes it a refund of the magnitude. Without a
+ * kind column the sign decides: amount >= 0 a charge, < 0 a refund of -amount.
+ *
+ * Ownership and threads as for segkit_mrr_compute: the result is the caller's (free with
+ * segkit_revenue_result_free), getters borrow from it, it is read-only and any number of
+ * threads may read it; the output does not depend on options.n_threads. */
+
+typedef struct segkit_revenue_columns {
+  const char *customer;            /* required; int64 or string */
+  const char *date;                /* required; date or timestamp (a timestamp counts
+                                      from its UTC day) */
+  const char *amount;              /* required; int64 or float64, major units */
+  const char *currency;            /* optional (absent = already the reporting currency) */
+  const char *kind;                /* optional; string (absent = the sign decides) */
+  const char *const *group;        /* optional; n_group columns to split by (any type) */
+  size_t n_group;                  /* 0..8 */
+} segkit_revenue_columns;
+
+/* The columns of the generated transactions.csv (docs/sample-data.md): customer_id,
+ * timestamp, amount, currency, kind; no group. */
+SEGKIT_API segkit_revenue_columns segkit_revenue_columns_default(void);
+
+typedef struct segkit_revenue_options {
+  segkit_revenue_columns columns;
+  const segkit_mrr_rate *rates;    /* required when columns.currency is set, as for MRR */
+  size_t n_rates;
+  int32_t from_month;              /* first month (segkit_month_index); widened down to the
+                                      start of its period */
+  int32_t to_month;                /* last month, >= from_month; widened up to the end of
+                                      its period; at most 1200 months in all, within the
+                                      years 0..9999 */
+  int period_months;               /* 1 (months, the default), 2, 3 (quarters), 4, 6, 12 */
+  bool negative_charge_is_refund;  /* see above; default false (an error) */
+  int n_threads;                   /* 0 = one per online CPU (at most 16); 1 = serial */
+} segkit_revenue_options;
+
+/* Defaults: segkit_revenue_columns_default(), no rates, months 0..0, period_months 1,
+ * negative charges an error, n_threads 0. Set from_month and to_month. */
+SEGKIT_API void segkit_revenue_options_init(segkit_revenue_options *opt);
+
+typedef struct segkit_revenue_result segkit_revenue_result;
+
+/* Errors (nothing is returned): a mapped column missing (SEGKIT_ERR_SCHEMA) or of the
+ * wrong type (SEGKIT_ERR_TYPE); a kind value not recognised, a non-finite amount, a
+ * negative amount on a charge row (SEGKIT_ERR_PARSE, naming the column, the 1-based row
+ * and the value); a currency missing from the rates (SEGKIT_ERR_NOT_FOUND); an unmapped
+ * required column, a bad rate, month range or period length (SEGKIT_ERR_USAGE); amounts
+ * adding up to more than INT64_MAX / 4 cents, more than 2^22 group x period cells or
+ * 2^19 groups (SEGKIT_ERR_LIMIT). The error reported is the first in row order, whatever the
+ * threads. Rows with a null customer, date, amount, currency or kind (when mapped) are
+ * skipped and listed (segkit_revenue_skipped); rows dated outside the (widened) range are
+ * not counted. */
+SEGKIT_API segkit_status segkit_revenue_compute(const segkit_table *transactions,
+                                                const segkit_revenue_options *opt,
+                                                segkit_revenue_result **out,
+                                                segkit_error *err);
+SEGKIT_API void segkit_revenue_result_free(segkit_revenue_result *r);
+
+/* One period, money in cents of the reporting currency, refunds as a positive amount.
+ * Ratios are NaN when their denominator is 0. */
+typedef struct segkit_revenue_period {
+  int32_t first_month;             /* segkit_month_index of the period's first month */
+  int64_t charges_cents;           /* gross charges */
+  int64_t refunds_cents;
+  int64_t net_cents;               /* charges_cents - refunds_cents */
+  int64_t n_charges;
+  int64_t n_refunds;
+  int64_t paying_customers;        /* distinct customers with a charge > 0 cents in the
+                                      period (and group); a customer in two groups counts
+                                      in both, so groups need not add up to the total */
+  double net_per_paying_cents;     /* net_cents / paying_customers */
+  double refund_rate;              /* refunds_cents / charges_cents */
+} segkit_revenue_period;
+
+SEGKIT_API size_t segkit_revenue_n_periods(const segkit_revenue_result *r);
+SEGKIT_API int segkit_revenue_period_months(const segkit_revenue_result *r);
+/* The widened range: first month of the first period, last month of the last one. */
+SEGKIT_API int32_t segkit_revenue_from_month(const segkit_revenue_result *r);
+SEGKIT_API int32_t segkit_revenue_to_month(const segkit_revenue_result *r);
+
+/* Groups: the combinations of group column values present in the table, numbered as
+ * segkit_grouping numbers them (table.h: value order, column by column; a null is a value
+ * of its own, text "(null)", after the others). */
+SEGKIT_API size_t segkit_revenue_n_groups(const segkit_revenue_result *r);
+/* Value of group column `col` (0..n_group - 1) in a group; NULL when out of range. */
+SEGKIT_API const char *segkit_revenue_group_value(const segkit_revenue_result *r, size_t group,
+                                                  size_t col);
+
+/* Pass as `group` for the totals. */
+#define SEGKIT_REVENUE_ALL ((size_t)-1)
+
+/* The n_periods periods of the totals or of one group; NULL if group is out of range. */
+SEGKIT_API const segkit_revenue_period *segkit_revenue_periods(const segkit_revenue_result *r,
+                                                               size_t group);
+
+/* Customers with at least one counted row (usable, dated in the range), in ascending key
+ * order (int64 value, or dictionary code of a string customer column), with their net
+ * revenue over the whole range: the lifetime revenue of value tiers. */
+SEGKIT_API size_t segkit_revenue_n_customers(const segkit_revenue_result *r);
+SEGKIT_API int64_t segkit_revenue_customer_key(const segkit_revenue_result *r, size_t customer);
+/* Index of the customer with this key, or -1. */
+SEGKIT_API long segkit_revenue_customer_find(const segkit_revenue_result *r, int64_t key);
+/* All n_customers lifetime net amounts in cents, in customer order. */
+SEGKIT_API const int64_t *segkit_revenue_customer_net(const segkit_revenue_result *r);
+
+/* Skipped rows in row order (reason SEGKIT_MRR_SKIP_NULL, field the null column). */
+SEGKIT_API const segkit_mrr_skip *segkit_revenue_skipped(const segkit_revenue_result *r,
+                                                         size_t *n);
+/* Rows not skipped, and of those the rows dated in the range (counted). */
+SEGKIT_API size_t segkit_revenue_rows_used(const segkit_revenue_result *r);
+SEGKIT_API size_t segkit_revenue_rows_counted(const segkit_revenue_result *r);
+
 #ifdef __cplusplus
 }
 #endif

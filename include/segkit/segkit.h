@@ -13,6 +13,7 @@
 #include "segkit/sample.h"
 #include "segkit/survival.h"
 #include "segkit/metrics.h"
+#include "segkit/billing.h"
 
 
 #endif
