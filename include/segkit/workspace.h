@@ -129,6 +129,103 @@ SEGKIT_API segkit_status segkit_workspace_import(segkit_workspace *ws,
                                                  segkit_import_outcome *outcome,
                                                  segkit_error *err);
 
+/* ---- links, segments, snapshots ---------------------------------------------------- */
+
+/* A link: which column of a fact dataset (transactions, events) holds the key of a
+ * customers dataset, and the fact dataset's time column (for time windows), or NULL. */
+typedef struct segkit_link {
+  char *fact_dataset;
+  char *fact_column;
+  char *customers_dataset;
+  char *key_column;
+  char *time_column;
+} segkit_link;
+
+typedef struct segkit_link_list {
+  size_t n;
+  segkit_link *items;
+} segkit_link_list;
+
+/* Declare (or replace) the link of a fact dataset. Both datasets and the named columns
+ * must exist (SEGKIT_ERR_NOT_FOUND names the missing one); audited. */
+SEGKIT_API segkit_status segkit_workspace_link(segkit_workspace *ws, const char *fact_dataset,
+                                               const char *fact_column,
+                                               const char *customers_dataset,
+                                               const char *key_column, const char *time_column,
+                                               segkit_error *err);
+/* Links to customers_dataset (NULL: all links), by fact dataset name. */
+SEGKIT_API segkit_status segkit_workspace_links(segkit_workspace *ws,
+                                                const char *customers_dataset,
+                                                segkit_link_list **out, segkit_error *err);
+SEGKIT_API void segkit_link_list_free(segkit_link_list *list);
+
+/* A segment: a rule (segment.h) over a customers dataset, stored as text and evaluated
+ * again on each use. Names: 1-64 of [A-Za-z0-9_-]. */
+typedef struct segkit_segment_info {
+  char *name;
+  char *dataset;
+  char *rule;
+  char *description;        /* or NULL */
+  int64_t created_at_us;
+  int64_t updated_at_us;
+  int64_t n_snapshots;
+} segkit_segment_info;
+
+typedef struct segkit_segment_list {
+  size_t n;
+  segkit_segment_info *items;
+} segkit_segment_list;
+
+/* Store a segment; an existing one of that name is SEGKIT_ERR_USAGE unless replace. The
+ * rule is not checked here (compile it first); audited. */
+SEGKIT_API segkit_status segkit_workspace_segment_save(segkit_workspace *ws, const char *name,
+                                                       const char *dataset, const char *rule,
+                                                       const char *description, bool replace,
+                                                       segkit_error *err);
+/* All segments by name, or (name != NULL) that one: SEGKIT_ERR_NOT_FOUND when absent. */
+SEGKIT_API segkit_status segkit_workspace_segments(segkit_workspace *ws, const char *name,
+                                                   segkit_segment_list **out,
+                                                   segkit_error *err);
+SEGKIT_API void segkit_segment_list_free(segkit_segment_list *list);
+/* Remove a segment and its snapshots (audited); SEGKIT_ERR_NOT_FOUND when absent. */
+SEGKIT_API segkit_status segkit_workspace_segment_drop(segkit_workspace *ws, const char *name,
+                                                       segkit_error *err);
+
+/* A snapshot: a segment's members at a time. */
+typedef struct segkit_snapshot_info {
+  int64_t id;
+  char *segment;
+  int64_t taken_at_us;
+  char *rule;               /* the rule as it was */
+  int64_t n_members;
+  int64_t n_total;          /* customers the rule ran over */
+} segkit_snapshot_info;
+
+typedef struct segkit_snapshot_list {
+  size_t n;
+  segkit_snapshot_info *items;
+} segkit_snapshot_list;
+
+/* Store the members of a segment: the rows of `keys` (the customers' key column: int64 or
+ * string, no nulls among members) whose bit is set in `bits` ((n + 63) / 64 words). *id
+ * gets the snapshot's id. Audited. */
+SEGKIT_API segkit_status segkit_workspace_snapshot_save(segkit_workspace *ws,
+                                                        const char *segment, const char *rule,
+                                                        const segkit_column *keys,
+                                                        const uint64_t *bits,
+                                                        int64_t taken_at_us, int64_t *id,
+                                                        segkit_error *err);
+/* Snapshots of a segment, oldest first. */
+SEGKIT_API segkit_status segkit_workspace_snapshots(segkit_workspace *ws, const char *segment,
+                                                    segkit_snapshot_list **out,
+                                                    segkit_error *err);
+SEGKIT_API void segkit_snapshot_list_free(segkit_snapshot_list *list);
+/* The members of snapshot `id` as a one-column table "member" (int64 or string), sorted.
+ * SEGKIT_ERR_NOT_FOUND for an unknown id; SEGKIT_ERR_STORE for a damaged blob. */
+SEGKIT_API segkit_status segkit_workspace_snapshot_members(segkit_workspace *ws, int64_t id,
+                                                           segkit_table **out,
+                                                           segkit_error *err);
+
 /* ---- quarantine and audit -------------------------------------------------------- */
 
 typedef struct segkit_quarantined_row {

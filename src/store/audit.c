@@ -186,6 +186,21 @@ segkit_status sk__audit_drop(sqlite3 *db, const char *actor, const char *dataset
   return s;
 }
 
+segkit_status sk__audit_fields(sqlite3 *db, const char *actor, const char *action,
+                               const char *target, const char *const *keys,
+                               const char *const *values, size_t n, segkit_error *err) {
+  json_t *d = json_object();
+  bool ok = d != NULL;
+  for (size_t i = 0; ok && i < n; i++) {
+    ok = put(d, keys[i], json_text(values[i]));
+  }
+  segkit_status s = ok ? insert_entry(db, actor, action, target, d, err)
+                       : segkit_error_set(err, SEGKIT_ERR_NOMEM,
+                                          "out of memory writing the audit log");
+  json_decref(d);
+  return s;
+}
+
 /* ======================================================================================
  * Listing
  * ==================================================================================== */

@@ -117,9 +117,42 @@ static const char schema_v2[] =
     "         action, target, detail"
     "  FROM audit;";
 
+/* Version 3: segments as objects. Links say which column of a fact dataset holds the
+ * customer key of a customers dataset (and which column is its time), so rules can
+ * aggregate over the facts; segments keep their rule text (re-evaluated on each run);
+ * snapshots keep a membership as it was, as one blob of sorted member keys (int64 little
+ * endian, or NUL-terminated strings), because a 10 M-member snapshot as rows would cost
+ * seconds and hundreds of MB. */
+static const char schema_v3[] =
+    "CREATE TABLE links("
+    "  fact_dataset      TEXT PRIMARY KEY,"
+    "  fact_column       TEXT NOT NULL,"
+    "  customers_dataset TEXT NOT NULL,"
+    "  key_column        TEXT NOT NULL,"
+    "  time_column       TEXT,"
+    "  created_at        INTEGER NOT NULL);"
+    "CREATE TABLE segments("
+    "  name        TEXT PRIMARY KEY,"
+    "  dataset     TEXT NOT NULL,"
+    "  rule        TEXT NOT NULL,"
+    "  description TEXT,"
+    "  created_at  INTEGER NOT NULL,"
+    "  updated_at  INTEGER NOT NULL);"
+    "CREATE TABLE segment_snapshots("
+    "  id        INTEGER PRIMARY KEY,"
+    "  segment   TEXT NOT NULL,"
+    "  taken_at  INTEGER NOT NULL,"
+    "  rule      TEXT NOT NULL,"
+    "  n_members INTEGER NOT NULL,"
+    "  n_total   INTEGER NOT NULL,"
+    "  key_type  TEXT NOT NULL,"
+    "  members   BLOB NOT NULL);"
+    "CREATE INDEX snapshots_by_segment ON segment_snapshots(segment, taken_at);";
+
 static const migration migrations[] = {
     {1, "storage tables: datasets, batches, chunks, quarantine, audit", schema_v1},
     {2, "views for the sqlite3 shell, audit index", schema_v2},
+    {3, "segments, links between datasets, segment snapshots", schema_v3},
 };
 
 _Static_assert(sizeof migrations / sizeof migrations[0] == SK_SCHEMA_VERSION,

@@ -67,7 +67,7 @@ char *sk__strdup(const char *s, bool *failed);
 /* ---- migrations.c ------------------------------------------------------------------ */
 
 /* The schema version this library writes. */
-#define SK_SCHEMA_VERSION 2
+#define SK_SCHEMA_VERSION 3
 
 /* Bring a workspace at schema version `from` (0 = empty database) to SK_SCHEMA_VERSION.
  * Must run inside a write transaction the caller commits; each step is recorded in the
@@ -223,5 +223,9 @@ segkit_status sk__audit_import(sqlite3 *db, const sk_import_facts *facts, segkit
 segkit_status sk__audit_drop(sqlite3 *db, const char *actor, const char *dataset,
                              int64_t n_rows, int64_t n_batches, int64_t n_quarantined,
                              segkit_error *err);
+/* One entry with a detail object of string fields: keys[i] = values[i] (NULL -> null). */
+segkit_status sk__audit_fields(sqlite3 *db, const char *actor, const char *action,
+                               const char *target, const char *const *keys,
+                               const char *const *values, size_t n, segkit_error *err);
 
 #endif
