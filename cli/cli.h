@@ -131,6 +131,8 @@ void cli_grid_int(cli_grid *g, int64_t v);
 /* digits: decimals in table/CSV output (JSON gets full precision). */
 void cli_grid_real(cli_grid *g, double v, int digits);
 void cli_grid_null(cli_grid *g);
+/* A table cell as a cell of its type (null as null). */
+void cli_grid_value(cli_grid *g, const segkit_column *col, size_t row);
 /* Render; false on an out-of-memory during building (reported). */
 bool cli_grid_print(const cli_grid *g, cli_format fmt, FILE *f);
 
@@ -163,6 +165,7 @@ extern const cli_verb cli_verb_mrr;
 extern const cli_verb cli_verb_metrics;
 extern const cli_verb cli_verb_cohorts;
 extern const cli_verb cli_verb_revenue;
+extern const cli_verb cli_verb_link;
 
 /* Shared by import, describe and demo: read a CSV or JSON Lines file with the reader
  * options the verb's flags describe (--type, --schema, --date-format, --delimiter,

@@ -141,6 +141,36 @@ void cli_grid_null(cli_grid *g) {
   }
 }
 
+void cli_grid_value(cli_grid *g, const segkit_column *col, size_t row) {
+  if (!segkit_column_is_valid(col, row)) {
+    cli_grid_null(g);
+    return;
+  }
+  char buf[48];
+  switch (segkit_column_type(col)) {
+  case SEGKIT_TYPE_INT64:
+    cli_grid_int(g, segkit_column_int64(col)[row]);
+    return;
+  case SEGKIT_TYPE_FLOAT64:
+    cli_grid_real(g, segkit_column_float64(col)[row], 6);
+    return;
+  case SEGKIT_TYPE_BOOL:
+    cli_grid_text(g, segkit_column_bool(col)[row] ? "true" : "false");
+    return;
+  case SEGKIT_TYPE_DATE:
+    segkit_format_date(segkit_column_date(col)[row], buf, sizeof buf);
+    cli_grid_text(g, buf);
+    return;
+  case SEGKIT_TYPE_TIMESTAMP:
+    segkit_format_timestamp(segkit_column_timestamp(col)[row], buf, sizeof buf);
+    cli_grid_text(g, buf);
+    return;
+  default:
+    cli_grid_text(g, segkit_column_dict_value(col, segkit_column_codes(col)[row], NULL));
+    return;
+  }
+}
+
 /* Display width of UTF-8 text: code points, not bytes (continuation bytes don't count). */
 static size_t display_width(const char *s) {
   size_t w = 0;
