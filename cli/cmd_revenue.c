@@ -211,22 +211,8 @@ static bool print_table(const segkit_revenue_result *r, const char *const *by, s
   return ok;
 }
 
-/* Split "a,b" into by[] (pointers into buf); false when there are too many or an empty name. */
-static bool split_by(const char *spec, char *buf, size_t size, const char **by, size_t *n) {
-  *n = 0;
-  snprintf(buf, size, "%s", spec);
-  char *save = NULL;
-  for (char *tok = strtok_r(buf, ",", &save); tok != NULL; tok = strtok_r(NULL, ",", &save)) {
-    if (*n == MAX_BY || tok[0] == '\0') {
-      return false;
-    }
-    by[(*n)++] = tok;
-  }
-  return *n > 0;
-}
-
-static int parse_options(cli_args *a, segkit_revenue_options *opt, char *by_buf, size_t by_size,
-                         const char **by, size_t *n_by) {
+/* The options; *by owns its column names (the caller frees it with cli_by_free). */
+static int parse_options(cli_args *a, segkit_revenue_options *opt, cli_by *by) {
   segkit_revenue_options_init(opt);
   opt->n_threads = a->threads;
   segkit_revenue_columns *c = &opt->columns;
@@ -250,14 +236,19 @@ static int parse_options(cli_args *a, segkit_revenue_options *opt, char *by_buf,
     return cli_usage_error("revenue", "--negative-charges must be error or refund, not '%s'", neg);
   }
   opt->negative_charge_is_refund = neg != NULL && strcmp(neg, "refund") == 0;
+  /* No table yet: an unknown column is the library's error, which names it (exit 3). */
   const char *by_spec = cli_get(a, "by");
-  *n_by = 0;
-  if (by_spec != NULL && !split_by(by_spec, by_buf, by_size, by, n_by)) {
+  int rc = cli_parse_by("revenue", by_spec, NULL, false, by);
+  if (rc != 0) {
+    return rc;
+  }
+  if (by->n > MAX_BY) {
+    cli_by_free(by);
     return cli_usage_error("revenue", "--by needs 1 to %d column names separated by commas, not '%s'",
                            MAX_BY, by_spec);
   }
-  c->group = by;
-  c->n_group = *n_by;
+  c->group = by->cols;
+  c->n_group = by->n;
   return 0;
 }
 
@@ -293,10 +284,9 @@ static int resolve_months(cli_args *a, const segkit_table *t, segkit_revenue_opt
 
 static int run_revenue(cli_args *a) {
   segkit_revenue_options opt;
-  char by_buf[512];
-  const char *by[MAX_BY];
-  size_t n_by = 0;
-  int rc = parse_options(a, &opt, by_buf, sizeof by_buf, by, &n_by);
+  cli_by by;
+  memset(&by, 0, sizeof by);
+  int rc = parse_options(a, &opt, &by);
   if (rc != 0) {
     return rc;
   }
@@ -306,6 +296,7 @@ static int run_revenue(cli_args *a) {
   if (rates_spec != NULL) {
     size_t n = 0;
     if (!cli_parse_rates(rates_spec, rates, rate_names, &n)) {
+      cli_by_free(&by);
       return cli_usage_error("revenue", "--rates needs CUR=RATE,... or a CSV file of currency,rate (rates > 0), not '%s'", rates_spec);
     }
     opt.rates = rates;
@@ -314,6 +305,7 @@ static int run_revenue(cli_args *a) {
   segkit_table *t = NULL;
   rc = cli_load_table(a, "revenue", &t);
   if (rc != 0) {
+    cli_by_free(&by);
     return rc;
   }
   rc = resolve_months(a, t, &opt);
@@ -325,16 +317,17 @@ static int run_revenue(cli_args *a) {
   if (rc == 0) {
     bool ok = true;
     if (a->format == CLI_FORMAT_JSON) {
-      print_json(r, by, n_by);
+      print_json(r, by.cols, by.n);
     } else if (a->format == CLI_FORMAT_CSV) {
-      ok = print_grid(r, SEGKIT_REVENUE_ALL, by, n_by, CLI_FORMAT_CSV);
+      ok = print_grid(r, SEGKIT_REVENUE_ALL, by.cols, by.n, CLI_FORMAT_CSV);
     } else {
-      ok = print_table(r, by, n_by);
+      ok = print_table(r, by.cols, by.n);
     }
     rc = ok ? 0 : CLI_EXIT_ENV;
   }
   segkit_revenue_result_free(r);
   segkit_table_free(t);
+  cli_by_free(&by);
   return rc;
 }
 

@@ -39,7 +39,9 @@ static double time_run(const segkit_table *t, int threads, const char *group, in
   opt.from_month = segkit_month_index(2023, 7);
   opt.to_month = segkit_month_index(2026, 6);
   opt.n_threads = threads;
-  opt.columns.group = group;
+  const char *by[1] = {group};
+  opt.by = group != NULL ? by : NULL;
+  opt.n_by = group != NULL ? 1 : 0;
   double best = 1e30;
   for (int i = 0; i < repeats; i++) {
     segkit_mrr_result *r = NULL;

@@ -1,13 +1,161 @@
-/* Private to src/metrics: the prepared rows the MRR engine runs on, shared between
- * mrr_input.c (validation and normalisation of the table) and mrr_movements.c (the
- * per-customer pass and the result). */
+/* Private to src/metrics. Three parts:
+ * - the pieces both transaction engines (MRR: mrr_*.c; cash revenue: revenue_*.c) run on,
+ *   kept in one place so a fix to one engine's grouping, threading or column handling is a
+ *   fix to both: column mapping (columns.c), worker threads over row ranges and their
+ *   in-row-order join (parallel.c), rows put in customer order (customer_order.c);
+ * - the prepared rows and the result of the MRR engine, shared between mrr_input.c
+ *   (validation and normalisation of the table), mrr_movements.c (the per-customer pass)
+ *   and mrr_groups.c (groups and periods);
+ * - the mapping, rows and result of the revenue engine, shared between revenue_input.c,
+ *   revenue_periods.c and revenue.c. */
 #ifndef SEGKIT_METRICS_INT_H
 #define SEGKIT_METRICS_INT_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
+#include "segkit/datetime.h"
 #include "segkit/metrics.h"
+
+/* ==== shared: column mapping (columns.c) ================================================= */
+
+/* What a mapped column must hold; the error for another type names the expected types. */
+typedef enum sk__col_kind {
+  SK__COL_NUMBER, /* int64 or float64 */
+  SK__COL_DAY,    /* date or timestamp */
+  SK__COL_STRING, /* string */
+  SK__COL_KEY     /* int64 or string (a customer id) */
+} sk__col_kind;
+
+typedef struct sk__colref {
+  const segkit_column *col; /* NULL when an optional column is not mapped */
+  segkit_type type;
+  const char *name;         /* as mapped (borrowed from the options), or NULL */
+} sk__colref;
+
+/* Look up column `name` (the engine's `role`, for messages) and check its type. NULL name:
+ * SEGKIT_ERR_USAGE when required, else an unmapped column (out->col = NULL). Missing:
+ * SEGKIT_ERR_SCHEMA; wrong type: SEGKIT_ERR_TYPE; both name the column. */
+segkit_status sk__find_column(const segkit_table *t, const char *name, const char *role,
+                              bool required, sk__col_kind kind, sk__colref *out,
+                              segkit_error *err);
+
+/* Rate per currency dictionary code (0 = not in the rates: an error only for a row that
+ * uses it) after checking every rate; *out is malloc'd, the caller frees it. */
+segkit_status sk__resolve_rates(const segkit_column *currency, const segkit_mrr_rate *rates,
+                                size_t n_rates, double **out, segkit_error *err);
+
+/* Copy the mapped names of f[0..n) into out[0..n) (NULL where unmapped): results keep
+ * their own copies, as skips and error messages outlive the caller's options. The caller
+ * frees out[] on failure too. */
+segkit_status sk__copy_column_names(const sk__colref *f, int n, char **out, segkit_error *err);
+char *sk__dup_string(const char *s);
+
+/* The per-row accessors are inline: they run once per row and column in the hot loops. */
+static inline bool sk__is_null(const sk__colref *c, size_t row) {
+  return c->col != NULL && !segkit_column_is_valid(c->col, row);
+}
+
+static inline double sk__number_at(const sk__colref *c, size_t row) {
+  if (c->type == SEGKIT_TYPE_INT64) {
+    return (double)segkit_column_int64(c->col)[row];
+  }
+  return segkit_column_float64(c->col)[row];
+}
+
+/* A timestamp counts from its UTC day (floor division: instants before 1970 too). Every
+ * int64 timestamp's day fits in int32 (|us| / 86400e6 < 1.1e8). */
+static inline int32_t sk__day_at(const sk__colref *c, size_t row) {
+  if (c->type == SEGKIT_TYPE_DATE) {
+    return segkit_column_date(c->col)[row];
+  }
+  int64_t us = segkit_column_timestamp(c->col)[row];
+  int64_t d = us / SEGKIT_US_PER_DAY;
+  if (us % SEGKIT_US_PER_DAY < 0) {
+    d -= 1;
+  }
+  return (int32_t)d;
+}
+
+/* Customer key in unsigned order: int64 ids and dictionary codes alike, xor the sign bit,
+ * so sorting the keys as uint64 sorts the ids as int64 (sk__customer_offsets undoes it). */
+static inline uint64_t sk__customer_key_at(const sk__colref *c, size_t row) {
+  if (c->type == SEGKIT_TYPE_STRING) {
+    return (uint64_t)segkit_column_codes(c->col)[row] ^ (UINT64_C(1) << 63);
+  }
+  return (uint64_t)segkit_column_int64(c->col)[row] ^ (UINT64_C(1) << 63);
+}
+
+/* ==== shared: worker threads (parallel.c) ================================================ */
+
+/* At most this many worker threads. */
+#define SK__MRR_MAX_THREADS 16
+
+/* Threads to use for n_items (rows or customers): an explicit count is honoured (tests use
+ * it to show results do not depend on it); 0 = one per online CPU, but no more than one per
+ * ~20k items, below which a thread costs more than it saves. */
+int sk__mrr_thread_count(int asked, size_t n_items);
+
+/* Run fn on args[0..n) (each `size` bytes), n - 1 of them on new threads, args[0] on the
+ * caller's; a thread that cannot be started runs on the caller's thread instead, so the
+ * work is always done. n <= SK__MRR_MAX_THREADS. */
+void sk__run_parallel(void *(*fn)(void *), void *args, size_t size, int n);
+
+/* One contiguous range of input rows converted by one thread. Kept rows are written to the
+ * engine's arrays from index r0 on (compacted within the range), then moved into place in
+ * range order, so rows, skips and the error reported (the first in row order: every
+ * earlier range converted without one) do not depend on the number of ranges. */
+typedef struct sk__row_range {
+  size_t r0, r1;            /* input rows [r0, r1) */
+  size_t n_kept;            /* rows written from r0 on */
+  segkit_mrr_skip *skips;
+  size_t n_skips, skip_cap;
+  int64_t total;            /* sum of the kept rows' magnitudes in cents */
+  segkit_status status;     /* the first error in the range stops it */
+  segkit_error err;
+} sk__row_range;
+
+/* Zero rr[0..np) and cut rows 0..n_rows into np ranges of near-equal size. */
+void sk__row_ranges_init(sk__row_range *rr, int np, size_t n_rows);
+/* Record that `row` is skipped; `field` is borrowed (the column name kept by the result).
+ * Only a failed allocation fails (SEGKIT_ERR_NOMEM in r->err). */
+segkit_status sk__row_range_skip(sk__row_range *r, size_t row, segkit_mrr_skip_reason reason,
+                                 const char *field);
+/* The first range's error in row order (copied to *err), or SEGKIT_OK. */
+segkit_status sk__row_ranges_first_error(const sk__row_range *rr, int np, segkit_error *err);
+/* Whether the ranges' totals add up to at most limit (each is at most limit already). */
+bool sk__row_ranges_total_fits(const sk__row_range *rr, int np, int64_t limit);
+/* Concatenate the ranges' skips in row order into one malloc'd array. */
+segkit_status sk__row_ranges_join_skips(const sk__row_range *rr, int np, segkit_mrr_skip **out,
+                                        size_t *n_out, segkit_error *err);
+void sk__row_ranges_free(sk__row_range *rr, int np);
+
+/* ==== shared: customer order (customer_order.c) ========================================== */
+
+/* Whether the keys are already in order (exports by customer usually are). */
+bool sk__keys_sorted(const uint64_t *key, size_t n);
+
+/* Stable LSD radix sort of the keys, carrying each row's index. On success *keys is the
+ * sorted array (the old one freed) and *perm_out (malloc'd) the input row of each sorted
+ * position; on failure both are unchanged. */
+segkit_status sk__sort_by_key(uint64_t **keys, size_t n, uint32_t **perm_out,
+                              segkit_error *err);
+
+/* Customer boundaries of keys in order: *off_out (n_customers + 1 row offsets) and
+ * *keys_out (each customer's id, the sign bit put back), both malloc'd. */
+segkit_status sk__customer_offsets(const uint64_t *key, size_t n, size_t **off_out,
+                                   int64_t **keys_out, size_t *n_customers,
+                                   segkit_error *err);
+
+/* Cut customers 0..n_customers into nt ranges [first[t], first[t + 1]) of about the same
+ * number of rows (so heavy customers spread evenly); first has nt + 1 entries. */
+void sk__customer_ranges(const size_t *off, size_t n_customers, int nt, size_t *first);
+
+/* Index of key in the sorted keys[0..n), or -1. */
+long sk__customer_find(const int64_t *keys, size_t n, int64_t key);
+
+/* ==== MRR ================================================================================ */
 
 /* Columns of segkit_mrr_columns, in that order (names in error messages and skips). */
 enum {
@@ -105,16 +253,101 @@ segkit_status sk__mrr_rows_build(const segkit_table *t, const segkit_mrr_options
                                  sk__mrr_rows *rows, segkit_error *err);
 void sk__mrr_rows_free(sk__mrr_rows *rows);
 
-/* At most this many worker threads. */
-#define SK__MRR_MAX_THREADS 16
-
-/* Threads to use for n_items (rows or customers): an explicit count is honoured (tests use
- * it to show results do not depend on it); 0 = one per online CPU, but no more than one per
- * ~20k items, below which a thread costs more than it saves. */
-int sk__mrr_thread_count(int asked, size_t n_items);
-
 /* Round a non-negative amount of cents half to even. Returns 0 on success, -1 when v is
  * negative, not finite or too large for exact integer cents (> 2^53). */
 int sk__round_half_even_cents(double v, int64_t *out);
+
+/* ==== revenue ============================================================================ */
+
+/* Slot of a counted row: group << 13 | period << 2 | kind (periods < 2048). */
+#define SK__REV_SLOT_PERIOD_BITS 11
+#define SK__REV_KIND_CHARGE 0u   /* a charge of 0 cents: counted, but not a paying charge */
+#define SK__REV_KIND_PAYING 1u   /* a charge of more than 0 cents */
+#define SK__REV_KIND_REFUND 2u
+/* Every sum is at most the sum of all counted rows' magnitudes; bounding that keeps all
+ * int64 arithmetic (net = charges - refunds included) free of overflow. */
+#define SK__REV_TOTAL_LIMIT (INT64_MAX / 4)
+
+/* Columns of segkit_revenue_columns, in that order (names in error messages and skips). */
+enum {
+  SK__REV_F_CUSTOMER = 0,
+  SK__REV_F_DATE,
+  SK__REV_F_AMOUNT,
+  SK__REV_F_CURRENCY,
+  SK__REV_F_KIND,
+  SK__REV_F_COUNT
+};
+
+/* The transactions table as the engine reads it: the mapped columns, the dictionaries
+ * resolved once, the calendar of periods and the groups of the rows. */
+typedef struct sk__rev_mapping {
+  sk__colref f[SK__REV_F_COUNT];
+  size_t n_group_cols;
+  double *rate_of_code;        /* per currency dictionary code; <= 0 = not in the rates */
+  int8_t *kind_of_code;        /* per kind dictionary code: 1 charge, -1 refund, 0 unknown */
+  bool negative_is_refund;
+  /* periods */
+  int32_t from_month;          /* widened */
+  size_t n_periods;
+  int period_months;
+  int32_t day0;                /* first day of the range */
+  size_t n_days;
+  uint16_t *period_of_day;     /* n_days entries */
+  /* groups */
+  segkit_grouping *grouping;   /* NULL without group columns */
+  const uint32_t *group_of_row;
+  size_t n_groups;
+} sk__rev_mapping;
+
+/* The counted rows: three flat arrays, in input row order after pass 1. */
+typedef struct sk__rev_rows {
+  size_t n_input;
+  uint64_t *key;               /* customer key in unsigned order (sk__customer_key_at) */
+  uint32_t *slot;              /* group << 13 | period << 2 | kind */
+  int64_t *cents;              /* + charge, - refund */
+  size_t n;                    /* counted rows, after compaction */
+} sk__rev_rows;
+
+struct segkit_revenue_result {
+  int32_t from_month;          /* widened */
+  int period_months;
+  size_t n_periods;
+  size_t n_groups;
+  size_t n_group_cols;
+  char **group_values;         /* n_groups x n_group_cols malloc'd strings */
+  segkit_revenue_period *periods; /* (n_groups + 1) blocks of n_periods: totals, groups */
+  size_t n_customers;
+  int64_t *customer_key;
+  int64_t *customer_net;
+  segkit_mrr_skip *skips;
+  size_t n_skips;
+  size_t rows_used;
+  size_t rows_counted;
+  char *field_names[SK__REV_F_COUNT];
+};
+
+/* revenue_input.c: map the columns and resolve the currencies and kinds. */
+segkit_status sk__rev_map_columns(const segkit_table *t, const segkit_revenue_options *opt,
+                                  sk__rev_mapping *m, segkit_error *err);
+/* revenue_input.c, pass 1: check and convert every row on threads into r (key, slot,
+ * cents of the rows dated in the range, in row order); fills res's skips, rows_used and
+ * rows_counted. res->field_names must be set (the skips borrow them). */
+segkit_status sk__rev_rows_build(const sk__rev_mapping *m, int n_threads, sk__rev_rows *r,
+                                 segkit_revenue_result *res, segkit_error *err);
+void sk__rev_rows_free(sk__rev_rows *r);
+void sk__rev_mapping_free(sk__rev_mapping *m);
+
+/* revenue_periods.c: the calendar of periods (widening the range), the groups and their
+ * cell limit. */
+segkit_status sk__rev_build_periods(sk__rev_mapping *m, const segkit_revenue_options *opt,
+                                    segkit_error *err);
+segkit_status sk__rev_build_groups(const segkit_table *t, const segkit_revenue_columns *c,
+                                   sk__rev_mapping *m, segkit_error *err);
+/* revenue_periods.c, pass 2: group the rows by customer (reordering r) and sum them into
+ * res's periods and customers. */
+segkit_status sk__rev_aggregate(sk__rev_rows *r, const sk__rev_mapping *m, int n_threads,
+                                segkit_revenue_result *res, segkit_error *err);
+/* SEGKIT_OK when net = charges - refunds add up across groups and customers. */
+segkit_status sk__rev_check_invariants(const segkit_revenue_result *r);
 
 #endif

@@ -11,9 +11,9 @@
  * end before the start only skips that row, and every skipped row is listed with its reason
  * (nothing is dropped silently). Contiguous ranges of rows are converted on worker threads
  * and joined in row order, so the rows, the skip list and the error reported (the first in
- * row order) do not depend on the number of threads. */
+ * row order) do not depend on the number of threads (parallel.c, shared with the revenue
+ * engine). */
 #include <math.h>
-#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -23,99 +23,9 @@
 
 /* ==== column access =================================================================== */
 
-typedef enum { KIND_NUMBER, KIND_DAY, KIND_STRING, KIND_KEY } col_kind;
-
-typedef struct colref {
-  const segkit_column *col; /* NULL when the optional column is not mapped */
-  segkit_type type;
-  const char *name;
-} colref;
-
 static const char *const k_field_role[SK__MRR_F_COUNT] = {
     "customer", "unit_price", "quantity", "interval", "interval_count", "currency",
     "start", "trial_end", "end", "discount_percent"};
-
-static bool kind_accepts(col_kind kind, segkit_type t) {
-  switch (kind) {
-  case KIND_NUMBER:
-    return t == SEGKIT_TYPE_INT64 || t == SEGKIT_TYPE_FLOAT64;
-  case KIND_DAY:
-    return t == SEGKIT_TYPE_DATE || t == SEGKIT_TYPE_TIMESTAMP;
-  case KIND_STRING:
-    return t == SEGKIT_TYPE_STRING;
-  case KIND_KEY:
-    return t == SEGKIT_TYPE_INT64 || t == SEGKIT_TYPE_STRING;
-  }
-  return false;
-}
-
-static const char *kind_expected(col_kind kind) {
-  switch (kind) {
-  case KIND_NUMBER:
-    return "int64 or float64";
-  case KIND_DAY:
-    return "date or timestamp";
-  case KIND_STRING:
-    return "string";
-  case KIND_KEY:
-    return "int64 or string";
-  }
-  return "?";
-}
-
-static segkit_status find_column(const segkit_table *t, int field, const char *name,
-                                 bool required, col_kind kind, colref *out, segkit_error *err) {
-  out->col = NULL;
-  out->name = name;
-  if (name == NULL) {
-    if (required) {
-      return segkit_error_set(err, SEGKIT_ERR_USAGE,
-                              "no column mapped for the %s (expected a column name)",
-                              k_field_role[field]);
-    }
-    return SEGKIT_OK;
-  }
-  long i = segkit_table_column_index(t, name);
-  if (i < 0) {
-    return segkit_error_set_at(err, SEGKIT_ERR_SCHEMA, NULL, 0, 0, name,
-                               "column '%s' (the %s) is not in the table", name,
-                               k_field_role[field]);
-  }
-  const segkit_column *c = segkit_table_column(t, (size_t)i);
-  segkit_type ty = segkit_column_type(c);
-  if (!kind_accepts(kind, ty)) {
-    return segkit_error_set_at(err, SEGKIT_ERR_TYPE, NULL, 0, 0, name,
-                               "column '%s' (the %s) is %s (expected %s)", name,
-                               k_field_role[field], segkit_type_name(ty), kind_expected(kind));
-  }
-  out->col = c;
-  out->type = ty;
-  return SEGKIT_OK;
-}
-
-static bool is_null(const colref *c, size_t row) {
-  return c->col != NULL && !segkit_column_is_valid(c->col, row);
-}
-
-static double number_at(const colref *c, size_t row) {
-  if (c->type == SEGKIT_TYPE_INT64) {
-    return (double)segkit_column_int64(c->col)[row];
-  }
-  return segkit_column_float64(c->col)[row];
-}
-
-/* A timestamp counts from its UTC day (floor division: instants before 1970 too). */
-static int32_t day_at(const colref *c, size_t row) {
-  if (c->type == SEGKIT_TYPE_DATE) {
-    return segkit_column_date(c->col)[row];
-  }
-  int64_t us = segkit_column_timestamp(c->col)[row];
-  int64_t d = us / SEGKIT_US_PER_DAY;
-  if (us % SEGKIT_US_PER_DAY < 0) {
-    d -= 1;
-  }
-  return (int32_t)d;
-}
 
 /* ==== intervals, rates, rounding ======================================================= */
 
@@ -182,17 +92,8 @@ void sk__mrr_rows_free(sk__mrr_rows *rows) {
   memset(rows, 0, sizeof *rows);
 }
 
-static char *dup_string(const char *s) {
-  size_t n = strlen(s) + 1;
-  char *p = malloc(n);
-  if (p != NULL) {
-    memcpy(p, s, n);
-  }
-  return p;
-}
-
 typedef struct mapping {
-  colref f[SK__MRR_F_COUNT];
+  sk__colref f[SK__MRR_F_COUNT];
   interval_factor *interval_of_code; /* per interval dictionary code */
   int8_t *interval_known;            /* 1 known, 0 unknown */
   double *rate_of_code;              /* per currency dictionary code, <= 0 = not in rates */
@@ -209,16 +110,16 @@ static segkit_status map_columns(const segkit_table *t, const segkit_mrr_columns
   struct {
     const char *name;
     bool required;
-    col_kind kind;
+    sk__col_kind kind;
   } spec[SK__MRR_F_COUNT] = {
-      {c->customer, true, KIND_KEY},          {c->unit_price, true, KIND_NUMBER},
-      {c->quantity, false, KIND_NUMBER},      {c->interval, true, KIND_STRING},
-      {c->interval_count, false, KIND_NUMBER}, {c->currency, false, KIND_STRING},
-      {c->start, true, KIND_DAY},             {c->trial_end, false, KIND_DAY},
-      {c->end, false, KIND_DAY},              {c->discount_percent, false, KIND_NUMBER}};
+      {c->customer, true, SK__COL_KEY},            {c->unit_price, true, SK__COL_NUMBER},
+      {c->quantity, false, SK__COL_NUMBER},        {c->interval, true, SK__COL_STRING},
+      {c->interval_count, false, SK__COL_NUMBER},  {c->currency, false, SK__COL_STRING},
+      {c->start, true, SK__COL_DAY},               {c->trial_end, false, SK__COL_DAY},
+      {c->end, false, SK__COL_DAY},                {c->discount_percent, false, SK__COL_NUMBER}};
   for (int f = 0; f < SK__MRR_F_COUNT; f++) {
-    segkit_status s = find_column(t, f, spec[f].name, spec[f].required, spec[f].kind, &m->f[f],
-                                  err);
+    segkit_status s = sk__find_column(t, spec[f].name, k_field_role[f], spec[f].required,
+                                      spec[f].kind, &m->f[f], err);
     if (s != SEGKIT_OK) {
       return s;
     }
@@ -245,31 +146,7 @@ static segkit_status resolve_dictionaries(mapping *m, const segkit_mrr_options *
   if (cc == NULL) {
     return SEGKIT_OK;
   }
-  uint32_t nc = segkit_column_dict_size(cc);
-  m->rate_of_code = calloc(nc + 1, sizeof *m->rate_of_code);
-  if (m->rate_of_code == NULL) {
-    return segkit_error_set(err, SEGKIT_ERR_NOMEM, "no memory for the currencies");
-  }
-  for (size_t i = 0; i < opt->n_rates; i++) {
-    double r = opt->rates[i].rate;
-    if (opt->rates[i].currency == NULL || !(r > 0.0) || !isfinite(r)) {
-      return segkit_error_set(err, SEGKIT_ERR_USAGE,
-                              "exchange rate %zu is invalid (expected a currency and a "
-                              "finite rate > 0)",
-                              i + 1);
-    }
-  }
-  for (uint32_t code = 0; code < nc; code++) {
-    const char *s = segkit_column_dict_value(cc, code, NULL);
-    m->rate_of_code[code] = 0.0;
-    for (size_t i = 0; i < opt->n_rates; i++) {
-      if (strcasecmp(s, opt->rates[i].currency) == 0) {
-        m->rate_of_code[code] = opt->rates[i].rate;
-        break;
-      }
-    }
-  }
-  return SEGKIT_OK;
+  return sk__resolve_rates(cc, opt->rates, opt->n_rates, &m->rate_of_code, err);
 }
 
 static segkit_status alloc_rows(sk__mrr_rows *rows, size_t n, segkit_error *err) {
@@ -287,38 +164,16 @@ static segkit_status alloc_rows(sk__mrr_rows *rows, size_t n, segkit_error *err)
   return SEGKIT_OK;
 }
 
-/* One contiguous range of input rows, converted by one thread. Used rows are written to
- * the shared arrays from index r0 on (compacted within the range), then moved into place
- * in range order, so the result is the same for any number of ranges. */
+/* One contiguous range of input rows, converted by one thread (see sk__row_range). */
 typedef struct part {
+  sk__row_range *range;
   const mapping *m;
   const uint32_t *group_codes; /* by-column group of each input row, or NULL */
   sk__mrr_rows *rows;
-  size_t r0, r1;
-  size_t n_used;
-  segkit_mrr_skip *skips;
-  size_t n_skips;
-  size_t skip_cap;
-  int64_t total;            /* sum of the used rows' cents */
-  segkit_status status;     /* the first error in the range stops it */
-  segkit_error err;
 } part;
 
 static segkit_status add_skip(part *p, size_t row, segkit_mrr_skip_reason reason, int field) {
-  if (p->n_skips == p->skip_cap) {
-    size_t nc = p->skip_cap ? p->skip_cap * 2 : 64;
-    segkit_mrr_skip *q = realloc(p->skips, nc * sizeof *q);
-    if (q == NULL) {
-      return segkit_error_set(&p->err, SEGKIT_ERR_NOMEM, "no memory for the skipped rows");
-    }
-    p->skips = q;
-    p->skip_cap = nc;
-  }
-  segkit_mrr_skip *sk = &p->skips[p->n_skips++];
-  sk->row = row;
-  sk->reason = reason;
-  sk->field = p->rows->field_names[field];
-  return SEGKIT_OK;
+  return sk__row_range_skip(p->range, row, reason, p->rows->field_names[field]);
 }
 
 static segkit_status row_error(const mapping *m, int field, size_t row, double v,
@@ -335,7 +190,7 @@ static int null_required(const mapping *m, size_t row) {
                                    SK__MRR_F_INTERVAL_COUNT, SK__MRR_F_CURRENCY,
                                    SK__MRR_F_START};
   for (size_t i = 0; i < sizeof k_required / sizeof k_required[0]; i++) {
-    if (is_null(&m->f[k_required[i]], row)) {
+    if (sk__is_null(&m->f[k_required[i]], row)) {
       return k_required[i];
     }
   }
@@ -344,25 +199,25 @@ static int null_required(const mapping *m, size_t row) {
 
 /* Monthly cents of one (non-skipped) row. */
 static segkit_status row_cents(const mapping *m, size_t row, int64_t *cents, segkit_error *err) {
-  double price = number_at(&m->f[SK__MRR_F_UNIT_PRICE], row);
+  double price = sk__number_at(&m->f[SK__MRR_F_UNIT_PRICE], row);
   if (!(price >= 0.0) || !isfinite(price)) {
     return row_error(m, SK__MRR_F_UNIT_PRICE, row, price, "a finite number >= 0", err);
   }
-  double qty = m->f[SK__MRR_F_QUANTITY].col ? number_at(&m->f[SK__MRR_F_QUANTITY], row) : 1.0;
+  double qty = m->f[SK__MRR_F_QUANTITY].col ? sk__number_at(&m->f[SK__MRR_F_QUANTITY], row) : 1.0;
   if (!(qty >= 0.0) || !isfinite(qty)) {
     return row_error(m, SK__MRR_F_QUANTITY, row, qty, "a finite number >= 0", err);
   }
   double count = 1.0;
   if (m->f[SK__MRR_F_INTERVAL_COUNT].col != NULL) {
-    count = number_at(&m->f[SK__MRR_F_INTERVAL_COUNT], row);
+    count = sk__number_at(&m->f[SK__MRR_F_INTERVAL_COUNT], row);
     if (!(count >= 1.0) || count != floor(count) || count > 1e6) {
       return row_error(m, SK__MRR_F_INTERVAL_COUNT, row, count, "an integer >= 1", err);
     }
   }
   double disc = 0.0;
-  const colref *dc = &m->f[SK__MRR_F_DISCOUNT];
-  if (dc->col != NULL && !is_null(dc, row)) {
-    disc = number_at(dc, row);
+  const sk__colref *dc = &m->f[SK__MRR_F_DISCOUNT];
+  if (dc->col != NULL && !sk__is_null(dc, row)) {
+    disc = sk__number_at(dc, row);
     if (!(disc >= 0.0 && disc <= 100.0)) {
       return row_error(m, SK__MRR_F_DISCOUNT, row, disc, "a percentage 0..100", err);
     }
@@ -395,25 +250,8 @@ static segkit_status row_cents(const mapping *m, size_t row, int64_t *cents, seg
   return SEGKIT_OK;
 }
 
-static uint64_t customer_key(const mapping *m, size_t row) {
-  const colref *c = &m->f[SK__MRR_F_CUSTOMER];
-  if (c->type == SEGKIT_TYPE_STRING) {
-    return (uint64_t)segkit_column_codes(c->col)[row] ^ (UINT64_C(1) << 63);
-  }
-  return (uint64_t)segkit_column_int64(c->col)[row] ^ (UINT64_C(1) << 63);
-}
-
 static segkit_status copy_names(const mapping *m, sk__mrr_rows *rows, segkit_error *err) {
-  for (int f = 0; f < SK__MRR_F_COUNT; f++) {
-    if (m->f[f].name == NULL) {
-      continue;
-    }
-    rows->field_names[f] = dup_string(m->f[f].name);
-    if (rows->field_names[f] == NULL) {
-      return segkit_error_set(err, SEGKIT_ERR_NOMEM, "no memory for column names");
-    }
-  }
-  return SEGKIT_OK;
+  return sk__copy_column_names(m->f, SK__MRR_F_COUNT, rows->field_names, err);
 }
 
 /* Every monthly sum (start, end, each movement) is at most twice the sum of all rows'
@@ -434,31 +272,32 @@ static segkit_status build_row(part *p, size_t row) {
   if (nf >= 0) {
     return add_skip(p, row, SEGKIT_MRR_SKIP_NULL, nf);
   }
-  int32_t start = day_at(&m->f[SK__MRR_F_START], row);
+  int32_t start = sk__day_at(&m->f[SK__MRR_F_START], row);
   int32_t end = INT32_MAX;
-  if (m->f[SK__MRR_F_END].col != NULL && !is_null(&m->f[SK__MRR_F_END], row)) {
-    end = day_at(&m->f[SK__MRR_F_END], row);
+  if (m->f[SK__MRR_F_END].col != NULL && !sk__is_null(&m->f[SK__MRR_F_END], row)) {
+    end = sk__day_at(&m->f[SK__MRR_F_END], row);
   }
   if (end < start) {
     return add_skip(p, row, SEGKIT_MRR_SKIP_END_BEFORE_START, SK__MRR_F_END);
   }
   int64_t cents = 0;
-  segkit_status s = row_cents(m, row, &cents, &p->err);
+  segkit_status s = row_cents(m, row, &cents, &p->range->err);
   if (s != SEGKIT_OK) {
     return s;
   }
-  if (cents > TOTAL_LIMIT - p->total) {
-    return total_error(m, &p->err);
+  sk__row_range *rg = p->range;
+  if (cents > TOTAL_LIMIT - rg->total) {
+    return total_error(m, &rg->err);
   }
-  p->total += cents;
+  rg->total += cents;
   int32_t paid = start;
-  if (m->f[SK__MRR_F_TRIAL_END].col != NULL && !is_null(&m->f[SK__MRR_F_TRIAL_END], row)) {
-    int32_t te = day_at(&m->f[SK__MRR_F_TRIAL_END], row);
+  if (m->f[SK__MRR_F_TRIAL_END].col != NULL && !sk__is_null(&m->f[SK__MRR_F_TRIAL_END], row)) {
+    int32_t te = sk__day_at(&m->f[SK__MRR_F_TRIAL_END], row);
     paid = te > start ? te : start;
   }
   sk__mrr_rows *rows = p->rows;
-  size_t k = p->r0 + p->n_used++;
-  rows->key[k] = customer_key(m, row);
+  size_t k = rg->r0 + rg->n_kept++;
+  rows->key[k] = sk__customer_key_at(&m->f[SK__MRR_F_CUSTOMER], row);
   rows->mrr_cents[k] = cents;
   rows->paid_start[k] = paid;
   /* Paid on the last day of month M iff paid <= last_day(M) < end: M runs from the month
@@ -471,18 +310,18 @@ static segkit_status build_row(part *p, size_t row) {
 
 static void *build_part(void *arg) {
   part *p = arg;
-  for (size_t row = p->r0; row < p->r1; row++) {
+  for (size_t row = p->range->r0; row < p->range->r1; row++) {
     segkit_status s = build_row(p, row);
     if (s != SEGKIT_OK) {
-      p->status = s;
+      p->range->status = s;
       break;
     }
   }
   return NULL;
 }
 
-static void move_part(sk__mrr_rows *rows, const part *p, size_t k) {
-  size_t n = p->n_used;
+static void move_range(sk__mrr_rows *rows, const sk__row_range *p, size_t k) {
+  size_t n = p->n_kept;
   memmove(rows->key + k, rows->key + p->r0, n * sizeof *rows->key);
   memmove(rows->mrr_cents + k, rows->mrr_cents + p->r0, n * sizeof *rows->mrr_cents);
   memmove(rows->first_month + k, rows->first_month + p->r0, n * sizeof *rows->first_month);
@@ -491,43 +330,24 @@ static void move_part(sk__mrr_rows *rows, const part *p, size_t k) {
   memmove(rows->group + k, rows->group + p->r0, n * sizeof *rows->group);
 }
 
-/* Join the parts in row order: the first failing range's error wins, as it would in a
+/* Join the ranges in row order: the first failing range's error wins, as it would in a
  * serial pass (every earlier range converted without error). */
-static segkit_status merge_parts(const mapping *m, sk__mrr_rows *rows, part *parts, int np,
-                                 segkit_error *err) {
-  size_t n_skips = 0;
-  for (int i = 0; i < np; i++) {
-    if (parts[i].status != SEGKIT_OK) {
-      if (err != NULL) {
-        *err = parts[i].err;
-      }
-      return parts[i].status;
-    }
-    n_skips += parts[i].n_skips;
+static segkit_status merge_ranges(const mapping *m, sk__mrr_rows *rows, sk__row_range *rr,
+                                  int np, segkit_error *err) {
+  segkit_status s = sk__row_ranges_first_error(rr, np, err);
+  if (s != SEGKIT_OK) {
+    return s;
   }
-  int64_t total = 0;
+  if (!sk__row_ranges_total_fits(rr, np, TOTAL_LIMIT)) {
+    return total_error(m, err);
+  }
   size_t k = 0;
   for (int i = 0; i < np; i++) {
-    if (parts[i].total > TOTAL_LIMIT - total) {
-      return total_error(m, err);
-    }
-    total += parts[i].total;
-    move_part(rows, &parts[i], k);
-    k += parts[i].n_used;
+    move_range(rows, &rr[i], k);
+    k += rr[i].n_kept;
   }
   rows->n = k;
-  rows->skips = malloc((n_skips ? n_skips : 1) * sizeof *rows->skips);
-  if (rows->skips == NULL) {
-    return segkit_error_set(err, SEGKIT_ERR_NOMEM, "no memory for the skipped rows");
-  }
-  for (int i = 0; i < np; i++) {
-    if (parts[i].n_skips == 0) {
-      continue; /* its skips pointer may be NULL, which memcpy must not get */
-    }
-    memcpy(rows->skips + rows->n_skips, parts[i].skips, parts[i].n_skips * sizeof *rows->skips);
-    rows->n_skips += parts[i].n_skips;
-  }
-  return SEGKIT_OK;
+  return sk__row_ranges_join_skips(rr, np, &rows->skips, &rows->n_skips, err);
 }
 
 static segkit_status build_rows(const segkit_table *t, const mapping *m, int n_threads,
@@ -539,32 +359,18 @@ static segkit_status build_rows(const segkit_table *t, const mapping *m, int n_t
     return s;
   }
   int np = sk__mrr_thread_count(n_threads, n);
+  sk__row_range ranges[SK__MRR_MAX_THREADS];
   part parts[SK__MRR_MAX_THREADS];
-  pthread_t tids[SK__MRR_MAX_THREADS];
-  bool started[SK__MRR_MAX_THREADS] = {false};
-  memset(parts, 0, sizeof parts);
+  sk__row_ranges_init(ranges, np, n);
   for (int i = 0; i < np; i++) {
+    parts[i].range = &ranges[i];
     parts[i].m = m;
     parts[i].group_codes = rows->grouping ? segkit_grouping_codes(rows->grouping) : NULL;
     parts[i].rows = rows;
-    parts[i].r0 = n * (size_t)i / (size_t)np;
-    parts[i].r1 = n * (size_t)(i + 1) / (size_t)np;
   }
-  for (int i = 1; i < np; i++) {
-    started[i] = pthread_create(&tids[i], NULL, build_part, &parts[i]) == 0;
-  }
-  build_part(&parts[0]);
-  for (int i = 1; i < np; i++) {
-    if (started[i]) {
-      pthread_join(tids[i], NULL);
-    } else {
-      build_part(&parts[i]);
-    }
-  }
-  s = merge_parts(m, rows, parts, np, err);
-  for (int i = 0; i < np; i++) {
-    free(parts[i].skips);
-  }
+  sk__run_parallel(build_part, parts, sizeof parts[0], np);
+  s = merge_ranges(m, rows, ranges, np, err);
+  sk__row_ranges_free(ranges, np);
   return s;
 }
 

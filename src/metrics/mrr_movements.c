@@ -2,7 +2,9 @@
  * expansion / contraction / churned amounts, in total and per group.
  *
  * Key design choice: rows are grouped by customer with one stable radix sort of their
- * keys (skipped when the input is already in customer order, as exports usually are),
+ * keys (skipped when the input is already in customer order, as exports usually are; the
+ * sort, the customer boundaries and the threads are customer_order.c's and parallel.c's,
+ * shared with the revenue engine),
  * then each customer is one pass over its rows into a small month array; customers are
  * independent, so contiguous ranges of them run on worker threads, each summing into its
  * own integer accumulators, merged at the end. Integer sums do not depend on the order of
@@ -10,10 +12,8 @@
  * start + new + reactivation + expansion - contraction - churned = end is checked for
  * every month and group before the result is returned (SEGKIT_ERR_INTERNAL otherwise). */
 #include <math.h>
-#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "metrics/metrics_int.h"
 
@@ -45,58 +45,6 @@ void segkit_mrr_options_init(segkit_mrr_options *opt) {
 
 /* ==== grouping rows by customer ======================================================== */
 
-static bool keys_sorted(const uint64_t *key, size_t n) {
-  for (size_t i = 1; i < n; i++) {
-    if (key[i] < key[i - 1]) {
-      return false;
-    }
-  }
-  return true;
-}
-
-/* Stable LSD radix sort of row indices by key, 8 bits a pass; a byte that is the same in
- * every key is skipped (customer ids below 2^24 need 3 passes). */
-static segkit_status sort_by_key(const uint64_t *key, size_t n, uint32_t **perm_out,
-                                 segkit_error *err) {
-  uint32_t *a = malloc((n ? n : 1) * sizeof *a);
-  uint32_t *b = malloc((n ? n : 1) * sizeof *b);
-  size_t(*hist)[256] = calloc(8, sizeof *hist);
-  if (a == NULL || b == NULL || hist == NULL) {
-    free(a);
-    free(b);
-    free(hist);
-    return segkit_error_set(err, SEGKIT_ERR_NOMEM, "no memory to sort %zu rows", n);
-  }
-  for (size_t i = 0; i < n; i++) {
-    a[i] = (uint32_t)i;
-    for (int p = 0; p < 8; p++) {
-      hist[p][(key[i] >> (8 * p)) & 0xff]++;
-    }
-  }
-  for (int p = 0; p < 8; p++) {
-    if (n == 0 || hist[p][(key[0] >> (8 * p)) & 0xff] == n) {
-      continue;
-    }
-    size_t pos = 0;
-    for (int d = 0; d < 256; d++) {
-      size_t c = hist[p][d];
-      hist[p][d] = pos;
-      pos += c;
-    }
-    for (size_t i = 0; i < n; i++) {
-      uint32_t r = a[i];
-      b[hist[p][(key[r] >> (8 * p)) & 0xff]++] = r;
-    }
-    uint32_t *t = a;
-    a = b;
-    b = t;
-  }
-  free(b);
-  free(hist);
-  *perm_out = a;
-  return SEGKIT_OK;
-}
-
 /* Rows in customer order, as flat arrays the per-customer pass reads sequentially. */
 typedef struct sorted_rows {
   int64_t *mrr_cents;
@@ -117,8 +65,10 @@ static void sorted_rows_free(sorted_rows *s) {
   free(s->cust_off);
 }
 
-static segkit_status gather(const sk__mrr_rows *rows, const uint32_t *perm, sorted_rows *s,
-                            int64_t **cust_key_out, segkit_error *err) {
+/* Copy the rows' columns in customer order (perm: the input row of each sorted position,
+ * NULL when the rows are in order already); key is the sorted keys. */
+static segkit_status gather(const sk__mrr_rows *rows, const uint64_t *key, const uint32_t *perm,
+                            sorted_rows *s, int64_t **cust_key_out, segkit_error *err) {
   size_t n = rows->n;
   size_t k = n ? n : 1;
   s->mrr_cents = malloc(k * sizeof *s->mrr_cents);
@@ -126,31 +76,19 @@ static segkit_status gather(const sk__mrr_rows *rows, const uint32_t *perm, sort
   s->last_month = malloc(k * sizeof *s->last_month);
   s->paid_start = malloc(k * sizeof *s->paid_start);
   s->group = malloc(k * sizeof *s->group);
-  s->cust_off = malloc((n + 1) * sizeof *s->cust_off);
-  int64_t *ckey = malloc(k * sizeof *ckey);
   if (s->mrr_cents == NULL || s->first_month == NULL || s->last_month == NULL ||
-      s->paid_start == NULL || s->group == NULL || s->cust_off == NULL || ckey == NULL) {
-    free(ckey);
+      s->paid_start == NULL || s->group == NULL) {
     return segkit_error_set(err, SEGKIT_ERR_NOMEM, "no memory for %zu rows", n);
   }
-  size_t nc = 0;
   for (size_t i = 0; i < n; i++) {
     size_t r = perm ? perm[i] : i;
-    if (i == 0 || rows->key[r] != rows->key[perm ? perm[i - 1] : i - 1]) {
-      s->cust_off[nc] = i;
-      ckey[nc] = (int64_t)(rows->key[r] ^ (UINT64_C(1) << 63));
-      nc++;
-    }
     s->mrr_cents[i] = rows->mrr_cents[r];
     s->first_month[i] = rows->first_month[r];
     s->last_month[i] = rows->last_month[r];
     s->paid_start[i] = rows->paid_start[r];
     s->group[i] = rows->group[r];
   }
-  s->cust_off[nc] = n;
-  s->n_customers = nc;
-  *cust_key_out = ckey;
-  return SEGKIT_OK;
+  return sk__customer_offsets(key, n, &s->cust_off, cust_key_out, &s->n_customers, err);
 }
 
 /* ==== the per-customer pass ============================================================ */
@@ -347,8 +285,14 @@ static void run_customer(const job *j, size_t c, slot *sl) {
   }
   count_periods(j, sl);
   count_survival(j, sl);
-  size_t n_months = j->n_slots - 1;
-  for (size_t i = 1; i < j->n_slots; i++) {
+  /* Locals, not j->: classify is a call that may write any month block, so fields read
+   * through j would be reloaded after every call. */
+  size_t n_slots = j->n_slots;
+  size_t n_months = n_slots - 1;
+  segkit_mrr_month *acc = j->acc;
+  bool split = j->n_groups > 0;
+  int32_t first = j->first;
+  for (size_t i = 1; i < n_slots; i++) {
     int64_t m0 = sl[i - 1].mrr;
     int64_t m1 = sl[i].mrr;
     if (m0 == 0 && m1 == 0) {
@@ -358,11 +302,11 @@ static void run_customer(const job *j, size_t c, slot *sl) {
      * the whole step m0 -> m1 (an upgrade into another plan included) is one movement of
      * one group; a customer without MRR then takes its group at this month's end. */
     uint32_t g = m0 > 0 ? sl[i - 1].group : sl[i].group;
-    int32_t month = j->first + (int32_t)i;
+    int32_t month = first + (int32_t)i;
     bool before = first_paid < month;
-    classify(&j->acc[i - 1], m0, m1, before);
-    if (j->n_groups > 0) {
-      classify(&j->acc[(1 + (size_t)g) * n_months + (i - 1)], m0, m1, before);
+    classify(&acc[i - 1], m0, m1, before);
+    if (split) {
+      classify(&acc[(1 + (size_t)g) * n_months + (i - 1)], m0, m1, before);
     }
   }
   if (j->start_group != NULL) {
@@ -465,21 +409,6 @@ static segkit_status check_invariants(const segkit_mrr_result *r) {
 
 /* ==== driver ============================================================================ */
 
-int sk__mrr_thread_count(int asked, size_t n_items) {
-  if (asked > 0) {
-    return asked < SK__MRR_MAX_THREADS ? asked : SK__MRR_MAX_THREADS;
-  }
-  long n = sysconf(_SC_NPROCESSORS_ONLN);
-  if (n < 1) {
-    n = 1;
-  }
-  if (n > SK__MRR_MAX_THREADS) {
-    n = SK__MRR_MAX_THREADS;
-  }
-  long useful = (long)(n_items / 20000) + 1;
-  return (int)(n < useful ? n : useful);
-}
-
 /* Per-thread sums: months, periods and survival counts, one block per job. */
 typedef struct job_sums {
   size_t month_block, period_block, surv_block;
@@ -561,8 +490,7 @@ static segkit_status run_jobs(const sorted_rows *s, segkit_mrr_result *r,
                               const segkit_mrr_options *opt, segkit_error *err) {
   int nt = sk__mrr_thread_count(opt->n_threads, s->n_customers);
   job jobs[SK__MRR_MAX_THREADS];
-  pthread_t tids[SK__MRR_MAX_THREADS];
-  bool started[SK__MRR_MAX_THREADS] = {false};
+  size_t first[SK__MRR_MAX_THREADS + 1];
   job_sums js;
   memset(&js, 0, sizeof js);
   segkit_status st = job_sums_alloc(&js, r, nt, err);
@@ -570,33 +498,15 @@ static segkit_status run_jobs(const sorted_rows *s, segkit_mrr_result *r,
     job_sums_free(&js);
     return st;
   }
+  sk__customer_ranges(s->cust_off, s->n_customers, nt, first);
   for (int t = 0; t < nt; t++) {
-    job *j = &jobs[t];
-    setup_job(j, s, r, &js, t);
-    /* Split by rows rather than customers, so heavy customers spread evenly. */
-    size_t want = s->cust_off[s->n_customers] * (size_t)t / (size_t)nt;
-    size_t c = 0;
-    if (t > 0) {
-      c = jobs[t - 1].c0;
-      while (c < s->n_customers && s->cust_off[c] < want) {
-        c++;
-      }
-      jobs[t - 1].c1 = c;
-    }
-    j->c0 = c;
-    j->c1 = s->n_customers;
+    setup_job(&jobs[t], s, r, &js, t);
+    jobs[t].c0 = first[t];
+    jobs[t].c1 = first[t + 1];
   }
-  for (int t = 1; t < nt; t++) {
-    started[t] = pthread_create(&tids[t], NULL, run_job, &jobs[t]) == 0;
-  }
-  run_job(&jobs[0]);
-  int failed = jobs[0].failed;
-  for (int t = 1; t < nt; t++) {
-    if (started[t]) {
-      pthread_join(tids[t], NULL);
-    } else {
-      run_job(&jobs[t]);
-    }
+  sk__run_parallel(run_job, jobs, sizeof jobs[0], nt);
+  int failed = 0;
+  for (int t = 0; t < nt; t++) {
     failed |= jobs[t].failed;
   }
   if (failed) {
@@ -632,18 +542,19 @@ static segkit_status check_options(const segkit_table *t, const segkit_mrr_optio
   return SEGKIT_OK;
 }
 
-static segkit_status compute(const sk__mrr_rows *rows, const segkit_mrr_options *opt,
+/* Sorts rows->key into customer order (the rows' other columns stay in input order). */
+static segkit_status compute(sk__mrr_rows *rows, const segkit_mrr_options *opt,
                              segkit_mrr_result *r, segkit_error *err) {
   uint32_t *perm = NULL;
-  if (!keys_sorted(rows->key, rows->n)) {
-    segkit_status s = sort_by_key(rows->key, rows->n, &perm, err);
+  if (!sk__keys_sorted(rows->key, rows->n)) {
+    segkit_status s = sk__sort_by_key(&rows->key, rows->n, &perm, err);
     if (s != SEGKIT_OK) {
       return s;
     }
   }
   sorted_rows sr;
   memset(&sr, 0, sizeof sr);
-  segkit_status s = gather(rows, perm, &sr, &r->customer_key, err);
+  segkit_status s = gather(rows, rows->key, perm, &sr, &r->customer_key, err);
   free(perm);
   if (s == SEGKIT_OK) {
     r->n_customers = sr.n_customers;
@@ -783,17 +694,7 @@ int64_t segkit_mrr_customer_key(const segkit_mrr_result *r, size_t customer) {
 }
 
 long segkit_mrr_customer_find(const segkit_mrr_result *r, int64_t key) {
-  size_t lo = 0;
-  size_t hi = r->n_customers;
-  while (lo < hi) {
-    size_t mid = lo + (hi - lo) / 2;
-    if (r->customer_key[mid] < key) {
-      lo = mid + 1;
-    } else {
-      hi = mid;
-    }
-  }
-  return lo < r->n_customers && r->customer_key[lo] == key ? (long)lo : -1;
+  return sk__customer_find(r->customer_key, r->n_customers, key);
 }
 
 uint32_t segkit_mrr_customer_start_group(const segkit_mrr_result *r, size_t customer) {
