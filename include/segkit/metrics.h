@@ -407,6 +407,32 @@ SEGKIT_API segkit_status segkit_mrr_lifetimes(const segkit_mrr_result *r,
                                               const char *customer_column, segkit_table **out,
                                               segkit_error *err);
 
+/* ---- a customer's state on a day (src/metrics/customer_state.c) ------------------------
+ *
+ * One row per customer of a subscription history with its state on day `as_of_day` (days
+ * since 1970-01-01): the derived fields segment rules use. A row runs on day D when
+ * paid_start <= D < end (the MRR definition, by day rather than at month ends), with rows
+ * prepared exactly as segkit_mrr_compute prepares them (opt: columns, rates, by columns;
+ * months and periods are ignored). Columns:
+ *   <customer>   the subscription table's customer column, as it is (int64 or string)
+ *   mrr          float64, major units of the reporting currency: rows running on D
+ *   arr          float64, 12 x mrr
+ *   active       bool, mrr > 0
+ *   first_paid   date: the earliest paid start of a row with MRR > 0 that started paying by
+ *                D; null when none has
+ *   tenure_days  int64: D - first_paid; null when first_paid is
+ *   churned_on   date: for a customer not active on D that paid before, the latest end of
+ *                its rows (its first day without service); null otherwise
+ *   <by columns> string, one per opt->by column: the values of the running row with the
+ *                most MRR (ties: the later paid start, then the earlier row); null when not
+ *                active
+ * Customers whose rows are all skipped (segkit_mrr_compute's skip rules) are not in the
+ * table. Errors as segkit_mrr_compute. *out belongs to the caller. */
+SEGKIT_API segkit_status segkit_mrr_customer_state(const segkit_table *subscriptions,
+                                                   const segkit_mrr_options *opt,
+                                                   int32_t as_of_day, segkit_table **out,
+                                                   segkit_error *err);
+
 /* ---- revenue from transactions (src/metrics/revenue.c) ---------------------------------
  *
  * Cash revenue from a transactions log (one row per money movement: a charge or a

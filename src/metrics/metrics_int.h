@@ -183,6 +183,7 @@ typedef struct sk__mrr_rows {
   int32_t *first_month;
   int32_t *last_month;
   int32_t *paid_start;   /* first paid day: tie-break for a customer's group */
+  int32_t *end_day;      /* first day without service, INT32_MAX when open */
   uint32_t *group;       /* index of the row's by-column values, 0 without by columns */
   segkit_grouping *grouping; /* of the input rows by the by columns, or NULL */
   segkit_mrr_skip *skips;

@@ -83,6 +83,7 @@ void sk__mrr_rows_free(sk__mrr_rows *rows) {
   free(rows->first_month);
   free(rows->last_month);
   free(rows->paid_start);
+  free(rows->end_day);
   free(rows->group);
   segkit_grouping_free(rows->grouping);
   free(rows->skips);
@@ -156,9 +157,11 @@ static segkit_status alloc_rows(sk__mrr_rows *rows, size_t n, segkit_error *err)
   rows->first_month = malloc(k * sizeof *rows->first_month);
   rows->last_month = malloc(k * sizeof *rows->last_month);
   rows->paid_start = malloc(k * sizeof *rows->paid_start);
+  rows->end_day = malloc(k * sizeof *rows->end_day);
   rows->group = malloc(k * sizeof *rows->group);
   if (rows->key == NULL || rows->mrr_cents == NULL || rows->first_month == NULL ||
-      rows->last_month == NULL || rows->paid_start == NULL || rows->group == NULL) {
+      rows->last_month == NULL || rows->paid_start == NULL || rows->end_day == NULL ||
+      rows->group == NULL) {
     return segkit_error_set(err, SEGKIT_ERR_NOMEM, "no memory for %zu subscription rows", n);
   }
   return SEGKIT_OK;
@@ -300,6 +303,7 @@ static segkit_status build_row(part *p, size_t row) {
   rows->key[k] = sk__customer_key_at(&m->f[SK__MRR_F_CUSTOMER], row);
   rows->mrr_cents[k] = cents;
   rows->paid_start[k] = paid;
+  rows->end_day[k] = end;
   /* Paid on the last day of month M iff paid <= last_day(M) < end: M runs from the month
    * of `paid` to the month before the month of `end`. */
   rows->first_month[k] = segkit_month_of_day(paid);
@@ -327,6 +331,7 @@ static void move_range(sk__mrr_rows *rows, const sk__row_range *p, size_t k) {
   memmove(rows->first_month + k, rows->first_month + p->r0, n * sizeof *rows->first_month);
   memmove(rows->last_month + k, rows->last_month + p->r0, n * sizeof *rows->last_month);
   memmove(rows->paid_start + k, rows->paid_start + p->r0, n * sizeof *rows->paid_start);
+  memmove(rows->end_day + k, rows->end_day + p->r0, n * sizeof *rows->end_day);
   memmove(rows->group + k, rows->group + p->r0, n * sizeof *rows->group);
 }
 

@@ -408,6 +408,73 @@ static void metrics_periods_cohorts_by_segment(void **state) {
   segkit_mrr_result_free(r);
 }
 
+/* State on 2024-03-20 (a Wednesday mid-month): A pro 10.00 since 2023-06-01 (293 days); B
+ * gone since 2024-02-15, first paid 2023-12-01 (110 days); C basic 5.00 (its pro row only
+ * starts in May); D basic 8.00 since 2024-02-10 (39 days); E back on basic 12.00, first paid
+ * 2023-11-15 (126 days); F starts in May: no paid day yet. On 2024-01-20 E is out since
+ * 2024-01-05. */
+static void metrics_customer_state_on_a_day(void **state) {
+  (void)state;
+  segkit_table *t = mt_table(k_rows, N_ROWS);
+  segkit_mrr_options opt;
+  segkit_mrr_options_init(&opt);
+  opt.columns.currency = NULL;
+  opt.by = k_by;
+  opt.n_by = 2;
+  int32_t day;
+  assert_true(segkit_parse_date("2024-03-20", 10, &day));
+  segkit_table *st = NULL;
+  segkit_error err;
+  assert_int_equal(segkit_mrr_customer_state(t, &opt, day, &st, &err), SEGKIT_OK);
+  assert_int_equal(segkit_table_n_rows(st), 6);
+  assert_int_equal(segkit_table_n_cols(st), 9);
+  const int64_t *id = segkit_column_int64(segkit_table_column(st, 0));
+  const double *mrr = segkit_column_float64(segkit_table_column(st, 1));
+  const uint8_t *active = segkit_column_bool(segkit_table_column(st, 3));
+  const segkit_column *tenure = segkit_table_column(st, 5);
+  const segkit_column *churned = segkit_table_column(st, 6);
+  const segkit_column *plan = segkit_table_column(st, 7);
+  assert_string_equal(segkit_column_name(plan), "plan");
+  const double want_mrr[] = {10.0, 0.0, 5.0, 8.0, 12.0, 0.0};
+  const int64_t want_tenure[] = {293, 110, -1, 39, 126, -1};
+  const char *want_plan[] = {"pro", NULL, "basic", "basic", "basic", NULL};
+  for (size_t i = 0; i < 6; i++) {
+    assert_int_equal(id[i], (int64_t)i + 1);
+    assert_close(mrr[i], want_mrr[i], 1e-12);
+    assert_int_equal(active[i], want_mrr[i] > 0);
+    if (want_plan[i] == NULL) {
+      assert_false(segkit_column_is_valid(plan, i));
+    } else {
+      assert_string_equal(segkit_column_dict_value(plan, segkit_column_codes(plan)[i], NULL),
+                          want_plan[i]);
+    }
+    if (i != 2) {
+      assert_int_equal(segkit_column_is_valid(tenure, i), want_tenure[i] >= 0);
+    }
+    if (want_tenure[i] >= 0) {
+      assert_int_equal(segkit_column_int64(tenure)[i], want_tenure[i]);
+    }
+  }
+  /* C: paid since 2023-10-01 (171 days) */
+  assert_int_equal(segkit_column_int64(tenure)[2], 171);
+  int32_t feb15;
+  assert_true(segkit_parse_date("2024-02-15", 10, &feb15));
+  assert_true(segkit_column_is_valid(churned, 1));
+  assert_int_equal(segkit_column_date(churned)[1], feb15);
+  assert_false(segkit_column_is_valid(churned, 4)); /* E is back */
+  assert_false(segkit_column_is_valid(churned, 5)); /* F never paid */
+  assert_close(segkit_column_float64(segkit_table_column(st, 2))[4], 144.0, 1e-12);
+  segkit_table_free(st);
+  assert_true(segkit_parse_date("2024-01-20", 10, &day));
+  assert_int_equal(segkit_mrr_customer_state(t, &opt, day, &st, &err), SEGKIT_OK);
+  int32_t jan5;
+  assert_true(segkit_parse_date("2024-01-05", 10, &jan5));
+  assert_false(segkit_column_bool(segkit_table_column(st, 3))[4]);
+  assert_int_equal(segkit_column_date(segkit_table_column(st, 6))[4], jan5);
+  segkit_table_free(st);
+  segkit_table_free(t);
+}
+
 static void metrics_periods_threads_agree(void **state) {
   (void)state;
   segkit_mrr_result *a = run(SEGKIT_MRR_PERIOD_MONTH, 2, true, 1);
@@ -458,6 +525,7 @@ int main(void) {
       cmocka_unit_test(metrics_periods_tenure_stages),
       cmocka_unit_test(metrics_periods_survival_and_ltv_per_group),
       cmocka_unit_test(metrics_periods_cohorts_by_segment),
+      cmocka_unit_test(metrics_customer_state_on_a_day),
       cmocka_unit_test(metrics_periods_threads_agree),
       cmocka_unit_test(metrics_periods_by_ids_and_unknown_columns),
   };
