@@ -166,6 +166,9 @@ typedef struct segkit_segment_info {
   char *dataset;
   char *rule;
   char *description;        /* or NULL */
+  char *context;            /* what else evaluating the rule needs, as the caller wrote it
+                               (the CLI: a JSON object with the subscriptions dataset and
+                               rates of the derived fields), or NULL */
   int64_t created_at_us;
   int64_t updated_at_us;
   int64_t n_snapshots;
@@ -180,7 +183,8 @@ typedef struct segkit_segment_list {
  * rule is not checked here (compile it first); audited. */
 SEGKIT_API segkit_status segkit_workspace_segment_save(segkit_workspace *ws, const char *name,
                                                        const char *dataset, const char *rule,
-                                                       const char *description, bool replace,
+                                                       const char *description,
+                                                       const char *context, bool replace,
                                                        segkit_error *err);
 /* All segments by name, or (name != NULL) that one: SEGKIT_ERR_NOT_FOUND when absent. */
 SEGKIT_API segkit_status segkit_workspace_segments(segkit_workspace *ws, const char *name,

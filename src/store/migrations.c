@@ -119,7 +119,9 @@ static const char schema_v2[] =
 
 /* Version 3: segments as objects. Links say which column of a fact dataset holds the
  * customer key of a customers dataset (and which column is its time), so rules can
- * aggregate over the facts; segments keep their rule text (re-evaluated on each run);
+ * aggregate over the facts; segments keep their rule text (re-evaluated on each run) and
+ * the context it needs (a JSON object, e.g. the subscriptions and rates of the derived
+ * fields), so a later run sees the same fields;
  * snapshots keep a membership as it was, as one blob of sorted member keys (int64 little
  * endian, or NUL-terminated strings), because a 10 M-member snapshot as rows would cost
  * seconds and hundreds of MB. */
@@ -136,6 +138,7 @@ static const char schema_v3[] =
     "  dataset     TEXT NOT NULL,"
     "  rule        TEXT NOT NULL,"
     "  description TEXT,"
+    "  context     TEXT,"
     "  created_at  INTEGER NOT NULL,"
     "  updated_at  INTEGER NOT NULL);"
     "CREATE TABLE segment_snapshots("

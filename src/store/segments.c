@@ -191,8 +191,8 @@ segkit_status segkit_workspace_links(segkit_workspace *ws, const char *customers
 
 segkit_status segkit_workspace_segment_save(segkit_workspace *ws, const char *name,
                                             const char *dataset, const char *rule,
-                                            const char *description, bool replace,
-                                            segkit_error *err) {
+                                            const char *description, const char *context,
+                                            bool replace, segkit_error *err) {
   if (ws == NULL || dataset == NULL || rule == NULL) {
     return segkit_error_set(err, SEGKIT_ERR_USAGE, "segkit_workspace_segment_save: missing "
                                                    "argument");
@@ -214,11 +214,12 @@ segkit_status segkit_workspace_segment_save(segkit_workspace *ws, const char *na
   if (s == SEGKIT_OK) {
     s = sk__prepare(ws->db,
                     replace ? "INSERT INTO segments(name, dataset, rule, description, "
-                              "created_at, updated_at) VALUES (?1, ?2, ?3, ?4, ?5, ?5) "
-                              "ON CONFLICT(name) DO UPDATE SET dataset = ?2, rule = ?3, "
-                              "description = ?4, updated_at = ?5"
+                              "created_at, updated_at, context) VALUES (?1, ?2, ?3, ?4, ?5, ?5, "
+                              "?6) ON CONFLICT(name) DO UPDATE SET dataset = ?2, rule = ?3, "
+                              "description = ?4, updated_at = ?5, context = ?6"
                             : "INSERT INTO segments(name, dataset, rule, description, "
-                              "created_at, updated_at) VALUES (?1, ?2, ?3, ?4, ?5, ?5)",
+                              "created_at, updated_at, context) VALUES (?1, ?2, ?3, ?4, ?5, ?5, "
+                              "?6)",
                     &st, err);
   }
   if (s == SEGKIT_OK) {
@@ -231,6 +232,11 @@ segkit_status segkit_workspace_segment_save(segkit_workspace *ws, const char *na
       sqlite3_bind_null(st, 4);
     }
     sqlite3_bind_int64(st, 5, segkit_now_us());
+    if (context != NULL) {
+      sqlite3_bind_text(st, 6, context, -1, SQLITE_STATIC);
+    } else {
+      sqlite3_bind_null(st, 6);
+    }
     int rc = sqlite3_step(st);
     if ((rc & 0xff) == SQLITE_CONSTRAINT) {
       s = segkit_error_set_at(err, SEGKIT_ERR_USAGE, NULL, 0, 0, "segment",
@@ -243,10 +249,10 @@ segkit_status segkit_workspace_segment_save(segkit_workspace *ws, const char *na
   }
   sqlite3_finalize(st);
   if (s == SEGKIT_OK) {
-    const char *keys[] = {"dataset", "rule", "description"};
-    const char *vals[] = {dataset, rule, description};
+    const char *keys[] = {"dataset", "rule", "description", "context"};
+    const char *vals[] = {dataset, rule, description, context};
     s = sk__audit_fields(ws->db, ws->actor, replace ? "segment_replace" : "segment_add", name,
-                         keys, vals, 3, err);
+                         keys, vals, 4, err);
   }
   return finish_write(ws, s, err);
 }
@@ -260,6 +266,7 @@ void segkit_segment_list_free(segkit_segment_list *list) {
     free(list->items[i].dataset);
     free(list->items[i].rule);
     free(list->items[i].description);
+    free(list->items[i].context);
   }
   free(list->items);
   free(list);
@@ -270,7 +277,7 @@ segkit_status segkit_workspace_segments(segkit_workspace *ws, const char *name,
   sqlite3_stmt *st = NULL;
   segkit_status s = sk__prepare(ws->db,
                                 "SELECT s.name, s.dataset, s.rule, s.description, s.created_at, "
-                                "s.updated_at, (SELECT count(*) FROM segment_snapshots p "
+                                "s.updated_at, s.context, (SELECT count(*) FROM segment_snapshots p "
                                 "WHERE p.segment = s.name) FROM segments s "
                                 "WHERE ?1 IS NULL OR s.name = ?1 ORDER BY s.name",
                                 &st, err);
@@ -301,7 +308,8 @@ segkit_status segkit_workspace_segments(segkit_workspace *ws, const char *name,
     g->description = column_text(st, 3, &failed);
     g->created_at_us = sqlite3_column_int64(st, 4);
     g->updated_at_us = sqlite3_column_int64(st, 5);
-    g->n_snapshots = sqlite3_column_int64(st, 6);
+    g->context = column_text(st, 6, &failed);
+    g->n_snapshots = sqlite3_column_int64(st, 7);
   }
   sqlite3_finalize(st);
   if (failed) {

@@ -142,22 +142,23 @@ static void segments_saved_listed_dropped(void **state) {
   fixture *f = *state;
   segkit_error err;
   assert_int_equal(segkit_workspace_segment_save(f->ws, "vip", "customers", "id > 15", "big",
-                                                 false, &err),
+                                                 "{\"rates\": \"USD=1\"}", false, &err),
                    SEGKIT_OK);
-  assert_int_equal(segkit_workspace_segment_save(f->ws, "vip", "customers", "id > 25", NULL,
-                                                 false, &err),
+  segkit_segment_list *one = NULL;
+  assert_int_equal(segkit_workspace_segments(f->ws, "vip", &one, &err), SEGKIT_OK);
+  assert_string_equal(one->items[0].context, "{\"rates\": \"USD=1\"}");
+  assert_string_equal(one->items[0].description, "big");
+  segkit_segment_list_free(one);
+  assert_int_equal(segkit_workspace_segment_save(f->ws, "vip", "customers", "id > 25", NULL, NULL, false, &err),
                    SEGKIT_ERR_USAGE);
   assert_non_null(strstr(err.message, "a segment named 'vip' exists"));
-  assert_int_equal(segkit_workspace_segment_save(f->ws, "vip", "customers", "id > 25", NULL,
-                                                 true, &err),
+  assert_int_equal(segkit_workspace_segment_save(f->ws, "vip", "customers", "id > 25", NULL, NULL, true, &err),
                    SEGKIT_OK);
-  assert_int_equal(segkit_workspace_segment_save(f->ws, "bad name", "customers", "1", NULL,
-                                                 false, &err),
+  assert_int_equal(segkit_workspace_segment_save(f->ws, "bad name", "customers", "1", NULL, NULL, false, &err),
                    SEGKIT_ERR_USAGE);
-  assert_int_equal(segkit_workspace_segment_save(f->ws, "x", "nosuch", "1", NULL, false, &err),
+  assert_int_equal(segkit_workspace_segment_save(f->ws, "x", "nosuch", "1", NULL, NULL, false, &err),
                    SEGKIT_ERR_NOT_FOUND);
-  assert_int_equal(segkit_workspace_segment_save(f->ws, "all", "customers", "true", NULL,
-                                                 false, &err),
+  assert_int_equal(segkit_workspace_segment_save(f->ws, "all", "customers", "true", NULL, NULL, false, &err),
                    SEGKIT_OK);
   segkit_segment_list *l = NULL;
   assert_int_equal(segkit_workspace_segments(f->ws, NULL, &l, &err), SEGKIT_OK);
@@ -165,6 +166,7 @@ static void segments_saved_listed_dropped(void **state) {
   assert_string_equal(l->items[0].name, "all");
   assert_string_equal(l->items[1].rule, "id > 25");
   assert_null(l->items[1].description);
+  assert_null(l->items[1].context); /* replaced without one */
   assert_true(l->items[1].updated_at_us >= l->items[1].created_at_us);
   segkit_segment_list_free(l);
   assert_int_equal(segkit_workspace_segments(f->ws, "vpi", &l, &err), SEGKIT_ERR_NOT_FOUND);
@@ -181,8 +183,7 @@ static void snapshots_round_trip(void **state) {
   segkit_error err;
   segkit_table *c = NULL;
   assert_int_equal(segkit_workspace_load(f->ws, "customers", &c, &err), SEGKIT_OK);
-  assert_int_equal(segkit_workspace_segment_save(f->ws, "vip", "customers", "id > 15", NULL,
-                                                 false, &err),
+  assert_int_equal(segkit_workspace_segment_save(f->ws, "vip", "customers", "id > 15", NULL, NULL, false, &err),
                    SEGKIT_OK);
   /* rows 0 (30), 2 (20), 3 (40): stored sorted 20, 30, 40 */
   uint64_t bits[1] = {0xD};
