@@ -11,6 +11,21 @@
 #include <stddef.h>
 #include <stdint.h>
 
+/* ---- threads (parallel.c) ----------------------------------------------------------- */
+
+/* At most this many worker threads in any computation. */
+#define SK__MAX_WORKERS 16
+
+/* Threads to use for n_items: an explicit count (asked > 0) is honoured up to the maximum
+ * (tests use it to show results do not depend on it); 0 = one per online CPU, but no more
+ * than one per items_per_thread items, below which a thread costs more than it saves. */
+int sk__worker_count(int asked, size_t n_items, size_t items_per_thread);
+
+/* Run fn on args[0..n) (elements of `size` bytes), element 0 on the calling thread, the
+ * others on new threads (or on the calling thread when one cannot start); returns when
+ * all are done. n <= SK__MAX_WORKERS. */
+void sk__run_workers(void *(*fn)(void *), void *args, size_t size, int n);
+
 /* ---- hashing (hash.c) ------------------------------------------------------------- */
 
 /* Fast non-cryptographic 64-bit hash of n bytes. Values depend on the seed and on the

@@ -16,6 +16,7 @@
 #include <stdint.h>
 
 #include "segkit/datetime.h"
+#include "core/core_int.h"
 #include "segkit/metrics.h"
 
 /* ==== shared: column mapping (columns.c) ================================================= */
@@ -89,18 +90,12 @@ static inline uint64_t sk__customer_key_at(const sk__colref *c, size_t row) {
 
 /* ==== shared: worker threads (parallel.c) ================================================ */
 
-/* At most this many worker threads. */
-#define SK__MRR_MAX_THREADS 16
-
-/* Threads to use for n_items (rows or customers): an explicit count is honoured (tests use
- * it to show results do not depend on it); 0 = one per online CPU, but no more than one per
- * ~20k items, below which a thread costs more than it saves. */
-int sk__mrr_thread_count(int asked, size_t n_items);
-
-/* Run fn on args[0..n) (each `size` bytes), n - 1 of them on new threads, args[0] on the
- * caller's; a thread that cannot be started runs on the caller's thread instead, so the
- * work is always done. n <= SK__MRR_MAX_THREADS. */
-void sk__run_parallel(void *(*fn)(void *), void *args, size_t size, int n);
+/* Threads come from core (sk__worker_count, sk__run_workers); the engines use one per
+ * ~20k rows or customers at most, below which a thread costs more than it saves. */
+#define SK__MRR_MAX_THREADS SK__MAX_WORKERS
+static inline int sk__mrr_thread_count(int asked, size_t n_items) {
+  return sk__worker_count(asked, n_items, 20000);
+}
 
 /* One contiguous range of input rows converted by one thread. Kept rows are written to the
  * engine's arrays from index r0 on (compacted within the range), then moved into place in

@@ -373,7 +373,7 @@ static segkit_status build_rows(const segkit_table *t, const mapping *m, int n_t
     parts[i].group_codes = rows->grouping ? segkit_grouping_codes(rows->grouping) : NULL;
     parts[i].rows = rows;
   }
-  sk__run_parallel(build_part, parts, sizeof parts[0], np);
+  sk__run_workers(build_part, parts, sizeof parts[0], np);
   s = merge_ranges(m, rows, ranges, np, err);
   sk__row_ranges_free(ranges, np);
   return s;

@@ -504,7 +504,7 @@ static segkit_status run_jobs(const sorted_rows *s, segkit_mrr_result *r,
     jobs[t].c0 = first[t];
     jobs[t].c1 = first[t + 1];
   }
-  sk__run_parallel(run_job, jobs, sizeof jobs[0], nt);
+  sk__run_workers(run_job, jobs, sizeof jobs[0], nt);
   int failed = 0;
   for (int t = 0; t < nt; t++) {
     failed |= jobs[t].failed;

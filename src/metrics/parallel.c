@@ -1,50 +1,16 @@
-/* Worker threads for the MRR and revenue engines: how many to use, running one function
- * over an array of per-thread arguments, and the per-range bookkeeping of a conversion
- * pass over input rows (kept rows, skips, the first error) with its join in row order.
+/* The per-range bookkeeping of a conversion pass over input rows for the MRR and revenue
+ * engines (kept rows, skips, the first error) with its join in row order; the threads
+ * themselves come from core (sk__run_workers).
  *
  * Key design choice: results must not depend on the number of threads. Work is cut into
  * contiguous ranges (of rows, or of customers), each thread writes only its own range and
  * its own sums, and the parts are joined in range order, so the joined rows, the skip list
  * and the error reported (the first in row order) are those of a serial pass. A thread
  * that cannot be started is not an error: its range runs on the caller's thread. */
-#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "metrics/metrics_int.h"
-
-int sk__mrr_thread_count(int asked, size_t n_items) {
-  if (asked > 0) {
-    return asked < SK__MRR_MAX_THREADS ? asked : SK__MRR_MAX_THREADS;
-  }
-  long n = sysconf(_SC_NPROCESSORS_ONLN);
-  if (n < 1) {
-    n = 1;
-  }
-  if (n > SK__MRR_MAX_THREADS) {
-    n = SK__MRR_MAX_THREADS;
-  }
-  long useful = (long)(n_items / 20000) + 1;
-  return (int)(n < useful ? n : useful);
-}
-
-void sk__run_parallel(void *(*fn)(void *), void *args, size_t size, int n) {
-  pthread_t tids[SK__MRR_MAX_THREADS];
-  bool started[SK__MRR_MAX_THREADS] = {false};
-  char *base = args;
-  for (int i = 1; i < n; i++) {
-    started[i] = pthread_create(&tids[i], NULL, fn, base + (size_t)i * size) == 0;
-  }
-  fn(base);
-  for (int i = 1; i < n; i++) {
-    if (started[i]) {
-      pthread_join(tids[i], NULL);
-    } else {
-      fn(base + (size_t)i * size);
-    }
-  }
-}
 
 /* ==== row ranges ========================================================================= */
 

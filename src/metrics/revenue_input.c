@@ -301,7 +301,7 @@ segkit_status sk__rev_rows_build(const sk__rev_mapping *m, int n_threads, sk__re
     parts[i].rows = r;
     parts[i].field_names = res->field_names;
   }
-  sk__run_parallel(run_part, parts, sizeof parts[0], np);
+  sk__run_workers(run_part, parts, sizeof parts[0], np);
   segkit_status s = merge_ranges(m, r, ranges, np, res, err);
   sk__row_ranges_free(ranges, np);
   return s;

@@ -278,7 +278,7 @@ static segkit_status run_jobs(const sk__rev_rows *r, const uint32_t *perm, const
     jobs[t].n_groups = m->n_groups;
     jobs[t].customer_net = res->customer_net;
   }
-  sk__run_parallel(run_job, jobs, sizeof jobs[0], nt);
+  sk__run_workers(run_job, jobs, sizeof jobs[0], nt);
   int failed = 0;
   for (int t = 0; t < nt; t++) {
     failed |= jobs[t].failed;
