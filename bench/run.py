@@ -29,9 +29,11 @@ def timed(cmd, cwd=None):
 
 def measure(name, cmd, repeat, cwd=None):
     runs = []
+    all_res = []
     for _ in range(repeat):
         res, rss = timed(cmd, cwd)
         runs.append((res["seconds"], rss, res.get("rows")))
+        all_res.append(res)
         check = res
         if "chi2" in res:
             print(f"  {name}: chi2 {res['chi2']:.6f}, median of the first group {res['median0']}",
@@ -40,7 +42,8 @@ def measure(name, cmd, repeat, cwd=None):
               file=sys.stderr)
     secs = statistics.median(r[0] for r in runs)
     rss = statistics.median(r[1] for r in runs)
-    return {"name": name, "seconds": secs, "rss_mb": rss, "rows": runs[0][2], "check": check}
+    return {"name": name, "seconds": secs, "rss_mb": rss, "rows": runs[0][2], "check": check,
+            "runs": all_res}
 
 
 def ensure_data(customers):
@@ -168,9 +171,99 @@ def bench_metrics(args):
           f"included): {cli_secs:.3f} s, peak {cli_rss:.0f} MB")
 
 
+RULE = ('plan == "pro" and billing_interval == "year" and seats >= 3 and mrr > 100 '
+        'and country in ("DE", "FR", "NL")')
+
+
+def bench_segment(args):
+    d = os.path.join(ROOT, "bench", "data")
+    os.makedirs(d, exist_ok=True)
+    n = args.customers if args.customers != 1000000 else 10000000
+    csv = os.path.join(d, f"customers_{n}.csv")
+    if not os.path.exists(csv):
+        print(f"writing {n} customers to {csv}", file=sys.stderr)
+        subprocess.run(["/usr/bin/python3", os.path.join(ROOT, "bench", "make_customers.py"),
+                        csv, str(n)], check=True)
+    results = [
+        measure(f"segkit ({args.threads} threads)", [BENCH, "rule", csv, RULE, str(args.threads)],
+                args.repeat),
+        measure("segkit (1 thread)", [BENCH, "rule", csv, RULE, "1"], args.repeat),
+        measure(f"duckdb ({args.threads} threads)",
+                ["node", os.path.join(ROOT, "bench", "peers", "duckdb_rule.mjs"), csv,
+                 str(args.threads), "5"], max(1, min(args.repeat, 3)),
+                cwd=os.path.join(ROOT, "bench", "peers")),
+    ]
+    base = results[0]["seconds"]
+    print()
+    print(f"counting a five-predicate rule over {results[0]['rows']} customers (table in memory, "
+          f"best of 5 evaluations per run, median of runs)")
+    print(f"  rule: {RULE}")
+    print(f"{'tool':<24} {'median s':>9} {'M pred-rows/s/core':>19} {'time / segkit':>14}")
+    for r in results:
+        cores = 1 if "1 thread" in r["name"] else args.threads
+        rate = 5 * r["rows"] / r["seconds"] / cores / 1e6
+        print(f"{r['name']:<24} {r['seconds']:9.4f} {rate:19.0f} {r['seconds'] / base:13.1f}x")
+    members = {r["name"]: r["check"].get("members") for r in results}
+    print(f"same members: {'yes' if len(set(members.values())) == 1 else 'NO'} {members}")
+
+
+def bench_rfm(args):
+    tx = ensure_data(args.customers)
+    as_of = "2026-06-30"
+    peers = os.path.join(ROOT, "bench", "peers")
+    duck = ["node", os.path.join(peers, "duckdb_rfm.mjs"), tx, as_of, str(args.threads)]
+    print(f"{tx}: {os.path.getsize(tx) / 1e6:.0f} MB; {args.repeat} runs each, medians",
+          file=sys.stderr)
+    seg = measure(f"segkit ({args.threads} threads)", [BENCH, "rfm", tx, as_of, str(args.threads)],
+                  args.repeat)
+    seg1 = measure("segkit (1 thread)", [BENCH, "rfm", tx, as_of, "1"], args.repeat)
+    sc = measure(f"segkit from_csv ({args.threads} thr)", [BENCH, "rfm_csv", tx, as_of, str(args.threads)],
+                 args.repeat)
+    sc1 = measure("segkit from_csv (1 thread)", [BENCH, "rfm_csv", tx, as_of, "1"], args.repeat)
+    dn = measure(f"duckdb NTILE ({args.threads} thr)", duck + ["ntile", "memory"], args.repeat, cwd=peers)
+    dt = measure(f"duckdb same ties ({args.threads} thr)", duck + ["ties", "memory"], args.repeat, cwd=peers)
+    dc = measure(f"duckdb NTILE from CSV", duck + ["ntile", "csv"], args.repeat, cwd=peers)
+    dct = measure(f"duckdb same ties from CSV", duck + ["ties", "csv"], args.repeat, cwd=peers)
+    # End to end for segkit: segkit_rfm_from_csv (file to scores and table, reading only the
+    # fields RFM needs); also the general path, segkit_csv_read of every column + compute.
+    e2e = sc["seconds"]
+    gen = statistics.median(r["read_seconds"] + r["seconds"] for r in seg["runs"])
+    base = seg["seconds"]
+    print()
+    print(f"RFM scores and segments as of {as_of}, {seg['rows']} transactions, "
+          f"{seg['check']['customers']} customers")
+    print("in memory (the table already loaded; result materialised as a table):")
+    print(f"{'tool':<30} {'median s':>9} {'peak MB':>8} {'time / segkit':>14}")
+    for r in (seg, seg1, dn, dt):
+        print(f"{r['name']:<30} {r['seconds']:9.3f} {r['rss_mb']:8.0f} {r['seconds'] / base:13.1f}x")
+    print("end to end from the CSV file (read + compute; process start not counted):")
+    print(f"{'tool':<30} {'median s':>9} {'peak MB':>8} {'time / segkit':>14}")
+    for name, secs, rss in ((sc["name"], e2e, sc["rss_mb"]), (sc1["name"], sc1["seconds"], sc1["rss_mb"]),
+                            (seg["name"] + " csv_read+rfm", gen, seg["rss_mb"]),
+                            (dc["name"], dc["seconds"], dc["rss_mb"]),
+                            (dct["name"], dct["seconds"], dct["rss_mb"])):
+        print(f"{name:<30} {secs:9.3f} {rss:8.0f} {secs / e2e:13.1f}x")
+    # The same answer: DuckDB with segkit's tie rule must agree exactly (customers, score
+    # sums, a key-weighted checksum of every customer's scores, customers per segment);
+    # plain NTILE agrees on the customers only (ties split by row position).
+    keys = ("customers", "sum_r", "sum_f", "sum_m", "check", "segments")
+    a = dict(seg["check"])
+    a["segments"] = {k: v for k, v in a["segments"].items() if v > 0}  # SQL lists no empty group
+    same = all(a[k] == dt["check"][k] for k in keys) and all(a[k] == dct["check"][k] for k in keys)
+    for r in sc["runs"] + sc1["runs"]:
+        same = same and r["fast_path"] and all(r[k] == seg["check"][k] for k in keys)
+    print(f"same scores and segments from segkit in memory, segkit from_csv (fast path) "
+          f"and DuckDB with the same tie rule: {'yes' if same else 'NO'} "
+          f"(r+f+m sums {a['sum_r']}/{a['sum_f']}/{a['sum_m']}, checksum {a['check']})")
+    print(f"plain NTILE(5): same customers: {'yes' if a['customers'] == dn['check']['customers'] else 'NO'};"
+          f" its r/f/m sums {dn['check']['sum_r']}/{dn['check']['sum_f']}/{dn['check']['sum_m']} "
+          f"(ties split by position)")
+    print("segments (segkit): " + ", ".join(f"{k} {v}" for k, v in a["segments"].items()))
+
+
 def main():
     p = argparse.ArgumentParser(prog="bench/run")
-    p.add_argument("what", choices=["csv", "survival", "metrics"])
+    p.add_argument("what", choices=["csv", "survival", "metrics", "segment", "rfm"])
     p.add_argument("--customers", type=int, default=1000000)
     p.add_argument("--repeat", type=int, default=5)
     p.add_argument("--threads", type=int, default=2)
@@ -181,6 +274,10 @@ def main():
         bench_survival(args)
     elif args.what == "metrics":
         bench_metrics(args)
+    elif args.what == "rfm":
+        bench_rfm(args)
+    elif args.what == "segment":
+        bench_segment(args)
 
 
 if __name__ == "__main__":

@@ -11,7 +11,7 @@ static const cli_verb *const verbs[] = {
     &cli_verb_describe, &cli_verb_quarantine, &cli_verb_audit,  &cli_verb_drop,
     &cli_verb_generate, &cli_verb_survival, &cli_verb_mrr, &cli_verb_metrics, &cli_verb_cohorts,
     &cli_verb_revenue,
-    &cli_verb_import_stripe, &cli_verb_link,
+    &cli_verb_import_stripe, &cli_verb_link, &cli_verb_segment,
 };
 static const size_t n_verbs = sizeof verbs / sizeof verbs[0];
 

@@ -14,6 +14,7 @@
 #include "segkit/survival.h"
 #include "segkit/metrics.h"
 #include "segkit/billing.h"
+#include "segkit/segment.h"
 #include "segkit/family.h"
 
 
