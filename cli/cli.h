@@ -221,7 +221,7 @@ bool cli_parse_rates(const char *spec, segkit_mrr_rate *rates, char names[][16],
 
 /* Options of a subscription history (dataset, months, --by, rates, column mapping): the
  * mrr verb's options, shared by cohorts and metrics. */
-#define CLI_N_SUBSCRIPTION_OPTS 18
+#define CLI_N_SUBSCRIPTION_OPTS 19
 extern const cli_opt cli_subscription_opts[CLI_N_SUBSCRIPTION_OPTS];
 
 typedef struct cli_mrr_request {
@@ -236,6 +236,12 @@ typedef struct cli_mrr_request {
  * code after printing the error. The caller frees *t_out and *r_out. */
 int cli_mrr_compute(cli_args *a, const char *verb, const cli_mrr_request *req,
                     segkit_table **t_out, segkit_mrr_result **r_out);
+/* The membership of a stored segment, evaluated now: a table of the customers' key column
+ * and a string column named after the segment ("member" / "not member"); 0 or an exit code
+ * after printing the error. */
+int cli_segment_membership(cli_args *a, segkit_workspace *ws, const char *name,
+                           segkit_table **out);
+
 /* segkit metrics without --churned: the metrics of a subscription history. */
 int cli_metrics_billing(cli_args *a, double level, int64_t min_n);
 /* {"plan": "pro", "tenure_stage": "growth"} of a group. */

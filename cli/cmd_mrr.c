@@ -17,6 +17,7 @@ const cli_opt cli_subscription_opts[CLI_N_SUBSCRIPTION_OPTS] = {
     {"rates", CLI_OPT_VALUE, "RATES", "currency rates to the reporting currency: USD=1,EUR=1.08 or a CSV file currency,rate"},
     {"customers", CLI_OPT_VALUE, "NAME|FILE", "customer attributes (a dataset or a file, one row per customer): --by columns not in the history are looked up there"},
     {"customers-key", CLI_OPT_VALUE, "COL", "customer id column of --customers (default: the --customer-col name)"},
+    {"segment", CLI_OPT_VALUE, "NAME[,NAME]", "also split by membership of these stored segments (segkit segment), evaluated now"},
     {"mapping", CLI_OPT_VALUE, "FILE", "column names from a JSON file {\"customer\": COL, \"price\": COL, ...} (roles as the -col flags; the flags win)"},
     {"customer-col", CLI_OPT_VALUE, "COL", "customer id column (default customer_id)"},
     {"price-col", CLI_OPT_VALUE, "COL", "price per unit per interval, major units (default unit_price)"},
@@ -252,6 +253,54 @@ static int compute_mapped(cli_args *a, const char *verb, const cli_mrr_request *
                           segkit_mrr_options *opt_in, bool from_earliest, segkit_table **t_out,
                           segkit_mrr_result **r_out);
 
+/* With --segment, each named segment's membership ("member" / "not member") becomes a
+ * column of the history, looked up by customer id; customers the segment's dataset does
+ * not know get null, the segment "(null)". */
+static int attach_segments(cli_args *a, const char *verb, const char *customer_col,
+                           segkit_table **t, cli_by *names) {
+  memset(names, 0, sizeof *names);
+  const char *spec = cli_get(a, "segment");
+  if (spec == NULL) {
+    return 0;
+  }
+  int rc = cli_parse_by(verb, spec, NULL, false, names);
+  segkit_workspace *ws = NULL;
+  if (rc == 0) {
+    rc = cli_open_workspace(a, false, &ws);
+  }
+  for (size_t k = 0; rc == 0 && k < names->n; k++) {
+    segkit_table *m = NULL;
+    rc = cli_segment_membership(a, ws, names->cols[k], &m);
+    if (rc != 0) {
+      break;
+    }
+    if (segkit_table_column_index(*t, names->cols[k]) >= 0) {
+      rc = cli_usage_error(verb, "--segment %s: the history already has a column of that name",
+                           names->cols[k]);
+    }
+    segkit_table *joined = NULL;
+    segkit_error err;
+    const char *col[] = {names->cols[k]};
+    if (rc == 0 && segkit_table_lookup(*t, customer_col, m,
+                                       segkit_column_name(segkit_table_column(m, 0)), col, 1,
+                                       &joined, &err) != SEGKIT_OK) {
+      rc = cli_report(&err);
+    }
+    if (rc == 0) {
+      segkit_table_free(*t);
+      *t = joined;
+    }
+    segkit_table_free(m);
+  }
+  segkit_workspace_close(ws);
+  if (rc != 0) {
+    cli_by_free(names);
+    segkit_table_free(*t);
+    *t = NULL;
+  }
+  return rc;
+}
+
 int cli_mrr_compute(cli_args *a, const char *verb, const cli_mrr_request *req,
                     segkit_table **t_out, segkit_mrr_result **r_out) {
   bool from_earliest = req->from_earliest;
@@ -354,9 +403,25 @@ static int compute_mapped(cli_args *a, const char *verb, const cli_mrr_request *
       from = to - 1199;
     }
   }
-  cli_by by;
-  rc = cli_parse_by(verb, cli_get(a, "by"), t, true, &by);
+  cli_by segs;
+  rc = attach_segments(a, verb, c->customer, &t, &segs);
   if (rc != 0) {
+    return rc;
+  }
+  cli_by by;
+  memset(&by, 0, sizeof by);
+  rc = cli_get(a, "by") != NULL ? cli_parse_by(verb, cli_get(a, "by"), t, true, &by) : 0;
+  for (size_t k = 0; rc == 0 && k < segs.n; k++) {
+    if (by.n == CLI_MAX_BY) {
+      rc = cli_usage_error(verb, "--by and --segment take at most %d columns together",
+                           CLI_MAX_BY);
+    } else {
+      by.cols[by.n++] = segs.cols[k];
+    }
+  }
+  if (rc != 0) {
+    cli_by_free(&by);
+    cli_by_free(&segs);
     segkit_table_free(t);
     return rc;
   }
@@ -369,10 +434,12 @@ static int compute_mapped(cli_args *a, const char *verb, const cli_mrr_request *
   if (segkit_mrr_compute(t, &opt, r_out, &err) != SEGKIT_OK) {
     rc = cli_report(&err);
     cli_by_free(&by);
+    cli_by_free(&segs);
     segkit_table_free(t);
     return rc;
   }
   cli_by_free(&by);
+  cli_by_free(&segs);
   *t_out = t;
   return 0;
 }

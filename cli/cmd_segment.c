@@ -376,6 +376,57 @@ static int eval_named(cli_args *a, segkit_workspace *ws, const char *name, env_c
   return rc;
 }
 
+int cli_segment_membership(cli_args *a, segkit_workspace *ws, const char *name,
+                           segkit_table **out) {
+  env_ctx c;
+  memset(&c, 0, sizeof c);
+  segkit_segment_list *def = NULL;
+  uint64_t *bits = NULL;
+  size_t count = 0;
+  int rc = eval_named(a, ws, name, &c, &def, &bits, &count);
+  segkit_table_builder *b = NULL;
+  segkit_error err;
+  if (rc == 0) {
+    const segkit_column *key =
+        segkit_table_column(c.customers, (size_t)segkit_table_column_index(c.customers, c.key));
+    const char *names[] = {c.key, name};
+    segkit_type types[] = {segkit_column_type(key), SEGKIT_TYPE_STRING};
+    segkit_status st = segkit_table_builder_new(2, names, types, &b, &err);
+    size_t n = segkit_table_n_rows(c.customers);
+    for (size_t i = 0; st == SEGKIT_OK && i < n; i++) {
+      segkit_column_builder *kb = segkit_table_builder_column(b, 0);
+      if (!segkit_column_is_valid(key, i)) {
+        st = segkit_column_append_null(kb);
+      } else if (types[0] == SEGKIT_TYPE_STRING) {
+        size_t len;
+        const char *v = segkit_column_dict_value(key, segkit_column_codes(key)[i], &len);
+        st = segkit_column_append_string(kb, v, len);
+      } else {
+        st = segkit_column_append_int64(kb, segkit_column_int64(key)[i]);
+      }
+      const char *label = ((bits[i / 64] >> (i % 64)) & 1u) ? "member" : "not member";
+      if (st == SEGKIT_OK) {
+        st = segkit_column_append_string(segkit_table_builder_column(b, 1), label,
+                                         strlen(label));
+      }
+    }
+    if (st == SEGKIT_OK) {
+      st = segkit_table_builder_finish(b, out, &err);
+      if (st == SEGKIT_OK) {
+        b = NULL;
+      }
+    }
+    if (st != SEGKIT_OK) {
+      rc = cli_report(&err);
+    }
+  }
+  segkit_table_builder_free(b);
+  free(bits);
+  segkit_segment_list_free(def);
+  env_ctx_free(&c);
+  return rc;
+}
+
 /* ---- subcommands ---------------------------------------------------------------------------- */
 
 static int need(cli_args *a, size_t n, const char *what) {

@@ -92,6 +92,29 @@ equals "$(json 'sorted(j["left"])')" "$("$PY" -c "import sys; print(sorted(open(
 run 0 "$SEGKIT" segment snapshots annual-pro --format json
 equals "$(json 'len(j)')" "1" "one snapshot listed"
 
+# A stored segment as a split of the billing metrics: members and the rest, the customers
+# active at the start of the range counted here with pandas (paid start <= 2025-06-30 < end).
+run 0 "$SEGKIT" metrics --dataset subscriptions --rates $RATES --segment de-mid --from 2025-07 --to 2026-06 --format json
+printf '%s' "$OUT" > "$WORK/seg_metrics.json"
+if "$PY" - "$G" "$WORK" <<'PY'
+import json, sys, pandas as pd
+g, work = sys.argv[1], sys.argv[2]
+s = pd.read_csv(f"{g}/subscriptions.csv", parse_dates=["started_at", "trial_end", "ended_at"])
+day = pd.Timestamp("2025-06-30")
+paid = s.trial_end.where(s.trial_end > s.started_at, s.started_at).fillna(s.started_at)
+live = s[(paid <= day) & (s.ended_at.isna() | (s.ended_at > day)) & (s.unit_price * s.seats > 0)]
+active = set(live.customer_id)
+members = {int(x) for x in open(f"{work}/de-mid.ids").read().split()}
+j = json.load(open(f"{work}/seg_metrics.json"))
+got = {g["key"]["de-mid"]: g["periods"][0]["customers_start"] for g in j["groups"]}
+want = {"member": len(active & members), "not member": len(active - members)}
+print("segkit", got, "pandas", want)
+sys.exit(0 if got == want else 1)
+PY
+then pass "metrics split by a stored segment match pandas"; else fail "metrics by segment differ"; fi
+run 3 "$SEGKIT" metrics --dataset subscriptions --rates $RATES --segment nosuch
+contains "$ERR" "no segment named 'nosuch'" "an unknown segment is named"
+
 # SQL, list, errors
 run 0 "$SEGKIT" segment sql de-mid
 contains "$OUT" "c.\"country\" = 'DE'" "PostgreSQL for the rule"
