@@ -167,6 +167,7 @@ extern const cli_verb cli_verb_cohorts;
 extern const cli_verb cli_verb_revenue;
 extern const cli_verb cli_verb_link;
 extern const cli_verb cli_verb_segment;
+extern const cli_verb cli_verb_family;
 
 /* Shared by import, describe and demo: read a CSV or JSON Lines file with the reader
  * options the verb's flags describe (--type, --schema, --date-format, --delimiter,
