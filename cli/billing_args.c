@@ -99,6 +99,14 @@ bool cli_parse_rates(const char *spec, segkit_mrr_rate *rates, char names[][16],
   return ok && *n > 0;
 }
 
+const char *cli_mapped(const cli_args *a, const char *flag, const char *dflt) {
+  const char *v = cli_get(a, flag);
+  if (v == NULL) {
+    return dflt;
+  }
+  return strcmp(v, "none") == 0 ? NULL : v;
+}
+
 /* Split "plan,billing_interval,tenure_stage": tenure_stage (when allowed and not a column
  * of t) asks for the tenure-stage split instead of naming a column. */
 int cli_parse_by(const char *verb, const char *spec, const segkit_table *t, bool allow_stage,

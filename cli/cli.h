@@ -248,6 +248,10 @@ int cli_metrics_billing(cli_args *a, double level, int64_t min_n);
 /* {"plan": "pro", "tenure_stage": "growth"} of a group. */
 json_t *cli_mrr_group_key(const segkit_mrr_result *r, size_t group);
 
+/* The column a -col flag names: dflt when the flag is absent, NULL for "none" (an optional
+ * column the data does not have). */
+const char *cli_mapped(const cli_args *a, const char *flag, const char *dflt);
+
 /* --by COL[,COL]: column names (borrowed from buf) and, for the billing verbs, the
  * tenure_stage pseudo-column. */
 enum { CLI_MAX_BY = 16 };

@@ -34,14 +34,6 @@ static int day_arg(const char *flag, const char *s, int32_t *day) {
   return 0;
 }
 
-static const char *col(cli_args *a, const char *flag, const char *dflt) {
-  const char *v = cli_get(a, flag);
-  if (v == NULL) {
-    return dflt;
-  }
-  return strcmp(v, "none") == 0 ? NULL : v;
-}
-
 static int store(cli_args *a, const char *name, const segkit_table *t) {
   segkit_workspace *ws = NULL;
   int rc = cli_open_workspace(a, false, &ws);
@@ -135,11 +127,11 @@ static int run_rfm(cli_args *a, const segkit_table *tx) {
     return rc;
   }
   segkit_rfm_columns *c = &opt.columns;
-  c->customer = col(a, "customer-col", c->customer);
-  c->date = col(a, "date-col", c->date);
-  c->amount = col(a, "amount-col", c->amount);
-  c->kind = col(a, "kind-col", c->kind);
-  c->currency = col(a, "currency-col", c->currency);
+  c->customer = cli_mapped(a, "customer-col", c->customer);
+  c->date = cli_mapped(a, "date-col", c->date);
+  c->amount = cli_mapped(a, "amount-col", c->amount);
+  c->kind = cli_mapped(a, "kind-col", c->kind);
+  c->currency = cli_mapped(a, "currency-col", c->currency);
   segkit_mrr_rate rates[CLI_MAX_RATES];
   char names[CLI_MAX_RATES][16];
   if (cli_get(a, "rates") != NULL) {
@@ -181,8 +173,8 @@ static int run_engagement(cli_args *a, const segkit_table *events) {
   if (rc != 0) {
     return rc;
   }
-  opt.customer = col(a, "customer-col", opt.customer);
-  opt.timestamp = col(a, "date-col", opt.timestamp);
+  opt.customer = cli_mapped(a, "customer-col", opt.customer);
+  opt.timestamp = cli_mapped(a, "date-col", opt.timestamp);
   int64_t v;
   struct {
     const char *flag;

@@ -31,14 +31,6 @@ const cli_opt cli_subscription_opts[CLI_N_SUBSCRIPTION_OPTS] = {
     {"discount-col", CLI_OPT_VALUE, "COL", "discount percent (default discount_percent; 'none')"},
 };
 
-static const char *mapped(const cli_args *a, const char *flag, const char *dflt) {
-  const char *v = cli_get(a, flag);
-  if (v == NULL) {
-    return dflt;
-  }
-  return strcmp(v, "none") == 0 ? NULL : v;
-}
-
 /* The roles of --mapping, each with the flag that overrides it. */
 static const struct {
   const char *role;
@@ -118,9 +110,7 @@ static int32_t extreme_day(const segkit_table *t, const char *col, bool latest) 
     if (segkit_column_type(c) == SEGKIT_TYPE_DATE) {
       d = segkit_column_date(c)[i];
     } else if (segkit_column_type(c) == SEGKIT_TYPE_TIMESTAMP) {
-      int64_t us = segkit_column_timestamp(c)[i];
-      d = (int32_t)((us - ((us % SEGKIT_US_PER_DAY) + SEGKIT_US_PER_DAY) % SEGKIT_US_PER_DAY) /
-                    SEGKIT_US_PER_DAY);
+      d = segkit_day_of_us(segkit_column_timestamp(c)[i]);
     } else {
       return INT32_MIN;
     }
@@ -320,7 +310,7 @@ int cli_mrr_compute(cli_args *a, const char *verb, const cli_mrr_request *req,
     }
   }
   for (size_t i = 0; i < N_ROLES; i++) {
-    *role_slot(c, i) = mapped(a, k_roles[i].flag, *role_slot(c, i));
+    *role_slot(c, i) = cli_mapped(a, k_roles[i].flag, *role_slot(c, i));
   }
   int rc = compute_mapped(a, verb, req, &opt, from_earliest, t_out, r_out);
   json_decref(mapping);

@@ -26,14 +26,6 @@ static const cli_opt revenue_opts[] = {
     {"kind-col", CLI_OPT_VALUE, "COL", "charge/refund column (default kind; 'none' = the sign of the amount decides)"},
 };
 
-static const char *mapped(const cli_args *a, const char *flag, const char *dflt) {
-  const char *v = cli_get(a, flag);
-  if (v == NULL) {
-    return dflt;
-  }
-  return strcmp(v, "none") == 0 ? NULL : v;
-}
-
 /* Earliest or latest UTC day in a date or timestamp column; false when there is none. */
 static bool day_bound(const segkit_table *t, const char *col, bool latest, int32_t *out) {
   long idx = col != NULL ? segkit_table_column_index(t, col) : -1;
@@ -216,11 +208,11 @@ static int parse_options(cli_args *a, segkit_revenue_options *opt, cli_by *by) {
   segkit_revenue_options_init(opt);
   opt->n_threads = a->threads;
   segkit_revenue_columns *c = &opt->columns;
-  c->customer = mapped(a, "customer-col", c->customer);
-  c->date = mapped(a, "date-col", c->date);
-  c->amount = mapped(a, "amount-col", c->amount);
-  c->currency = mapped(a, "currency-col", c->currency);
-  c->kind = mapped(a, "kind-col", c->kind);
+  c->customer = cli_mapped(a, "customer-col", c->customer);
+  c->date = cli_mapped(a, "date-col", c->date);
+  c->amount = cli_mapped(a, "amount-col", c->amount);
+  c->currency = cli_mapped(a, "currency-col", c->currency);
+  c->kind = cli_mapped(a, "kind-col", c->kind);
   const char *period = cli_get(a, "period");
   if (period == NULL || strcmp(period, "month") == 0) {
     opt->period_months = 1;

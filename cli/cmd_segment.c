@@ -154,9 +154,7 @@ static int add_derived_fields(env_ctx *c) {
     opt.columns.currency = NULL;
   }
   segkit_table *state = NULL;
-  int32_t day = (int32_t)((c->now_us - ((c->now_us % SEGKIT_US_PER_DAY) + SEGKIT_US_PER_DAY) %
-                                           SEGKIT_US_PER_DAY) /
-                          SEGKIT_US_PER_DAY);
+  int32_t day = segkit_day_of_us(c->now_us);
   if (rc == 0 && segkit_mrr_customer_state(t, &opt, day, &state, &err) != SEGKIT_OK) {
     rc = cli_report(&err);
   }
@@ -362,37 +360,57 @@ static int eval_rule(env_ctx *c, const char *name, const char *text, uint64_t **
   return rc;
 }
 
-/* Load a stored segment, open its environment and evaluate it. */
-static int eval_named(cli_args *a, segkit_workspace *ws, const char *name, env_ctx *c,
-                      segkit_segment_list **def, uint64_t **bits, size_t *count) {
+/* A stored segment evaluated in its own environment: what every subcommand that reads a
+ * segment's members starts from. */
+typedef struct named_eval {
+  env_ctx c;
+  segkit_segment_list *def;   /* def->items[0] is the segment */
+  uint64_t *bits;
+  size_t count;
+} named_eval;
+
+static int eval_named(cli_args *a, segkit_workspace *ws, const char *name, named_eval *e) {
+  memset(e, 0, sizeof *e);
   segkit_error err;
-  if (segkit_workspace_segments(ws, name, def, &err) != SEGKIT_OK) {
+  if (segkit_workspace_segments(ws, name, &e->def, &err) != SEGKIT_OK) {
     return cli_report(&err);
   }
-  int rc = open_env(a, ws, (*def)->items[0].dataset, (*def)->items[0].context, c);
+  const segkit_segment_info *d = &e->def->items[0];
+  int rc = open_env(a, ws, d->dataset, d->context, &e->c);
   if (rc == 0) {
-    rc = eval_rule(c, name, (*def)->items[0].rule, bits, count);
+    rc = eval_rule(&e->c, name, d->rule, &e->bits, &e->count);
   }
   return rc;
 }
 
+static void named_eval_free(named_eval *e) {
+  free(e->bits);
+  segkit_segment_list_free(e->def);
+  env_ctx_free(&e->c);
+}
+
+static bool is_member(const uint64_t *bits, size_t row) {
+  return (bits[row / 64] >> (row % 64)) & 1u;
+}
+
+/* The customers' key column of an environment. */
+static const segkit_column *key_column(const env_ctx *c) {
+  return segkit_table_column(c->customers,
+                             (size_t)segkit_table_column_index(c->customers, c->key));
+}
+
 int cli_segment_membership(cli_args *a, segkit_workspace *ws, const char *name,
                            segkit_table **out) {
-  env_ctx c;
-  memset(&c, 0, sizeof c);
-  segkit_segment_list *def = NULL;
-  uint64_t *bits = NULL;
-  size_t count = 0;
-  int rc = eval_named(a, ws, name, &c, &def, &bits, &count);
+  named_eval e;
+  int rc = eval_named(a, ws, name, &e);
   segkit_table_builder *b = NULL;
   segkit_error err;
   if (rc == 0) {
-    const segkit_column *key =
-        segkit_table_column(c.customers, (size_t)segkit_table_column_index(c.customers, c.key));
-    const char *names[] = {c.key, name};
+    const segkit_column *key = key_column(&e.c);
+    const char *names[] = {e.c.key, name};
     segkit_type types[] = {segkit_column_type(key), SEGKIT_TYPE_STRING};
     segkit_status st = segkit_table_builder_new(2, names, types, &b, &err);
-    size_t n = segkit_table_n_rows(c.customers);
+    size_t n = segkit_table_n_rows(e.c.customers);
     for (size_t i = 0; st == SEGKIT_OK && i < n; i++) {
       segkit_column_builder *kb = segkit_table_builder_column(b, 0);
       if (!segkit_column_is_valid(key, i)) {
@@ -404,7 +422,7 @@ int cli_segment_membership(cli_args *a, segkit_workspace *ws, const char *name,
       } else {
         st = segkit_column_append_int64(kb, segkit_column_int64(key)[i]);
       }
-      const char *label = ((bits[i / 64] >> (i % 64)) & 1u) ? "member" : "not member";
+      const char *label = is_member(e.bits, i) ? "member" : "not member";
       if (st == SEGKIT_OK) {
         st = segkit_column_append_string(segkit_table_builder_column(b, 1), label,
                                          strlen(label));
@@ -421,9 +439,7 @@ int cli_segment_membership(cli_args *a, segkit_workspace *ws, const char *name,
     }
   }
   segkit_table_builder_free(b);
-  free(bits);
-  segkit_segment_list_free(def);
-  env_ctx_free(&c);
+  named_eval_free(&e);
   return rc;
 }
 
@@ -514,26 +530,24 @@ static int sub_count(cli_args *a, segkit_workspace *ws, bool show) {
     return rc;
   }
   const char *name = a->positional[1];
-  env_ctx c;
-  memset(&c, 0, sizeof c);
-  segkit_segment_list *def = NULL;
-  uint64_t *bits = NULL;
-  size_t count = 0;
-  rc = eval_named(a, ws, name, &c, &def, &bits, &count);
+  named_eval e;
+  rc = eval_named(a, ws, name, &e);
+  const segkit_segment_info *def = e.def != NULL ? &e.def->items[0] : NULL;
+  size_t count = e.count;
   if (rc == 0) {
-    size_t total = segkit_table_n_rows(c.customers);
+    size_t total = segkit_table_n_rows(e.c.customers);
     char as_of[40];
-    segkit_format_timestamp(c.now_us, as_of, sizeof as_of);
+    segkit_format_timestamp(e.c.now_us, as_of, sizeof as_of);
     if (a->format == CLI_FORMAT_JSON) {
       json_t *j = json_pack("{s:s, s:I, s:I, s:s, s:s}", "segment", name, "count",
                             (json_int_t)count, "of", (json_int_t)total, "dataset",
-                            def->items[0].dataset, "as_of", as_of);
+                            def->dataset, "as_of", as_of);
       if (show) {
-        json_object_set_new(j, "rule", json_string(def->items[0].rule));
-        json_object_set_new(j, "description", def->items[0].description != NULL
-                                                  ? json_string(def->items[0].description)
+        json_object_set_new(j, "rule", json_string(def->rule));
+        json_object_set_new(j, "description", def->description != NULL
+                                                  ? json_string(def->description)
                                                   : json_null());
-        json_object_set_new(j, "snapshots", json_integer(def->items[0].n_snapshots));
+        json_object_set_new(j, "snapshots", json_integer(def->n_snapshots));
       }
       json_dumpf(j, stdout, CLI_JSON_FLAGS);
       printf("\n");
@@ -541,19 +555,17 @@ static int sub_count(cli_args *a, segkit_workspace *ws, bool show) {
     } else {
       if (show) {
         printf("segment      %s\ndataset      %s\nrule         %s\n", name,
-               def->items[0].dataset, def->items[0].rule);
-        if (def->items[0].description != NULL) {
-          printf("description  %s\n", def->items[0].description);
+               def->dataset, def->rule);
+        if (def->description != NULL) {
+          printf("description  %s\n", def->description);
         }
-        printf("snapshots    %lld\n", (long long)def->items[0].n_snapshots);
+        printf("snapshots    %lld\n", (long long)def->n_snapshots);
       }
       printf("%s: %zu of %zu customers (%.1f%%) as of %s\n", name, count, total,
              total > 0 ? 100.0 * (double)count / (double)total : 0.0, as_of);
     }
   }
-  free(bits);
-  segkit_segment_list_free(def);
-  env_ctx_free(&c);
+  named_eval_free(&e);
   return rc;
 }
 
@@ -562,60 +574,38 @@ static int sub_members(cli_args *a, segkit_workspace *ws) {
   if (rc != 0) {
     return rc;
   }
-  env_ctx c;
-  memset(&c, 0, sizeof c);
-  segkit_segment_list *def = NULL;
-  uint64_t *bits = NULL;
-  size_t count = 0;
-  rc = eval_named(a, ws, a->positional[1], &c, &def, &bits, &count);
+  named_eval e;
+  rc = eval_named(a, ws, a->positional[1], &e);
   cli_by cols;
   memset(&cols, 0, sizeof cols);
   if (rc == 0 && cli_get(a, "columns") != NULL) {
-    rc = cli_parse_by("segment", cli_get(a, "columns"), c.customers, false, &cols);
-  }
-  uint32_t *rows = NULL;
-  segkit_table *out = NULL;
-  if (rc == 0) {
-    size_t n = segkit_table_n_rows(c.customers);
-    rows = malloc((count + 1) * sizeof *rows);
-    size_t k = 0;
-    for (size_t i = 0; rows != NULL && i < n; i++) {
-      if ((bits[i / 64] >> (i % 64)) & 1u) {
-        rows[k++] = (uint32_t)i;
-      }
-    }
-    segkit_error err;
-    segkit_table *picked = NULL;
-    if (rows == NULL || segkit_table_take(c.customers, rows, k, &picked, &err) != SEGKIT_OK) {
-      rc = rows == NULL ? CLI_EXIT_ENV : cli_report(&err);
-    } else {
-      out = picked;
-    }
+    rc = cli_parse_by("segment", cli_get(a, "columns"), e.c.customers, false, &cols);
   }
   if (rc == 0) {
+    const segkit_table *t = e.c.customers;
     const char *headers[CLI_MAX_BY + 1];
-    headers[0] = c.key;
+    const segkit_column *shown[CLI_MAX_BY + 1];
+    headers[0] = e.c.key;
+    shown[0] = key_column(&e.c);
     for (size_t k = 0; k < cols.n; k++) {
       headers[k + 1] = cols.cols[k];
+      shown[k + 1] = segkit_table_column(t, (size_t)segkit_table_column_index(t, cols.cols[k]));
     }
     cli_grid *g = cli_grid_new(cols.n + 1, headers);
-    for (size_t r = 0; g != NULL && r < segkit_table_n_rows(out); r++) {
+    for (size_t r = 0; g != NULL && r < segkit_table_n_rows(t); r++) {
+      if (!is_member(e.bits, r)) {
+        continue;
+      }
       cli_grid_row(g);
       for (size_t k = 0; k <= cols.n; k++) {
-        const segkit_column *col =
-            segkit_table_column(out, (size_t)segkit_table_column_index(out, headers[k]));
-        cli_grid_value(g, col, r);
+        cli_grid_value(g, shown[k], r);
       }
     }
     rc = cli_grid_print(g, a->format, stdout) ? 0 : CLI_EXIT_ENV;
     cli_grid_free(g);
   }
-  segkit_table_free(out);
-  free(rows);
   cli_by_free(&cols);
-  free(bits);
-  segkit_segment_list_free(def);
-  env_ctx_free(&c);
+  named_eval_free(&e);
   return rc;
 }
 
@@ -673,19 +663,14 @@ static int sub_snapshot(cli_args *a, segkit_workspace *ws) {
     return rc;
   }
   const char *name = a->positional[1];
-  env_ctx c;
-  memset(&c, 0, sizeof c);
-  segkit_segment_list *def = NULL;
-  uint64_t *bits = NULL;
-  size_t count = 0;
-  rc = eval_named(a, ws, name, &c, &def, &bits, &count);
+  named_eval e;
+  rc = eval_named(a, ws, name, &e);
+  size_t count = e.count;
   int64_t id = 0;
   segkit_error err;
   if (rc == 0) {
-    const segkit_column *keys =
-        segkit_table_column(c.customers, (size_t)segkit_table_column_index(c.customers, c.key));
-    if (segkit_workspace_snapshot_save(ws, name, def->items[0].rule, keys, bits, c.now_us, &id,
-                                       &err) != SEGKIT_OK) {
+    if (segkit_workspace_snapshot_save(ws, name, e.def->items[0].rule, key_column(&e.c), e.bits,
+                                       e.c.now_us, &id, &err) != SEGKIT_OK) {
       rc = cli_report(&err);
     }
   }
@@ -700,9 +685,7 @@ static int sub_snapshot(cli_args *a, segkit_workspace *ws) {
       printf("snapshot %lld of '%s': %zu members\n", (long long)id, name, count);
     }
   }
-  free(bits);
-  segkit_segment_list_free(def);
-  env_ctx_free(&c);
+  named_eval_free(&e);
   return rc;
 }
 
@@ -759,7 +742,7 @@ static char **sorted_keys(const segkit_column *c, const uint64_t *bits, size_t n
   char **out = malloc((n + 1) * sizeof *out);
   *m = 0;
   for (size_t i = 0; out != NULL && i < segkit_column_n_rows(c); i++) {
-    if (bits == NULL || ((bits[i / 64] >> (i % 64)) & 1u)) {
+    if (bits == NULL || is_member(bits, i)) {
       out[(*m)++] = key_text(c, i);
     }
   }
@@ -807,20 +790,16 @@ static int sub_diff(cli_args *a, segkit_workspace *ws) {
   if (segkit_workspace_snapshot_members(ws, since, &old, &err) != SEGKIT_OK) {
     return cli_report(&err);
   }
-  env_ctx c;
-  memset(&c, 0, sizeof c);
-  segkit_segment_list *def = NULL;
-  uint64_t *bits = NULL;
-  size_t count = 0;
-  rc = eval_named(a, ws, name, &c, &def, &bits, &count);
+  named_eval e;
+  rc = eval_named(a, ws, name, &e);
+  size_t count = e.count;
   size_t n_now = 0;
   size_t n_old = 0;
   char **now = NULL;
   char **before = NULL;
   if (rc == 0) {
-    const segkit_column *keys =
-        segkit_table_column(c.customers, (size_t)segkit_table_column_index(c.customers, c.key));
-    now = sorted_keys(keys, bits, count, &n_now);
+    const segkit_column *keys = key_column(&e.c);
+    now = sorted_keys(keys, e.bits, count, &n_now);
     before = sorted_keys(segkit_table_column(old, 0), NULL, segkit_table_n_rows(old), &n_old);
     bool ints = segkit_column_type(keys) == SEGKIT_TYPE_INT64;
     json_t *entered = json_array();
@@ -863,9 +842,7 @@ static int sub_diff(cli_args *a, segkit_workspace *ws) {
   free_keys(now, n_now);
   free_keys(before, n_old);
   segkit_table_free(old);
-  free(bits);
-  segkit_segment_list_free(def);
-  env_ctx_free(&c);
+  named_eval_free(&e);
   return rc;
 }
 
@@ -882,28 +859,19 @@ static int sub_overlap(cli_args *a, segkit_workspace *ws) {
   if (k < 2 || k > 16) {
     return cli_usage_error("segment", "expected: segment overlap A B [C ...] (2 to 16 segments)");
   }
-  uint64_t *bits[16] = {NULL};
-  size_t counts[16] = {0};
-  env_ctx c;
-  memset(&c, 0, sizeof c);
-  segkit_segment_list *def = NULL;
-  int rc = eval_named(a, ws, a->positional[1], &c, &def, &bits[0], &counts[0]);
-  for (size_t i = 1; rc == 0 && i < k; i++) {
-    segkit_segment_list *d2 = NULL;
-    segkit_error err;
-    if (segkit_workspace_segments(ws, a->positional[i + 1], &d2, &err) != SEGKIT_OK) {
-      rc = cli_report(&err);
-    } else if (strcmp(d2->items[0].dataset, def->items[0].dataset) != 0) {
+  named_eval e[16];
+  memset(e, 0, sizeof e);
+  int rc = 0;
+  for (size_t i = 0; rc == 0 && i < k; i++) {
+    rc = eval_named(a, ws, a->positional[i + 1], &e[i]);
+    if (rc == 0 && strcmp(e[i].def->items[0].dataset, e[0].def->items[0].dataset) != 0) {
       fprintf(stderr, "segkit: segments '%s' and '%s' are over different datasets\n",
               a->positional[1], a->positional[i + 1]);
       rc = CLI_EXIT_DATA;
-    } else {
-      rc = eval_rule(&c, a->positional[i + 1], d2->items[0].rule, &bits[i], &counts[i]);
     }
-    segkit_segment_list_free(d2);
   }
   if (rc == 0) {
-    size_t words = (segkit_table_n_rows(c.customers) + 63) / 64;
+    size_t words = (segkit_table_n_rows(e[0].c.customers) + 63) / 64;
     const char *headers[17];
     headers[0] = "segment";
     for (size_t i = 0; i < k; i++) {
@@ -914,7 +882,7 @@ static int sub_overlap(cli_args *a, segkit_workspace *ws) {
       cli_grid_row(g);
       cli_grid_text(g, a->positional[i + 1]);
       for (size_t j = 0; j < k; j++) {
-        cli_grid_int(g, (int64_t)popcount_and(bits[i], bits[j], words));
+        cli_grid_int(g, (int64_t)popcount_and(e[i].bits, e[j].bits, words));
       }
     }
     if (a->format == CLI_FORMAT_TABLE) {
@@ -924,10 +892,8 @@ static int sub_overlap(cli_args *a, segkit_workspace *ws) {
     cli_grid_free(g);
   }
   for (size_t i = 0; i < k; i++) {
-    free(bits[i]);
+    named_eval_free(&e[i]);
   }
-  segkit_segment_list_free(def);
-  env_ctx_free(&c);
   return rc;
 }
 

@@ -71,6 +71,10 @@ SEGKIT_API size_t segkit_format_timestamp(int64_t us, char *buf, size_t size);
 /* Current time in microseconds since the epoch (UTC). */
 SEGKIT_API int64_t segkit_now_us(void);
 
+/* The UTC day (days since 1970-01-01) an instant falls on: floor division, so instants
+ * before 1970 land on the day they belong to, not the one after. */
+SEGKIT_API int32_t segkit_day_of_us(int64_t us);
+
 #ifdef __cplusplus
 }
 #endif

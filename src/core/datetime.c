@@ -372,6 +372,14 @@ size_t segkit_format_timestamp(int64_t us, char *buf, size_t size) {
   return emit(text, (size_t)(p - text), buf, size);
 }
 
+int32_t segkit_day_of_us(int64_t us) {
+  int64_t d = us / SEGKIT_US_PER_DAY;
+  if (us % SEGKIT_US_PER_DAY < 0) {
+    d -= 1;
+  }
+  return (int32_t)d;
+}
+
 int64_t segkit_now_us(void) {
   struct timespec ts;
   if (clock_gettime(CLOCK_REALTIME, &ts) != 0) {

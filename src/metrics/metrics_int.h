@@ -71,6 +71,7 @@ static inline int32_t sk__day_at(const sk__colref *c, size_t row) {
   if (c->type == SEGKIT_TYPE_DATE) {
     return segkit_column_date(c->col)[row];
   }
+  /* inline rather than segkit_day_of_us: this runs once per row */
   int64_t us = segkit_column_timestamp(c->col)[row];
   int64_t d = us / SEGKIT_US_PER_DAY;
   if (us % SEGKIT_US_PER_DAY < 0) {
@@ -86,6 +87,12 @@ static inline uint64_t sk__customer_key_at(const sk__colref *c, size_t row) {
     return (uint64_t)segkit_column_codes(c->col)[row] ^ (UINT64_C(1) << 63);
   }
   return (uint64_t)segkit_column_int64(c->col)[row] ^ (UINT64_C(1) << 63);
+}
+
+/* Floor of a / b for b > 0: month indices before year 0 are negative, and calendar
+ * periods (quarters, years) must start on multiples of their length there too. */
+static inline int32_t sk__floor_div(int32_t a, int32_t b) {
+  return a >= 0 ? a / b : -((-a + b - 1) / b);
 }
 
 /* ==== shared: worker threads (parallel.c) ================================================ */

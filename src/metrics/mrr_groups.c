@@ -111,11 +111,6 @@ static int period_length(segkit_mrr_period_kind kind) {
   }
 }
 
-/* Floor of a / b for b > 0 (months before year 0 are negative). */
-static int32_t floor_div(int32_t a, int32_t b) {
-  return a >= 0 ? a / b : -((-a + b - 1) / b);
-}
-
 static segkit_status layout_periods(segkit_mrr_result *r, const segkit_mrr_options *opt,
                                     segkit_error *err) {
   int len = period_length(opt->period);
@@ -127,7 +122,7 @@ static segkit_status layout_periods(segkit_mrr_result *r, const segkit_mrr_optio
   int32_t to = from + (int32_t)r->n_months - 1;
   size_t n = 1;
   if (len > 0) {
-    n = (size_t)(floor_div(to, len) - floor_div(from, len)) + 1;
+    n = (size_t)(sk__floor_div(to, len) - sk__floor_div(from, len)) + 1;
   }
   r->n_periods = n;
   r->period_first = malloc(n * sizeof *r->period_first);
@@ -140,7 +135,7 @@ static segkit_status layout_periods(segkit_mrr_result *r, const segkit_mrr_optio
     r->period_last[0] = to;
     return SEGKIT_OK;
   }
-  int32_t aligned = floor_div(from, len) * len;
+  int32_t aligned = sk__floor_div(from, len) * len;
   for (size_t p = 0; p < n; p++) {
     int32_t a = aligned + (int32_t)p * len;
     int32_t b = a + len - 1;

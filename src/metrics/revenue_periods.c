@@ -24,11 +24,6 @@
 
 /* ==== periods ============================================================================ */
 
-static int32_t floor_div(int32_t a, int32_t b) {
-  int32_t q = a / b;
-  return (a % b != 0 && (a < 0) != (b < 0)) ? q - 1 : q;
-}
-
 /* Widen from..to to whole periods and tabulate the period of every day in the range, so a
  * row's period is one array lookup rather than a civil-date conversion. */
 segkit_status sk__rev_build_periods(sk__rev_mapping *m, const segkit_revenue_options *opt,
@@ -42,8 +37,8 @@ segkit_status sk__rev_build_periods(sk__rev_mapping *m, const segkit_revenue_opt
   }
   /* Years 0..9999 keep every day number of the range well inside int32. */
   bool in_calendar = opt->from_month >= 0 && opt->to_month < 10000 * 12;
-  int32_t from = in_calendar ? floor_div(opt->from_month, p) * p : 0;
-  int32_t to = in_calendar ? floor_div(opt->to_month, p) * p + p - 1 : 0;
+  int32_t from = in_calendar ? sk__floor_div(opt->from_month, p) * p : 0;
+  int32_t to = in_calendar ? sk__floor_div(opt->to_month, p) * p + p - 1 : 0;
   if (!in_calendar || opt->to_month < opt->from_month || (int64_t)to - from >= MAX_MONTHS) {
     int64_t y0;
     int64_t y1;

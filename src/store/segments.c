@@ -137,6 +137,21 @@ void segkit_link_list_free(segkit_link_list *list) {
   free(list);
 }
 
+/* Make room for item n of a growing list (capacity doubling); false when out of memory. */
+static bool room_for_one(void **items, size_t *cap, size_t n, size_t size) {
+  if (n < *cap) {
+    return true;
+  }
+  size_t nc = *cap ? *cap * 2 : 8;
+  void *p = realloc(*items, nc * size);
+  if (p == NULL) {
+    return false;
+  }
+  *items = p;
+  *cap = nc;
+  return true;
+}
+
 static char *column_text(sqlite3_stmt *st, int i, bool *failed) {
   const unsigned char *t = sqlite3_column_text(st, i);
   return t != NULL ? sk__strdup((const char *)t, failed) : NULL;
@@ -162,14 +177,9 @@ segkit_status segkit_workspace_links(segkit_workspace *ws, const char *customers
   bool failed = list == NULL;
   int rc;
   while (!failed && (rc = sqlite3_step(st)) == SQLITE_ROW) {
-    if (list->n == cap) {
-      cap = cap ? cap * 2 : 8;
-      segkit_link *p = realloc(list->items, cap * sizeof *p);
-      if (p == NULL) {
-        failed = true;
-        break;
-      }
-      list->items = p;
+    if (!room_for_one((void **)&list->items, &cap, list->n, sizeof *list->items)) {
+      failed = true;
+      break;
     }
     segkit_link *l = &list->items[list->n++];
     l->fact_dataset = column_text(st, 0, &failed);
@@ -292,14 +302,9 @@ segkit_status segkit_workspace_segments(segkit_workspace *ws, const char *name,
   bool failed = list == NULL;
   int rc = SQLITE_DONE;
   while (!failed && (rc = sqlite3_step(st)) == SQLITE_ROW) {
-    if (list->n == cap) {
-      cap = cap ? cap * 2 : 8;
-      segkit_segment_info *p = realloc(list->items, cap * sizeof *p);
-      if (p == NULL) {
-        failed = true;
-        break;
-      }
-      list->items = p;
+    if (!room_for_one((void **)&list->items, &cap, list->n, sizeof *list->items)) {
+      failed = true;
+      break;
     }
     segkit_segment_info *g = &list->items[list->n++];
     g->name = column_text(st, 0, &failed);
@@ -565,14 +570,9 @@ segkit_status segkit_workspace_snapshots(segkit_workspace *ws, const char *segme
   size_t cap = 0;
   bool failed = list == NULL;
   while (!failed && sqlite3_step(st) == SQLITE_ROW) {
-    if (list->n == cap) {
-      cap = cap ? cap * 2 : 8;
-      segkit_snapshot_info *p = realloc(list->items, cap * sizeof *p);
-      if (p == NULL) {
-        failed = true;
-        break;
-      }
-      list->items = p;
+    if (!room_for_one((void **)&list->items, &cap, list->n, sizeof *list->items)) {
+      failed = true;
+      break;
     }
     segkit_snapshot_info *x = &list->items[list->n++];
     x->id = sqlite3_column_int64(st, 0);

@@ -11,7 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "segkit/table.h"
+#include "table/table_int.h"
 
 #define NO_MATCH UINT32_MAX
 
@@ -147,41 +147,12 @@ static segkit_status match_ints(const segkit_column *lk, const segkit_column *rk
 
 /* ---- assembling the output ------------------------------------------------------------- */
 
-static const void *column_data(const segkit_column *c) {
-  switch (segkit_column_type(c)) {
-  case SEGKIT_TYPE_INT64:
-    return segkit_column_int64(c);
-  case SEGKIT_TYPE_TIMESTAMP:
-    return segkit_column_timestamp(c);
-  case SEGKIT_TYPE_FLOAT64:
-    return segkit_column_float64(c);
-  case SEGKIT_TYPE_BOOL:
-    return segkit_column_bool(c);
-  case SEGKIT_TYPE_DATE:
-    return segkit_column_date(c);
-  default:
-    return segkit_column_codes(c);
-  }
-}
-
-static size_t value_size(segkit_type t) {
-  switch (t) {
-  case SEGKIT_TYPE_BOOL:
-    return 1;
-  case SEGKIT_TYPE_DATE:
-  case SEGKIT_TYPE_STRING:
-    return 4;
-  default:
-    return 8;
-  }
-}
-
 static segkit_column_arrays arrays_of(const segkit_column *c) {
   segkit_column_arrays a;
   memset(&a, 0, sizeof a);
   a.name = segkit_column_name(c);
   a.type = segkit_column_type(c);
-  a.data = column_data(c);
+  a.data = c->col.data; /* this module's own column: its storage array, whatever the type */
   a.validity = segkit_column_validity(c);
   if (a.type == SEGKIT_TYPE_STRING) {
     a.dict_size = segkit_column_dict_size(c);
@@ -193,7 +164,7 @@ static segkit_column_arrays arrays_of(const segkit_column *c) {
 /* Gather column c's values at match[i] (null where there is no match). */
 static segkit_status gather(const segkit_column *c, const uint32_t *match, size_t n,
                             void **data_out, uint64_t **valid_out, segkit_error *err) {
-  size_t sz = value_size(segkit_column_type(c));
+  size_t sz = sk__type_size(segkit_column_type(c));
   unsigned char *data = calloc(n > 0 ? n : 1, sz);
   uint64_t *valid = calloc((n + 63) / 64 + 1, sizeof *valid);
   if (data == NULL || valid == NULL) {
@@ -202,7 +173,7 @@ static segkit_status gather(const segkit_column *c, const uint32_t *match, size_
     return segkit_error_set(err, SEGKIT_ERR_NOMEM, "no memory to look up '%s'",
                             segkit_column_name(c));
   }
-  const unsigned char *src = column_data(c);
+  const unsigned char *src = c->col.data;
   for (size_t i = 0; i < n; i++) {
     uint32_t r = match[i];
     if (r == NO_MATCH || !segkit_column_is_valid(c, r)) {
