@@ -367,12 +367,20 @@ static bool take_line(part *p, const char *s, size_t n) {
     size_t b = c == 0 ? 0 : ends[c - 1] + 1;
     f[r] = s + b;
     fl[r] = ends[c] - b;
-    if (is_null(f[r], fl[r])) {
+  }
+  int64_t key = 0;
+  /* A skipped row's customer id still decides the column's type in the general reader: a
+   * non-integer one there makes the ids strings, so the fast path must not go on. */
+  bool cust_null = is_null(f[F_CUST], fl[F_CUST]);
+  if (!cust_null && !parse_int(f[F_CUST], fl[F_CUST], &key)) {
+    return false;
+  }
+  for (int r = 0; r < F_COUNT; r++) {
+    if (pl->col[r] >= 0 && is_null(f[r], fl[r])) {
       p->skipped++;
       return true;
     }
   }
-  int64_t key = 0;
   int32_t day = 0;
   double rate = 1.0;
   if (pl->col[F_CUR] >= 0) {
@@ -380,8 +388,7 @@ static bool take_line(part *p, const char *s, size_t n) {
   }
   int64_t cents = 0;
   bool negative = false;
-  if (!(rate > 0.0) || !parse_int(f[F_CUST], fl[F_CUST], &key) ||
-      !parse_day(f[F_DATE], fl[F_DATE], &day) ||
+  if (!(rate > 0.0) || !parse_day(f[F_DATE], fl[F_DATE], &day) ||
       !parse_amount(f[F_AMOUNT], fl[F_AMOUNT], rate, &cents, &negative)) {
     return false;
   }
