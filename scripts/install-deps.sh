@@ -10,6 +10,9 @@ packages=(
   libsqlite3-dev sqlite3                 # workspace store (and the shell, used by tests)
   libjansson-dev                         # JSON
   libgsl-dev                            # special functions, distributions, optimisers
+  libopenblas-dev liblapacke-dev        # GEMM distances, eigen-decompositions (clustering)
+  libcurl4-openssl-dev                  # webhook posts of segment snapshots
+  r-cran-mclust r-cran-cluster          # reference mixtures and silhouettes in tests
   r-base-core r-cran-survival           # reference values from R in tests
   libcmocka-dev                          # unit tests
   python3 python3-pandas python3-numpy   # independent reference values in tests

@@ -16,6 +16,7 @@
 #include "segkit/billing.h"
 #include "segkit/segment.h"
 #include "segkit/family.h"
+#include "segkit/cluster.h"
 
 
 #endif
