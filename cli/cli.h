@@ -135,6 +135,9 @@ void cli_grid_null(cli_grid *g);
 void cli_grid_value(cli_grid *g, const segkit_column *col, size_t row);
 /* Render; false on an out-of-memory during building (reported). */
 bool cli_grid_print(const cli_grid *g, cli_format fmt, FILE *f);
+/* Render into the file at path, atomically (a temporary file renamed into place). A table
+ * format becomes JSON for a path ending .json, CSV otherwise. 0 or an exit code (reported). */
+int cli_grid_write_file(const cli_grid *g, cli_format fmt, const char *path);
 
 /* Thousands separators for people: 1234567 -> "1,234,567". buf >= 32 bytes. */
 const char *cli_thousands(int64_t v, char *buf, size_t size);

@@ -3,11 +3,13 @@
  * (segkit link) for aggregates and other segments for in_segment(). Subcommands: add,
  * check, list, show, count, members, rm, sql, snapshot, snapshots, diff, overlap. The JSON
  * of count is a contract: {"segment": NAME, "count": N, "of": TOTAL, ...}. */
+#include <ctype.h>
 #include <jansson.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "cli.h"
+#include "segkit/export.h"
 #include "segkit/segment.h"
 
 static const cli_opt segment_opts[] = {
@@ -20,9 +22,13 @@ static const cli_opt segment_opts[] = {
     {"since", CLI_OPT_VALUE, "ID", "the snapshot to compare with (diff; default: the latest)"},
     {"subscriptions", CLI_OPT_VALUE, "NAME", "a subscription history whose derived fields (mrr, arr, active, first_paid, tenure_days, churned_on, plan, billing_interval) rules may use (add, check)"},
     {"rates", CLI_OPT_VALUE, "RATES", "currency rates for those fields: USD=1,EUR=1.08 (add, check)"},
+    {"out", CLI_OPT_VALUE, "FILE", "write the members to FILE instead of the terminal: CSV, or JSON for a .json name or --format json (members)"},
+    {"post", CLI_OPT_VALUE, "URL", "post the snapshot as JSON to this webhook URL after storing it (snapshot)"},
+    {"header", CLI_OPT_VALUE, "'NAME: VALUE'", "an extra HTTP header for the webhook, e.g. 'Authorization: Bearer KEY' (snapshot, post)"},
+    {"snapshot", CLI_OPT_VALUE, "ID", "the snapshot to post (post; default: the latest)"},
 };
 
-enum { MAX_DEPTH = 32 };
+enum { MAX_DEPTH = 32, MAX_INFERRED = 16 };
 
 /* ---- the environment: customers, linked facts, referenced segments ------------------------ */
 
@@ -35,6 +41,12 @@ typedef struct env_ctx {
   segkit_table *customers;
   segkit_table **facts;
   size_t n_facts;
+  size_t cap_facts;
+  struct {
+    char *dataset;
+    char *time;
+  } inferred[MAX_INFERRED];   /* links inferred for this rule (stored on add) */
+  size_t n_inferred;
   segkit_rule_env *env;
   int64_t now_us;
   int n_threads;
@@ -54,6 +66,10 @@ static void env_ctx_free(env_ctx *c) {
   }
   free(c->added);
   free(c->facts);
+  for (size_t i = 0; i < c->n_inferred; i++) {
+    free(c->inferred[i].dataset);
+    free(c->inferred[i].time);
+  }
   segkit_table_free(c->customers);
   free(c->dataset);
   free(c->key);
@@ -198,6 +214,142 @@ static char *context_from_args(cli_args *a) {
   return text;
 }
 
+/* ---- links inferred from column names ------------------------------------------------------ */
+
+/* Whether the rule text names `word` as an identifier outside string literals. */
+static bool rule_mentions(const char *text, const char *word) {
+  size_t n = strlen(word);
+  bool quoted = false;
+  for (const char *p = text; *p != '\0'; p++) {
+    if (*p == '"' && (p == text || p[-1] != '\\')) {
+      quoted = !quoted;
+      continue;
+    }
+    bool starts = p == text || !(isalnum((unsigned char)p[-1]) || p[-1] == '_');
+    if (!quoted && starts && strncmp(p, word, n) == 0 &&
+        !(isalnum((unsigned char)p[n]) || p[n] == '_')) {
+      return true;
+    }
+  }
+  return false;
+}
+
+/* The time column of a fact dataset: its only date/timestamp column, or else the first of
+ * the usual names among them. NULL when neither settles it. */
+static const char *guess_time_column(const segkit_dataset_schema *s) {
+  static const char *const usual[] = {"timestamp", "ts", "time", "occurred_at", "created_at",
+                                      "date"};
+  const char *only = NULL;
+  size_t n_time = 0;
+  for (size_t i = 0; i < s->n; i++) {
+    if (s->types[i] == SEGKIT_TYPE_TIMESTAMP || s->types[i] == SEGKIT_TYPE_DATE) {
+      only = s->names[i];
+      n_time++;
+    }
+  }
+  if (n_time == 1) {
+    return only;
+  }
+  for (size_t u = 0; u < sizeof usual / sizeof usual[0]; u++) {
+    for (size_t i = 0; i < s->n; i++) {
+      bool is_time = s->types[i] == SEGKIT_TYPE_TIMESTAMP || s->types[i] == SEGKIT_TYPE_DATE;
+      if (is_time && strcmp(s->names[i], usual[u]) == 0) {
+        return s->names[i];
+      }
+    }
+  }
+  return NULL;
+}
+
+/* Store the inferred links once the segment that needed them is saved. */
+static int save_inferred_links(env_ctx *c) {
+  segkit_error err;
+  for (size_t i = 0; i < c->n_inferred; i++) {
+    if (c->inferred[i].dataset == NULL) {
+      fprintf(stderr, "segkit: out of memory\n");
+      return CLI_EXIT_ENV;
+    }
+    if (segkit_workspace_link(c->ws, c->inferred[i].dataset, c->key, c->dataset, c->key,
+                              c->inferred[i].time, &err) != SEGKIT_OK) {
+      return cli_report(&err);
+    }
+  }
+  return 0;
+}
+
+/* A dataset the rule names, with no link of its own, that has a column named like the
+ * customers' key and of the same type, is linked by that column: the usual shape of
+ * exported facts (transactions.customer_id next to customers.customer_id). The inference
+ * is printed, so nobody is surprised by it, and stored when the segment is saved, so the
+ * segment keeps meaning the same thing. */
+static int infer_links(env_ctx *c, const char *rule_text, bool save) {
+  segkit_error err;
+  segkit_dataset_list *all = NULL;
+  segkit_link_list *links = NULL;
+  if (segkit_workspace_list_datasets(c->ws, &all, &err) != SEGKIT_OK ||
+      segkit_workspace_links(c->ws, NULL, &links, &err) != SEGKIT_OK) {
+    segkit_dataset_list_free(all);
+    return cli_report(&err);
+  }
+  const segkit_column *key = segkit_table_column(
+      c->customers, (size_t)segkit_table_column_index(c->customers, c->key));
+  int rc = 0;
+  for (size_t i = 0; rc == 0 && i < all->n; i++) {
+    const char *name = all->items[i].name;
+    bool linked = strcmp(name, c->dataset) == 0;
+    for (size_t l = 0; !linked && l < links->n; l++) {
+      linked = strcmp(links->items[l].fact_dataset, name) == 0;
+    }
+    if (linked || !rule_mentions(rule_text, name)) {
+      continue;
+    }
+    segkit_dataset_schema *schema = NULL;
+    if (segkit_workspace_dataset_schema(c->ws, name, &schema, &err) != SEGKIT_OK) {
+      rc = cli_report(&err);
+      break;
+    }
+    bool match = false;
+    for (size_t j = 0; j < schema->n; j++) {
+      match = match || (strcmp(schema->names[j], c->key) == 0 &&
+                        schema->types[j] == segkit_column_type(key));
+    }
+    const char *time = guess_time_column(schema);
+    if (match) {
+      fprintf(stderr, "segkit: note: linked %s.%s to %s.%s (inferred from the column name%s%s%s); "
+                      "declare links with: segkit link\n",
+              name, c->key, c->dataset, c->key, time ? ", time column " : "; no time column",
+              time ? time : "", save ? ", stored with the segment" : "");
+      if (c->n_facts >= c->cap_facts) {
+        segkit_table **grown = realloc(c->facts, (c->cap_facts * 2 + 4) * sizeof *grown);
+        if (grown == NULL) {
+          segkit_dataset_schema_free(schema);
+          rc = CLI_EXIT_ENV;
+          break;
+        }
+        c->facts = grown;
+        c->cap_facts = c->cap_facts * 2 + 4;
+      }
+      if (segkit_workspace_load(c->ws, name, &c->facts[c->n_facts], &err) != SEGKIT_OK) {
+        rc = cli_report(&err);
+      } else {
+        c->n_facts++;
+        if (segkit_rule_env_link(c->env, name, c->facts[c->n_facts - 1], c->key, time, &err) !=
+            SEGKIT_OK) {
+          rc = cli_report(&err);
+        } else if (c->n_inferred < MAX_INFERRED) {
+          c->inferred[c->n_inferred].dataset = strdup(name);
+          c->inferred[c->n_inferred].time = time ? strdup(time) : NULL;
+          c->n_inferred++;
+        }
+      }
+    }
+    segkit_dataset_schema_free(schema);
+  }
+  segkit_link_list_free(links);
+  segkit_dataset_list_free(all);
+  return rc;
+}
+
 static int open_env(cli_args *a, segkit_workspace *ws, const char *dataset,
                     const char *context, env_ctx *c) {
   memset(c, 0, sizeof *c);
@@ -226,7 +378,8 @@ static int open_env(cli_args *a, segkit_workspace *ws, const char *dataset,
                      SEGKIT_OK) {
     rc = cli_report(&err);
   }
-  c->facts = calloc(links->n + 1, sizeof *c->facts);
+  c->cap_facts = links->n + 1;
+  c->facts = calloc(c->cap_facts, sizeof *c->facts);
   for (size_t i = 0; rc == 0 && i < links->n; i++) {
     const segkit_link *l = &links->items[i];
     if (segkit_workspace_load(ws, l->fact_dataset, &c->facts[c->n_facts], &err) != SEGKIT_OK) {
@@ -467,6 +620,9 @@ static int sub_add(cli_args *a, segkit_workspace *ws, bool save) {
   char *context = context_from_args(a);
   env_ctx c;
   rc = open_env(a, ws, dataset, context, &c);
+  if (rc == 0) {
+    rc = infer_links(&c, text, save);
+  }
   uint64_t *bits = NULL;
   size_t count = 0;
   if (rc == 0) {
@@ -477,6 +633,9 @@ static int sub_add(cli_args *a, segkit_workspace *ws, bool save) {
       segkit_workspace_segment_save(ws, name, dataset, text, cli_get(a, "description"),
                                     context, cli_has(a, "replace"), &err) != SEGKIT_OK) {
     rc = cli_report(&err);
+  }
+  if (rc == 0 && save) {
+    rc = save_inferred_links(&c);
   }
   if (rc == 0) {
     size_t total = segkit_table_n_rows(c.customers);
@@ -570,7 +729,7 @@ static int sub_count(cli_args *a, segkit_workspace *ws, bool show) {
 }
 
 static int sub_members(cli_args *a, segkit_workspace *ws) {
-  int rc = need(a, 1, "expected: segment members NAME [--columns a,b]");
+  int rc = need(a, 1, "expected: segment members NAME [--columns a,b] [--out FILE]");
   if (rc != 0) {
     return rc;
   }
@@ -601,7 +760,15 @@ static int sub_members(cli_args *a, segkit_workspace *ws) {
         cli_grid_value(g, shown[k], r);
       }
     }
-    rc = cli_grid_print(g, a->format, stdout) ? 0 : CLI_EXIT_ENV;
+    if (cli_get(a, "out") != NULL) {
+      rc = g == NULL ? CLI_EXIT_ENV : cli_grid_write_file(g, a->format, cli_get(a, "out"));
+      if (rc == 0 && !a->quiet) {
+        fprintf(stderr, "wrote %zu members of '%s' to %s\n", e.count, a->positional[1],
+                cli_get(a, "out"));
+      }
+    } else {
+      rc = cli_grid_print(g, a->format, stdout) ? 0 : CLI_EXIT_ENV;
+    }
     cli_grid_free(g);
   }
   cli_by_free(&cols);
@@ -657,6 +824,157 @@ static int sub_sql(cli_args *a, segkit_workspace *ws) {
   return rc;
 }
 
+/* ---- webhook posts of snapshots ---------------------------------------------------------- */
+
+static json_t *member_json(const segkit_column *c, size_t row) {
+  if (segkit_column_type(c) == SEGKIT_TYPE_INT64) {
+    return json_integer((json_int_t)segkit_column_int64(c)[row]);
+  }
+  return json_string(segkit_column_dict_value(c, segkit_column_codes(c)[row], NULL));
+}
+
+/* Order of snapshot member tables (sorted when stored): int64 numerically, text byte-wise. */
+static int member_cmp(const segkit_column *x, size_t i, const segkit_column *y, size_t j) {
+  if (segkit_column_type(x) == SEGKIT_TYPE_INT64) {
+    int64_t u = segkit_column_int64(x)[i];
+    int64_t v = segkit_column_int64(y)[j];
+    return (u > v) - (u < v);
+  }
+  return strcmp(segkit_column_dict_value(x, segkit_column_codes(x)[i], NULL),
+                segkit_column_dict_value(y, segkit_column_codes(y)[j], NULL));
+}
+
+/* The document a webhook receives: the snapshot as stored (so what is posted is exactly
+ * what diff will later compare with), and who entered and left since the one before, which
+ * is what most receivers (mailing lists, ad audiences) act on. */
+static json_t *snapshot_document(const char *name, const char *dataset,
+                                 const segkit_snapshot_info *snap, const segkit_table *members,
+                                 const segkit_snapshot_info *prev, const segkit_table *before) {
+  char when[40];
+  segkit_format_timestamp(snap->taken_at_us, when, sizeof when);
+  const segkit_column *now = segkit_table_column(members, 0);
+  size_t n_now = segkit_table_n_rows(members);
+  json_t *list = json_array();
+  for (size_t i = 0; i < n_now; i++) {
+    json_array_append_new(list, member_json(now, i));
+  }
+  json_t *doc = json_pack("{s:s, s:s, s:I, s:s, s:s, s:I, s:I, s:o}", "segment", name,
+                          "dataset", dataset, "snapshot", (json_int_t)snap->id, "taken_at",
+                          when, "rule", snap->rule, "count", (json_int_t)snap->n_members, "of",
+                          (json_int_t)snap->n_total, "members", list);
+  if (prev == NULL) {
+    json_object_set_new(doc, "previous_snapshot", json_null());
+    return doc;
+  }
+  const segkit_column *old = segkit_table_column(before, 0);
+  size_t n_old = segkit_table_n_rows(before);
+  json_t *entered = json_array();
+  json_t *left = json_array();
+  size_t i = 0;
+  size_t j = 0;
+  while (i < n_now || j < n_old) {
+    int cmp = i == n_now ? 1 : j == n_old ? -1 : member_cmp(now, i, old, j);
+    if (cmp < 0) {
+      json_array_append_new(entered, member_json(now, i++));
+    } else if (cmp > 0) {
+      json_array_append_new(left, member_json(old, j++));
+    } else {
+      i++;
+      j++;
+    }
+  }
+  json_object_set_new(doc, "previous_snapshot", json_integer((json_int_t)prev->id));
+  json_object_set_new(doc, "entered", entered);
+  json_object_set_new(doc, "left", left);
+  return doc;
+}
+
+static int post_snapshot(cli_args *a, segkit_workspace *ws, const char *name, int64_t id,
+                         const char *url) {
+  segkit_error err;
+  segkit_segment_list *def = NULL;
+  segkit_snapshot_list *snaps = NULL;
+  if (segkit_workspace_segments(ws, name, &def, &err) != SEGKIT_OK ||
+      segkit_workspace_snapshots(ws, name, &snaps, &err) != SEGKIT_OK) {
+    segkit_segment_list_free(def);
+    return cli_report(&err);
+  }
+  size_t at = snaps->n;
+  for (size_t i = 0; i < snaps->n; i++) {
+    if (id == 0 || snaps->items[i].id == id) {
+      at = i;
+    }
+  }
+  int rc = 0;
+  if (at == snaps->n) {
+    rc = id == 0 ? cli_usage_error("segment", "segment '%s' has no snapshot to post (take one "
+                                              "with: segment snapshot %s --post URL)",
+                                   name, name)
+                 : cli_usage_error("segment", "segment '%s' has no snapshot %lld (see: segment "
+                                              "snapshots %s)",
+                                   name, (long long)id, name);
+  }
+  segkit_table *members = NULL;
+  segkit_table *before = NULL;
+  if (rc == 0 && segkit_workspace_snapshot_members(ws, snaps->items[at].id, &members, &err) !=
+                     SEGKIT_OK) {
+    rc = cli_report(&err);
+  }
+  if (rc == 0 && at > 0 &&
+      segkit_workspace_snapshot_members(ws, snaps->items[at - 1].id, &before, &err) !=
+          SEGKIT_OK) {
+    rc = cli_report(&err);
+  }
+  char *body = NULL;
+  if (rc == 0) {
+    json_t *doc = snapshot_document(name, def->items[0].dataset, &snaps->items[at], members,
+                                    at > 0 ? &snaps->items[at - 1] : NULL, before);
+    body = doc ? json_dumps(doc, JSON_COMPACT) : NULL;
+    json_decref(doc);
+    if (body == NULL) {
+      fprintf(stderr, "segkit: out of memory building the webhook document\n");
+      rc = CLI_EXIT_ENV;
+    }
+  }
+  if (rc == 0) {
+    segkit_webhook_options wo;
+    segkit_webhook_options_init(&wo);
+    const char *header = cli_get(a, "header");
+    wo.headers = &header;
+    wo.n_headers = header != NULL ? 1 : 0;
+    wo.retries = 2;
+    long status = 0;
+    if (segkit_webhook_post(url, body, strlen(body), &wo, &status, &err) != SEGKIT_OK) {
+      fprintf(stderr, "segkit: snapshot %lld of '%s' is stored; posting it failed (retry with: "
+                      "segkit segment post %s URL --snapshot %lld)\n",
+              (long long)snaps->items[at].id, name, name, (long long)snaps->items[at].id);
+      rc = cli_report(&err);
+    } else if (!a->quiet) {
+      fprintf(stderr, "posted snapshot %lld of '%s' (%lld members) to %s: HTTP %ld\n",
+              (long long)snaps->items[at].id, name, (long long)snaps->items[at].n_members, url,
+              status);
+    }
+  }
+  free(body);
+  segkit_table_free(members);
+  segkit_table_free(before);
+  segkit_snapshot_list_free(snaps);
+  segkit_segment_list_free(def);
+  return rc;
+}
+
+static int sub_post(cli_args *a, segkit_workspace *ws) {
+  int rc = need(a, 2, "expected: segment post NAME URL [--snapshot ID]");
+  if (rc != 0) {
+    return rc;
+  }
+  int64_t id = 0;
+  if (cli_get(a, "snapshot") != NULL && !cli_get_int(a, "snapshot", 1, INT64_MAX, &id)) {
+    return CLI_EXIT_USAGE;
+  }
+  return post_snapshot(a, ws, a->positional[1], id, a->positional[2]);
+}
+
 static int sub_snapshot(cli_args *a, segkit_workspace *ws) {
   int rc = need(a, 1, "expected: segment snapshot NAME");
   if (rc != 0) {
@@ -686,6 +1004,9 @@ static int sub_snapshot(cli_args *a, segkit_workspace *ws) {
     }
   }
   named_eval_free(&e);
+  if (rc == 0 && cli_get(a, "post") != NULL) {
+    rc = post_snapshot(a, ws, name, id, cli_get(a, "post"));
+  }
   return rc;
 }
 
@@ -900,7 +1221,7 @@ static int sub_overlap(cli_args *a, segkit_workspace *ws) {
 static int run_segment(cli_args *a) {
   if (a->n_positional < 1) {
     return cli_usage_error("segment", "expected a subcommand: add, check, list, show, count, "
-                                      "members, rm, sql, snapshot, snapshots, diff, overlap");
+                                      "members, rm, sql, snapshot, snapshots, post, diff, overlap");
   }
   const char *sub = a->positional[0];
   segkit_workspace *ws = NULL;
@@ -922,6 +1243,8 @@ static int run_segment(cli_args *a) {
     rc = sub_sql(a, ws);
   } else if (strcmp(sub, "snapshot") == 0) {
     rc = sub_snapshot(a, ws);
+  } else if (strcmp(sub, "post") == 0) {
+    rc = sub_post(a, ws);
   } else if (strcmp(sub, "snapshots") == 0) {
     rc = sub_snapshots(a, ws);
   } else if (strcmp(sub, "diff") == 0) {
@@ -930,7 +1253,7 @@ static int run_segment(cli_args *a) {
     rc = sub_overlap(a, ws);
   } else {
     rc = cli_usage_error("segment", "unknown subcommand '%s' (add, check, list, show, count, "
-                                    "members, rm, sql, snapshot, snapshots, diff, overlap)",
+                                    "members, rm, sql, snapshot, snapshots, post, diff, overlap)",
                          sub);
   }
   segkit_workspace_close(ws);
@@ -941,8 +1264,9 @@ const cli_verb cli_verb_segment = {
     .name = "segment",
     .summary = "define segments by rules, count them, list members, snapshot and diff them",
     .usage = "segkit segment add NAME 'RULE' --dataset CUSTOMERS | check 'RULE' --dataset "
-             "CUSTOMERS | list | show NAME | count NAME | members NAME [--columns C] | rm NAME "
-             "| sql NAME | snapshot NAME | snapshots NAME | diff NAME [--since ID] | overlap A B ...",
+             "CUSTOMERS | list | show NAME | count NAME | members NAME [--columns C] [--out FILE] | "
+             "rm NAME | sql NAME | snapshot NAME [--post URL] | snapshots NAME | post NAME URL "
+             "[--snapshot ID] | diff NAME [--since ID] | overlap A B ...",
     .description =
         "A segment is a rule over a customers dataset (docs/rules.md), e.g.\n"
         "  plan == \"pro\" and tenure_days > 180 and count(events where name == \"login\"\n"
@@ -952,7 +1276,11 @@ const cli_verb cli_verb_segment = {
         "in_segment(\"other\") uses another segment. count's JSON: {\"segment\", \"count\", \"of\",\n"
         "\"dataset\", \"as_of\"}. snapshot stores today's members; diff lists who entered and who\n"
         "left since a snapshot; overlap prints the members two segments share. --as-of fixes\n"
-        "now() for reproducible runs.",
+        "now() for reproducible runs. members --out writes an export file (CSV or JSON) with\n"
+        "the --columns chosen; snapshot --post URL (or post NAME URL for a stored snapshot)\n"
+        "sends the snapshot to a webhook as JSON: {\"segment\", \"dataset\", \"snapshot\",\n"
+        "\"taken_at\", \"rule\", \"count\", \"of\", \"members\", \"previous_snapshot\", \"entered\",\n"
+        "\"left\"} (docs/segments.md).",
     .opts = segment_opts,
     .n_opts = sizeof segment_opts / sizeof segment_opts[0],
     .run = run_segment,

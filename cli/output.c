@@ -1,10 +1,12 @@
 /* Rendering of result grids as an aligned table for people, CSV (RFC 4180) or JSON (an
  * array of objects, typed values) for programs. Every verb builds a grid and lets the
  * --format flag decide, so the three formats always carry the same data. */
+#include <errno.h>
 #include <jansson.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "cli.h"
 
@@ -418,4 +420,46 @@ const char *cli_thousands(int64_t v, char *buf, size_t size) {
   }
   buf[j] = '\0';
   return buf;
+}
+
+/* The file is written beside its destination and renamed into place, so a reader (or a
+ * cron job picking up exports) never sees half a file, and a failed write leaves any
+ * earlier export intact. */
+int cli_grid_write_file(const cli_grid *g, cli_format fmt, const char *path) {
+  if (fmt == CLI_FORMAT_TABLE) {
+    size_t len = strlen(path);
+    fmt = len >= 5 && strcmp(path + len - 5, ".json") == 0 ? CLI_FORMAT_JSON : CLI_FORMAT_CSV;
+  }
+  size_t len = strlen(path) + 16;
+  char *tmp = malloc(len);
+  if (tmp == NULL) {
+    fprintf(stderr, "segkit: out of memory\n");
+    return CLI_EXIT_ENV;
+  }
+  snprintf(tmp, len, "%s.tmp%ld", path, (long)getpid());
+  FILE *f = fopen(tmp, "w");
+  if (f == NULL) {
+    fprintf(stderr, "segkit: %s: cannot write: %s\n", path, strerror(errno));
+    free(tmp);
+    return CLI_EXIT_ENV;
+  }
+  bool ok = cli_grid_print(g, fmt, f);
+  bool written = fflush(f) == 0 && !ferror(f);
+  int saved = errno;
+  if (fclose(f) != 0) {
+    written = false;
+    saved = errno;
+  }
+  if (ok && !written) {
+    fprintf(stderr, "segkit: %s: write failed: %s\n", path, strerror(saved));
+  }
+  if (ok && written && rename(tmp, path) != 0) {
+    fprintf(stderr, "segkit: %s: cannot replace: %s\n", path, strerror(errno));
+    written = false;
+  }
+  if (!ok || !written) {
+    remove(tmp);
+  }
+  free(tmp);
+  return ok && written ? 0 : CLI_EXIT_ENV;
 }

@@ -17,6 +17,7 @@
 #include "segkit/segment.h"
 #include "segkit/family.h"
 #include "segkit/cluster.h"
+#include "segkit/export.h"
 
 
 #endif

@@ -81,6 +81,19 @@ SEGKIT_API segkit_status segkit_workspace_dataset_info(segkit_workspace *ws, con
                                                        segkit_dataset_list **out,
                                                        segkit_error *err);
 
+/* A dataset's columns without its rows (cheap: read from the catalogue), in order. */
+typedef struct segkit_dataset_schema {
+  size_t n;
+  char **names;
+  segkit_type *types;
+} segkit_dataset_schema;
+
+/* SEGKIT_ERR_NOT_FOUND if there is no dataset of that name. */
+SEGKIT_API segkit_status segkit_workspace_dataset_schema(segkit_workspace *ws, const char *name,
+                                                         segkit_dataset_schema **out,
+                                                         segkit_error *err);
+SEGKIT_API void segkit_dataset_schema_free(segkit_dataset_schema *schema);
+
 /* Load a dataset as one table (all batches, in import order; upserts already applied). */
 SEGKIT_API segkit_status segkit_workspace_load(segkit_workspace *ws, const char *name,
                                                segkit_table **out, segkit_error *err);

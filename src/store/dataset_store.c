@@ -978,6 +978,51 @@ segkit_status segkit_workspace_dataset_info(segkit_workspace *ws, const char *na
   return SEGKIT_OK;
 }
 
+segkit_status segkit_workspace_dataset_schema(segkit_workspace *ws, const char *name,
+                                              segkit_dataset_schema **out, segkit_error *err) {
+  if (ws == NULL || out == NULL) {
+    return segkit_error_set(err, SEGKIT_ERR_USAGE, "workspace and out are required");
+  }
+  *out = NULL;
+  segkit_status s = check_name(name, err);
+  if (s != SEGKIT_OK) {
+    return s;
+  }
+  stored_dataset d;
+  bool found = false;
+  s = find_dataset(ws->db, name, &d, &found, err);
+  if (s != SEGKIT_OK) {
+    return s;
+  }
+  if (!found) {
+    return no_such_dataset(name, err);
+  }
+  segkit_dataset_schema *schema = malloc(sizeof *schema);
+  if (schema == NULL) {
+    stored_dataset_free(&d);
+    return segkit_error_set(err, SEGKIT_ERR_NOMEM, "out of memory reading a schema");
+  }
+  /* The stored arrays change hands, so nothing is copied. */
+  schema->n = d.n_cols;
+  schema->names = d.col_names;
+  schema->types = d.col_types;
+  free(d.key);
+  *out = schema;
+  return SEGKIT_OK;
+}
+
+void segkit_dataset_schema_free(segkit_dataset_schema *schema) {
+  if (schema == NULL) {
+    return;
+  }
+  for (size_t i = 0; i < schema->n; i++) {
+    free(schema->names[i]);
+  }
+  free(schema->names);
+  free(schema->types);
+  free(schema);
+}
+
 /* ======================================================================================
  * Drop
  * ==================================================================================== */

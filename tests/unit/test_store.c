@@ -564,6 +564,18 @@ static void store_round_trip_all_types(void **state) {
   segkit_workspace_close(ws);
 
   ws = open_ws(f->path, SEGKIT_WORKSPACE_READONLY);
+  /* The schema alone, from the catalogue: the same names and types, in order. */
+  segkit_dataset_schema *schema = NULL;
+  segkit_error err;
+  assert_int_equal(segkit_workspace_dataset_schema(ws, "all_types", &schema, &err), SEGKIT_OK);
+  assert_int_equal(schema->n, 6);
+  for (size_t c = 0; c < 6; c++) {
+    assert_string_equal(schema->names[c], names[c]);
+    assert_int_equal(schema->types[c], types[c]);
+  }
+  segkit_dataset_schema_free(schema);
+  assert_int_equal(segkit_workspace_dataset_schema(ws, "nope", &schema, &err), SEGKIT_ERR_NOT_FOUND);
+  assert_null(schema);
   t = load_ok(ws, "all_types");
   assert_int_equal(segkit_table_n_rows(t), N_ALL);
   assert_int_equal(segkit_table_n_cols(t), 6);
