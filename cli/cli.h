@@ -171,6 +171,8 @@ extern const cli_verb cli_verb_revenue;
 extern const cli_verb cli_verb_link;
 extern const cli_verb cli_verb_segment;
 extern const cli_verb cli_verb_family;
+extern const cli_verb cli_verb_lifecycle;
+extern const cli_verb cli_verb_tiers;
 
 /* Shared by import, describe and demo: read a CSV or JSON Lines file with the reader
  * options the verb's flags describe (--type, --schema, --date-format, --delimiter,
@@ -234,6 +236,12 @@ typedef struct cli_mrr_request {
   segkit_mrr_period_kind period;
   double conf_level;
   int64_t min_customers;
+  /* Called with the loaded history, the result and the columns they were read with (alive
+   * only during the call: --mapping names live in its JSON), before cli_mrr_compute
+   * returns; its nonzero return becomes cli_mrr_compute's. NULL: not called. */
+  int (*then)(void *ctx, const segkit_table *t, const segkit_mrr_result *r,
+              const segkit_mrr_columns *columns);
+  void *ctx;
 } cli_mrr_request;
 
 /* Load the subscription history named by the arguments and compute its MRR; 0 or an exit
@@ -245,6 +253,14 @@ int cli_mrr_compute(cli_args *a, const char *verb, const cli_mrr_request *req,
  * after printing the error. */
 int cli_segment_membership(cli_args *a, segkit_workspace *ws, const char *name,
                            segkit_table **out);
+
+/* The end of every family verb (family, lifecycle, tiers): --as NAME stores the per-customer
+ * table t as a dataset; then the customers per label (names/counts, n labels) are printed,
+ * or every row of t with --rows. extra (may be NULL; its reference is taken) adds keys to
+ * the JSON; note (may be NULL) is a line printed under the table. 0 or an exit code. */
+int cli_family_finish(cli_args *a, const char *family, const segkit_table *t,
+                      const char *const *names, const size_t *counts, size_t n, json_t *extra,
+                      const char *note);
 
 /* segkit metrics without --churned: the metrics of a subscription history. */
 int cli_metrics_billing(cli_args *a, double level, int64_t min_n);

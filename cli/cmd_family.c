@@ -53,7 +53,8 @@ static int store(cli_args *a, const char *name, const segkit_table *t) {
 
 /* Counts per label of a table's `label` column, in first-seen order of the given names. */
 static int print_counts(cli_args *a, const char *family, const char *const *names,
-                        const size_t *counts, size_t n, size_t total, const char *stored) {
+                        const size_t *counts, size_t n, size_t total, const char *stored,
+                        json_t *extra, const char *note) {
   if (a->format == CLI_FORMAT_JSON) {
     json_t *arr = json_array();
     for (size_t i = 0; i < n; i++) {
@@ -63,6 +64,9 @@ static int print_counts(cli_args *a, const char *family, const char *const *name
     json_t *o = json_pack("{s:s, s:I, s:o}", "family", family, "customers", (json_int_t)total,
                           "labels", arr);
     json_object_set_new(o, "dataset", stored != NULL ? json_string(stored) : json_null());
+    if (extra != NULL) {
+      json_object_update(o, extra);
+    }
     json_dumpf(o, stdout, CLI_JSON_FLAGS);
     printf("\n");
     json_decref(o);
@@ -78,6 +82,9 @@ static int print_counts(cli_args *a, const char *family, const char *const *name
   }
   int rc = cli_grid_print(g, a->format, stdout) ? 0 : CLI_EXIT_ENV;
   cli_grid_free(g);
+  if (rc == 0 && note != NULL && a->format == CLI_FORMAT_TABLE) {
+    printf("\n%s\n", note);
+  }
   if (rc == 0 && stored != NULL && a->format == CLI_FORMAT_TABLE) {
     printf("\nstored as dataset '%s' (link it to use it in rules: segkit link %s.<customer "
            "column> customers.<key>)\n",
@@ -104,14 +111,17 @@ static int print_rows(cli_args *a, const segkit_table *t) {
   return rc;
 }
 
-static int finish(cli_args *a, const char *family, const segkit_table *t, const char *const *names,
-                  const size_t *counts, size_t n) {
+int cli_family_finish(cli_args *a, const char *family, const segkit_table *t,
+                      const char *const *names, const size_t *counts, size_t n, json_t *extra,
+                      const char *note) {
   const char *as = cli_get(a, "as");
   int rc = as != NULL ? store(a, as, t) : 0;
   if (rc == 0) {
     rc = cli_has(a, "rows") ? print_rows(a, t)
-                            : print_counts(a, family, names, counts, n, segkit_table_n_rows(t), as);
+                            : print_counts(a, family, names, counts, n, segkit_table_n_rows(t),
+                                           as, extra, note);
   }
+  json_decref(extra);
   return rc;
 }
 
@@ -158,7 +168,7 @@ static int run_rfm(cli_args *a, const segkit_table *tx) {
       labels[k] = segkit_rfm_segment_name(r, i);
       counts[k++] = segkit_rfm_segment_count(r, i);
     }
-    rc = finish(a, "rfm", t, labels, counts, k);
+    rc = cli_family_finish(a, "rfm", t, labels, counts, k, NULL, NULL);
   }
   segkit_table_free(t);
   segkit_rfm_result_free(r);
@@ -201,7 +211,8 @@ static int run_engagement(cli_args *a, const segkit_table *events) {
   for (int s = 0; s < SEGKIT_ENGAGEMENT_COUNT; s++) {
     labels[s] = segkit_engagement_state_name((segkit_engagement_state)s);
   }
-  rc = finish(a, "engagement", t, labels, counts, SEGKIT_ENGAGEMENT_COUNT);
+  rc = cli_family_finish(a, "engagement", t, labels, counts, SEGKIT_ENGAGEMENT_COUNT, NULL,
+                         NULL);
   segkit_table_free(t);
   return rc;
 }
@@ -215,7 +226,7 @@ static int run_family(cli_args *a) {
   bool rfm = strcmp(family, "rfm") == 0;
   if (!rfm && strcmp(family, "engagement") != 0) {
     return cli_usage_error("family", "unknown family '%s' (expected rfm or engagement; "
-                                     "lifecycle and value tiers are in the library for now)",
+                                     "lifecycle and value tiers have verbs of their own: segkit lifecycle, segkit tiers)",
                            family);
   }
   if (cli_get(a, "as-of") == NULL) {

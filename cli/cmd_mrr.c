@@ -322,7 +322,6 @@ int cli_mrr_compute(cli_args *a, const char *verb, const cli_mrr_request *req,
 static int compute_mapped(cli_args *a, const char *verb, const cli_mrr_request *req,
                           segkit_mrr_options *opt_in, bool from_earliest, segkit_table **t_out,
                           segkit_mrr_result **r_out) {
-  (void)req;
   segkit_mrr_options opt = *opt_in;
   segkit_mrr_columns *c = &opt.columns;
   segkit_mrr_rate rates[CLI_MAX_RATES];
@@ -430,8 +429,11 @@ static int compute_mapped(cli_args *a, const char *verb, const cli_mrr_request *
   }
   cli_by_free(&by);
   cli_by_free(&segs);
+  if (req->then != NULL) {
+    rc = req->then(req->ctx, t, *r_out, c);
+  }
   *t_out = t;
-  return 0;
+  return rc;
 }
 
 json_t *cli_mrr_group_key(const segkit_mrr_result *r, size_t group) {

@@ -48,4 +48,59 @@ run 2 "$SEGKIT" family rfm "$F/transactions.csv"
 contains "$ERR" "--as-of YYYY-MM-DD is required" "as-of required"
 run 2 "$SEGKIT" family clv "$F/transactions.csv" --as-of 2026-03-31
 contains "$ERR" "unknown family 'clv'" "unknown family named"
+
+# ---- lifecycle and value tiers against pandas (expected_lifecycle.csv, expected_rfm.csv) ----
+RATES=USD=1,EUR=1.08,GBP=1.27
+run 0 "$SEGKIT" lifecycle "$F/subscriptions.csv" --to 2026-03 --rates $RATES --rows --format csv
+printf '%s\n' "$OUT" > "$WORK/lifecycle.csv"
+run 0 "$SEGKIT" tiers --value mrr "$F/subscriptions.csv" --to 2026-03 --rates $RATES --rows --format csv
+printf '%s\n' "$OUT" > "$WORK/tiers_mrr.csv"
+run 0 "$SEGKIT" tiers --value revenue --dataset transactions --as-of 2026-03-31 --rows --format csv
+printf '%s\n' "$OUT" > "$WORK/tiers_rev.csv"
+run 0 "$SEGKIT" tiers --value monetary --dataset rfm --cuts 100,1000,5000 --labels low,mid,high,top --rows --format csv
+printf '%s\n' "$OUT" > "$WORK/tiers_cuts.csv"
+if "$PY" - "$WORK" "$F" <<'PY'
+import sys, pandas as pd
+w, f = sys.argv[1:3]
+want = pd.read_csv(f"{f}/expected_lifecycle.csv").set_index("customer_id")
+got = pd.read_csv(f"{w}/lifecycle.csv").set_index("customer_id")
+assert set(got.index) == set(want.index), "lifecycle customers"
+assert (got.stage == want.stage.reindex(got.index)).all(), "stages"
+assert (got.mrr_cents == want.mrr_cents.reindex(got.index)).all(), "month-end MRR"
+paying = want.dropna(subset=["mrr_quartile"])
+t = pd.read_csv(f"{w}/tiers_mrr.csv").set_index("customer_id")
+assert set(t.index) == set(paying.index), "paying customers"
+assert (t.tier == paying.mrr_quartile.reindex(t.index)).all(), "MRR quartiles"
+# revenue quartiles: NTILE(4) of lifetime net revenue (expected_rfm's monetary, all history)
+rfm = pd.read_csv(f"{f}/expected_rfm.csv").set_index("customer_id")
+n = len(rfm)
+q, rem = divmod(n, 4)
+def tile(p):
+    big = rem * (q + 1)
+    return p // (q + 1) + 1 if p < big else rem + (p - big) // q + 1
+want_rev = (rfm.monetary_cents.rank(method="min").astype(int) - 1).map(tile)
+r = pd.read_csv(f"{w}/tiers_rev.csv").set_index("customer_id")
+assert (r.tier == want_rev.reindex(r.index)).all() and len(r) == n, "revenue quartiles"
+c = pd.read_csv(f"{w}/tiers_cuts.csv").set_index("customer_id")
+cents = rfm.monetary_cents.reindex(c.index)
+want_cut = 1 + (cents >= 10000).astype(int) + (cents >= 100000) + (cents >= 500000)
+assert (c.tier == want_cut).all(), "given cut-points, a value on a cut in the upper tier"
+assert (c.tier_label == c.tier.map({1: "low", 2: "mid", 3: "high", 4: "top"})).all(), "labels"
+print(len(got), "lifecycle rows,", len(t), "MRR tiers,", len(r), "revenue tiers agree")
+PY
+then pass "lifecycle and tiers match pandas"; else fail "lifecycle or tiers differ from pandas"; fi
+run 0 "$SEGKIT" lifecycle "$F/subscriptions.csv" --to 2026-03 --rates $RATES --as stages --format json
+equals "$(json '(j["family"], j["customers"], j["dataset"], [l["label"] for l in j["labels"]])')" "('lifecycle', $(($(wc -l < "$F/expected_lifecycle.csv") - 1)), 'stages', ['onboarding', 'growth', 'mature', 'churned', 'reactivated'])" "lifecycle JSON and stored table"
+run 0 "$SEGKIT" tiers --value mrr "$F/subscriptions.csv" --to 2026-03 --rates $RATES --format json
+equals "$(json '(j["method"], len(j["cuts"]), sum(l["customers"] for l in j["labels"]))')" "('quantile', 3, 196)" "tiers JSON: method, cut-points, customers"
+run 2 "$SEGKIT" tiers --value mrr "$F/subscriptions.csv" --tiers 3 --cuts 10,20
+contains "$ERR" "not both" "quantiles or cuts"
+run 2 "$SEGKIT" tiers --value monetary --dataset rfm --labels a,b
+contains "$ERR" "--labels needs 4 names" "label count checked"
+run 2 "$SEGKIT" tiers --value monetary --dataset rfm --cuts 10,x
+contains "$ERR" "--cuts needs 1 to 99 numbers" "bad cut named"
+run 2 "$SEGKIT" tiers --dataset rfm
+contains "$ERR" "--value mrr|arpu|revenue|COLUMN" "value required"
+run 3 "$SEGKIT" tiers --value nosuch --dataset rfm
+contains "$ERR" "nosuch" "an unknown value column is named"
 finish

@@ -9,7 +9,11 @@ transactions.csv, events.csv) and writes
                            tile of position p under NTILE's tile sizes (the first n % 5
                            tiles one row larger) -- not from cut-points, as segkit does;
   expected_engagement.csv  engagement as of 2026-03-31 with the default thresholds
-                           (window 30 days, active <= 7 days and >= 2 events, dormant > 30).
+                           (window 30 days, active <= 7 days and >= 2 events, dormant > 30);
+  expected_lifecycle.csv   lifecycle stage at the end of 2026-03 from subscriptions.csv
+                           (rates EUR=1.08, GBP=1.27), with month-end MRR computed here from
+                           docs/metrics.md with exact fractions, and mrr_quartile, the
+                           NTILE(4) tier of the month-end MRR of the customers paying then.
 Cents are exact: the amounts have two decimals and are read as Decimal.
 
   /usr/bin/python3 tests/data/family/family_reference.py
@@ -17,6 +21,7 @@ Cents are exact: the amounts have two decimals and are read as Decimal.
 import datetime as dt
 import os
 from decimal import Decimal
+from fractions import Fraction
 
 import pandas as pd
 
@@ -110,6 +115,70 @@ def engagement():
         os.path.join(HERE, "expected_engagement.csv"), index=False)
 
 
+RATES = {"USD": Fraction(1), "EUR": Fraction("1.08"), "GBP": Fraction("1.27")}
+FACTOR = {"month": Fraction(1), "year": Fraction(1, 12), "week": Fraction(52, 12),
+          "day": Fraction(365, 12)}
+
+
+def days_of(col):
+    d = pd.to_datetime(col)
+    return (d - pd.Timestamp("1970-01-01")).dt.days
+
+
+def month_ends(first_day, last_month_end):
+    """Last days of the months from first_day's month to last_month_end (days since 1970)."""
+    out = []
+    m = pd.Timestamp(dt.date(1970, 1, 1) + dt.timedelta(days=int(first_day))).to_period("M")
+    while True:
+        end = (m.to_timestamp(how="end").normalize() - pd.Timestamp("1970-01-01")).days
+        if end > last_month_end:
+            return out
+        out.append(end)
+        m += 1
+
+
+def lifecycle():
+    s = pd.read_csv(os.path.join(HERE, "subscriptions.csv"), dtype={"unit_price": str})
+    s["start"] = days_of(s["started_at"])
+    s["trial"] = days_of(s["trial_end"])
+    s["end"] = days_of(s["ended_at"])
+    s["paid"] = s[["start", "trial"]].max(axis=1)
+    s["cents"] = [round(Fraction(r.unit_price) * r.seats * (100 - Fraction(str(r.discount_percent)))
+                        * RATES[r.currency] * FACTOR[r.billing_interval] / r.interval_count)
+                  for r in s.itertuples()]
+    s = s[s["cents"] > 0]
+    m_end = (dt.date(2026, 3, 31) - dt.date(1970, 1, 1)).days
+    ends = month_ends(s["start"].min(), m_end)
+    # month-end MRR per customer, and each row's "paid at some month end"
+    mrr = {}
+    first_paid = {}
+    for e in ends:
+        run = s[(s["paid"] <= e) & (s["end"].isna() | (s["end"] > e))]
+        mrr[e] = run.groupby("customer_id")["cents"].sum()
+        for c, p in run.groupby("customer_id")["paid"].min().items():
+            first_paid[c] = min(first_paid.get(c, p), p)
+    rows = []
+    for c in sorted(first_paid):
+        active = [mrr[e].get(c, 0) > 0 for e in ends]
+        now = active[-1]
+        if not now:
+            stage = "churned"
+        elif len(active) >= 3 and not active[-2] and any(active[:-2]):
+            stage = "reactivated"
+        else:
+            tenure = m_end - first_paid[c]
+            stage = "onboarding" if tenure < 30 else "growth" if tenure < 180 else "mature"
+        rows.append((c, stage, int(mrr[m_end].get(c, 0))))
+    out = pd.DataFrame(rows, columns=["customer_id", "stage", "mrr_cents"])
+    paying = out[out["mrr_cents"] > 0].copy()
+    ranks = paying["mrr_cents"].rank(method="min").astype(int) - 1
+    paying["mrr_quartile"] = ranks.map(lambda p: ntile_of_position(p, len(paying), 4))
+    out = out.merge(paying[["customer_id", "mrr_quartile"]], on="customer_id", how="left")
+    out["mrr_quartile"] = out["mrr_quartile"].astype("Int64")
+    out.to_csv(os.path.join(HERE, "expected_lifecycle.csv"), index=False)
+
+
 if __name__ == "__main__":
     rfm()
     engagement()
+    lifecycle()
