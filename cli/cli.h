@@ -262,6 +262,12 @@ int cli_family_finish(cli_args *a, const char *family, const segkit_table *t,
                       const char *const *names, const size_t *counts, size_t n, json_t *extra,
                       const char *note);
 
+/* Step 7 of the demo (demo_segments.c): lifecycle and RFM tables stored, linked, and rules
+ * over them saved as segments; r has keep_customer_mrr. 0 or an exit code (reported). */
+int cli_demo_segments(segkit_workspace *ws, const segkit_table *subs, const segkit_mrr_result *r,
+                      int32_t as_of, const segkit_mrr_rate *rates, size_t n_rates,
+                      int n_threads);
+
 /* segkit metrics without --churned: the metrics of a subscription history. */
 int cli_metrics_billing(cli_args *a, double level, int64_t min_n);
 /* {"plan": "pro", "tenure_stage": "growth"} of a group. */

@@ -513,6 +513,10 @@ static int mrr_step(segkit_workspace *ws, const segkit_sample_summary *summary) 
   if (rc == 0) {
     rc = adoption_step(ws, t, r);
   }
+  if (rc == 0) {
+    rc = cli_demo_segments(ws, t, r, summary->window_end, demo_rates,
+                           sizeof demo_rates / sizeof demo_rates[0], 0);
+  }
   segkit_mrr_result_free(r);
   segkit_table_free(t);
   return rc;
@@ -603,6 +607,16 @@ static int run_demo(cli_args *a) {
     printf("  %s metrics --dataset subscriptions --rates USD=1,EUR=1.08,GBP=1.27 --by "
            "plan,tenure_stage --period quarter --workspace %s\n",
            me, ws_path);
+    int64_t y = 0;
+    unsigned mo = 0;
+    unsigned d = 0;
+    segkit_civil_from_days(summary.window_end + 1, &y, &mo, &d);
+    printf("  %s segment members big-and-quiet --columns stage,mrr_cents,tenure_days "
+           "--as-of %04lld-%02u-%02u --workspace %s\n",
+           me, (long long)y, mo, d, ws_path);
+    printf("  %s segment overlap quiet-mature champions automators --as-of %04lld-%02u-%02u "
+           "--workspace %s\n",
+           me, (long long)y, mo, d, ws_path);
   }
   free(ws_path);
   return rc;

@@ -22,7 +22,33 @@ if awk -v r="$ratio" 'BEGIN { exit !(r > 2) }'; then pass "adopters churn clearl
 hr=$(tr '\n' ' ' <<<"$OUT" | grep -o "hazard is [0-9.]* times the rest's (95% CI *[0-9.]* - [0-9.]*" || true)
 read -r est lo hi < <(grep -o '[0-9.]\+' <<<"$hr" | tr '\n' ' ' | awk '{print $1, $3, $4}')
 if awk -v e="$est" -v h="$hi" 'BEGIN { exit !(e != "" && e < 0.5 && h < 1) }'; then pass "adjusted hazard ratio $est (upper $hi) shows the planted effect"; else fail "adjusted hazard ratio: '$hr'"; fi
-equals "$(sqlite3 "$WORK/demo/workspace.db" 'select count(*) from datasets')" "5" "five datasets in the workspace"
+# Step 7: rules over the lifecycle table; quiet-mature against pandas (stages from segkit
+# lifecycle, itself checked against pandas in test_cli_family.sh; logins from events.csv).
+contains "$OUT" "== 7. segments by rules" "segments by rules"
+ASOF=$(grep -o -- '--as-of [0-9-]*' <<<"$OUT" | head -1 | cut -d' ' -f2)
+shown=$(grep -E '^quiet-mature ' <<<"$OUT" | awk '{print $2}')
+W="$WORK/demo/workspace.db"
+run 0 "$SEGKIT" segment members quiet-mature --as-of "$ASOF" --format csv --workspace "$W"
+printf '%s\n' "$OUT" > "$WORK/qm.csv"
+run 0 "$SEGKIT" lifecycle --dataset subscriptions --rates USD=1,EUR=1.08,GBP=1.27 --to "$(date -u -d "$ASOF -1 day" +%Y-%m)" --rows --format csv --workspace "$W"
+printf '%s\n' "$OUT" > "$WORK/stages.csv"
+if "$PY" - "$WORK" "$ASOF" "$shown" <<'PY'
+import sys, pandas as pd
+w, asof, shown = sys.argv[1], sys.argv[2], int(sys.argv[3])
+st = pd.read_csv(f"{w}/stages.csv")
+e = pd.read_csv(f"{w}/demo/events.csv")
+e["ts"] = pd.to_datetime(e.timestamp, errors="coerce", utc=True)   # bad stamps were quarantined
+now = pd.Timestamp(asof, tz="UTC")
+logins = e[(e.event == "login") & (e.ts > now - pd.Timedelta(days=30)) & (e.ts <= now)]
+want = set(st[st.stage == "mature"].customer_id) - set(logins.customer_id)
+got = set(pd.read_csv(f"{w}/qm.csv").customer_id)
+print(len(want), "quiet mature customers; segkit", len(got), "; demo printed", shown)
+sys.exit(0 if want == got and len(got) == shown and want else 1)
+PY
+then pass "demo segment quiet-mature matches pandas"; else fail "demo segment quiet-mature differs from pandas"; fi
+run 0 "$SEGKIT" segment diff big-and-quiet --as-of "$ASOF" --workspace "$W"
+contains "$OUT" "0 entered, 0 left" "the demo's snapshot is what the segment gives at its as-of"
+equals "$(sqlite3 "$W" 'select count(*) from datasets')" "7" "seven datasets in the workspace (five imported, stages and rfm)"
 run 0 "$SEGKIT" demo --customers 5 --dir "$WORK/tiny"
 contains "$OUT" "too few customers" "a tiny demo says there is nothing to compare"
 contains "$OUT" "too small to conclude (n < 30)" "a tiny demo's segments are flagged too small"
