@@ -17,9 +17,9 @@ static const cli_opt demo_opts[] = {
     {"dir", CLI_OPT_VALUE, "DIR", "where the data and the workspace go (default ./segkit-demo)"},
 };
 
-/* Which generated file becomes which dataset, and the column that should be unique. The
- * key is checked by describe, not enforced at import: the deliberately dirty data has
- * duplicated ids, and an import with --key refuses a batch with duplicate keys. */
+/* Which generated file becomes which dataset, and its key: the deliberately dirty data
+ * repeats some ids, and the import keeps the first row of each and quarantines the others
+ * (segkit import --key COL --on-error quarantine). */
 static const struct {
   segkit_sample_file file;
   const char *dataset;
@@ -71,6 +71,7 @@ static int import_one(segkit_workspace *ws, const cli_args *a, const char *dir, 
   segkit_read_options opt;
   segkit_read_options_init(&opt);
   opt.on_error = SEGKIT_ON_ERROR_QUARANTINE;
+  opt.keep_row_lines = true;
   opt.n_threads = a->threads;
   opt.source_name = path;
   segkit_read_result *res = NULL;
@@ -81,9 +82,17 @@ static int import_one(segkit_workspace *ws, const cli_args *a, const char *dir, 
     free(path);
     return rc;
   }
+  if (segkit_read_result_check_key(res, demo_imports[i].key, SEGKIT_ON_ERROR_QUARANTINE, NULL,
+                                   &err) != SEGKIT_OK) {
+    rc = cli_report(&err);
+    segkit_read_result_free(res);
+    free(path);
+    return rc;
+  }
   const segkit_read_counts *c = segkit_read_result_counts(res);
   segkit_import_request req = {
       .dataset = demo_imports[i].dataset,
+      .key = demo_imports[i].key,
       .mode = SEGKIT_IMPORT_REPLACE,
       .source = path,
       .table = segkit_read_result_table(res),

@@ -11,7 +11,7 @@
 
 static const cli_opt import_opts[] = {
     {"as", CLI_OPT_VALUE, "NAME", "dataset name (letters, digits, _ and -)"},
-    {"key", CLI_OPT_VALUE, "COL", "key column: must be unique; with it, rows replace stored rows with the same key"},
+    {"key", CLI_OPT_VALUE, "COL", "key column: must be unique; with it, rows replace stored rows with the same key, and a row repeating an earlier row's key (or without one) is a bad row, handled as --on-error says (quarantine keeps the first)"},
     {"mode", CLI_OPT_VALUE, "MODE", "append (default), upsert (default with --key), create, or replace"},
 };
 
@@ -143,6 +143,9 @@ static int run_import(cli_args *a) {
     cli_read_setup_free(&setup);
     return CLI_EXIT_USAGE;
   }
+  const char *key = cli_get(a, "key");
+  /* With a key, the key rules name the lines of both rows of a repeated key. */
+  setup.opt.keep_row_lines = key != NULL;
   segkit_workspace *ws = NULL;
   int rc = cli_open_workspace(a, true, &ws);
   if (rc != 0) {
@@ -160,6 +163,22 @@ static int run_import(cli_args *a) {
       fprintf(stderr, "segkit: nothing was imported; --on-error=skip or --on-error=quarantine "
                       "imports the valid rows and counts (or keeps) the others\n");
     }
+    segkit_workspace_close(ws);
+    cli_read_setup_free(&setup);
+    return rc;
+  }
+  if (key != NULL &&
+      segkit_read_result_check_key(res, key, setup.opt.on_error, NULL, &err) != SEGKIT_OK) {
+    if (err.file[0] == '\0') {
+      snprintf(err.file, sizeof err.file, "%s", path);
+    }
+    rc = cli_report(&err);
+    if (err.code == SEGKIT_ERR_PARSE) {
+      fprintf(stderr, "segkit: nothing was imported; --on-error=quarantine keeps the first row "
+                      "of each key and the others in the quarantine (--on-error=skip drops "
+                      "them)\n");
+    }
+    segkit_read_result_free(res);
     segkit_workspace_close(ws);
     cli_read_setup_free(&setup);
     return rc;

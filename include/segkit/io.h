@@ -42,7 +42,9 @@ typedef enum segkit_on_error {
   X(BAD_QUOTE, "bad_quote", "a quote in the wrong place or never closed")      \
   X(FIELD_TOO_LONG, "field_too_long", "a field longer than the limit")         \
   X(BAD_JSON, "bad_json", "a line that is not one JSON object")                \
-  X(UNKNOWN_FIELD, "unknown_field", "a JSON key not in the schema")
+  X(UNKNOWN_FIELD, "unknown_field", "a JSON key not in the schema")                     \
+  X(DUPLICATE_KEY, "duplicate_key", "a key value an earlier row already has")             \
+  X(NULL_KEY, "null_key", "no value in the key column")
 
 typedef enum segkit_reject_reason {
 #define SEGKIT_REJECT_ENUM(name, id, desc) SEGKIT_REJECT_##name,
@@ -89,6 +91,9 @@ typedef struct segkit_read_options {
    * twice). NULL (default) = no calls. It must not call back into the reader. */
   void (*progress)(void *ctx, uint64_t bytes_done, uint64_t bytes_total);
   void *progress_ctx;
+  bool keep_row_lines;       /* remember the physical line of every accepted row (8 bytes
+                                a row), for segkit_read_result_row_line and the key checks
+                                of segkit_read_result_check_key; default false */
 } segkit_read_options;
 
 /* Defaults as documented above. */
@@ -134,6 +139,25 @@ SEGKIT_API segkit_status segkit_jsonl_read_buffer(const char *data, size_t size,
                                                   const segkit_read_options *opt,
                                                   segkit_read_result **out, segkit_error *err);
 
+/* 1-based physical line where accepted row i of the table starts; 0 when the read did not
+ * keep row lines or i is out of range. */
+SEGKIT_API int64_t segkit_read_result_row_line(const segkit_read_result *r, size_t i);
+
+/* Key rules of a read, applied after it: every row has a key (no null in column `key`) and
+ * no two rows share one. The first row with a key is kept; a later row with the same key,
+ * and a row without a key, are handled as `how` says, as the reader handles bad rows:
+ * FAIL stops with SEGKIT_ERR_PARSE at the offending row ("file:LINE: field 'id': key 42
+ * repeats line 17's (expected a unique key)"); SKIP drops it; QUARANTINE drops it and adds
+ * a reject (DUPLICATE_KEY or NULL_KEY) whose raw text is the row rendered again from its
+ * values as a CSV line (RFC 4180 quoting, the file's delimiter or ','; the file's own
+ * bytes are at the line named). Counts are updated (rows_imported, rows_rejected, by
+ * reason). Lines are named when the read kept them (keep_row_lines), else the 1-based
+ * row of the table is named. *n_out (may be NULL) gets the rows removed. Errors: no such
+ * column (SEGKIT_ERR_SCHEMA), a key column that is not int64, string, date or timestamp
+ * (SEGKIT_ERR_TYPE), NOMEM. */
+SEGKIT_API segkit_status segkit_read_result_check_key(segkit_read_result *r, const char *key,
+                                                      segkit_on_error how, size_t *n_out,
+                                                      segkit_error *err);
 SEGKIT_API void segkit_read_result_free(segkit_read_result *r);
 /* The table of accepted rows, borrowed from the result. */
 SEGKIT_API const segkit_table *segkit_read_result_table(const segkit_read_result *r);

@@ -35,6 +35,7 @@ typedef struct build_state {
   size_t scratch_cap;
   sk__batch *batch;          /* when appending on the parsing thread */
   sk__pipe pipe;             /* when an appender thread takes the batches */
+  sk__line_vec row_lines;    /* accepted rows' lines, when kept */
 } build_state;
 
 typedef struct infer_state {
@@ -258,6 +259,7 @@ static void build_reset(void *vctx, sk__region *r) {
   bs->part = NULL;
   sk__reject_list_clear(&bs->rejects);
   memset(&bs->counts, 0, sizeof bs->counts);
+  bs->row_lines.n = 0;
 }
 
 static segkit_status build_start(csv_ctx *c, build_state *bs, const sk__region *r,
@@ -332,6 +334,10 @@ static segkit_status parse_row(csv_ctx *c, build_state *bs, sk__region *r, const
       return reject_row(c, bs, r, row, SEGKIT_REJECT_BAD_VALUE, f->raw_off, (int)i, msg);
     }
     b->valid[k] = 1;
+  }
+  if (c->opt.keep_row_lines && !sk__line_vec_push(&bs->row_lines, row->line)) {
+    b->arena_len = mark;
+    return segkit_error_set(&r->err, SEGKIT_ERR_NOMEM, "no memory for row lines");
   }
   b->n_rows++;
   bs->counts.rows_imported++;
@@ -858,6 +864,7 @@ static void ctx_free(csv_ctx *c) {
       free(bs->scratch);
       free(bs->cbs);
       sk__batch_free(bs->batch);
+      free(bs->row_lines.v);
     }
     free(c->build);
   }
@@ -919,10 +926,12 @@ static segkit_status assemble(csv_ctx *c, sk__region *regions, int n,
   bool *inferred = malloc((c->plan.n_cols + 1) * sizeof *inferred);
   int64_t *base = malloc((size_t)n * sizeof *base);
   sk__reject_list *lists = malloc((size_t)n * sizeof *lists);
-  if (inferred == NULL || base == NULL || lists == NULL) {
+  sk__line_vec *lines = malloc((size_t)n * sizeof *lines);
+  if (inferred == NULL || base == NULL || lists == NULL || lines == NULL) {
     free(inferred);
     free(base);
     free(lists);
+    free(lines);
     segkit_table_free(table);
     return segkit_error_set(err, SEGKIT_ERR_NOMEM, "no memory for the read result");
   }
@@ -932,15 +941,18 @@ static segkit_status assemble(csv_ctx *c, sk__region *regions, int n,
   line_bases(c, regions, n, base);
   for (int t = 0; t < n; t++) {
     lists[t] = c->build[t].rejects;
+    lines[t] = c->build[t].row_lines;
   }
   p.inferred = inferred;
   p.lists = lists;
   p.line_base = base;
   p.n_lists = (size_t)n;
+  p.row_lines = c->opt.keep_row_lines ? lines : NULL;
   st = sk__result_new(&p, out, err);
   free(inferred);
   free(base);
   free(lists);
+  free(lines);
   return st;
 }
 

@@ -338,6 +338,16 @@ void sk__row_position(const uint8_t *raw, size_t off, int64_t *column, int64_t *
 /* ==== read_result.c ==================================================================== */
 
 /* Everything a reader hands to the result (the result takes ownership of table). */
+/* Lines of accepted rows (newlines before each, counted from its region's start), when the
+ * caller asked for them (segkit_read_options.keep_row_lines). */
+typedef struct sk__line_vec {
+  int64_t *v;
+  size_t n, cap;
+} sk__line_vec;
+
+/* false on allocation failure. */
+bool sk__line_vec_push(sk__line_vec *l, int64_t line);
+
 typedef struct sk__result_parts {
   segkit_table *table;
   segkit_read_counts counts;
@@ -348,10 +358,27 @@ typedef struct sk__result_parts {
   sk__reject_list *lists;        /* region reject lists, in order; records copied */
   const int64_t *line_base;      /* per list: absolute line of its region's first line - 1 */
   size_t n_lists;
+  const sk__line_vec *row_lines; /* per list, or NULL when lines were not kept */
 } sk__result_parts;
 
 segkit_status sk__result_new(const sk__result_parts *p, segkit_read_result **out,
                              segkit_error *err);
+
+/* The result object (read_result.c builds it, key_rules.c edits it after a read). */
+struct segkit_read_result {
+  segkit_table *table;
+  segkit_read_counts counts;
+  segkit_reject *rejects;
+  size_t n_rejects;
+  char *pool;                /* the reader's rejects' strings */
+  char **extra;              /* strings of rejects added after the read, one block each */
+  size_t n_extra;
+  char delimiter;
+  size_t n_cols;
+  bool *inferred;
+  int64_t *row_lines;        /* 1-based line of each table row, when kept */
+  size_t n_row_lines;
+};
 
 /* Options with defaults filled in for fields left 0, and checked. */
 segkit_status sk__options_resolve(const segkit_read_options *in, segkit_read_options *out,

@@ -47,6 +47,7 @@ typedef struct jsonl_ctx {
   size_t n_rows;
   char *text;          /* rendering of non-string values */
   size_t text_cap;
+  sk__line_vec row_lines; /* accepted rows' lines, when kept */
 } jsonl_ctx;
 
 /* ==== key index ========================================================================= */
@@ -625,6 +626,10 @@ static segkit_status build_line(jsonl_ctx *c, const sk__row *row, segkit_error *
     return reject_line(c, row, SEGKIT_REJECT_BAD_VALUE, column, (long)i, msg, err, stop);
   }
   json_decref(obj);
+  if (c->opt.keep_row_lines && !sk__line_vec_push(&c->row_lines, row->line)) {
+    segkit_table_builder_truncate(c->b, c->n_rows);
+    return segkit_error_set(err, SEGKIT_ERR_NOMEM, "no memory for row lines");
+  }
   c->n_rows++;
   c->counts.rows_imported++;
   return st;
@@ -694,6 +699,7 @@ static segkit_status build(jsonl_ctx *c, segkit_read_result **out, segkit_error 
   p.lists = &c->rejects;
   p.line_base = &base;
   p.n_lists = 1;
+  p.row_lines = c->opt.keep_row_lines ? &c->row_lines : NULL;
   st = sk__result_new(&p, out, err);
   free(inferred);
   return st;
@@ -762,6 +768,7 @@ static void ctx_free(jsonl_ctx *c) {
   free(c->seen);
   free(c->vals);
   free(c->text);
+  free(c->row_lines.v);
 }
 
 segkit_status segkit_jsonl_read(const char *path, const segkit_read_options *opt,

@@ -9,16 +9,7 @@
 
 #include "io/io_int.h"
 
-struct segkit_read_result {
-  segkit_table *table;
-  segkit_read_counts counts;
-  segkit_reject *rejects;
-  size_t n_rejects;
-  char *pool;
-  char delimiter;
-  size_t n_cols;
-  bool *inferred;
-};
+
 
 /* ==== reasons =========================================================================== */
 
@@ -107,6 +98,40 @@ segkit_status sk__options_resolve(const segkit_read_options *in, segkit_read_opt
 
 /* ==== result ============================================================================ */
 
+bool sk__line_vec_push(sk__line_vec *l, int64_t line) {
+  if (l->n == l->cap) {
+    size_t cap = l->cap ? l->cap * 2 : 4096;
+    int64_t *v = realloc(l->v, cap * sizeof *v);
+    if (v == NULL) {
+      return false;
+    }
+    l->v = v;
+    l->cap = cap;
+  }
+  l->v[l->n++] = line;
+  return true;
+}
+
+/* Absolute 1-based lines of the accepted rows, region by region (the table's order). */
+static bool absolute_lines(const sk__result_parts *p, segkit_read_result *r) {
+  size_t n = 0;
+  for (size_t k = 0; k < p->n_lists; k++) {
+    n += p->row_lines[k].n;
+  }
+  r->row_lines = malloc((n + 1) * sizeof *r->row_lines);
+  if (r->row_lines == NULL) {
+    return false;
+  }
+  size_t at = 0;
+  for (size_t k = 0; k < p->n_lists; k++) {
+    for (size_t i = 0; i < p->row_lines[k].n; i++) {
+      r->row_lines[at++] = p->line_base[k] + p->row_lines[k].v[i] + 1;
+    }
+  }
+  r->n_row_lines = n;
+  return true;
+}
+
 segkit_status sk__result_new(const sk__result_parts *p, segkit_read_result **out,
                              segkit_error *err) {
   segkit_read_result *r = calloc(1, sizeof *r);
@@ -119,6 +144,10 @@ segkit_status sk__result_new(const sk__result_parts *p, segkit_read_result **out
   r->delimiter = p->delimiter;
   r->n_cols = p->n_cols;
   r->inferred = calloc(p->n_cols + 1, sizeof *r->inferred);
+  if (p->row_lines != NULL && !absolute_lines(p, r)) {
+    segkit_read_result_free(r);
+    return segkit_error_set(err, SEGKIT_ERR_NOMEM, "no memory for row lines");
+  }
   size_t n = 0;
   size_t pool = 0;
   for (size_t k = 0; k < p->n_lists; k++) {
@@ -189,6 +218,11 @@ void segkit_read_result_free(segkit_read_result *r) {
   free(r->rejects);
   free(r->pool);
   free(r->inferred);
+  free(r->row_lines);
+  for (size_t i = 0; i < r->n_extra; i++) {
+    free(r->extra[i]);
+  }
+  free(r->extra);
   free(r);
 }
 
@@ -227,4 +261,8 @@ char segkit_read_result_delimiter(const segkit_read_result *r) {
 
 bool segkit_read_result_type_inferred(const segkit_read_result *r, size_t col) {
   return r != NULL && col < r->n_cols && r->inferred[col];
+}
+
+int64_t segkit_read_result_row_line(const segkit_read_result *r, size_t i) {
+  return r != NULL && r->row_lines != NULL && i < r->n_row_lines ? r->row_lines[i] : 0;
 }

@@ -100,6 +100,19 @@ run 0 "$SEGKIT" drop cj
 run 0 "$SEGKIT" datasets --format json
 not_contains "$(json '[d["name"] for d in j]')" "cj" "dropped"
 
+# Keys: a repeated or missing key is a bad row (lines counted by hand: a blank line 5, a
+# quoted newline in lines 6-7).
+printf 'id,name,plan\n1,Acme,pro\n2,"Bolt, Inc",starter\n1,Acme again,pro\n\n3,Cyan,"multi\nline"\n,No id,pro\n2,"Bolt ""B""",business\n4,Delta,pro\n' > "$WORK/dupkeys.csv"
+run 3 "$SEGKIT" import "$WORK/dupkeys.csv" --as keyed --key id
+contains "$ERR" "dupkeys.csv:4: field 'id': key id = 1 repeats line 2's (expected a unique key)" "a repeated key names both lines"
+contains "$ERR" "nothing was imported" "and nothing is stored"
+run 0 "$SEGKIT" import "$WORK/dupkeys.csv" --as keyed --key id --on-error quarantine --format json
+equals "$(json '(j["rows_imported"], j["rows_rejected"], j["rejected_by_reason"])')" "(4, 3, {'duplicate_key': 2, 'null_key': 1})" "first row of each key kept, the others quarantined"
+run 0 "$SEGKIT" quarantine keyed --format json
+equals "$(json '[(q["line"], q["reason"], q["raw"]) for q in j]')" "[(4, 'duplicate_key', '1,Acme again,pro'), (8, 'null_key', ',No id,pro'), (9, 'duplicate_key', '2,\"Bolt \"\"B\"\"\",business')]" "quarantined rows with their lines and re-rendered rows"
+run 0 "$SEGKIT" import "$WORK/dupkeys.csv" --as keyed2 --key id --on-error skip --format json
+equals "$(json '(j["rows_imported"], j["rows_rejected"])')" "(4, 3)" "skip drops them"
+
 # The workspace is a plain SQLite file.
 equals "$(sqlite3 "$SEGKIT_WORKSPACE" 'pragma integrity_check')" "ok" "sqlite integrity"
 finish

@@ -7,7 +7,9 @@
  * code, rows_read = rows_imported + rows_rejected, the table has rows_imported rows,
  * QUARANTINE keeps one reject per rejected row, and every read of the same input in the
  * same mode gives the same result whatever the thread count and buffer size (compared by
- * a digest of every cell, count and reject). A broken promise aborts.
+ * a digest of every cell, count and reject). Row lines are kept and must rise strictly;
+ * then the key rules run on the first column (when it can be a key) in the same mode, and
+ * the same promises hold after them. A broken promise aborts.
  *
  * Build: CC=clang cmake -S . -B build/fuzz -DSEGKIT_FUZZ=ON && cmake --build build/fuzz
  * --target fuzz_csv; run: build/fuzz/tests/fuzz_csv tests/fuzz/corpus/csv -max_total_time=60 */
@@ -81,7 +83,47 @@ static uint64_t digest(const segkit_read_result *r) {
     h = mix(h, j->raw, j->raw_len);
     h = mix(h, j->message, strlen(j->message));
   }
+  int64_t prev = 0;
+  for (size_t i = 0; i < segkit_table_n_rows(t); i++) {
+    int64_t line = segkit_read_result_row_line(r, i);
+    if (line <= prev) {
+      abort();
+    }
+    prev = line;
+    h = mix(h, &line, sizeof line);
+  }
   return h;
+}
+
+/* The key rules on column 0, then the reader's promises again. */
+static uint64_t keyed_digest(segkit_read_result *r, segkit_on_error mode) {
+  const segkit_table *t = segkit_read_result_table(r);
+  if (segkit_table_n_cols(t) == 0) {
+    return 0;
+  }
+  const segkit_column *c = segkit_table_column(t, 0);
+  segkit_type ty = segkit_column_type(c);
+  if (ty == SEGKIT_TYPE_FLOAT64 || ty == SEGKIT_TYPE_BOOL) {
+    return 0;
+  }
+  segkit_error err;
+  size_t removed = 0;
+  int64_t before = segkit_read_result_counts(r)->rows_imported;
+  segkit_status st = segkit_read_result_check_key(r, segkit_column_name(c), mode, &removed, &err);
+  if (st != SEGKIT_OK) {
+    if (mode != SEGKIT_ON_ERROR_FAIL || st != SEGKIT_ERR_PARSE || err.code != st) {
+      abort();
+    }
+    return 1;
+  }
+  if (segkit_read_result_counts(r)->rows_imported != before - (int64_t)removed) {
+    abort();
+  }
+  if (mode == SEGKIT_ON_ERROR_QUARANTINE && (int64_t)segkit_read_result_n_rejects(r) !=
+                                                segkit_read_result_counts(r)->rows_rejected) {
+    abort();
+  }
+  return digest(r);
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
@@ -104,6 +146,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
         o.buffer_bytes = buffers[b];
         o.max_field_bytes = 256;
         o.infer_rows = 8; /* small samples, so later rows meet typed columns */
+        o.keep_row_lines = true;
         segkit_read_result *r = NULL;
         segkit_error err;
         segkit_status st = segkit_csv_read_buffer((const char *)data, size, &o, &r, &err);
@@ -118,6 +161,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
             abort();
           }
           d = digest(r);
+          d = d * 31 + keyed_digest(r, modes[m]);
           segkit_read_result_free(r);
         } else if (r != NULL || err.code != st) {
           abort();
