@@ -243,6 +243,41 @@ SEGKIT_API segkit_status segkit_workspace_snapshot_members(segkit_workspace *ws,
                                                            segkit_table **out,
                                                            segkit_error *err);
 
+/* ---- fitted models ------------------------------------------------------------------ */
+
+/* A fitted model kept in the workspace: its kind ("cluster"; later "clv"), the dataset it
+ * was fitted on (or NULL), and a JSON document that the module that made it reads back.
+ * Names: 1-64 of [A-Za-z0-9_-]. */
+typedef struct segkit_model_info {
+  char *name;
+  char *kind;
+  char *dataset;
+  char *document;
+  int64_t created_at_us;
+  int64_t updated_at_us;
+} segkit_model_info;
+
+typedef struct segkit_model_list {
+  size_t n;
+  segkit_model_info *items;
+} segkit_model_list;
+
+/* Store a model (audited). replace = false: SEGKIT_ERR_EXISTS when the name is taken. A
+ * dataset that does not exist is SEGKIT_ERR_NOT_FOUND; a document that is not a JSON
+ * object, SEGKIT_ERR_USAGE. */
+SEGKIT_API segkit_status segkit_workspace_model_save(segkit_workspace *ws, const char *name,
+                                                     const char *kind, const char *dataset,
+                                                     const char *document, bool replace,
+                                                     segkit_error *err);
+/* Models by name order; kind and name (may be NULL: all) filter. A name given and not
+ * found (of that kind) is SEGKIT_ERR_NOT_FOUND. */
+SEGKIT_API segkit_status segkit_workspace_models(segkit_workspace *ws, const char *kind,
+                                                 const char *name, segkit_model_list **out,
+                                                 segkit_error *err);
+SEGKIT_API void segkit_model_list_free(segkit_model_list *list);
+SEGKIT_API segkit_status segkit_workspace_model_drop(segkit_workspace *ws, const char *name,
+                                                     segkit_error *err);
+
 /* ---- quarantine and audit -------------------------------------------------------- */
 
 typedef struct segkit_quarantined_row {

@@ -152,10 +152,23 @@ static const char schema_v3[] =
     "  members   BLOB NOT NULL);"
     "CREATE INDEX snapshots_by_segment ON segment_snapshots(segment, taken_at);";
 
+/* Version 4: fitted models (clusterings now, customer-value models later), each a JSON
+ * document the module that made it reads back, with the dataset it was fitted on; kept as
+ * text so the sqlite3 shell (json_extract) can look inside. */
+static const char schema_v4[] =
+    "CREATE TABLE models("
+    "  name        TEXT PRIMARY KEY,"
+    "  kind        TEXT NOT NULL,"
+    "  dataset     TEXT,"
+    "  document    TEXT NOT NULL,"
+    "  created_at  INTEGER NOT NULL,"
+    "  updated_at  INTEGER NOT NULL);";
+
 static const migration migrations[] = {
     {1, "storage tables: datasets, batches, chunks, quarantine, audit", schema_v1},
     {2, "views for the sqlite3 shell, audit index", schema_v2},
     {3, "segments, links between datasets, segment snapshots", schema_v3},
+    {4, "fitted models", schema_v4},
 };
 
 _Static_assert(sizeof migrations / sizeof migrations[0] == SK_SCHEMA_VERSION,

@@ -22,7 +22,7 @@ static segkit_status check_segment_name(const char *name, segkit_error *err) {
                              name != NULL ? name : "");
 }
 
-static segkit_status writable(segkit_workspace *ws, segkit_error *err) {
+segkit_status sk__writable(segkit_workspace *ws, segkit_error *err) {
   if (ws->readonly) {
     return segkit_error_set(err, SEGKIT_ERR_USAGE, "the workspace is open read-only");
   }
@@ -58,7 +58,7 @@ static segkit_status column_exists(sqlite3 *db, const char *dataset, const char 
 }
 
 /* End a write transaction: commit after success, roll back after a failure. */
-static segkit_status finish_write(segkit_workspace *ws, segkit_status s, segkit_error *err) {
+segkit_status sk__finish_write(segkit_workspace *ws, segkit_status s, segkit_error *err) {
   if (s != SEGKIT_OK) {
     sk__rollback(ws);
     return s;
@@ -76,7 +76,7 @@ segkit_status segkit_workspace_link(segkit_workspace *ws, const char *fact_datas
       key_column == NULL) {
     return segkit_error_set(err, SEGKIT_ERR_USAGE, "segkit_workspace_link: missing argument");
   }
-  segkit_status s = writable(ws, err);
+  segkit_status s = sk__writable(ws, err);
   if (s == SEGKIT_OK) {
     s = sk__begin_write(ws, err);
     if (s != SEGKIT_OK) {
@@ -116,7 +116,7 @@ segkit_status segkit_workspace_link(segkit_workspace *ws, const char *fact_datas
       const char *vals[] = {fact_column, customers_dataset, key_column, time_column};
       s = sk__audit_fields(ws->db, ws->actor, "link", fact_dataset, keys, vals, 4, err);
     }
-    s = finish_write(ws, s, err);
+    s = sk__finish_write(ws, s, err);
   }
   return s;
 }
@@ -138,7 +138,7 @@ void segkit_link_list_free(segkit_link_list *list) {
 }
 
 /* Make room for item n of a growing list (capacity doubling); false when out of memory. */
-static bool room_for_one(void **items, size_t *cap, size_t n, size_t size) {
+bool sk__room_for_one(void **items, size_t *cap, size_t n, size_t size) {
   if (n < *cap) {
     return true;
   }
@@ -152,7 +152,7 @@ static bool room_for_one(void **items, size_t *cap, size_t n, size_t size) {
   return true;
 }
 
-static char *column_text(sqlite3_stmt *st, int i, bool *failed) {
+char *sk__column_text(sqlite3_stmt *st, int i, bool *failed) {
   const unsigned char *t = sqlite3_column_text(st, i);
   return t != NULL ? sk__strdup((const char *)t, failed) : NULL;
 }
@@ -177,16 +177,16 @@ segkit_status segkit_workspace_links(segkit_workspace *ws, const char *customers
   bool failed = list == NULL;
   int rc;
   while (!failed && (rc = sqlite3_step(st)) == SQLITE_ROW) {
-    if (!room_for_one((void **)&list->items, &cap, list->n, sizeof *list->items)) {
+    if (!sk__room_for_one((void **)&list->items, &cap, list->n, sizeof *list->items)) {
       failed = true;
       break;
     }
     segkit_link *l = &list->items[list->n++];
-    l->fact_dataset = column_text(st, 0, &failed);
-    l->fact_column = column_text(st, 1, &failed);
-    l->customers_dataset = column_text(st, 2, &failed);
-    l->key_column = column_text(st, 3, &failed);
-    l->time_column = column_text(st, 4, &failed);
+    l->fact_dataset = sk__column_text(st, 0, &failed);
+    l->fact_column = sk__column_text(st, 1, &failed);
+    l->customers_dataset = sk__column_text(st, 2, &failed);
+    l->key_column = sk__column_text(st, 3, &failed);
+    l->time_column = sk__column_text(st, 4, &failed);
   }
   sqlite3_finalize(st);
   if (failed) {
@@ -209,7 +209,7 @@ segkit_status segkit_workspace_segment_save(segkit_workspace *ws, const char *na
   }
   segkit_status s = check_segment_name(name, err);
   if (s == SEGKIT_OK) {
-    s = writable(ws, err);
+    s = sk__writable(ws, err);
   }
   if (s != SEGKIT_OK) {
     return s;
@@ -264,7 +264,7 @@ segkit_status segkit_workspace_segment_save(segkit_workspace *ws, const char *na
     s = sk__audit_fields(ws->db, ws->actor, replace ? "segment_replace" : "segment_add", name,
                          keys, vals, 4, err);
   }
-  return finish_write(ws, s, err);
+  return sk__finish_write(ws, s, err);
 }
 
 void segkit_segment_list_free(segkit_segment_list *list) {
@@ -302,18 +302,18 @@ segkit_status segkit_workspace_segments(segkit_workspace *ws, const char *name,
   bool failed = list == NULL;
   int rc = SQLITE_DONE;
   while (!failed && (rc = sqlite3_step(st)) == SQLITE_ROW) {
-    if (!room_for_one((void **)&list->items, &cap, list->n, sizeof *list->items)) {
+    if (!sk__room_for_one((void **)&list->items, &cap, list->n, sizeof *list->items)) {
       failed = true;
       break;
     }
     segkit_segment_info *g = &list->items[list->n++];
-    g->name = column_text(st, 0, &failed);
-    g->dataset = column_text(st, 1, &failed);
-    g->rule = column_text(st, 2, &failed);
-    g->description = column_text(st, 3, &failed);
+    g->name = sk__column_text(st, 0, &failed);
+    g->dataset = sk__column_text(st, 1, &failed);
+    g->rule = sk__column_text(st, 2, &failed);
+    g->description = sk__column_text(st, 3, &failed);
     g->created_at_us = sqlite3_column_int64(st, 4);
     g->updated_at_us = sqlite3_column_int64(st, 5);
-    g->context = column_text(st, 6, &failed);
+    g->context = sk__column_text(st, 6, &failed);
     g->n_snapshots = sqlite3_column_int64(st, 7);
   }
   sqlite3_finalize(st);
@@ -338,7 +338,7 @@ segkit_status segkit_workspace_segment_drop(segkit_workspace *ws, const char *na
                                             segkit_error *err) {
   segkit_status s = check_segment_name(name, err);
   if (s == SEGKIT_OK) {
-    s = writable(ws, err);
+    s = sk__writable(ws, err);
   }
   if (s != SEGKIT_OK) {
     return s;
@@ -369,7 +369,7 @@ segkit_status segkit_workspace_segment_drop(segkit_workspace *ws, const char *na
   if (s == SEGKIT_OK) {
     s = sk__audit_fields(ws->db, ws->actor, "segment_drop", name, NULL, NULL, 0, err);
   }
-  return finish_write(ws, s, err);
+  return sk__finish_write(ws, s, err);
 }
 
 /* ==== snapshots ========================================================================== */
@@ -494,7 +494,7 @@ segkit_status segkit_workspace_snapshot_save(segkit_workspace *ws, const char *s
   }
   segkit_status s = check_segment_name(segment, err);
   if (s == SEGKIT_OK) {
-    s = writable(ws, err);
+    s = sk__writable(ws, err);
   }
   unsigned char *blob = NULL;
   size_t size = 0;
@@ -535,7 +535,7 @@ segkit_status segkit_workspace_snapshot_save(segkit_workspace *ws, const char *s
     s = sk__audit_fields(ws->db, ws->actor, "snapshot", segment, k, v, 1, err);
   }
   free(blob);
-  s = finish_write(ws, s, err);
+  s = sk__finish_write(ws, s, err);
   if (s == SEGKIT_OK && id != NULL) {
     *id = new_id;
   }
@@ -570,15 +570,15 @@ segkit_status segkit_workspace_snapshots(segkit_workspace *ws, const char *segme
   size_t cap = 0;
   bool failed = list == NULL;
   while (!failed && sqlite3_step(st) == SQLITE_ROW) {
-    if (!room_for_one((void **)&list->items, &cap, list->n, sizeof *list->items)) {
+    if (!sk__room_for_one((void **)&list->items, &cap, list->n, sizeof *list->items)) {
       failed = true;
       break;
     }
     segkit_snapshot_info *x = &list->items[list->n++];
     x->id = sqlite3_column_int64(st, 0);
-    x->segment = column_text(st, 1, &failed);
+    x->segment = sk__column_text(st, 1, &failed);
     x->taken_at_us = sqlite3_column_int64(st, 2);
-    x->rule = column_text(st, 3, &failed);
+    x->rule = sk__column_text(st, 3, &failed);
     x->n_members = sqlite3_column_int64(st, 4);
     x->n_total = sqlite3_column_int64(st, 5);
   }

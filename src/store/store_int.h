@@ -60,6 +60,14 @@ segkit_status sk__commit(segkit_workspace *ws, segkit_error *err);
 /* ROLLBACK if a transaction is open; never fails (errors are ignored, and SQLite rolls
  * back by itself when it cannot). */
 void sk__rollback(segkit_workspace *ws);
+/* SEGKIT_ERR_USAGE when the workspace is open read-only. */
+segkit_status sk__writable(segkit_workspace *ws, segkit_error *err);
+/* End a write transaction: commit after success (s == SEGKIT_OK), roll back otherwise. */
+segkit_status sk__finish_write(segkit_workspace *ws, segkit_status s, segkit_error *err);
+/* Make room for item n of a growing list (capacity doubling); false when out of memory. */
+bool sk__room_for_one(void **items, size_t *cap, size_t n, size_t size);
+/* Column i of a row as a new string (NULL for SQL NULL; *failed on allocation failure). */
+char *sk__column_text(sqlite3_stmt *st, int i, bool *failed);
 
 /* strdup that handles NULL (returns NULL) and reports failure through *failed. */
 char *sk__strdup(const char *s, bool *failed);
@@ -67,7 +75,7 @@ char *sk__strdup(const char *s, bool *failed);
 /* ---- migrations.c ------------------------------------------------------------------ */
 
 /* The schema version this library writes. */
-#define SK_SCHEMA_VERSION 3
+#define SK_SCHEMA_VERSION 4
 
 /* Bring a workspace at schema version `from` (0 = empty database) to SK_SCHEMA_VERSION.
  * Must run inside a write transaction the caller commits; each step is recorded in the

@@ -245,8 +245,74 @@ static void snapshots_round_trip(void **state) {
   segkit_table_free(c);
 }
 
+/* Models: saved, listed by kind and name, replaced only when asked, checked for a JSON
+ * object and a known dataset, dropped; every change audited. */
+static void models_saved_listed_dropped(void **state) {
+  fixture *f = *state;
+  const int64_t ids[] = {1, 2};
+  const char *names[] = {"a", "b"};
+  segkit_table *c = two_col("id", SEGKIT_TYPE_INT64, "name", SEGKIT_TYPE_STRING, 2, ids, names,
+                            NULL);
+  import(f->ws, "customers", c);
+  segkit_error err;
+  assert_int_equal(segkit_workspace_model_save(f->ws, "behaviour", "cluster", "customers",
+                                               "{\"method\": \"kmeans\", \"k\": 3}", false,
+                                               &err),
+                   SEGKIT_OK);
+  assert_int_equal(segkit_workspace_model_save(f->ws, "value", "clv", NULL, "{}", false, &err),
+                   SEGKIT_OK);
+  assert_int_equal(segkit_workspace_model_save(f->ws, "behaviour", "cluster", "customers", "{}",
+                                               false, &err),
+                   SEGKIT_ERR_EXISTS);
+  assert_int_equal(segkit_workspace_model_save(f->ws, "x", "cluster", "customers", "[1, 2]",
+                                               false, &err),
+                   SEGKIT_ERR_USAGE);
+  assert_non_null(strstr(err.message, "JSON object"));
+  assert_int_equal(segkit_workspace_model_save(f->ws, "x", "cluster", "customers", "{\"a\":",
+                                               false, &err),
+                   SEGKIT_ERR_USAGE);
+  assert_int_equal(segkit_workspace_model_save(f->ws, "x", "cluster", "nosuch", "{}", false,
+                                               &err),
+                   SEGKIT_ERR_NOT_FOUND);
+  assert_int_equal(segkit_workspace_model_save(f->ws, "bad name", "cluster", NULL, "{}", false,
+                                               &err),
+                   SEGKIT_ERR_USAGE);
+
+  segkit_model_list *l = NULL;
+  assert_int_equal(segkit_workspace_models(f->ws, NULL, NULL, &l, &err), SEGKIT_OK);
+  assert_int_equal(l->n, 2);
+  assert_string_equal(l->items[0].name, "behaviour");
+  assert_string_equal(l->items[0].kind, "cluster");
+  assert_string_equal(l->items[0].dataset, "customers");
+  assert_string_equal(l->items[0].document, "{\"method\": \"kmeans\", \"k\": 3}");
+  assert_null(l->items[1].dataset);
+  segkit_model_list_free(l);
+  assert_int_equal(segkit_workspace_models(f->ws, "cluster", NULL, &l, &err), SEGKIT_OK);
+  assert_int_equal(l->n, 1);
+  segkit_model_list_free(l);
+  assert_int_equal(segkit_workspace_models(f->ws, "cluster", "value", &l, &err),
+                   SEGKIT_ERR_NOT_FOUND);
+  assert_non_null(strstr(err.message, "no cluster model named 'value'"));
+
+  assert_int_equal(segkit_workspace_model_save(f->ws, "behaviour", "cluster", "customers",
+                                               "{\"k\": 4}", true, &err),
+                   SEGKIT_OK);
+  assert_int_equal(segkit_workspace_models(f->ws, NULL, "behaviour", &l, &err), SEGKIT_OK);
+  assert_string_equal(l->items[0].document, "{\"k\": 4}");
+  assert_true(l->items[0].updated_at_us >= l->items[0].created_at_us);
+  segkit_model_list_free(l);
+
+  assert_int_equal(segkit_workspace_model_drop(f->ws, "behaviour", &err), SEGKIT_OK);
+  assert_int_equal(segkit_workspace_model_drop(f->ws, "behaviour", &err), SEGKIT_ERR_NOT_FOUND);
+  assert_int_equal(audit_count(f, "model_add"), 2);
+  assert_int_equal(audit_count(f, "model_replace"), 1);
+  assert_int_equal(audit_count(f, "model_drop"), 1);
+  segkit_table_free(c);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
+      cmocka_unit_test_setup_teardown(models_saved_listed_dropped, setup, teardown),
       cmocka_unit_test_setup_teardown(links_are_checked_and_listed, setup, teardown),
       cmocka_unit_test_setup_teardown(segments_saved_listed_dropped, setup, teardown),
       cmocka_unit_test_setup_teardown(snapshots_round_trip, setup, teardown),
