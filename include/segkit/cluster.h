@@ -169,9 +169,10 @@ typedef struct segkit_cluster_options {
   int max_iter;            /* default 300 (lca 1000, minibatch: passes over the data 100) */
   double tol;              /* k-means: stop when the sum of squared centroid moves is below
                               tol x the mean per-column variance (scikit-learn's rule),
-                              default 1e-4; gmm/lca: stop when the log-likelihood gains less
-                              than tol (default 1e-6 gmm as a per-row mean, 1e-10 lca as
-                              poLCA) */
+                              default 1e-4; gmm: when the per-row mean log-likelihood
+                              changes by less than tol (absolute; default 1e-6, as
+                              scikit-learn); lca: when the total log-likelihood gains less
+                              than tol (default 1e-10, as poLCA) */
   uint64_t seed;           /* default 0 */
   int n_threads;           /* 0 = one per online CPU (at most 16); 1 = serial */
   segkit_kmeans_algorithm algorithm;
@@ -224,7 +225,7 @@ SEGKIT_API double segkit_cluster_model_aic(const segkit_cluster_model *m);
 SEGKIT_API const double *segkit_cluster_model_posteriors(const segkit_cluster_model *m);
 /* lca and gmm: relative entropy of the classification, 1 - sum_i sum_c (-p_ic ln p_ic) /
  * (n ln k), in 0..1 (1 = every row certain of its class; as Mplus reports it); NaN for the
- * others. */
+ * others and for k = 1. */
 SEGKIT_API double segkit_cluster_model_entropy(const segkit_cluster_model *m);
 /* gmm: covariances of component c (full: d x d; diag: d; spherical: 1 value). */
 SEGKIT_API segkit_gmm_covariance segkit_cluster_model_covariance_type(
