@@ -5,6 +5,7 @@ read itself, so interpreter start-up is not counted against the peers."""
 import argparse
 import json
 import os
+import shutil
 import statistics
 import subprocess
 import sys
@@ -14,7 +15,7 @@ import time
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 BUILD = os.path.join(ROOT, "build", "release")
 SEGKIT = os.path.join(BUILD, "segkit")
-BENCH = os.path.join(BUILD, "segkit_bench")
+BENCH = os.environ.get("SEGKIT_BENCH_BIN", os.path.join(BUILD, "segkit_bench"))
 
 
 def timed(cmd, cwd=None):
@@ -261,12 +262,105 @@ def bench_rfm(args):
     print("segments (segkit): " + ", ".join(f"{k} {v}" for k, v in a["segments"].items()))
 
 
+def kmeans_matrix(rows, d, k):
+    path = os.path.join(ROOT, "bench", "data", f"kmeans_{rows}x{d}.f64")
+    if not os.path.exists(path):
+        os.makedirs(os.path.dirname(path), exist_ok=True)
+        print(f"writing a {rows} x {d} matrix with {k} planted clusters to {path}", file=sys.stderr)
+        subprocess.run(["/usr/bin/python3", os.path.join(ROOT, "bench", "make_matrix.py"), path,
+                        str(rows), str(d), str(k)], check=True)
+    return path
+
+
+def kmeans_inertia(path, rows, d, centroids):
+    """Weighted-free inertia of centroids on the matrix, in float64, nearest centroid per
+    row (the same evaluation for every tool, so float32 training is judged fairly)."""
+    import numpy as np
+    x = np.memmap(path, dtype="<f8", mode="r", shape=(rows, d))
+    c = np.fromfile(centroids, dtype="<f8").reshape(-1, d)
+    total = 0.0
+    for s in range(0, rows, 500000):
+        blk = np.asarray(x[s:s + 500000])
+        dist = ((blk[:, None, :] - c[None, :, :]) ** 2).sum(axis=2)
+        total += dist.min(axis=1).sum()
+    return total
+
+
+def bench_kmeans(args):
+    d, k = 16, args.k
+    rows = args.rows
+    path = kmeans_matrix(rows, d, k)
+    mb = rows * d * 8 / 1e6
+    env = dict(os.environ, OMP_NUM_THREADS=str(args.threads), OPENBLAS_NUM_THREADS="1",
+               OMP_WAIT_POLICY="PASSIVE")
+    print(f"{path}: {rows} x {d} float64 ({mb:.0f} MB), k={k}, restarts {args.restarts}, "
+          f"max_iter {args.max_iter}; {args.repeat} runs each, medians", file=sys.stderr)
+    tmp = tempfile.mkdtemp(dir=os.path.join(ROOT, "build"))
+    peers = os.path.join(ROOT, "bench", "kmeans_peers.py")
+    common = [path, str(rows), str(d), str(k), str(args.restarts)]
+
+    def seg(alg, threads):
+        out = os.path.join(tmp, f"segkit_{alg}_{threads}.f64")
+        cmd = [BENCH, "kmeans"] + common + [str(args.max_iter), str(threads), alg, out]
+        return measure(f"segkit {alg} ({threads} thr)", cmd, args.repeat), out
+
+    def peer(tool, name, max_iter, repeat):
+        out = os.path.join(tmp, f"{tool}_{max_iter}.f64")
+        cmd = ["/usr/bin/python3", peers, tool] + common + [str(max_iter), str(args.threads), out]
+        return measure_env(name, cmd, repeat, env), out
+
+    runs = [seg("auto", args.threads), seg("lloyd", args.threads), seg("hamerly", args.threads),
+            seg("auto", 1)]
+    if not args.segkit_only:
+        pr = max(1, min(args.repeat, 3))
+        runs += [peer("sklearn-lloyd", f"sklearn lloyd ({args.threads} thr)", args.max_iter, pr),
+                 peer("sklearn-elkan", f"sklearn elkan ({args.threads} thr)", args.max_iter, pr),
+                 peer("faiss", f"faiss f32 niter={args.faiss_iter} ({args.threads} thr)",
+                      args.faiss_iter, pr)]
+    base = runs[0][0]["seconds"]
+    fastest_sklearn = min((r["seconds"] for r, _ in runs if r["name"].startswith("sklearn")),
+                          default=None)
+    print()
+    print(f"k-means, {rows} x {d} float64 ({mb:.0f} MB), k = {k}, {args.restarts} restarts "
+          f"(k-means++), max_iter {args.max_iter}; fit timed inside each process; inertia of "
+          f"each tool's centroids evaluated in float64 on the same data")
+    print(f"{'tool':<32} {'median s':>9} {'iters':>6} {'inertia':>16} {'peak MB':>8} "
+          f"{'RSS / X':>8} {'time / segkit':>14}")
+    for r, out in runs:
+        inertia = kmeans_inertia(path, rows, d, out)
+        it = r["check"].get("iterations")
+        print(f"{r['name']:<32} {r['seconds']:9.3f} {it!s:>6} {inertia:16.2f} {r['rss_mb']:8.0f} "
+              f"{r['rss_mb'] / mb:8.2f} {r['seconds'] / base:13.2f}x")
+    if fastest_sklearn:
+        print(f"fastest scikit-learn / segkit auto: {fastest_sklearn / base:.2f}x")
+    shutil.rmtree(tmp, ignore_errors=True)
+
+
+def measure_env(name, cmd, repeat, env):
+    """measure() with an environment (the peers' thread settings)."""
+    old = dict(os.environ)
+    os.environ.clear()
+    os.environ.update(env)
+    try:
+        return measure(name, cmd, repeat)
+    finally:
+        os.environ.clear()
+        os.environ.update(old)
+
+
 def main():
     p = argparse.ArgumentParser(prog="bench/run")
-    p.add_argument("what", choices=["csv", "survival", "metrics", "segment", "rfm"])
+    p.add_argument("what", choices=["csv", "survival", "metrics", "segment", "rfm", "kmeans"])
     p.add_argument("--customers", type=int, default=1000000)
     p.add_argument("--repeat", type=int, default=5)
     p.add_argument("--threads", type=int, default=2)
+    p.add_argument("--rows", type=int, default=1000000, help="kmeans: matrix rows")
+    p.add_argument("--k", type=int, default=8, help="kmeans: clusters")
+    p.add_argument("--restarts", type=int, default=10, help="kmeans: starts")
+    p.add_argument("--max-iter", type=int, default=300, help="kmeans: iteration cap")
+    p.add_argument("--faiss-iter", type=int, default=25,
+                   help="kmeans: faiss niter (faiss has no convergence test)")
+    p.add_argument("--segkit-only", action="store_true", help="kmeans: no peers")
     args = p.parse_args()
     if args.what == "csv":
         bench_csv(args)
@@ -278,6 +372,8 @@ def main():
         bench_rfm(args)
     elif args.what == "segment":
         bench_segment(args)
+    elif args.what == "kmeans":
+        bench_kmeans(args)
 
 
 if __name__ == "__main__":

@@ -17,6 +17,11 @@
  *   segkit_bench rule FILE RULE [THREADS]  count the members of a rule over a customers
  *                                          table (id column "id"): best of 5 evaluations,
  *                                          file read and compile not timed
+ *   segkit_bench kmeans FILE N D K RESTARTS MAX_ITER THREADS ALG CENTROIDS_OUT
+ *                                          k-means (ALG lloyd, hamerly or auto) on a raw
+ *                                          float64 N x D matrix (bench/make_matrix.py);
+ *                                          read not timed; centroids written as raw
+ *                                          float64 for the driver's common inertia
  * Timing covers the operation only (not process start or freeing), like the peers'
  * scripts, which time the read call inside their process. */
 #include <stdio.h>
@@ -228,6 +233,50 @@ static int bench_rule(const char *file, const char *text, int threads) {
   return 0;
 }
 
+/* k-means on a raw float64 matrix: the fit alone is timed. */
+static int bench_kmeans(char **argv) {
+  size_t n = strtoull(argv[3], NULL, 10);
+  size_t d = strtoull(argv[4], NULL, 10);
+  FILE *f = fopen(argv[2], "rb");
+  double *x = malloc(n * d * sizeof *x);
+  if (!f || !x || fread(x, sizeof *x, n * d, f) != n * d) {
+    fprintf(stderr, "segkit_bench: cannot read %zu x %zu doubles from %s\n", n, d, argv[2]);
+    return 1;
+  }
+  fclose(f);
+  segkit_cluster_data data = {.x = x, .n = n, .d = d};
+  segkit_cluster_options opt;
+  segkit_cluster_options_init(&opt);
+  opt.method = SEGKIT_CLUSTER_KMEANS;
+  opt.k = strtoull(argv[5], NULL, 10);
+  opt.restarts = atoi(argv[6]);
+  opt.max_iter = atoi(argv[7]);
+  opt.n_threads = atoi(argv[8]);
+  opt.algorithm = strcmp(argv[9], "lloyd") == 0     ? SEGKIT_KMEANS_LLOYD
+                  : strcmp(argv[9], "hamerly") == 0 ? SEGKIT_KMEANS_HAMERLY
+                                                    : SEGKIT_KMEANS_AUTO;
+  segkit_error err;
+  segkit_cluster_model *m = NULL;
+  double t0 = now();
+  if (segkit_cluster_fit(&data, &opt, &m, &err) != SEGKIT_OK) {
+    return fail(&err);
+  }
+  double secs = now() - t0;
+  FILE *out = fopen(argv[10], "wb");
+  if (!out || fwrite(segkit_cluster_model_centroids(m), sizeof(double), opt.k * d, out) != opt.k * d) {
+    fprintf(stderr, "segkit_bench: cannot write %s\n", argv[10]);
+    return 1;
+  }
+  fclose(out);
+  printf("{\"op\":\"kmeans\",\"rows\":%zu,\"seconds\":%.4f,\"inertia\":%.10g,"
+         "\"iterations\":%d,\"best_start\":%d,\"algorithm\":%d}\n",
+         n, secs, segkit_cluster_model_inertia(m), segkit_cluster_model_iterations(m),
+         segkit_cluster_model_best_start(m), (int)segkit_cluster_model_algorithm(m));
+  segkit_cluster_model_free(m);
+  free(x);
+  return 0;
+}
+
 int main(int argc, char **argv) {
   segkit_error err;
   if (argc >= 3 && strcmp(argv[1], "read") == 0) {
@@ -333,8 +382,12 @@ int main(int argc, char **argv) {
   if (argc >= 4 && strcmp(argv[1], "rfm_csv") == 0) {
     return bench_rfm_csv(argv[2], argv[3], argc >= 5 ? atoi(argv[4]) : 0);
   }
+  if (argc >= 11 && strcmp(argv[1], "kmeans") == 0) {
+    return bench_kmeans(argv);
+  }
   fprintf(stderr, "usage: segkit_bench read FILE [THREADS] | import FILE WS NAME | load WS NAME"
                   " | km FILE TIME EVENT GROUP | metrics FILE FROM TO [THREADS]"
-                  " | rfm FILE ASOF [THREADS] | rfm_csv FILE ASOF [THREADS]\n");
+                  " | rfm FILE ASOF [THREADS] | rfm_csv FILE ASOF [THREADS]"
+                  " | kmeans FILE N D K RESTARTS MAX_ITER THREADS ALG CENTROIDS_OUT\n");
   return 2;
 }
