@@ -173,6 +173,7 @@ extern const cli_verb cli_verb_segment;
 extern const cli_verb cli_verb_family;
 extern const cli_verb cli_verb_lifecycle;
 extern const cli_verb cli_verb_tiers;
+extern const cli_verb cli_verb_cluster;
 
 /* Shared by import, describe and demo: read a CSV or JSON Lines file with the reader
  * options the verb's flags describe (--type, --schema, --date-format, --delimiter,
@@ -267,6 +268,10 @@ int cli_family_finish(cli_args *a, const char *family, const segkit_table *t,
 int cli_demo_segments(segkit_workspace *ws, const segkit_table *subs, const segkit_mrr_result *r,
                       int32_t as_of, const segkit_mrr_rate *rates, size_t n_rates,
                       int n_threads);
+
+/* Step 8 of the demo (demo_clusters.c): k-means on the RFM table step 7 stored, kept as
+ * model "behaviour", with each cluster's churned share. 0 or an exit code (reported). */
+int cli_demo_clusters(segkit_workspace *ws, int n_threads);
 
 /* segkit metrics without --churned: the metrics of a subscription history. */
 int cli_metrics_billing(cli_args *a, double level, int64_t min_n);

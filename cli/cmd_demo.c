@@ -526,6 +526,9 @@ static int mrr_step(segkit_workspace *ws, const segkit_sample_summary *summary) 
     rc = cli_demo_segments(ws, t, r, summary->window_end, demo_rates,
                            sizeof demo_rates / sizeof demo_rates[0], 0);
   }
+  if (rc == 0) {
+    rc = cli_demo_clusters(ws, 0);
+  }
   segkit_mrr_result_free(r);
   segkit_table_free(t);
   return rc;
@@ -626,6 +629,10 @@ static int run_demo(cli_args *a) {
     printf("  %s segment overlap quiet-mature champions automators --as-of %04lld-%02u-%02u "
            "--workspace %s\n",
            me, (long long)y, mo, d, ws_path);
+    printf("  %s cluster show behaviour --workspace %s\n", me, ws_path);
+    printf("  %s metrics --dataset subscriptions --rates USD=1,EUR=1.08,GBP=1.27 --customers "
+           "behaviour --by cluster --workspace %s\n",
+           me, ws_path);
   }
   free(ws_path);
   return rc;

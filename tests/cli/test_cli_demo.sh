@@ -4,6 +4,7 @@
 # nothing to compare still succeeds.
 source "$(dirname "$0")/lib.sh"
 run 0 "$SEGKIT" demo --customers 3000 --dir "$WORK/demo"
+DEMO=$OUT
 contains "$OUT" "== 2. import" "imports"
 contains "$OUT" "bad_value" "bad rows are rejected by reason"
 contains "$OUT" "rows where it is before started_at" "end-before-start subscriptions found"
@@ -48,7 +49,14 @@ PY
 then pass "demo segment quiet-mature matches pandas"; else fail "demo segment quiet-mature differs from pandas"; fi
 run 0 "$SEGKIT" segment diff big-and-quiet --as-of "$ASOF" --workspace "$W"
 contains "$OUT" "0 entered, 0 left" "the demo's snapshot is what the segment gives at its as-of"
-equals "$(sqlite3 "$W" 'select count(*) from datasets')" "7" "seven datasets in the workspace (five imported, stages and rfm)"
+# Step 8: clusters of the RFM table; the cluster whose customers bought longest ago is the
+# churned one (the generator stops a churned customer's charges).
+contains "$DEMO" "== 8. behavioural clusters" "behavioural clusters"
+if awk '/== 8\./ {on = 1; next} on && /^ +[0-9]+ +[0-9]+ / {gsub("%", ""); if ($4 > maxr) {maxr = $4; churn = $7}; n += $2} on && /^\(centroids/ {exit} END {print n, maxr, churn; exit !(churn > 80)}' <<<"$DEMO" >"$WORK/c8"; then
+  pass "the longest-lapsed cluster is mostly churned ($(cat "$WORK/c8"))"; else fail "step 8 clusters: $(cat "$WORK/c8")"; fi
+run 0 "$SEGKIT" cluster show behaviour --workspace "$W" --format json
+equals "$(json '(j["method"], j["k"], sum(j["sizes"]) == j["rows"])')" "('kmeans', 4, True)" "the demo's model is saved and shown"
+equals "$(sqlite3 "$W" 'select count(*) from datasets')" "8" "eight datasets in the workspace (five imported, stages, rfm, behaviour)"
 run 0 "$SEGKIT" demo --customers 5 --dir "$WORK/tiny"
 contains "$OUT" "too few customers" "a tiny demo says there is nothing to compare"
 contains "$OUT" "too small to conclude (n < 30)" "a tiny demo's segments are flagged too small"
