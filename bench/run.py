@@ -272,18 +272,25 @@ def kmeans_matrix(rows, d, k):
     return path
 
 
-def kmeans_inertia(path, rows, d, centroids):
-    """Weighted-free inertia of centroids on the matrix, in float64, nearest centroid per
-    row (the same evaluation for every tool, so float32 training is judged fairly)."""
+def kmeans_eval(path, rows, d, centroids):
+    """Inertia of centroids on the matrix, in float64, nearest centroid per row (the same
+    evaluation for every tool, so float32 training is judged fairly), and the adjusted Rand
+    index of those nearest-centroid labels against the planted clusters (scikit-learn's
+    adjusted_rand_score, an implementation independent of segkit's)."""
     import numpy as np
+    from sklearn.metrics import adjusted_rand_score
     x = np.memmap(path, dtype="<f8", mode="r", shape=(rows, d))
     c = np.fromfile(centroids, dtype="<f8").reshape(-1, d)
+    truth = np.fromfile(path + ".truth", dtype="<i4")
+    labels = np.empty(rows, dtype=np.int32)
     total = 0.0
     for s in range(0, rows, 500000):
         blk = np.asarray(x[s:s + 500000])
         dist = ((blk[:, None, :] - c[None, :, :]) ** 2).sum(axis=2)
+        labels[s:s + len(blk)] = dist.argmin(axis=1)
         total += dist.min(axis=1).sum()
-    return total
+    ari = adjusted_rand_score(truth, labels) if len(truth) == rows else float("nan")
+    return total, ari
 
 
 def bench_kmeans(args):
@@ -324,13 +331,15 @@ def bench_kmeans(args):
     print(f"k-means, {rows} x {d} float64 ({mb:.0f} MB), k = {k}, {args.restarts} restarts "
           f"(k-means++), max_iter {args.max_iter}; fit timed inside each process; inertia of "
           f"each tool's centroids evaluated in float64 on the same data")
-    print(f"{'tool':<32} {'median s':>9} {'iters':>6} {'inertia':>16} {'peak MB':>8} "
+    print(f"{'tool':<32} {'median s':>9} {'iters':>6} {'inertia':>16} {'ARI':>7} {'peak MB':>8} "
           f"{'RSS / X':>8} {'time / segkit':>14}")
     for r, out in runs:
-        inertia = kmeans_inertia(path, rows, d, out)
+        inertia, ari = kmeans_eval(path, rows, d, out)
         it = r["check"].get("iterations")
-        print(f"{r['name']:<32} {r['seconds']:9.3f} {it!s:>6} {inertia:16.2f} {r['rss_mb']:8.0f} "
-              f"{r['rss_mb'] / mb:8.2f} {r['seconds'] / base:13.2f}x")
+        print(f"{r['name']:<32} {r['seconds']:9.3f} {it!s:>6} {inertia:16.2f} {ari:7.4f} "
+              f"{r['rss_mb']:8.0f} {r['rss_mb'] / mb:8.2f} {r['seconds'] / base:13.2f}x")
+    print("(ARI: adjusted Rand index of each tool's nearest-centroid labels against the planted "
+          "clusters)")
     if fastest_sklearn:
         print(f"fastest scikit-learn / segkit auto: {fastest_sklearn / base:.2f}x")
     shutil.rmtree(tmp, ignore_errors=True)

@@ -225,6 +225,32 @@ static json_t *item_probs_json(const segkit_cluster_model *m, const cli_cluster_
   return arr;
 }
 
+/* The 2-D map: the first two principal components of the fitted space (how much of its
+ * variance they hold) and each centroid's place on them; the rows' places are the pc1, pc2
+ * columns of the saved labels (the same PCA: the sign rule makes it deterministic). */
+static json_t *map_json(const segkit_cluster_model *m, const cli_cluster_data *d) {
+  const double *c = segkit_cluster_model_centroids(m);
+  segkit_pca *pca = NULL;
+  segkit_error err;
+  if (d->d < 2 || c == NULL || segkit_pca_fit(d->x, d->n, d->d, 2, &pca, &err) != SEGKIT_OK) {
+    return json_null();
+  }
+  size_t k = segkit_cluster_model_k(m);
+  double *xy = malloc((2 * k + 1) * sizeof *xy);
+  json_t *pts = json_array();
+  if (xy != NULL) {
+    segkit_pca_project(pca, c, k, xy);
+    for (size_t j = 0; j < k; j++) {
+      json_array_append_new(pts, json_pack("[f, f]", xy[2 * j], xy[2 * j + 1]));
+    }
+  }
+  const double *ratio = segkit_pca_explained_ratio(pca);
+  json_t *o = json_pack("{s:[f, f], s:o}", "explained_ratio", ratio[0], ratio[1], "centroids", pts);
+  free(xy);
+  segkit_pca_free(pca);
+  return o;
+}
+
 /* The model's summary: what show prints and fit's JSON carries. */
 json_t *cli_cluster_summary(const segkit_cluster_model *m, const cli_cluster_data *d,
                             const cli_cluster_scores *s, double min_share, const char *scale) {
@@ -267,6 +293,7 @@ json_t *cli_cluster_summary(const segkit_cluster_model *m, const cli_cluster_dat
   } else {
     json_object_set_new(o, "centroids", centroids_json(m, d));
   }
+  json_object_set_new(o, "map", map_json(m, d));
   return o;
 }
 
@@ -391,6 +418,21 @@ static void print_summary(const json_t *o) {
   if (json_array_size(small) > 0) {
     printf("(small): under the --min-share of the rows; a segment that small may not be worth "
            "acting on\n");
+  }
+  json_t *map = json_object_get(o, "map");
+  if (json_is_object(map)) {
+    json_t *ratio = json_object_get(map, "explained_ratio");
+    printf("\nmap (first two principal components of the fitted space, %.0f%% + %.0f%% of its "
+           "variance): centroids at",
+           100 * json_number_value(json_array_get(ratio, 0)),
+           100 * json_number_value(json_array_get(ratio, 1)));
+    json_t *pts = json_object_get(map, "centroids");
+    for (size_t c = 0; c < json_array_size(pts); c++) {
+      json_t *p = json_array_get(pts, c);
+      printf("%s %zu (%.2f, %.2f)", c ? "," : "", c + 1, json_number_value(json_array_get(p, 0)),
+             json_number_value(json_array_get(p, 1)));
+    }
+    printf("\n");
   }
 }
 

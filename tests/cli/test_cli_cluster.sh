@@ -36,9 +36,19 @@ for fname, Xs, k, unscale in (("km.json", X, 3, None), ("kmz.json", None, 4, Tru
     sizes = sorted(np.bincount(best.labels_)) == sorted(got["sizes"])
     print(fname, "segkit", got["inertia"], "sklearn", best.inertia_, "rel", rel, "centroids", close, "sizes", sizes)
     ok = ok and rel < 1e-4 and close and sizes and got["k"] == k and got["method"] == "kmeans"
+    if unscale:
+        # the map: PCA of the fitted (z-scored) space, centroids placed on it (up to sign)
+        from sklearn.decomposition import PCA
+        pca = PCA(2).fit(Z)
+        ratio_ok = np.allclose(got["map"]["explained_ratio"], pca.explained_variance_ratio_, rtol=1e-9)
+        want_xy = sorted(map(tuple, np.round(np.abs(pca.transform(best.cluster_centers_)), 5)))
+        have_xy = sorted(map(tuple, np.round(np.abs(np.array(got["map"]["centroids"])), 5)))
+        map_ok = np.allclose(np.array(want_xy), np.array(have_xy), atol=1e-4)
+        print("map", ratio_ok, map_ok)
+        ok = ok and ratio_ok and map_ok
 sys.exit(0 if ok else 1)
 PY
-then pass "k-means on Iris matches scikit-learn (inertia, centroids in original units, sizes)"; else fail "k-means differs from scikit-learn"; fi
+then pass "k-means on Iris matches scikit-learn (inertia, centroids in original units, sizes, the PCA map)"; else fail "k-means differs from scikit-learn"; fi
 
 # ---- Gaussian mixture against mclust (VVV, G = 3) ----
 run 0 "$SEGKIT" cluster fit --dataset iris --features $F --k 3 --method gmm --scale none --stability 0 --restarts 20 --format json
