@@ -255,3 +255,19 @@ bool cli_get_level(const cli_args *a, const char *verb, double *level) {
   *level = v;
   return true;
 }
+
+bool cli_split_list(char *buf, const char **out, size_t max, size_t *n) {
+  *n = 0;
+  for (char *p = buf; p != NULL;) {
+    char *comma = strchr(p, ',');
+    if (comma != NULL) {
+      *comma = '\0';
+    }
+    if (*p == '\0' || *n == max) {
+      return false;
+    }
+    out[(*n)++] = p;
+    p = comma != NULL ? comma + 1 : NULL;
+  }
+  return true;
+}

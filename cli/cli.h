@@ -92,6 +92,9 @@ size_t cli_get_multi(const cli_args *a, const char *name, const char *const **va
 bool cli_get_level(const cli_args *a, const char *verb, double *level);
 /* Parse an integer option within [lo, hi]; prints a usage error and returns false on bad input. */
 bool cli_get_int(const cli_args *a, const char *name, int64_t lo, int64_t hi, int64_t *out);
+/* Split "a,b,c" in place into at most max pieces (pointers into buf); false when there are
+ * more or one is empty. */
+bool cli_split_list(char *buf, const char **out, size_t max, size_t *n);
 
 void cli_print_verb_help(const cli_verb *verb, FILE *f);
 const cli_verb *cli_find_verb(const char *name);

@@ -168,18 +168,7 @@ static bool split_names(const char *spec, char *buf, size_t size, const char **o
     return false;
   }
   snprintf(buf, size, "%s", spec);
-  for (char *p = buf; p != NULL;) {
-    char *comma = strchr(p, ',');
-    if (comma != NULL) {
-      *comma = '\0';
-    }
-    if (*p == '\0' || *n == max) {
-      return false;
-    }
-    out[(*n)++] = p;
-    p = comma != NULL ? comma + 1 : NULL;
-  }
-  return true;
+  return cli_split_list(buf, out, max, n);
 }
 
 static bool listed(const char *const *names, size_t n, const char *name) {

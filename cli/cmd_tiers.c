@@ -38,23 +38,6 @@ typedef struct tiers_run {
   const char *what;
 } tiers_run;
 
-/* Split "a,b,c" in place into at most max pieces; false when there are more or one is empty. */
-static bool split_list(char *buf, const char **out, size_t max, size_t *n) {
-  *n = 0;
-  for (char *p = buf; p != NULL;) {
-    char *comma = strchr(p, ',');
-    if (comma != NULL) {
-      *comma = '\0';
-    }
-    if (*p == '\0' || *n == max) {
-      return false;
-    }
-    out[(*n)++] = p;
-    p = comma != NULL ? comma + 1 : NULL;
-  }
-  return true;
-}
-
 static int parse_tier_options(cli_args *a, tiers_run *run) {
   segkit_tiers_options_init(&run->opt);
   int64_t n = 4;
@@ -70,7 +53,7 @@ static int parse_tier_options(cli_args *a, tiers_run *run) {
     char *buf = strdup(cuts);
     const char *parts[MAX_TIERS];
     size_t k = 0;
-    bool ok = buf != NULL && split_list(buf, parts, MAX_TIERS - 1, &k);
+    bool ok = buf != NULL && cli_split_list(buf, parts, MAX_TIERS - 1, &k);
     for (size_t i = 0; ok && i < k; i++) {
       char *end = NULL;
       run->cuts[i] = strtod(parts[i], &end) * run->scale;
@@ -90,7 +73,7 @@ static int parse_tier_options(cli_args *a, tiers_run *run) {
     run->labels_buf = strdup(labels);
     size_t k = 0;
     if (run->labels_buf == NULL ||
-        !split_list(run->labels_buf, run->labels, MAX_TIERS, &k) || k != run->opt.n_tiers) {
+        !cli_split_list(run->labels_buf, run->labels, MAX_TIERS, &k) || k != run->opt.n_tiers) {
       return cli_usage_error("tiers", "--labels needs %zu names separated by commas (one per "
                                       "tier), not '%s'",
                              run->opt.n_tiers, labels);
