@@ -4,6 +4,8 @@
 #include <stdio.h>
 #include <string.h>
 
+#include <gsl/gsl_errno.h>
+
 #include "cli.h"
 
 static const cli_verb *const verbs[] = {
@@ -12,7 +14,7 @@ static const cli_verb *const verbs[] = {
     &cli_verb_generate, &cli_verb_survival, &cli_verb_mrr, &cli_verb_metrics, &cli_verb_cohorts,
     &cli_verb_revenue,
     &cli_verb_import_stripe, &cli_verb_link, &cli_verb_segment,
-    &cli_verb_family, &cli_verb_lifecycle, &cli_verb_tiers, &cli_verb_cluster,
+    &cli_verb_family, &cli_verb_lifecycle, &cli_verb_tiers, &cli_verb_cluster, &cli_verb_clv,
 };
 static const size_t n_verbs = sizeof verbs / sizeof verbs[0];
 
@@ -44,6 +46,9 @@ static const char *program_name = "segkit";
 const char *cli_program_name(void) { return program_name; }
 
 int main(int argc, char **argv) {
+  /* GSL's default handler aborts the process on any error (even an allocation failure
+   * inside an optimiser); segkit checks every GSL status itself and reports it. */
+  gsl_set_error_handler_off();
   if (argc > 0 && argv[0] != NULL && argv[0][0] != '\0') {
     program_name = argv[0];
   }

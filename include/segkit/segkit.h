@@ -18,6 +18,7 @@
 #include "segkit/family.h"
 #include "segkit/cluster.h"
 #include "segkit/export.h"
+#include "segkit/clv.h"
 
 
 #endif
