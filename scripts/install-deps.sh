@@ -18,6 +18,7 @@ packages=(
   libcmocka-dev                          # unit tests
   python3 python3-pandas python3-numpy   # independent reference values in tests
   python3-sklearn python3-scipy          # reference clustering and statistics in tests
+  python3-mpmath                         # high-precision 2F1 in the CLV reference script
   time                                   # /usr/bin/time for peak-memory checks
 )
 
