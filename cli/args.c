@@ -271,3 +271,11 @@ bool cli_split_list(char *buf, const char **out, size_t max, size_t *n) {
   }
   return true;
 }
+
+size_t cli_popcount_and(const uint64_t *x, const uint64_t *y, size_t words) {
+  size_t n = 0;
+  for (size_t i = 0; i < words; i++) {
+    n += (size_t)__builtin_popcountll(x[i] & y[i]);
+  }
+  return n;
+}

@@ -159,3 +159,37 @@ void cli_by_free(cli_by *b) {
   free(b->buf);
   memset(b, 0, sizeof *b);
 }
+
+bool cli_day_bound(const segkit_table *t, const char *col, bool latest, int32_t *out) {
+  long idx = col != NULL ? segkit_table_column_index(t, col) : -1;
+  if (idx < 0) {
+    return false;
+  }
+  const segkit_column *c = segkit_table_column(t, (size_t)idx);
+  segkit_type ty = segkit_column_type(c);
+  if (ty != SEGKIT_TYPE_DATE && ty != SEGKIT_TYPE_TIMESTAMP) {
+    return false;
+  }
+  bool any = false;
+  int64_t best = 0;
+  for (size_t i = 0; i < segkit_column_n_rows(c); i++) {
+    if (!segkit_column_is_valid(c, i)) {
+      continue;
+    }
+    int64_t d;
+    if (ty == SEGKIT_TYPE_DATE) {
+      d = segkit_column_date(c)[i];
+    } else {
+      d = segkit_day_of_us(segkit_column_timestamp(c)[i]);
+    }
+    if (!any || (latest ? d > best : d < best)) {
+      best = d;
+      any = true;
+    }
+  }
+  if (!any || best < INT32_MIN || best > INT32_MAX) {
+    return false;
+  }
+  *out = (int32_t)best;
+  return true;
+}

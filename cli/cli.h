@@ -92,6 +92,8 @@ size_t cli_get_multi(const cli_args *a, const char *name, const char *const **va
 bool cli_get_level(const cli_args *a, const char *verb, double *level);
 /* Parse an integer option within [lo, hi]; prints a usage error and returns false on bad input. */
 bool cli_get_int(const cli_args *a, const char *name, int64_t lo, int64_t hi, int64_t *out);
+/* Members two bitsets of `words` 64-bit words share. */
+size_t cli_popcount_and(const uint64_t *x, const uint64_t *y, size_t words);
 /* Split "a,b,c" in place into at most max pieces (pointers into buf); false when there are
  * more or one is empty. */
 bool cli_split_list(char *buf, const char **out, size_t max, size_t *n);
@@ -224,6 +226,9 @@ bool cli_print_mrr_months(const segkit_mrr_result *r, size_t group, cli_format f
 enum { CLI_MAX_RATES = 64 };
 /* "2025-01" -> month index (segkit_month_index). */
 bool cli_parse_month(const char *s, int32_t *out);
+/* Earliest or latest UTC day of a date or timestamp column (nulls skipped); false when the
+ * column is missing, of another type, or has no value. */
+bool cli_day_bound(const segkit_table *t, const char *col, bool latest, int32_t *out);
 /* Month index -> "2025-01". */
 void cli_month_text(int32_t m, char *buf, size_t size);
 /* "USD=1,EUR=1.08" or a file of "currency,rate" lines (a header line is skipped) into

@@ -124,23 +124,34 @@ static int fill_codes(const segkit_table *t, const cli_cluster_spec *spec, cli_c
     return CLI_EXIT_ENV;
   }
   bool lca = spec->method == SEGKIT_CLUSTER_LCA;
+  /* Each item's column and levels, resolved once rather than per row. */
+  const segkit_column **cols = malloc((nc + 1) * sizeof *cols);
+  json_t **levels = malloc((nc + 1) * sizeof *levels);
+  if (cols == NULL || levels == NULL) {
+    free(cols);
+    free(levels);
+    fprintf(stderr, "segkit: out of memory\n");
+    return CLI_EXIT_ENV;
+  }
+  for (size_t j = 0; j < nc; j++) {
+    json_t *item = json_array_get(d->cat_levels, j);
+    const char *col = json_string_value(json_object_get(item, "column"));
+    levels[j] = json_object_get(item, "levels");
+    d->levels[j] = (int32_t)json_array_size(levels[j]);
+    cols[j] = segkit_table_column(t, (size_t)segkit_table_column_index(t, col));
+  }
   size_t kept = 0;
   char buf[512];
   for (size_t i = 0; i < d->n; i++) {
     bool ok = true;
     for (size_t j = 0; j < nc; j++) {
-      json_t *item = json_array_get(d->cat_levels, j);
-      const char *col = json_string_value(json_object_get(item, "column"));
-      json_t *levels = json_object_get(item, "levels");
-      d->levels[j] = (int32_t)json_array_size(levels);
-      const segkit_column *c =
-          segkit_table_column(t, (size_t)segkit_table_column_index(t, col));
-      long code = level_text(c, d->row_index[i], buf, sizeof buf) ? level_code(levels, buf) : -1;
+      bool present = level_text(cols[j], d->row_index[i], buf, sizeof buf);
+      long code = present ? level_code(levels[j], buf) : -1;
       if (code < 0 && !lca) {
         ok = false;
       }
-      if (code < 0) {
-        d->n_unseen += level_text(c, d->row_index[i], buf, sizeof buf) ? 1 : 0;
+      if (code < 0 && present) {
+        d->n_unseen++;
       }
       d->cat[kept * nc + j] = (int32_t)code;
     }
@@ -158,6 +169,8 @@ static int fill_codes(const segkit_table *t, const cli_cluster_spec *spec, cli_c
     kept++;
   }
   d->n = kept;
+  free(cols);
+  free(levels);
   return 0;
 }
 

@@ -129,7 +129,7 @@ static double *as_doubles(const segkit_table *t, const char *name, bool required
   return v;
 }
 
-static int summary_arrays(cli_args *a, summary *s, const char *f, const char *r, const char *T,
+static int summary_arrays(summary *s, const char *f, const char *r, const char *T,
                           const char *m) {
   int rc = 0;
   s->n = segkit_table_n_rows(s->t);
@@ -143,7 +143,6 @@ static int summary_arrays(cli_args *a, summary *s, const char *f, const char *r,
   if (rc == 0) {
     s->m = as_doubles(s->t, m, false, &rc);
   }
-  (void)a;
   return rc;
 }
 
@@ -165,7 +164,7 @@ static int load_summary(cli_args *a, summary *s) {
         return cli_usage_error("clv", "no customer column '%s' in the summary", cust);
       }
       s->customer = segkit_table_column(s->t, (size_t)ci);
-      rc = summary_arrays(a, s, cli_mapped(a, "frequency-col", "frequency"),
+      rc = summary_arrays(s, cli_mapped(a, "frequency-col", "frequency"),
                           cli_mapped(a, "recency-col", "recency"), cli_mapped(a, "T-col", "T"),
                           cli_mapped(a, "monetary-col", "monetary_value"));
     }
@@ -190,21 +189,10 @@ static int load_summary(cli_args *a, summary *s) {
   if (rc == 0 && cli_get(a, "calibration-end") != NULL) {
     rc = parse_day("calibration-end", cli_get(a, "calibration-end"), &o.calibration_end);
   }
-  if (rc == 0 && o.calibration_end == INT32_MIN) {
-    /* the last purchase day */
-    long di = segkit_table_column_index(tx, o.date);
-    const segkit_column *c = di >= 0 ? segkit_table_column(tx, (size_t)di) : NULL;
-    for (size_t i = 0; c != NULL && i < segkit_table_n_rows(tx); i++) {
-      if (!segkit_column_is_valid(c, i)) {
-        continue;
-      }
-      int32_t day = segkit_column_type(c) == SEGKIT_TYPE_DATE
-                        ? segkit_column_date(c)[i]
-                        : segkit_column_type(c) == SEGKIT_TYPE_TIMESTAMP
-                              ? segkit_day_of_us(segkit_column_timestamp(c)[i])
-                              : INT32_MIN;
-      o.calibration_end = day > o.calibration_end ? day : o.calibration_end;
-    }
+  if (rc == 0 && o.calibration_end == INT32_MIN &&
+      !cli_day_bound(tx, o.date, true, &o.calibration_end)) {
+    rc = cli_usage_error("clv", "no purchase dates in column '%s' to end the calibration at: give "
+                                "--calibration-end", o.date);
   }
   o.observation_end = o.calibration_end;
   if (rc == 0 && cli_get(a, "observation-end") != NULL) {
@@ -219,7 +207,7 @@ static int load_summary(cli_args *a, summary *s) {
   segkit_table_free(tx);
   if (rc == 0) {
     s->customer = segkit_table_column(s->t, 0);
-    rc = summary_arrays(a, s, "frequency", "recency", "T", o.amount != NULL ? "monetary" : NULL);
+    rc = summary_arrays(s, "frequency", "recency", "T", o.amount != NULL ? "monetary" : NULL);
   }
   return rc;
 }
@@ -391,7 +379,7 @@ static int sub_fit(cli_args *a) {
 
 /* ---- predict -------------------------------------------------------------------------------- */
 
-static int load_model(cli_args *a, segkit_workspace *ws, const char *name, segkit_clv_model **m,
+static int load_model(segkit_workspace *ws, const char *name, segkit_clv_model **m,
                       double *days_per_unit) {
   segkit_model_list *l = NULL;
   segkit_error err;
@@ -415,7 +403,6 @@ static int load_model(cli_args *a, segkit_workspace *ws, const char *name, segki
   }
   free(text);
   json_decref(doc);
-  (void)a;
   return rc;
 }
 
@@ -452,9 +439,9 @@ static int sub_predict(cli_args *a) {
   segkit_clv_model *m = NULL;
   segkit_clv_model *spend = NULL;
   double dpu = 1;
-  rc = load_model(a, ws, name, &m, &dpu);
+  rc = load_model(ws, name, &m, &dpu);
   if (rc == 0 && cli_get(a, "spend") != NULL) {
-    rc = load_model(a, ws, cli_get(a, "spend"), &spend, NULL);
+    rc = load_model(ws, cli_get(a, "spend"), &spend, NULL);
     if (rc == 0 && segkit_clv_model_kind(spend) != SEGKIT_CLV_GAMMAGAMMA) {
       rc = cli_usage_error("clv", "--spend must name a gammagamma model");
     }
@@ -477,7 +464,7 @@ static int sub_predict(cli_args *a) {
   }
   if (rc == 0) {
     s.customer = segkit_table_column(s.t, 0);
-    rc = summary_arrays(a, &s, segkit_table_column_index(s.t, "frequency") >= 0 ? "frequency" : cli_mapped(a, "frequency-col", "frequency"),
+    rc = summary_arrays(&s, segkit_table_column_index(s.t, "frequency") >= 0 ? "frequency" : cli_mapped(a, "frequency-col", "frequency"),
                         segkit_table_column_index(s.t, "recency") >= 0 ? "recency" : cli_mapped(a, "recency-col", "recency"),
                         "T", segkit_table_column_index(s.t, "monetary") >= 0 ? "monetary" : cli_mapped(a, "monetary-col", "monetary_value"));
   }
@@ -590,7 +577,7 @@ static int sub_show(cli_args *a) {
   int rc = cli_open_workspace(a, false, &ws);
   segkit_clv_model *m = NULL;
   if (rc == 0) {
-    rc = load_model(a, ws, a->positional[1], &m, NULL);
+    rc = load_model(ws, a->positional[1], &m, NULL);
   }
   if (rc == 0) {
     if (a->format == CLI_FORMAT_JSON) {

@@ -619,16 +619,13 @@ static int run_demo(cli_args *a) {
     printf("  %s metrics --dataset subscriptions --rates USD=1,EUR=1.08,GBP=1.27 --by "
            "plan,tenure_stage --period quarter --workspace %s\n",
            me, ws_path);
-    int64_t y = 0;
-    unsigned mo = 0;
-    unsigned d = 0;
-    segkit_civil_from_days(summary.window_end + 1, &y, &mo, &d);
+    char as_of[16];
+    segkit_format_date(summary.window_end + 1, as_of, sizeof as_of);
     printf("  %s segment members big-and-quiet --columns stage,mrr_cents,tenure_days "
-           "--as-of %04lld-%02u-%02u --workspace %s\n",
-           me, (long long)y, mo, d, ws_path);
-    printf("  %s segment overlap quiet-mature champions automators --as-of %04lld-%02u-%02u "
-           "--workspace %s\n",
-           me, (long long)y, mo, d, ws_path);
+           "--as-of %s --workspace %s\n",
+           me, as_of, ws_path);
+    printf("  %s segment overlap quiet-mature champions automators --as-of %s --workspace %s\n",
+           me, as_of, ws_path);
     printf("  %s cluster show behaviour --workspace %s\n", me, ws_path);
     printf("  %s metrics --dataset subscriptions --rates USD=1,EUR=1.08,GBP=1.27 --customers "
            "behaviour --by cluster --workspace %s\n",

@@ -95,31 +95,8 @@ static int read_mapping(const char *verb, const char *path, segkit_mrr_columns *
 
 /* Latest (or earliest) day in a date or timestamp column, or INT32_MIN when there is none. */
 static int32_t extreme_day(const segkit_table *t, const char *col, bool latest) {
-  long idx = col != NULL ? segkit_table_column_index(t, col) : -1;
-  if (idx < 0) {
-    return INT32_MIN;
-  }
-  const segkit_column *c = segkit_table_column(t, (size_t)idx);
-  int32_t best = INT32_MIN;
-  bool any = false;
-  for (size_t i = 0; i < segkit_column_n_rows(c); i++) {
-    if (!segkit_column_is_valid(c, i)) {
-      continue;
-    }
-    int32_t d;
-    if (segkit_column_type(c) == SEGKIT_TYPE_DATE) {
-      d = segkit_column_date(c)[i];
-    } else if (segkit_column_type(c) == SEGKIT_TYPE_TIMESTAMP) {
-      d = segkit_day_of_us(segkit_column_timestamp(c)[i]);
-    } else {
-      return INT32_MIN;
-    }
-    if (!any || (latest ? d > best : d < best)) {
-      best = d;
-      any = true;
-    }
-  }
-  return best;
+  int32_t day = INT32_MIN;
+  return cli_day_bound(t, col, latest, &day) ? day : INT32_MIN;
 }
 
 

@@ -26,41 +26,6 @@ static const cli_opt revenue_opts[] = {
     {"kind-col", CLI_OPT_VALUE, "COL", "charge/refund column (default kind; 'none' = the sign of the amount decides)"},
 };
 
-/* Earliest or latest UTC day in a date or timestamp column; false when there is none. */
-static bool day_bound(const segkit_table *t, const char *col, bool latest, int32_t *out) {
-  long idx = col != NULL ? segkit_table_column_index(t, col) : -1;
-  if (idx < 0) {
-    return false;
-  }
-  const segkit_column *c = segkit_table_column(t, (size_t)idx);
-  segkit_type ty = segkit_column_type(c);
-  if (ty != SEGKIT_TYPE_DATE && ty != SEGKIT_TYPE_TIMESTAMP) {
-    return false;
-  }
-  bool any = false;
-  int64_t best = 0;
-  for (size_t i = 0; i < segkit_column_n_rows(c); i++) {
-    if (!segkit_column_is_valid(c, i)) {
-      continue;
-    }
-    int64_t d;
-    if (ty == SEGKIT_TYPE_DATE) {
-      d = segkit_column_date(c)[i];
-    } else {
-      int64_t us = segkit_column_timestamp(c)[i];
-      d = us / SEGKIT_US_PER_DAY - (us % SEGKIT_US_PER_DAY < 0 ? 1 : 0);
-    }
-    if (!any || (latest ? d > best : d < best)) {
-      best = d;
-      any = true;
-    }
-  }
-  if (!any || best < INT32_MIN || best > INT32_MAX) {
-    return false;
-  }
-  *out = (int32_t)best;
-  return true;
-}
 
 /* "2025-01", "2025-Q1" or "2025" for a period starting at month m. */
 static void period_text(int32_t m, int period_months, char *buf, size_t size) {
@@ -256,13 +221,13 @@ static int resolve_months(cli_args *a, const segkit_table *t, segkit_revenue_opt
   }
   int32_t day = 0;
   if (to_s == NULL) {
-    if (!day_bound(t, opt->columns.date, true, &day)) {
+    if (!cli_day_bound(t, opt->columns.date, true, &day)) {
       return cli_usage_error("revenue", "no dates to choose the months from: give --from and --to");
     }
     opt->to_month = segkit_month_of_day(day);
   }
   if (from_s == NULL) {
-    opt->from_month = day_bound(t, opt->columns.date, false, &day) ? segkit_month_of_day(day)
+    opt->from_month = cli_day_bound(t, opt->columns.date, false, &day) ? segkit_month_of_day(day)
                                                                  : opt->to_month;
     if (opt->from_month > opt->to_month) {
       opt->from_month = opt->to_month; /* --to before the first date: just that month */

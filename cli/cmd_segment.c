@@ -1167,13 +1167,6 @@ static int sub_diff(cli_args *a, segkit_workspace *ws) {
   return rc;
 }
 
-static size_t popcount_and(const uint64_t *x, const uint64_t *y, size_t words) {
-  size_t n = 0;
-  for (size_t i = 0; i < words; i++) {
-    n += (size_t)__builtin_popcountll(x[i] & y[i]);
-  }
-  return n;
-}
 
 static int sub_overlap(cli_args *a, segkit_workspace *ws) {
   size_t k = a->n_positional - 1;
@@ -1203,7 +1196,7 @@ static int sub_overlap(cli_args *a, segkit_workspace *ws) {
       cli_grid_row(g);
       cli_grid_text(g, a->positional[i + 1]);
       for (size_t j = 0; j < k; j++) {
-        cli_grid_int(g, (int64_t)popcount_and(e[i].bits, e[j].bits, words));
+        cli_grid_int(g, (int64_t)cli_popcount_and(e[i].bits, e[j].bits, words));
       }
     }
     if (a->format == CLI_FORMAT_TABLE) {

@@ -36,13 +36,6 @@ static segkit_status store_table(segkit_workspace *ws, const char *name, const s
   return segkit_workspace_import(ws, &req, &oc, err);
 }
 
-static size_t popcount_and(const uint64_t *x, const uint64_t *y, size_t words) {
-  size_t n = 0;
-  for (size_t i = 0; i < words; i++) {
-    n += (size_t)__builtin_popcountll(x[i] & y[i]);
-  }
-  return n;
-}
 
 typedef struct demo_state {
   segkit_table *stages;
@@ -212,7 +205,7 @@ int cli_demo_segments(segkit_workspace *ws, const segkit_table *subs, const segk
   int rc = cli_grid_print(g, CLI_FORMAT_TABLE, stdout) ? 0 : CLI_EXIT_ENV;
   cli_grid_free(g);
   size_t words = (total + 63) / 64;
-  size_t quiet_champions = popcount_and(s.bits[0], s.bits[2], words);
+  size_t quiet_champions = cli_popcount_and(s.bits[0], s.bits[2], words);
   printf("%zu of the %zu RFM Champions have gone quiet (no login in 30 days); big-and-quiet "
          "is stored as snapshot %lld, so `segment diff big-and-quiet` shows who enters and "
          "leaves it.\n",

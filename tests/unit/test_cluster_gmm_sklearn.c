@@ -133,18 +133,6 @@ static void gmm_iris_regularised_spherical_matches_sklearn(void **state) {
   compare("spherical", SEGKIT_GMM_SPHERICAL);
 }
 
-static int token_differs(const char *a, const char *b) {
-  if (strcmp(a, b) == 0)
-    return 0;
-  char *ea = NULL;
-  char *eb = NULL;
-  double x = strtod(a, &ea);
-  double y = strtod(b, &eb);
-  if (ea == a || eb == b || *ea != '\0' || *eb != '\0')
-    return 1;
-  return !(fabs(x - y) <= 1e-7 * fabs(y) + 1e-9);
-}
-
 static void gmm_sklearn_reference_has_not_drifted(void **state) {
   (void)state;
   if (system("/usr/bin/python3 -c 'import sklearn, pandas' >/dev/null 2>&1") != 0)
@@ -160,29 +148,11 @@ static void gmm_sklearn_reference_has_not_drifted(void **state) {
   char committed[1024];
   snprintf(committed, sizeof committed, "%s/cluster/gmm_iris_sklearn.txt", SEGKIT_TEST_DATA);
   char *fresh = tu_path_join(dir, "gmm_iris_sklearn.txt");
-  size_t na = 0;
-  size_t nb = 0;
-  char *a = tu_read_file(committed, &na);
-  char *b = tu_read_file(fresh, &nb);
-  assert_non_null(a);
-  assert_non_null(b);
-  char *sa = NULL;
-  char *sb = NULL;
-  char *ta = strtok_r(a, " \n", &sa);
-  char *tb = strtok_r(b, " \n", &sb);
-  size_t tokens = 0;
-  while (ta && tb) {
-    if (token_differs(ta, tb))
-      fail_msg("token %zu: committed %s, scikit-learn now %s", tokens + 1, ta, tb);
-    ta = strtok_r(NULL, " \n", &sa);
-    tb = strtok_r(NULL, " \n", &sb);
-    tokens++;
-  }
-  assert_null(ta);
-  assert_null(tb);
+  char why[512];
+  long tokens = tu_compare_tokens(committed, fresh, 1e-7, 1e-9, why, sizeof why);
+  if (tokens < 0)
+    fail_msg("scikit-learn reference drifted: %s", why);
   assert_true(tokens > 60);
-  free(a);
-  free(b);
   free(fresh);
   tu_rmtree(dir);
   free(dir);

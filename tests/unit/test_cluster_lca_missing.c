@@ -137,18 +137,6 @@ static void lca_election_with_missing_matches_numpy(void **state) {
   free(cat);
 }
 
-static int token_differs(const char *a, const char *b) {
-  if (strcmp(a, b) == 0)
-    return 0;
-  char *ea = NULL;
-  char *eb = NULL;
-  double x = strtod(a, &ea);
-  double y = strtod(b, &eb);
-  if (ea == a || eb == b || *ea != '\0' || *eb != '\0')
-    return 1;
-  return !(fabs(x - y) <= 1e-7 * fabs(y) + 1e-10);
-}
-
 static void lca_numpy_reference_has_not_drifted(void **state) {
   (void)state;
   if (system("/usr/bin/python3 -c 'import numpy' >/dev/null 2>&1") != 0)
@@ -165,29 +153,11 @@ static void lca_numpy_reference_has_not_drifted(void **state) {
   snprintf(committed, sizeof committed, "%s/cluster/lca_election_missing.txt",
            SEGKIT_TEST_DATA);
   char *fresh = tu_path_join(dir, "lca_election_missing.txt");
-  size_t na = 0;
-  size_t nb = 0;
-  char *a = tu_read_file(committed, &na);
-  char *b = tu_read_file(fresh, &nb);
-  assert_non_null(a);
-  assert_non_null(b);
-  char *sa = NULL;
-  char *sb = NULL;
-  char *ta = strtok_r(a, " \n", &sa);
-  char *tb = strtok_r(b, " \n", &sb);
-  size_t tokens = 0;
-  while (ta && tb) {
-    if (token_differs(ta, tb))
-      fail_msg("token %zu: committed %s, numpy now %s", tokens + 1, ta, tb);
-    ta = strtok_r(NULL, " \n", &sa);
-    tb = strtok_r(NULL, " \n", &sb);
-    tokens++;
-  }
-  assert_null(ta);
-  assert_null(tb);
+  char why[512];
+  long tokens = tu_compare_tokens(committed, fresh, 1e-7, 1e-10, why, sizeof why);
+  if (tokens < 0)
+    fail_msg("numpy reference drifted: %s", why);
   assert_true(tokens > 20);
-  free(a);
-  free(b);
   free(fresh);
   tu_rmtree(dir);
   free(dir);

@@ -1,6 +1,7 @@
 /* Helpers shared by the unit tests. */
 #include "testkit.h"
 
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -98,4 +99,53 @@ char *tu_read_file(const char *path, size_t *size) {
     }
   }
   return buf;
+}
+
+static int tokens_differ(const char *a, const char *b, double rel, double abs_tol) {
+  if (strcmp(a, b) == 0) {
+    return 0;
+  }
+  char *ea = NULL;
+  char *eb = NULL;
+  double x = strtod(a, &ea);
+  double y = strtod(b, &eb);
+  if (ea == a || eb == b || *ea != '\0' || *eb != '\0') {
+    return 1;
+  }
+  return !(fabs(x - y) <= rel * fabs(x) + abs_tol);
+}
+
+long tu_compare_tokens(const char *committed, const char *fresh, double rel, double abs_tol,
+                       char *why, size_t why_size) {
+  size_t na = 0;
+  size_t nb = 0;
+  char *a = tu_read_file(committed, &na);
+  char *b = tu_read_file(fresh, &nb);
+  long tokens = 0;
+  if (a == NULL || b == NULL) {
+    snprintf(why, why_size, "cannot read %s", a == NULL ? committed : fresh);
+    tokens = -1;
+  }
+  char *sa = NULL;
+  char *sb = NULL;
+  char *ta = tokens == 0 ? strtok_r(a, " \n", &sa) : NULL;
+  char *tb = tokens == 0 ? strtok_r(b, " \n", &sb) : NULL;
+  while (ta != NULL && tb != NULL) {
+    if (tokens_differ(ta, tb, rel, abs_tol)) {
+      snprintf(why, why_size, "token %ld: committed %s, now %s", tokens + 1, ta, tb);
+      tokens = -1;
+      break;
+    }
+    ta = strtok_r(NULL, " \n", &sa);
+    tb = strtok_r(NULL, " \n", &sb);
+    tokens++;
+  }
+  if (tokens >= 0 && (ta != NULL || tb != NULL)) {
+    snprintf(why, why_size, "after %ld tokens one file ends: %s has more", tokens,
+             ta != NULL ? committed : fresh);
+    tokens = -1;
+  }
+  free(a);
+  free(b);
+  return tokens;
 }

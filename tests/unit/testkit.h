@@ -14,5 +14,11 @@ char *tu_write_file(const char *dir, const char *name, const void *data, size_t 
 char *tu_read_file(const char *path, size_t *size);
 /* malloc'd "a/b". */
 char *tu_path_join(const char *a, const char *b);
+/* Drift checks of committed reference files: compare two files token by token (split at
+ * spaces and newlines); tokens must be the same text or numbers within rel x |committed| +
+ * abs_tol. Returns the number of tokens compared, or -1 with `why` naming the first
+ * difference (its token number and both values), a length mismatch or an unreadable file. */
+long tu_compare_tokens(const char *committed, const char *fresh, double rel, double abs_tol,
+                       char *why, size_t why_size);
 
 #endif
