@@ -557,8 +557,11 @@ static int save_model(cli_args *a, const char *name, const char *dataset,
 
 /* ---- fit ----------------------------------------------------------------------------------- */
 
+/* envelope (may be NULL; borrowed): with --format json, the fit's JSON goes into it as
+ * "saved" and the envelope is printed instead (a sweep with --save prints one document). */
 static int fit_one(cli_args *a, const segkit_cluster_options *o, const cli_cluster_data *d,
-                   const cli_cluster_spec *spec, const segkit_column *key, const char *dataset) {
+                   const cli_cluster_spec *spec, const segkit_column *key, const char *dataset,
+                   json_t *envelope) {
   segkit_cluster_data cd;
   cli_cluster_data_view(d, &cd);
   segkit_cluster_model *m = NULL;
@@ -597,6 +600,10 @@ static int fit_one(cli_args *a, const segkit_cluster_options *o, const cli_clust
         json_array_append_new(labels, json_integer(l[i] + 1));
       }
       json_object_set_new(out, "labels", labels);
+    }
+    if (envelope != NULL) {
+      json_object_set_new(envelope, "saved", out);
+      out = json_incref(envelope);
     }
     json_dumpf(out, stdout, CLI_JSON_FLAGS);
     printf("\n");
@@ -659,26 +666,21 @@ static int sweep(cli_args *a, segkit_cluster_options *o, size_t lo, size_t hi,
     cli_grid_int(g, (int64_t)r->n_small);
   }
   size_t best = segkit_sweep_recommended_k(s);
-  int rc = 0;
+  json_t *doc = NULL;
   if (a->format == CLI_FORMAT_JSON) {
-    FILE *mem = NULL;
-    char *buf = NULL;
-    size_t len = 0;
-    mem = open_memstream(&buf, &len);
-    bool ok = mem != NULL && cli_grid_print(g, CLI_FORMAT_JSON, mem);
-    if (mem != NULL) {
-      fclose(mem);
+    json_t *rows = json_array();
+    for (size_t i = 0; i < segkit_sweep_n(s); i++) {
+      const segkit_sweep_row *r = segkit_sweep_row_at(s, i);
+      json_array_append_new(
+          rows, json_pack("{s:I, s:o, s:o, s:o, s:o, s:o, s:o, s:I}", "k", (json_int_t)r->k,
+                          "inertia", num(r->inertia), "silhouette", num(r->silhouette),
+                          "calinski_harabasz", num(r->calinski_harabasz), "davies_bouldin",
+                          num(r->davies_bouldin), "bic", num(r->bic), "stability",
+                          num(r->stability_mean), "small_clusters", (json_int_t)r->n_small));
     }
-    json_error_t je;
-    json_t *rows = ok ? json_loads(buf, 0, &je) : NULL;
-    free(buf);
-    json_t *o2 = json_pack("{s:s, s:o, s:I, s:s, s:I}", "method",
-                           segkit_cluster_method_name(o->method), "sweep",
-                           rows != NULL ? rows : json_array(), "recommended_k", (json_int_t)best,
-                           "reason", segkit_sweep_reason(s), "rows", (json_int_t)d->n);
-    json_dumpf(o2, stdout, CLI_JSON_FLAGS);
-    printf("\n");
-    json_decref(o2);
+    doc = json_pack("{s:s, s:o, s:I, s:s, s:I}", "method", segkit_cluster_method_name(o->method),
+                    "sweep", rows, "recommended_k", (json_int_t)best, "reason",
+                    segkit_sweep_reason(s), "rows", (json_int_t)d->n);
   } else {
     printf("%s on %zu rows, k = %zu..%zu (stability: %s)\n\n",
            segkit_cluster_method_name(o->method), d->n, lo, hi,
@@ -687,21 +689,23 @@ static int sweep(cli_args *a, segkit_cluster_options *o, size_t lo, size_t hi,
     printf("\nrecommended: %s\n", segkit_sweep_reason(s));
   }
   cli_grid_free(g);
+  segkit_sweep_free(s);
+  int rc = 0;
   if (cli_get(a, "save") != NULL) {
     /* Refit the recommended k with the same options, scored as a single fit. */
     o->k = best;
-    segkit_sweep_free(s);
     if (a->format == CLI_FORMAT_TABLE) {
       printf("\n");
     }
-    cli_format shown = a->format;
-    if (shown == CLI_FORMAT_JSON) {
-      a->quiet = true;
-    }
-    rc = fit_one(a, o, d, spec, key, dataset);
+    rc = fit_one(a, o, d, spec, key, dataset, doc);
+    json_decref(doc);
     return rc;
   }
-  segkit_sweep_free(s);
+  if (doc != NULL) {
+    json_dumpf(doc, stdout, CLI_JSON_FLAGS);
+    printf("\n");
+    json_decref(doc);
+  }
   return rc;
 }
 
@@ -742,7 +746,7 @@ static int sub_fit(cli_args *a) {
   }
   if (rc == 0 && lo == hi) {
     o.k = lo;
-    rc = fit_one(a, &o, &d, &spec, key, dataset);
+    rc = fit_one(a, &o, &d, &spec, key, dataset, NULL);
   } else if (rc == 0) {
     o.k = lo;
     rc = sweep(a, &o, lo, hi, &d, &spec, key, dataset);

@@ -68,6 +68,10 @@ equals "$(json '(round(j["log_likelihood"], 3), round(j["bic"], 4), round(j["aic
 run 0 "$SEGKIT" cluster fit --dataset iris --features $F --k 2..5 --stability 5 --format json
 equals "$(json '([r["k"] for r in j["sweep"]], j["recommended_k"] in (2, 3, 4, 5), "k = " in j["reason"])')" "([2, 3, 4, 5], True, True)" "sweep rows and a recommendation with its reason"
 
+run 0 "$SEGKIT" cluster fit --dataset iris --features $F --k 2..3 --stability 0 --save swept --format json
+equals "$(json '(j["saved"]["k"] == j["recommended_k"], len(j["sweep"]))')" "(True, 2)" "a sweep with --save prints one JSON document: the sweep and the model it saved"
+run 0 "$SEGKIT" cluster rm swept --quiet
+
 # ---- saved, shown, typing new rows ----
 run 0 "$SEGKIT" cluster fit --dataset iris --features $F --k 3 --save irisk3 --stability 0
 contains "$OUT" "saved model 'irisk3'" "model saved"
