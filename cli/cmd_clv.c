@@ -27,6 +27,7 @@ static const cli_opt clv_opts[] = {
     {"observation-end", CLI_OPT_VALUE, "DATE", "last day of a holdout period after it (default: none)"},
     {"time-unit", CLI_OPT_VALUE, "U", "day (default) or week"},
     {"survivors", CLI_OPT_VALUE, "N0,N1,...", "sbg: customers still active at the start of each period, the first being the cohort"},
+    {"holdout-groups", CLI_OPT_VALUE, "N", "fit with a holdout: compare customers with 0, 1, ..., N or more calibration purchases (default 7)"},
     {"starts", CLI_OPT_VALUE, "N", "optimiser starts, the best kept (default 5)"},
     {"penalizer", CLI_OPT_VALUE, "X", "L2 penalty on the parameters, as lifetimes' penalizer_coef (default 0)"},
     {"seed", CLI_OPT_VALUE, "S", "seed of the extra starts (default 0)"},
@@ -78,6 +79,7 @@ typedef struct summary {
   segkit_table *t;            /* owned */
   const segkit_column *customer;
   double *f, *r, *T, *m;      /* n values each (m: NaN without amounts) */
+  double *fh, *dh;            /* holdout purchases and length, or NULL without a holdout */
   size_t n;
   double days_per_unit;
   int32_t calibration_end;
@@ -89,6 +91,8 @@ static void summary_free(summary *s) {
   free(s->r);
   free(s->T);
   free(s->m);
+  free(s->fh);
+  free(s->dh);
   memset(s, 0, sizeof s[0]);
 }
 
@@ -143,6 +147,72 @@ static int summary_arrays(summary *s, const char *f, const char *r, const char *
   if (rc == 0) {
     s->m = as_doubles(s->t, m, false, &rc);
   }
+  /* lifetimes' calibration_and_holdout_data names; both or neither */
+  if (rc == 0 && segkit_table_column_index(s->t, "frequency_holdout") >= 0 &&
+      segkit_table_column_index(s->t, "duration_holdout") >= 0) {
+    s->fh = as_doubles(s->t, "frequency_holdout", true, &rc);
+    if (rc == 0) {
+      s->dh = as_doubles(s->t, "duration_holdout", true, &rc);
+    }
+    if (rc == 0 && s->n > 0 && !(s->dh[0] > 0)) {
+      free(s->fh);
+      free(s->dh);
+      s->fh = s->dh = NULL;   /* a summary without a holdout period */
+    }
+  }
+  return rc;
+}
+
+/* The summary as the table --save stores and predict reads: the customer column under its
+ * own name, then frequency, recency, T, monetary and (with a holdout) frequency_holdout,
+ * duration_holdout, whatever the summary file called them. */
+static int normalise_summary(summary *s) {
+  segkit_type kt = segkit_column_type(s->customer);
+  if (kt != SEGKIT_TYPE_INT64 && kt != SEGKIT_TYPE_STRING) {
+    return cli_usage_error("clv", "the customer column '%s' must hold integers or text",
+                           segkit_column_name(s->customer));
+  }
+  size_t words = (s->n + 63) / 64 + 1;
+  uint64_t *m_valid = calloc(words, sizeof *m_valid);
+  if (m_valid == NULL) {
+    return CLI_EXIT_ENV;
+  }
+  for (size_t i = 0; i < s->n; i++) {
+    if (isfinite(s->m[i])) {
+      m_valid[i / 64] |= UINT64_C(1) << (i % 64);
+    }
+  }
+  segkit_column_arrays cols[7] = {
+      {.name = segkit_column_name(s->customer), .type = kt,
+       .data = kt == SEGKIT_TYPE_INT64 ? (const void *)segkit_column_int64(s->customer)
+                                       : (const void *)segkit_column_codes(s->customer),
+       .validity = segkit_column_validity(s->customer)},
+      {.name = "frequency", .type = SEGKIT_TYPE_FLOAT64, .data = s->f},
+      {.name = "recency", .type = SEGKIT_TYPE_FLOAT64, .data = s->r},
+      {.name = "T", .type = SEGKIT_TYPE_FLOAT64, .data = s->T},
+      {.name = "monetary", .type = SEGKIT_TYPE_FLOAT64, .data = s->m, .validity = m_valid},
+      {.name = "frequency_holdout", .type = SEGKIT_TYPE_FLOAT64, .data = s->fh},
+      {.name = "duration_holdout", .type = SEGKIT_TYPE_FLOAT64, .data = s->dh},
+  };
+  if (kt == SEGKIT_TYPE_STRING) {
+    const uint64_t *off = NULL;
+    const char *bytes = NULL;
+    segkit_column_dict_arrays(s->customer, &off, &bytes);
+    cols[0].dict_size = segkit_column_dict_size(s->customer);
+    cols[0].dict_offsets = off;
+    cols[0].dict_bytes = bytes;
+  }
+  segkit_table *t = NULL;
+  segkit_error err;
+  int rc = 0;
+  if (segkit_table_from_arrays(s->n, s->fh != NULL ? 7 : 5, cols, &t, &err) != SEGKIT_OK) {
+    rc = cli_report(&err);
+  } else {
+    segkit_table_free(s->t);
+    s->t = t;
+    s->customer = segkit_table_column(t, 0);
+  }
+  free(m_valid);
   return rc;
 }
 
@@ -168,7 +238,7 @@ static int load_summary(cli_args *a, summary *s) {
                           cli_mapped(a, "recency-col", "recency"), cli_mapped(a, "T-col", "T"),
                           cli_mapped(a, "monetary-col", "monetary_value"));
     }
-    return rc;
+    return rc == 0 ? normalise_summary(s) : rc;
   }
   const char *dataset = cli_get(a, "dataset");
   if ((dataset == NULL) == (a->n_positional != 2)) {
@@ -251,6 +321,69 @@ static void print_model(const segkit_clv_model *m) {
   }
   cli_grid_print(g, CLI_FORMAT_TABLE, stdout);
   cli_grid_free(g);
+}
+
+/* ---- the calibration/holdout check ------------------------------------------------------------ */
+
+enum { MAX_HOLDOUT_GROUPS = 100 };
+
+/* Mean actual against mean expected holdout purchases per calibration frequency group;
+ * into *json_out (JSON) or printed (table, csv). */
+static int holdout_check(cli_args *a, const segkit_clv_model *m, const summary *s,
+                         json_t **json_out) {
+  int64_t groups = 7;
+  if (!cli_get_int(a, "holdout-groups", 0, MAX_HOLDOUT_GROUPS, &groups)) {
+    return CLI_EXIT_USAGE;
+  }
+  segkit_clv_holdout_row rows[MAX_HOLDOUT_GROUPS + 1];
+  segkit_clv_holdout_row total;
+  segkit_error err;
+  if (segkit_clv_holdout_table(m, s->f, s->r, s->T, s->fh, s->dh, s->n, (int)groups, rows,
+                               &total, &err) != SEGKIT_OK) {
+    return cli_report(&err);
+  }
+  if (json_out != NULL) {
+    json_t *list = json_array();
+    for (int64_t g = 0; g <= groups; g++) {
+      json_array_append_new(
+          list, json_pack("{s:I, s:b, s:f, s:o, s:o}", "frequency", (json_int_t)g, "or_more",
+                          g == groups, "customers", rows[g].customers, "actual",
+                          isfinite(rows[g].actual) ? json_real(rows[g].actual) : json_null(),
+                          "expected",
+                          isfinite(rows[g].expected) ? json_real(rows[g].expected) : json_null()));
+    }
+    *json_out = json_pack("{s:o, s:{s:f, s:f, s:f}}", "groups", list, "total", "customers",
+                          total.customers, "actual", total.actual, "expected", total.expected);
+    return *json_out != NULL ? 0 : CLI_EXIT_ENV;
+  }
+  static const char *const headers[] = {"calibration_purchases", "customers", "actual_mean",
+                                        "expected_mean"};
+  cli_grid *g = cli_grid_new(4, headers);
+  char label[32];
+  for (int64_t k = 0; g != NULL && k <= groups; k++) {
+    cli_grid_row(g);
+    snprintf(label, sizeof label, "%lld%s", (long long)k, k == groups ? "+" : "");
+    cli_grid_text(g, label);
+    cli_grid_int(g, (int64_t)rows[k].customers);
+    if (rows[k].customers > 0) {
+      cli_grid_real(g, rows[k].actual, 3);
+      cli_grid_real(g, rows[k].expected, 3);
+    } else {
+      cli_grid_null(g);
+      cli_grid_null(g);
+    }
+  }
+  if (a->format == CLI_FORMAT_TABLE) {
+    printf("\nholdout: mean purchases per customer, actual against the model's expectation\n");
+  }
+  int rc = cli_grid_print(g, a->format, stdout) ? 0 : CLI_EXIT_ENV;
+  cli_grid_free(g);
+  if (rc == 0 && a->format == CLI_FORMAT_TABLE) {
+    printf("all %.0f customers: %.0f purchases in the holdout, %.1f expected (%+.1f%%)\n",
+           total.customers, total.actual, total.expected,
+           total.actual > 0 ? 100.0 * (total.expected - total.actual) / total.actual : 0.0);
+  }
+  return rc;
 }
 
 /* ---- fit ------------------------------------------------------------------------------------ */
@@ -355,17 +488,29 @@ static int sub_fit(cli_args *a) {
       rc = cli_report(&err);
     }
   }
+  bool holdout = rc == 0 && s.fh != NULL &&
+                 (kind == SEGKIT_CLV_BGNBD || kind == SEGKIT_CLV_PARETONBD);
   if (rc == 0) {
     if (a->format == CLI_FORMAT_JSON) {
       json_t *j = model_json(m);
-      json_dumpf(j, stdout, CLI_JSON_FLAGS);
-      printf("\n");
+      json_t *h = NULL;
+      if (holdout) {
+        rc = holdout_check(a, m, &s, &h);
+        json_object_set_new(j, "holdout", h);
+      }
+      if (rc == 0) {
+        json_dumpf(j, stdout, CLI_JSON_FLAGS);
+        printf("\n");
+      }
       json_decref(j);
     } else {
       print_model(m);
       if (kind == SEGKIT_CLV_SBG) {
         printf("expected lifetime: %.2f periods (over 1,000 periods)\n",
                segkit_clv_expected_lifetime(m, 1000));
+      }
+      if (holdout) {
+        rc = holdout_check(a, m, &s, NULL);
       }
     }
   }
@@ -464,9 +609,7 @@ static int sub_predict(cli_args *a) {
   }
   if (rc == 0) {
     s.customer = segkit_table_column(s.t, 0);
-    rc = summary_arrays(&s, segkit_table_column_index(s.t, "frequency") >= 0 ? "frequency" : cli_mapped(a, "frequency-col", "frequency"),
-                        segkit_table_column_index(s.t, "recency") >= 0 ? "recency" : cli_mapped(a, "recency-col", "recency"),
-                        "T", segkit_table_column_index(s.t, "monetary") >= 0 ? "monetary" : cli_mapped(a, "monetary-col", "monetary_value"));
+    rc = summary_arrays(&s, "frequency", "recency", "T", "monetary");
   }
   double horizon = dpu >= 7 ? 52 : 365;
   double discount = 0;

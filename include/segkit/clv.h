@@ -149,6 +149,33 @@ SEGKIT_API double segkit_clv_value(const segkit_clv_model *purchases,
 SEGKIT_API double segkit_clv_survival(const segkit_clv_model *m, double t);
 SEGKIT_API double segkit_clv_expected_lifetime(const segkit_clv_model *m, double horizon);
 
+/* ---- checks against a holdout period (src/clv/holdout.c) ------------------------------- */
+
+/* One row of the calibration/holdout comparison of Fader, Hardie & Lee (2005, fig. 5):
+ * the customers with this many calibration repeat purchases (the last row: this many or
+ * more), their mean actual purchases in the holdout, and the model's mean conditional
+ * expectation for the same customers over their holdout durations. */
+typedef struct segkit_clv_holdout_row {
+  int frequency;       /* calibration frequency; the last row holds this and above */
+  double customers;    /* customers in the group */
+  double actual;       /* mean purchases in the holdout (NaN for an empty group) */
+  double expected;     /* mean expected purchases in the holdout (NaN for an empty group) */
+} segkit_clv_holdout_row;
+
+/* Fills rows[0..max_group] (max_group >= 0: groups 0, 1, ..., max_group-or-more) from n
+ * customers' calibration (frequency, recency, T) and holdout (purchases, duration) with a
+ * purchase model; *total_out (may be NULL) gets the sums over all customers: customers,
+ * actual and expected purchases (not means). Errors (SEGKIT_ERR_USAGE): not a purchase
+ * model, a negative or non-finite value naming the row, a duration <= 0. */
+SEGKIT_API segkit_status segkit_clv_holdout_table(const segkit_clv_model *m,
+                                                  const double *frequency,
+                                                  const double *recency, const double *T,
+                                                  const double *frequency_holdout,
+                                                  const double *duration_holdout, size_t n,
+                                                  int max_group, segkit_clv_holdout_row *rows,
+                                                  segkit_clv_holdout_row *total_out,
+                                                  segkit_error *err);
+
 /* Serialise and back (parameters, standard errors, log-likelihood, n). */
 SEGKIT_API segkit_status segkit_clv_model_to_json(const segkit_clv_model *m, char **json_out,
                                                   segkit_error *err);

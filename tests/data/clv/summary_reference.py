@@ -10,7 +10,7 @@ Customers first seen after the calibration end are left out.
 
 Writes summary_cdnow_holdout.csv: CDNOW_sample.txt, calibration end 1997-09-30, observation
 end 1998-03-31, weeks (days_per_unit 7), or to the path given as the first argument.
-Run: /usr/bin/python3 summary_reference.py [output.csv]"""
+Run: /usr/bin/python3 summary_reference.py [output.csv [observation-end]]"""
 import os
 import sys
 
@@ -19,7 +19,7 @@ import pandas as pd
 HERE = os.path.dirname(os.path.abspath(__file__))
 SRC = os.path.join(HERE, "../../../../shared/data/cdnow/CDNOW_sample.txt")
 CAL_END = pd.Timestamp("1997-09-30")
-OBS_END = pd.Timestamp("1998-03-31")
+OBS_END = pd.Timestamp(sys.argv[2] if len(sys.argv) > 2 else "1998-03-31")
 DAYS_PER_UNIT = 7.0
 
 tx = pd.read_csv(SRC, sep=r"\s+", header=None,
