@@ -47,7 +47,7 @@ typedef struct cli_opt {
   const char *help;
 } cli_opt;
 
-enum { CLI_MAX_OPTS = 48, CLI_MAX_VALUES = 64, CLI_MAX_POSITIONAL = 16 };
+enum { CLI_MAX_OPTS = 64, CLI_MAX_VALUES = 64, CLI_MAX_POSITIONAL = 16 };
 
 typedef struct cli_args {
   cli_opt spec[CLI_MAX_OPTS]; /* the verb's options, then its shared ones */

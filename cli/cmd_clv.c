@@ -10,13 +10,12 @@
 #include <string.h>
 
 #include "cli.h"
+#include "clv_cli.h"
 #include "segkit/clv.h"
 
 static const cli_opt clv_opts[] = {
     {"model", CLI_OPT_VALUE, "M", "bgnbd, paretonbd, gammagamma or sbg (fit)"},
-    {"dataset", CLI_OPT_VALUE, "NAME", "the transactions (or give a FILE)"},
     {"summary", CLI_OPT_VALUE, "FILE", "per-customer frequency, recency, T[, monetary_value] instead of transactions (lifetimes' names; see the -col flags)"},
-    {"customer-col", CLI_OPT_VALUE, "COL", "customer id column (default customer_id; in a summary file: the first column)"},
     {"date-col", CLI_OPT_VALUE, "COL", "purchase date or timestamp (default timestamp)"},
     {"amount-col", CLI_OPT_VALUE, "COL", "purchase amount (default amount; 'none')"},
     {"frequency-col", CLI_OPT_VALUE, "COL", "summary: repeat purchases (default frequency)"},
@@ -463,6 +462,9 @@ static int sub_fit(cli_args *a) {
   segkit_error err;
   summary s;
   memset(&s, 0, sizeof s);
+  if (kind == SEGKIT_CLV_SBG && cli_get(a, "survivors") == NULL) {
+    return cli_clv_fit_history(a, &o);
+  }
   if (kind == SEGKIT_CLV_SBG) {
     double alive[MAX_SURVIVORS];
     size_t periods = 0;
@@ -769,6 +771,8 @@ const cli_verb cli_verb_clv = {
         "as a dataset for rules (p_alive < 0.3) and metrics --by. Definitions: docs/clv.md.",
     .opts = clv_opts,
     .n_opts = sizeof clv_opts / sizeof clv_opts[0],
+    .more_opts = cli_subscription_opts,
+    .n_more_opts = CLI_N_SUBSCRIPTION_OPTS,
     .shared_opts = cli_read_opts,
     .n_shared_opts = CLI_N_READ_OPTS,
     .run = run_clv,

@@ -10,7 +10,7 @@
 #include "cli.h"
 
 const cli_opt cli_subscription_opts[CLI_N_SUBSCRIPTION_OPTS] = {
-    {"dataset", CLI_OPT_VALUE, "NAME", "subscription history in the workspace (or give a FILE instead)"},
+    {"dataset", CLI_OPT_VALUE, "NAME", "dataset in the workspace: the subscription history (clv fit: or the transactions); or give a FILE instead"},
     {"from", CLI_OPT_VALUE, "YYYY-MM", "first month (default: 11 months before --to)"},
     {"to", CLI_OPT_VALUE, "YYYY-MM", "last month (default: the month of the latest start or end date)"},
     {"by", CLI_OPT_VALUE, "COL[,COL]", "split by these columns (every combination), and/or tenure_stage (onboarding < 30 days, growth < 180, mature)"},
@@ -19,7 +19,7 @@ const cli_opt cli_subscription_opts[CLI_N_SUBSCRIPTION_OPTS] = {
     {"customers-key", CLI_OPT_VALUE, "COL", "customer id column of --customers (default: the --customer-col name)"},
     {"segment", CLI_OPT_VALUE, "NAME[,NAME]", "also split by membership of these stored segments (segkit segment), evaluated now"},
     {"mapping", CLI_OPT_VALUE, "FILE", "column names from a JSON file {\"customer\": COL, \"price\": COL, ...} (roles as the -col flags; the flags win)"},
-    {"customer-col", CLI_OPT_VALUE, "COL", "customer id column (default customer_id)"},
+    {"customer-col", CLI_OPT_VALUE, "COL", "customer id column (default customer_id; clv fit --summary: the first column)"},
     {"price-col", CLI_OPT_VALUE, "COL", "price per unit per interval, major units (default unit_price)"},
     {"quantity-col", CLI_OPT_VALUE, "COL", "seats / quantity (default seats; 'none' = 1)"},
     {"interval-col", CLI_OPT_VALUE, "COL", "billing interval: day, week, month, year (default billing_interval)"},

@@ -109,6 +109,19 @@ SEGKIT_API segkit_status segkit_clv_fit_spend(const double *frequency, const dou
 SEGKIT_API segkit_status segkit_clv_fit_retention(const double *alive, size_t n_periods,
                                                   const segkit_clv_fit_options *opt,
                                                   segkit_clv_model **out, segkit_error *err);
+/* sBG on customers observed for different lengths (several cohorts, a subscription
+ * history): churned[t] customers churned at the end of period t (t = 1..n_periods; index 0
+ * is ignored), censored[t] were still customers after t periods with their next renewal
+ * not yet known (t = 0..n_periods; a customer in its first period is censored[0] and adds
+ * nothing). A single cohort's survivor counts are churned[t] = alive[t-1] - alive[t] and
+ * censored[n] = alive[n]. Errors: a negative or non-finite count (SEGKIT_ERR_USAGE naming
+ * it); no customers, or none churned (SEGKIT_ERR_LIMIT: nothing to estimate churn from). */
+SEGKIT_API segkit_status segkit_clv_fit_retention_counts(const double *churned,
+                                                         const double *censored,
+                                                         size_t n_periods,
+                                                         const segkit_clv_fit_options *opt,
+                                                         segkit_clv_model **out,
+                                                         segkit_error *err);
 SEGKIT_API void segkit_clv_model_free(segkit_clv_model *m);
 
 SEGKIT_API segkit_clv_kind segkit_clv_model_kind(const segkit_clv_model *m);

@@ -33,24 +33,40 @@ static double log_beta(double a, double b) {
 
 /* ==== fitting ============================================================================== */
 
+/* Customers who churned at the end of period t (churned[t], t = 1..n_periods; churned[0]
+ * unused) and customers seen alive after t periods whose next renewal is not known yet
+ * (censored[t], t = 0..n_periods). */
 typedef struct sbg_data {
-  const double *alive;
+  const double *churned;
+  const double *censored;
   size_t n_periods;
-  double penalty_scale; /* n_0 * penalizer */
+  double penalty_scale; /* customers * penalizer */
 } sbg_data;
 
-/* Log-likelihood (paper eq. 7) at natural parameters; -INFINITY where undefined. */
+/* ln of (beta + i) / (alpha + beta + i), the chance of renewing after period i + 1, as
+ * log1p of minus the churn chance: exact even when alpha and beta are huge (a cohort with
+ * one churn rate for everyone drives both towards infinity), where differences of lgamma
+ * values would cancel to nothing. */
+static double log_renew(double alpha, double beta, double i) {
+  return log1p(-alpha / (alpha + beta + i));
+}
+
+/* Log-likelihood (paper eq. 7, generalised to customers censored at different periods as
+ * in Fader & Hardie's multi-cohort note) at natural parameters; -INFINITY where undefined.
+ * Built by the paper's recursion rather than Beta functions: ln S(0) = 0,
+ * ln P(T = t) = ln S(t - 1) + ln(alpha / (alpha + beta + t - 1)),
+ * ln S(t) = ln S(t - 1) + ln((beta + t - 1) / (alpha + beta + t - 1)). */
 static double sbg_log_likelihood(const sbg_data *d, double alpha, double beta) {
-  double lb0 = log_beta(alpha, beta);
-  double ll = 0.0;
+  double log_s = 0.0; /* ln S(t) */
+  double ll = 0.0; /* censored[0] adds ln S(0) = 0 */
   for (size_t t = 1; t <= d->n_periods; t++) {
-    double churned = d->alive[t - 1] - d->alive[t];
-    if (churned > 0)
-      ll += churned * (log_beta(alpha + 1.0, beta + (double)t - 1.0) - lb0);
+    double i = (double)t - 1.0;
+    if (d->churned[t] > 0)
+      ll += d->churned[t] * (log_s + log(alpha / (alpha + beta + i)));
+    log_s += log_renew(alpha, beta, i);
+    if (d->censored[t] > 0)
+      ll += d->censored[t] * log_s;
   }
-  double survivors = d->alive[d->n_periods];
-  if (survivors > 0)
-    ll += survivors * (log_beta(alpha, beta + (double)d->n_periods) - lb0);
   return isfinite(ll) ? ll : -INFINITY;
 }
 
@@ -100,6 +116,32 @@ static segkit_status check_survivors(const double *alive, size_t n_periods, segk
   return SEGKIT_OK;
 }
 
+/* The fit on churn and censoring counts already checked; n = customers. */
+static segkit_status fit_counts(const sbg_data *d, double n, const segkit_clv_fit_options *opt,
+                                segkit_clv_model **out, segkit_error *err) {
+  const double start[2] = {0.0, 0.0}; /* alpha = beta = 1: theta uniform */
+  double logp[2];
+  double value = 0;
+  int iterations = 0;
+  double se[2];
+  segkit_status s = sk__clv_minimise(2, sbg_objective, (void *)d, start, opt, logp, &value,
+                                     &iterations, se, err);
+  if (s != SEGKIT_OK)
+    return s;
+  segkit_clv_model *m = sk__clv_model_new(SEGKIT_CLV_SBG);
+  if (!m)
+    return segkit_error_set(err, SEGKIT_ERR_NOMEM, "no memory for the model");
+  m->params[0] = exp(logp[0]);
+  m->params[1] = exp(logp[1]);
+  m->se[0] = se[0];
+  m->se[1] = se[1];
+  m->log_likelihood = sbg_log_likelihood(d, m->params[0], m->params[1]);
+  m->n = n;
+  m->iterations = iterations;
+  *out = m;
+  return SEGKIT_OK;
+}
+
 segkit_status segkit_clv_fit_retention(const double *alive, size_t n_periods,
                                        const segkit_clv_fit_options *opt,
                                        segkit_clv_model **out, segkit_error *err) {
@@ -115,38 +157,77 @@ segkit_status segkit_clv_fit_retention(const double *alive, size_t n_periods,
   s = check_survivors(alive, n_periods, err);
   if (s != SEGKIT_OK)
     return s;
-
-  sbg_data d = {.alive = alive, .n_periods = n_periods,
+  /* a single cohort: alive[t-1] - alive[t] churned at the end of period t, and the
+   * alive[n] survivors are censored after n periods */
+  double *churned = calloc(2 * (n_periods + 1), sizeof *churned);
+  if (!churned)
+    return segkit_error_set(err, SEGKIT_ERR_NOMEM, "no memory for the survivor counts");
+  double *censored = churned + n_periods + 1;
+  for (size_t t = 1; t <= n_periods; t++)
+    churned[t] = alive[t - 1] - alive[t];
+  censored[n_periods] = alive[n_periods];
+  sbg_data d = {.churned = churned, .censored = censored, .n_periods = n_periods,
                 .penalty_scale = alive[0] * opt->penalizer};
-  const double start[2] = {0.0, 0.0}; /* alpha = beta = 1: theta uniform */
-  double logp[2];
-  double value = 0;
-  int iterations = 0;
-  double se[2];
-  s = sk__clv_minimise(2, sbg_objective, &d, start, opt, logp, &value, &iterations, se, err);
+  s = fit_counts(&d, alive[0], opt, out, err);
+  free(churned);
+  return s;
+}
+
+segkit_status segkit_clv_fit_retention_counts(const double *churned, const double *censored,
+                                              size_t n_periods,
+                                              const segkit_clv_fit_options *opt,
+                                              segkit_clv_model **out, segkit_error *err) {
+  if (!out || !churned || !censored)
+    return segkit_error_set(err, SEGKIT_ERR_USAGE, "churned, censored and out must not be NULL");
+  segkit_clv_fit_options defaults;
+  segkit_clv_fit_options_init(&defaults);
+  if (!opt)
+    opt = &defaults;
+  segkit_status s = check_options(opt, err);
   if (s != SEGKIT_OK)
     return s;
-  segkit_clv_model *m = sk__clv_model_new(SEGKIT_CLV_SBG);
-  if (!m)
-    return segkit_error_set(err, SEGKIT_ERR_NOMEM, "no memory for the model");
-  m->params[0] = exp(logp[0]);
-  m->params[1] = exp(logp[1]);
-  m->se[0] = se[0];
-  m->se[1] = se[1];
-  m->log_likelihood = sbg_log_likelihood(&d, m->params[0], m->params[1]);
-  m->n = alive[0];
-  m->iterations = iterations;
-  *out = m;
-  return SEGKIT_OK;
+  double n = 0;
+  double n_churned = 0;
+  for (size_t t = 0; t <= n_periods; t++) {
+    if (!isfinite(censored[t]) || censored[t] < 0)
+      return segkit_error_set_at(err, SEGKIT_ERR_USAGE, NULL, 0, 0, "censored",
+                                 "censored[%zu] = %g is not a finite count >= 0", t,
+                                 censored[t]);
+    double c = t > 0 ? churned[t] : 0.0;
+    if (!isfinite(c) || c < 0)
+      return segkit_error_set_at(err, SEGKIT_ERR_USAGE, NULL, 0, 0, "churned",
+                                 "churned[%zu] = %g is not a finite count >= 0", t, c);
+    n += censored[t] + c;
+    n_churned += c;
+  }
+  if (!(n > 0))
+    return segkit_error_set(err, SEGKIT_ERR_LIMIT, "no customers to fit on");
+  if (!(n_churned > 0))
+    return segkit_error_set(err, SEGKIT_ERR_LIMIT,
+                            "no customer churned: the churn rate cannot be estimated (the "
+                            "likelihood keeps rising as alpha falls to 0)");
+  sbg_data d = {.churned = churned, .censored = censored, .n_periods = n_periods,
+                .penalty_scale = n * opt->penalizer};
+  return fit_counts(&d, n, opt, out, err);
 }
 
 /* ==== predictions ========================================================================== */
+
+/* Whole periods up to this many are taken by the product, longer or fractional ones from
+ * Beta functions. */
+#define SBG_PRODUCT_MAX 1000000.0
 
 double segkit_clv_survival(const segkit_clv_model *m, double t) {
   if (!m || m->kind != SEGKIT_CLV_SBG || !(t >= 0) || isinf(t))
     return NAN;
   double alpha = m->params[0];
   double beta = m->params[1];
+  if (t == floor(t) && t <= SBG_PRODUCT_MAX) {
+    double log_s = 0.0;
+    for (double i = 0; i < t; i += 1.0)
+      log_s += log_renew(alpha, beta, i);
+    return exp(log_s);
+  }
   return exp(log_beta(alpha, beta + t) - log_beta(alpha, beta));
 }
 

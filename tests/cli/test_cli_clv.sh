@@ -71,6 +71,44 @@ equals "$(json '" ".join("%.3g" % j["params"][k] for k in ("alpha", "beta"))')" 
 run 0 "$SEGKIT" clv fit --model sbg --survivors 1000,869,743,653,593,551,517,491 --format json
 equals "$(json '" ".join("%.3g" % j["params"][k] for k in ("alpha", "beta"))')" "0.668 3.81" "sBG high end: alpha 0.668, beta 3.806"
 
+# ---- sBG from a subscription history, per segment: the same two cohorts as monthly
+# subscriptions (1000 customers per plan starting 2024-01-01; churners end after their
+# t-th month, survivors are still paying at the end of August, their 8th month) must give
+# the published fits through the MRR engine's lifetimes ----
+"$PY" - "$WORK/fh_subs.csv" <<'PY'
+import sys
+reg = [1000, 631, 468, 382, 326, 289, 262, 241]
+hi = [1000, 869, 743, 653, 593, 551, 517, 491]
+rows, cid = [], 0
+for plan, alive in (("regular", reg), ("highend", hi)):
+    for t in range(1, 8):
+        for _ in range(alive[t - 1] - alive[t]):
+            cid += 1
+            rows.append((cid, plan, f"2024-{1 + t:02d}-01"))
+    for _ in range(alive[7]):
+        cid += 1
+        rows.append((cid, plan, ""))
+with open(sys.argv[1], "w") as f:
+    f.write("subscription_id,customer_id,plan,billing_interval,unit_price,started_at,ended_at\n")
+    for i, (c, p, end) in enumerate(rows):
+        f.write(f"{i + 1},{c},{p},month,10,2024-01-01,{end}\n")
+PY
+NOCOLS="--quantity-col none --interval-count-col none --trial-end-col none --discount-col none --currency-col none"
+run 0 "$SEGKIT" clv fit --model sbg "$WORK/fh_subs.csv" --to 2024-08 --by plan $NOCOLS --format json
+equals "$(json '" ".join("%s %.3g %.3g %d %d" % (g["key"]["plan"], g["params"]["alpha"], g["params"]["beta"], g["customers"], g["churned"]) for g in j["groups"])')" \
+  "highend 0.668 3.81 1000 509 regular 0.704 1.18 1000 759" "sBG per plan from a subscription history: Fader & Hardie (2007) regular and high end"
+equals "$(json '"%.4f %.4f" % (j["groups"][1]["retention"]["1"], j["groups"][1]["expected_lifetime_10y"])')" \
+  "$("$PY" -c "
+from scipy.special import betaln
+import math
+a, b = 0.7040773193, 1.1820430738   # sbg_reference.py's regular fit
+S = lambda t: math.exp(betaln(a, b + t) - betaln(a, b))
+print('%.4f %.4f' % (S(1), sum(S(t) for t in range(120))))")" "projected retention and 10-year lifetime from the fit (scipy at the reference parameters)"
+run 0 "$SEGKIT" clv fit --model sbg "$WORK/fh_subs.csv" --to 2024-08 --by plan $NOCOLS
+contains "$OUT" "polarisation" "the table states the spread of churn rates"
+run 2 "$SEGKIT" clv fit --model sbg "$WORK/fh_subs.csv" --to 2024-08 $NOCOLS --save nope
+contains "$ERR" "--save keeps one model" "a history fit is not saved as one model"
+
 # ---- predictions: lifetimes' published value for its customer 1 (master id 4: x 2, t_x 30.43, T 38.86) ----
 run 0 "$SEGKIT" clv predict cdnow-bg --horizon 39 --spend cdnow-gg --as cdnow-pred --format json
 printf '%s' "$OUT" > "$WORK/pred.json"

@@ -172,6 +172,76 @@ static void clv_sbg_penalizer_shrinks(void **state) {
   segkit_clv_model_free(m);
 }
 
+/* Several cohorts observed for different lengths; expected values from the scipy fit of
+ * the same counts in sbg_reference.py (the "cohorts" line). The single-cohort counts give
+ * the paper's figures through this entry point as well. */
+static void clv_sbg_fits_cohorts_with_censoring(void **state) {
+  (void)state;
+  double churned[8] = {0}, censored[8] = {0};
+  for (size_t t = 1; t <= 7; t++)
+    churned[t] = regular[t - 1] - regular[t];
+  churned[1] += 290;
+  churned[2] += 120;
+  churned[3] += 70;
+  censored[7] = regular[7];
+  censored[3] = 320;
+  censored[0] = 150;
+  segkit_clv_model *m = NULL;
+  segkit_error err;
+  assert_int_equal(segkit_clv_fit_retention_counts(churned, censored, 7, NULL, &m, &err),
+                   SEGKIT_OK);
+  assert_close(segkit_clv_model_param(m, 0), 0.7034163931, 1e-4);
+  assert_close(segkit_clv_model_param(m, 1), 1.2072032370, 1e-4);
+  assert_close(segkit_clv_model_log_likelihood(m), -2666.1158412233, 1e-8);
+  assert_true(segkit_clv_model_n(m) == 1000 + 800 + 150);
+  segkit_clv_model_free(m);
+
+  double one_churned[8] = {0}, one_censored[8] = {0};
+  for (size_t t = 1; t <= 7; t++)
+    one_churned[t] = highend[t - 1] - highend[t];
+  one_censored[7] = highend[7];
+  assert_int_equal(segkit_clv_fit_retention_counts(one_churned, one_censored, 7, NULL, &m, &err),
+                   SEGKIT_OK);
+  assert_true(sig3(segkit_clv_model_param(m, 0)) == 0.668);
+  assert_true(sig3(segkit_clv_model_param(m, 1)) == 3.81);
+  segkit_clv_model_free(m);
+
+  /* nothing churned: no estimate, said plainly */
+  double none[3] = {0, 0, 0}, alive[3] = {10, 5, 7};
+  assert_int_equal(segkit_clv_fit_retention_counts(none, alive, 2, NULL, &m, &err),
+                   SEGKIT_ERR_LIMIT);
+  assert_non_null(strstr(err.message, "no customer churned"));
+  alive[1] = -1;
+  assert_int_equal(segkit_clv_fit_retention_counts(one_churned, alive, 2, NULL, &m, &err),
+                   SEGKIT_ERR_USAGE);
+  assert_string_equal(err.field, "censored");
+  alive[1] = 5;
+  one_churned[2] = NAN;
+  assert_int_equal(segkit_clv_fit_retention_counts(one_churned, alive, 2, NULL, &m, &err),
+                   SEGKIT_ERR_USAGE);
+  assert_string_equal(err.field, "churned");
+}
+
+/* One churn rate for everyone (a geometric cohort: 10% leave each period): the likelihood
+ * rises as alpha and beta grow together, so the fit ends far out on that ridge; survival
+ * must still be the geometric one, 0.9^t (by hand), not the 1.0 that cancelling lgamma
+ * differences give at alpha ~ 1e10. */
+static void clv_sbg_homogeneous_cohort(void **state) {
+  (void)state;
+  double alive[13];
+  alive[0] = 1e6;
+  for (size_t t = 1; t <= 12; t++)
+    alive[t] = round(alive[t - 1] * 0.9);
+  segkit_clv_model *m = NULL;
+  segkit_error err;
+  assert_int_equal(segkit_clv_fit_retention(alive, 12, NULL, &m, &err), SEGKIT_OK);
+  assert_true(segkit_clv_model_param(m, 0) + segkit_clv_model_param(m, 1) > 1e3);
+  assert_close(segkit_clv_survival(m, 1), 0.9, 1e-4);
+  assert_close(segkit_clv_survival(m, 12), pow(0.9, 12), 1e-3);
+  assert_close(segkit_clv_expected_lifetime(m, 0), 10.0, 1e-3); /* 1 / 0.1 */
+  segkit_clv_model_free(m);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(clv_sbg_fits_the_paper),
@@ -179,6 +249,8 @@ int main(void) {
       cmocka_unit_test(clv_sbg_expected_lifetime),
       cmocka_unit_test(clv_sbg_rejects_bad_counts),
       cmocka_unit_test(clv_sbg_penalizer_shrinks),
+      cmocka_unit_test(clv_sbg_fits_cohorts_with_censoring),
+      cmocka_unit_test(clv_sbg_homogeneous_cohort),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -50,3 +50,24 @@ print(f"alpha=2.5 beta=3: sum_{{t<3000000}} S(t) = "
 print(f"alpha=2.5 beta=3: sum_{{t<1000}} S(t) = {sum(survival(a, b, t) for t in range(1000)):.15f}")
 print(f"alpha=1 beta=2: sum_{{t<2000000}} S(t) = "
       f"{sum(survival(1.0, 2.0, t) for t in range(2000000)):.10f}")
+
+# Several cohorts observed for different lengths (segkit_clv_fit_retention_counts): the
+# regular cohort over 7 periods, a second cohort of 800 seen for 3 periods (churn 290, 120,
+# 70; 320 still customers), and 150 customers in their first period (censored at 0).
+# Each customer censored after t periods adds log S(t), each churned at t log P(T = t).
+CHURNED = {t: DATA["regular"][t - 1] - DATA["regular"][t] for t in range(1, 8)}
+for t, c in ((1, 290), (2, 120), (3, 70)):
+    CHURNED[t] += c
+CENSORED = {7: DATA["regular"][7], 3: 320, 0: 150}
+
+
+def loglik_counts(alpha, beta):
+    lb0 = betaln(alpha, beta)
+    ll = sum(c * (betaln(alpha + 1, beta + t - 1) - lb0) for t, c in CHURNED.items())
+    return ll + sum(c * (betaln(alpha, beta + t) - lb0) for t, c in CENSORED.items())
+
+
+res = minimize(lambda lp: -loglik_counts(np.exp(lp[0]), np.exp(lp[1])), [0.0, 0.0],
+               method="Nelder-Mead", options={"xatol": 1e-12, "fatol": 1e-12, "maxiter": 20000})
+a, b = np.exp(res.x)
+print(f"cohorts: alpha={a:.10f} beta={b:.10f} LL={-res.fun:.10f}")
