@@ -32,7 +32,8 @@ static const cli_opt clv_opts[] = {
     {"seed", CLI_OPT_VALUE, "S", "seed of the extra starts (default 0)"},
     {"save", CLI_OPT_VALUE, "NAME", "keep the model (and the per-customer summary as dataset NAME)"},
     {"horizon", CLI_OPT_VALUE, "T", "predict: time units ahead (default 52 for weeks, 365 for days; sbg: periods)"},
-    {"discount-rate", CLI_OPT_VALUE, "R", "predict: discount per time unit for the value (default 0)"},
+    {"discount-rate", CLI_OPT_VALUE, "R", "predict: discount rate per month (steps of 30 days, or of 4 weeks with --time-unit week), as lifetimes' discount_rate (default 0)"},
+    {"bands", CLI_OPT_VALUE, "X,Y", "predict: p_alive_band cuts (default 0.3,0.7: bands [0,0.3) [0.3,0.7) [0.7,1])"},
     {"spend", CLI_OPT_VALUE, "NAME", "predict: a saved gammagamma model, for expected spend and value"},
     {"as", CLI_OPT_VALUE, "NAME", "predict: store the predictions as this dataset (for rules and --by)"},
     {"out", CLI_OPT_VALUE, "FILE", "predict: write the predictions to FILE"},
@@ -526,6 +527,247 @@ static int sub_fit(cli_args *a) {
 
 /* ---- predict -------------------------------------------------------------------------------- */
 
+enum { MAX_BANDS = 16 };
+
+typedef struct predictions {
+  double *p_alive, *expected, *spend, *value;   /* n each; spend, value NULL without --spend */
+  uint32_t *band;                               /* p_alive band per customer */
+  uint64_t *band_valid;                         /* NULL: all valid */
+  double cuts[MAX_BANDS];
+  size_t n_cuts;
+  char labels[MAX_BANDS + 1][48];
+} predictions;
+
+static void predictions_free(predictions *p) {
+  free(p->p_alive);
+  free(p->expected);
+  free(p->spend);
+  free(p->value);
+  free(p->band);
+  free(p->band_valid);
+}
+
+/* --bands 0.3,0.7: increasing cuts inside (0, 1); labels "[0,0.3)", "[0.3,0.7)", "[0.7,1]". */
+static int parse_bands(cli_args *a, predictions *p) {
+  const char *spec = cli_get(a, "bands");
+  char buf[512];
+  snprintf(buf, sizeof buf, "%s", spec != NULL ? spec : "0.3,0.7");
+  const char *parts[MAX_BANDS];
+  size_t k = 0;
+  bool ok = strlen(spec != NULL ? spec : "") < sizeof buf && cli_split_list(buf, parts, MAX_BANDS, &k);
+  for (size_t i = 0; ok && i < k; i++) {
+    ok = parse_real(parts[i], &p->cuts[i]) && p->cuts[i] > 0 && p->cuts[i] < 1 &&
+         (i == 0 || p->cuts[i] > p->cuts[i - 1]);
+  }
+  if (!ok || k == 0) {
+    return cli_usage_error("clv", "--bands needs increasing cuts between 0 and 1, e.g. 0.3,0.7 "
+                                  "(at most %d), not '%s'", MAX_BANDS, spec != NULL ? spec : "");
+  }
+  p->n_cuts = k;
+  for (size_t i = 0; i <= k; i++) {
+    double lo = i == 0 ? 0.0 : p->cuts[i - 1];
+    double hi = i == k ? 1.0 : p->cuts[i];
+    snprintf(p->labels[i], sizeof p->labels[i], "[%g,%g%s", lo, hi, i == k ? "]" : ")");
+  }
+  return 0;
+}
+
+/* Validity words for a column of doubles with NaN for "no value"; NULL when all are
+ * values (or on out-of-memory, reported through *oom). */
+static uint64_t *finite_mask(const double *v, size_t n, bool *oom) {
+  bool all = true;
+  for (size_t i = 0; i < n && all; i++) {
+    all = isfinite(v[i]);
+  }
+  if (all) {
+    return NULL;
+  }
+  uint64_t *w = calloc((n + 63) / 64 + 1, sizeof *w);
+  if (w == NULL) {
+    *oom = true;
+    return NULL;
+  }
+  for (size_t i = 0; i < n; i++) {
+    if (isfinite(v[i])) {
+      w[i / 64] |= UINT64_C(1) << (i % 64);
+    }
+  }
+  return w;
+}
+
+/* The values as int64 when every value is a whole number (NaN rows become 0 under a null
+ * mask): *out is malloc'd. false when some value is fractional, or on out-of-memory. */
+static bool as_counts(const double *v, size_t n, int64_t **out, bool *oom) {
+  for (size_t i = 0; i < n; i++) {
+    if (isfinite(v[i]) && (v[i] != floor(v[i]) || fabs(v[i]) > 9e15)) {
+      return false;
+    }
+  }
+  int64_t *c = malloc((n > 0 ? n : 1) * sizeof *c);
+  if (c == NULL) {
+    *oom = true;
+    return false;
+  }
+  for (size_t i = 0; i < n; i++) {
+    c[i] = isfinite(v[i]) ? (int64_t)v[i] : 0;
+  }
+  *out = c;
+  return true;
+}
+
+static int predict_all(predictions *p, const segkit_clv_model *m, const segkit_clv_model *spend,
+                       const summary *s, const segkit_clv_predict_options *po) {
+  size_t n = s->n > 0 ? s->n : 1;
+  p->p_alive = malloc(n * sizeof *p->p_alive);
+  p->expected = malloc(n * sizeof *p->expected);
+  p->band = malloc(n * sizeof *p->band);
+  if (spend != NULL) {
+    p->spend = malloc(n * sizeof *p->spend);
+    p->value = malloc(n * sizeof *p->value);
+  }
+  if (p->p_alive == NULL || p->expected == NULL || p->band == NULL ||
+      (spend != NULL && (p->spend == NULL || p->value == NULL))) {
+    fprintf(stderr, "segkit: out of memory for the predictions of %zu customers\n", s->n);
+    return CLI_EXIT_ENV;
+  }
+  segkit_error err;
+  if (segkit_clv_predict(m, spend, s->f, s->r, s->T, s->m, s->n, po, p->p_alive, p->expected,
+                         p->spend, p->value, &err) != SEGKIT_OK) {
+    return cli_report(&err);
+  }
+  bool oom = false;
+  p->band_valid = finite_mask(p->p_alive, s->n, &oom);
+  for (size_t i = 0; i < s->n; i++) {
+    uint32_t b = 0;
+    while (b < p->n_cuts && p->p_alive[i] >= p->cuts[b]) {
+      b++;
+    }
+    p->band[i] = isfinite(p->p_alive[i]) ? b : 0;
+  }
+  return oom ? CLI_EXIT_ENV : 0;
+}
+
+/* The dataset --as stores: the customer, the predictions and the history they came from
+ * (so a rule or metrics --churned can compare them with what happened in a holdout). */
+static int store_predictions(segkit_workspace *ws, const char *name, const predictions *p,
+                             const summary *s) {
+  segkit_type kt = segkit_column_type(s->customer);
+  char dict[(MAX_BANDS + 1) * 48];
+  uint64_t off[MAX_BANDS + 2];
+  off[0] = 0;
+  for (size_t i = 0; i <= p->n_cuts; i++) {
+    size_t len = strlen(p->labels[i]) + 1;
+    memcpy(dict + off[i], p->labels[i], len);
+    off[i + 1] = off[i] + len;
+  }
+  enum { MAX_COLS = 12 };
+  segkit_column_arrays cols[MAX_COLS];
+  uint64_t *masks[MAX_COLS] = {0};
+  int64_t *counts[2] = {NULL, NULL};
+  size_t n_counts = 0;
+  size_t nc = 0;
+  bool oom = false;
+  cols[nc++] = (segkit_column_arrays){
+      .name = segkit_column_name(s->customer), .type = kt,
+      .data = kt == SEGKIT_TYPE_INT64 ? (const void *)segkit_column_int64(s->customer)
+                                      : (const void *)segkit_column_codes(s->customer),
+      .validity = segkit_column_validity(s->customer)};
+  if (kt == SEGKIT_TYPE_STRING) {
+    const uint64_t *koff = NULL;
+    const char *kbytes = NULL;
+    segkit_column_dict_arrays(s->customer, &koff, &kbytes);
+    cols[0].dict_size = segkit_column_dict_size(s->customer);
+    cols[0].dict_offsets = koff;
+    cols[0].dict_bytes = kbytes;
+  }
+  const struct {
+    const char *name;
+    const double *v;
+  } reals[] = {{"p_alive", p->p_alive},     {"expected_purchases", p->expected},
+               {"expected_spend", p->spend}, {"clv", p->value},
+               {"frequency", s->f},          {"recency", s->r},
+               {"T", s->T},                  {"monetary", s->m},
+               {"frequency_holdout", s->fh}, {"duration_holdout", s->dh}};
+  for (size_t i = 0; i < sizeof reals / sizeof reals[0]; i++) {
+    if (reals[i].v == NULL) {
+      continue;
+    }
+    masks[nc] = finite_mask(reals[i].v, s->n, &oom);
+    cols[nc] = (segkit_column_arrays){.name = reals[i].name, .type = SEGKIT_TYPE_FLOAT64,
+                                      .data = reals[i].v, .validity = masks[nc]};
+    /* purchase counts stay counts, so rules and metrics --churned frequency_holdout=0 can
+     * compare them with integers */
+    if ((strcmp(reals[i].name, "frequency") == 0 ||
+         strcmp(reals[i].name, "frequency_holdout") == 0) &&
+        as_counts(reals[i].v, s->n, &counts[n_counts], &oom)) {
+      cols[nc].type = SEGKIT_TYPE_INT64;
+      cols[nc].data = counts[n_counts++];
+    }
+    nc++;
+    if (i == 0) {
+      cols[nc++] = (segkit_column_arrays){.name = "p_alive_band", .type = SEGKIT_TYPE_STRING,
+                                          .data = p->band, .validity = p->band_valid,
+                                          .dict_size = (uint32_t)(p->n_cuts + 1),
+                                          .dict_offsets = off, .dict_bytes = dict};
+    }
+  }
+  segkit_table *t = NULL;
+  segkit_error err;
+  int rc = oom ? CLI_EXIT_ENV : 0;
+  if (rc == 0 && segkit_table_from_arrays(s->n, nc, cols, &t, &err) != SEGKIT_OK) {
+    rc = cli_report(&err);
+  }
+  segkit_import_request req = {.dataset = name, .mode = SEGKIT_IMPORT_REPLACE, .table = t,
+                               .source = "segkit clv predict", .actor = "cli:clv"};
+  segkit_import_outcome oc;
+  if (rc == 0 && segkit_workspace_import(ws, &req, &oc, &err) != SEGKIT_OK) {
+    rc = cli_report(&err);
+  }
+  segkit_table_free(t);
+  for (size_t i = 0; i < MAX_COLS; i++) {
+    free(masks[i]);
+  }
+  free(counts[0]);
+  free(counts[1]);
+  return rc;
+}
+
+static int print_predictions(cli_args *a, const predictions *p, const summary *s) {
+  const char *headers[] = {segkit_column_name(s->customer), "p_alive", "p_alive_band",
+                           "expected_purchases", "expected_spend", "clv"};
+  size_t nc = p->spend != NULL ? 6 : 4;
+  cli_grid *g = cli_grid_new(nc, headers);
+  for (size_t i = 0; g != NULL && i < s->n; i++) {
+    cli_grid_row(g);
+    cli_grid_value(g, s->customer, i);
+    const double vals[] = {p->p_alive[i], NAN, p->expected[i],
+                           p->spend != NULL ? p->spend[i] : NAN,
+                           p->value != NULL ? p->value[i] : NAN};
+    for (size_t k = 0; k + 1 < nc; k++) {
+      if (k == 1) {
+        if (isfinite(p->p_alive[i])) {
+          cli_grid_text(g, p->labels[p->band[i]]);
+        } else {
+          cli_grid_null(g);
+        }
+      } else if (isfinite(vals[k])) {
+        cli_grid_real(g, vals[k], 6);
+      } else {
+        cli_grid_null(g);
+      }
+    }
+  }
+  int rc = g == NULL ? CLI_EXIT_ENV : 0;
+  if (rc == 0 && cli_get(a, "out") != NULL) {
+    rc = cli_grid_write_file(g, a->format, cli_get(a, "out"));
+  } else if (rc == 0) {
+    rc = cli_grid_print(g, a->format, stdout) ? 0 : CLI_EXIT_ENV;
+  }
+  cli_grid_free(g);
+  return rc;
+}
+
+
 static int load_model(segkit_workspace *ws, const char *name, segkit_clv_model **m,
                       double *days_per_unit) {
   segkit_model_list *l = NULL;
@@ -623,90 +865,33 @@ static int sub_predict(cli_args *a) {
       (!parse_real(cli_get(a, "discount-rate"), &discount) || discount < 0)) {
     rc = cli_usage_error("clv", "--discount-rate must be a number >= 0");
   }
-  cli_grid *g = NULL;
-  segkit_table_builder *b = NULL;
+  predictions pr;
+  memset(&pr, 0, sizeof pr);
   if (rc == 0) {
-    const char *headers[] = {segkit_column_name(s.customer), "p_alive", "expected_purchases",
-                             "expected_spend", "clv"};
-    size_t nc = spend != NULL ? 5 : 3;
-    g = cli_grid_new(nc, headers);
-    segkit_type types[] = {segkit_column_type(s.customer), SEGKIT_TYPE_FLOAT64,
-                           SEGKIT_TYPE_FLOAT64, SEGKIT_TYPE_FLOAT64, SEGKIT_TYPE_FLOAT64};
-    if (cli_get(a, "as") != NULL &&
-        segkit_table_builder_new(nc, headers, types, &b, &err) != SEGKIT_OK) {
-      rc = cli_report(&err);
-    }
-    for (size_t i = 0; rc == 0 && g != NULL && i < s.n; i++) {
-      double pa = segkit_clv_p_alive(m, s.f[i], s.r[i], s.T[i]);
-      double ep = segkit_clv_expected_purchases(m, horizon, s.f[i], s.r[i], s.T[i]);
-      double vals[4] = {pa, ep, NAN, NAN};
-      if (spend != NULL) {
-        vals[2] = segkit_clv_expected_spend(spend, s.f[i], isfinite(s.m[i]) ? s.m[i] : 0);
-        vals[3] = segkit_clv_value(m, spend, s.f[i], s.r[i], s.T[i], isfinite(s.m[i]) ? s.m[i] : 0,
-                                   horizon, dpu >= 7 ? 4.0 : 30.0, discount);
-      }
-      cli_grid_row(g);
-      cli_grid_value(g, s.customer, i);
-      for (size_t k = 0; k + 1 < nc; k++) {
-        if (isfinite(vals[k])) {
-          cli_grid_real(g, vals[k], 4);
-        } else {
-          cli_grid_null(g);
-        }
-      }
-      if (b != NULL) {
-        segkit_column_builder *kb = segkit_table_builder_column(b, 0);
-        segkit_status st = SEGKIT_OK;
-        if (!segkit_column_is_valid(s.customer, i)) {
-          st = segkit_column_append_null(kb);
-        } else if (segkit_column_type(s.customer) == SEGKIT_TYPE_STRING) {
-          size_t len = 0;
-          const char *txt = segkit_column_dict_value(s.customer, segkit_column_codes(s.customer)[i], &len);
-          st = segkit_column_append_string(kb, txt, len);
-        } else {
-          st = segkit_column_append_int64(kb, segkit_column_int64(s.customer)[i]);
-        }
-        for (size_t k = 0; st == SEGKIT_OK && k + 1 < nc; k++) {
-          segkit_column_builder *vb = segkit_table_builder_column(b, k + 1);
-          st = isfinite(vals[k]) ? segkit_column_append_float64(vb, vals[k])
-                                 : segkit_column_append_null(vb);
-        }
-        if (st != SEGKIT_OK) {
-          fprintf(stderr, "segkit: out of memory storing the predictions\n");
-          rc = CLI_EXIT_ENV;
-        }
-      }
-    }
-  }
-  if (rc == 0 && b != NULL) {
-    segkit_table *t = NULL;
-    segkit_import_outcome oc;
-    if (segkit_table_builder_finish(b, &t, &err) != SEGKIT_OK) {
-      rc = cli_report(&err);
-    } else {
-      b = NULL;
-      segkit_import_request req = {.dataset = cli_get(a, "as"), .mode = SEGKIT_IMPORT_REPLACE,
-                                   .table = t, .source = "segkit clv predict", .actor = "cli:clv"};
-      if (segkit_workspace_import(ws, &req, &oc, &err) != SEGKIT_OK) {
-        rc = cli_report(&err);
-      }
-      segkit_table_free(t);
-    }
+    rc = parse_bands(a, &pr);
   }
   if (rc == 0) {
-    if (cli_get(a, "out") != NULL) {
-      rc = cli_grid_write_file(g, a->format, cli_get(a, "out"));
-    } else if (cli_get(a, "as") == NULL || a->format != CLI_FORMAT_TABLE) {
-      rc = cli_grid_print(g, a->format, stdout) ? 0 : CLI_EXIT_ENV;
-    }
-    if (rc == 0 && !a->quiet && (cli_get(a, "as") != NULL || cli_get(a, "out") != NULL)) {
-      fprintf(stderr, "predicted %zu customers over %g time units%s%s\n", s.n, horizon,
-              cli_get(a, "as") != NULL ? "; stored as dataset " : "",
-              cli_get(a, "as") != NULL ? cli_get(a, "as") : "");
-    }
+    segkit_clv_predict_options po;
+    segkit_clv_predict_options_init(&po);
+    po.horizon = horizon;
+    po.step = dpu >= 7 ? 4.0 : 30.0;   /* lifetimes: months of 30 days, or four weeks */
+    po.discount = discount;
+    po.n_threads = a->threads;
+    rc = predict_all(&pr, m, spend, &s, &po);
   }
-  segkit_table_builder_free(b);
-  cli_grid_free(g);
+  if (rc == 0 && cli_get(a, "as") != NULL) {
+    rc = store_predictions(ws, cli_get(a, "as"), &pr, &s);
+  }
+  if (rc == 0 && (cli_get(a, "out") != NULL || cli_get(a, "as") == NULL ||
+                  a->format != CLI_FORMAT_TABLE)) {
+    rc = print_predictions(a, &pr, &s);
+  }
+  if (rc == 0 && !a->quiet && (cli_get(a, "as") != NULL || cli_get(a, "out") != NULL)) {
+    fprintf(stderr, "predicted %zu customers over %g time units%s%s\n", s.n, horizon,
+            cli_get(a, "as") != NULL ? "; stored as dataset " : "",
+            cli_get(a, "as") != NULL ? cli_get(a, "as") : "");
+  }
+  predictions_free(&pr);
   summary_free(&s);
   segkit_clv_model_free(spend);
   segkit_clv_model_free(m);

@@ -162,6 +162,33 @@ SEGKIT_API double segkit_clv_value(const segkit_clv_model *purchases,
 SEGKIT_API double segkit_clv_survival(const segkit_clv_model *m, double t);
 SEGKIT_API double segkit_clv_expected_lifetime(const segkit_clv_model *m, double horizon);
 
+/* ---- predictions for many customers at once (src/clv/batch.c) ------------------------- */
+
+typedef struct segkit_clv_predict_options {
+  double horizon;    /* time units ahead for expected purchases and value (> 0; default 52) */
+  double step;       /* value: discounting step in time units (default 4: four weeks) */
+  double discount;   /* value: discount rate per step (default 0) */
+  int n_threads;     /* 0 = one per CPU; results do not depend on it */
+} segkit_clv_predict_options;
+
+SEGKIT_API void segkit_clv_predict_options_init(segkit_clv_predict_options *opt);
+
+/* For n customers: p_alive, expected purchases over the horizon and, with a Gamma-Gamma
+ * spend model (may be NULL), expected spend per purchase and discounted value (as
+ * segkit_clv_value). Each output array (n values, caller-allocated) may be NULL to skip it;
+ * expected_spend and value need spend and monetary (NaN monetary counts as 0). A history
+ * that is not valid (recency > T, negative values) gives NaN in its row. Errors
+ * (SEGKIT_ERR_USAGE): not a purchase model, spend not a Gamma-Gamma model, an option out
+ * of range. */
+SEGKIT_API segkit_status segkit_clv_predict(const segkit_clv_model *purchases,
+                                            const segkit_clv_model *spend,
+                                            const double *frequency, const double *recency,
+                                            const double *T, const double *monetary,
+                                            size_t n, const segkit_clv_predict_options *opt,
+                                            double *p_alive, double *expected_purchases,
+                                            double *expected_spend, double *value,
+                                            segkit_error *err);
+
 /* ---- checks against a holdout period (src/clv/holdout.c) ------------------------------- */
 
 /* One row of the calibration/holdout comparison of Fader, Hardie & Lee (2005, fig. 5):

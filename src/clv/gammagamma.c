@@ -17,10 +17,18 @@
  * the total negative log-likelihood (so the numerical Hessian gives standard errors), and
  * lifetimes' L2 penalty, defined on the mean, is added as n * penalizer * sum(param^2),
  * which has the same minimiser. */
+/* lgamma_r (glibc, BSD): lgamma writes the global signgam, a data race when fits run
+ * on several threads at once. */
+#define _DEFAULT_SOURCE 1
 #include <math.h>
 #include <stdlib.h>
 
 #include "clv/clv_int.h"
+
+static double log_gamma(double x) {
+  int sign = 0;
+  return lgamma_r(x, &sign);
+}
 
 typedef struct gg_data {
   const double *x;    /* frequency of the customers used */
@@ -31,13 +39,13 @@ typedef struct gg_data {
 
 /* Log-likelihood (note eq. 1a) summed over the customers; -INFINITY where undefined. */
 static double gg_log_likelihood(const gg_data *d, double p, double q, double gamma) {
-  double common = -lgamma(q) + q * log(gamma);
+  double common = -log_gamma(q) + q * log(gamma);
   double ll = 0.0;
   for (size_t i = 0; i < d->n; i++) {
     double x = d->x[i];
     double m = d->m[i];
     double px = p * x;
-    ll += lgamma(px + q) - lgamma(px) + common + (px - 1.0) * log(m) + px * log(x) -
+    ll += log_gamma(px + q) - log_gamma(px) + common + (px - 1.0) * log(m) + px * log(x) -
           (px + q) * log(gamma + x * m);
   }
   return isfinite(ll) ? ll : -INFINITY;

@@ -14,6 +14,9 @@
  * on the tail is below the rounding of the sum, and gives NaN rather than a wrong value
  * when the term budget runs out (z extremely close to 1). Predictions of invalid
  * histories, and of models that are not purchase models, are NaN. */
+/* lgamma_r (glibc, BSD): lgamma itself writes the global signgam, a data race when
+ * predictions run on several threads (batch.c). */
+#define _DEFAULT_SOURCE 1
 #include <float.h>
 #include <math.h>
 
@@ -69,7 +72,9 @@ static double gamma_sign(double y) {
 static double log_hyp2f1_a1_near_one(double a, double b, double z) {
   double w = 1.0 - z;
   double s1 = gamma_sign(1.0 - b) * gamma_sign(a + 1.0 - b);
-  double l1 = lgamma(a + 1.0) + lgamma(1.0 - b) - lgamma(a + 1.0 - b) - a * log(z);
+  int sign = 0; /* the signs come from gamma_sign */
+  double l1 = lgamma_r(a + 1.0, &sign) + lgamma_r(1.0 - b, &sign) -
+              lgamma_r(a + 1.0 - b, &sign) - a * log(z);
   double series = sk__clv_hyp2f1(1.0, a + 1.0 - b, 2.0 - b, w);
   if (isnan(s1) || !isfinite(series) || series == 0.0) {
     return NAN;

@@ -19,6 +19,9 @@
  * (check: with f(t) = S(t)(alpha+beta+t-1)/(alpha-1), f(t) - f(t+1) = S(t) because
  * S(t+1)/S(t) = (beta+t)/(alpha+beta+t)), so long horizons cost O(1); short ones are summed
  * term by term, which is exact near alpha = 1 where the identity cancels. */
+/* lgamma_r (glibc, BSD): lgamma writes the global signgam, a data race when fits run
+ * on several threads at once. */
+#define _DEFAULT_SOURCE 1
 #include <math.h>
 #include <stdlib.h>
 
@@ -27,8 +30,13 @@
 /* Horizons up to this many periods are summed directly; longer ones use the identity. */
 #define SBG_DIRECT_SUM_MAX 1000000.0
 
+static double log_gamma(double x) {
+  int sign = 0;
+  return lgamma_r(x, &sign);
+}
+
 static double log_beta(double a, double b) {
-  return lgamma(a) + lgamma(b) - lgamma(a + b);
+  return log_gamma(a) + log_gamma(b) - log_gamma(a + b);
 }
 
 /* ==== fitting ============================================================================== */

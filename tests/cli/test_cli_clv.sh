@@ -122,6 +122,34 @@ run 0 "$SEGKIT" segment add likely-gone 'p_alive < 0.3' --dataset cdnow-pred --k
 want=$("$PY" -c "import json,sys; print(sum(1 for r in json.load(open(sys.argv[1])) if r['p_alive'] < 0.3))" "$WORK/pred.json")
 equals "$(json 'j["count"]')" "$want" "a rule over p_alive"
 
+# ---- predictions in metrics --by: p_alive bands against what the holdout showed ----
+# (observed: customers without a purchase in the 39-week holdout, per band, counted by
+# pandas from the pandas summary and segkit's per-customer p_alive written with --out)
+run 0 "$SEGKIT" clv fit --model bgnbd --dataset cdnow --date-col date --calibration-end 1997-09-30 \
+  --observation-end 1998-06-30 --time-unit week --save cdnow-hold
+run 0 "$SEGKIT" clv predict cdnow-hold --horizon 39 --as cdnow-hold-pred --out "$WORK/hold_pred.csv" --format csv
+run 0 "$SEGKIT" metrics --dataset cdnow-hold-pred --churned frequency_holdout=0 --by p_alive_band --format json
+printf '%s' "$OUT" > "$WORK/bands.json"
+equals "$("$PY" - "$WORK/bands.json" "$WORK/hold_pred.csv" "$WORK/cdnow.csv" <<'PY'
+import json, sys
+import pandas as pd
+got = {g["key"]["p_alive_band"]: (g["customers"], g["churned"]) for g in json.load(open(sys.argv[1]))["groups"]}
+pred = pd.read_csv(sys.argv[2]).set_index("customer_id")
+tx = pd.read_csv(sys.argv[3], parse_dates=["date"])
+hold = tx[(tx.date > "1997-09-30") & (tx.date <= "1998-06-30")]
+days = hold.groupby("customer_id")["date"].nunique().rename("frequency_holdout")
+df = pred.join(days).fillna({"frequency_holdout": 0})
+band = pd.cut(df.p_alive, [0, 0.3, 0.7, 1.0000001], right=False, labels=["[0,0.3)", "[0.3,0.7)", "[0.7,1]"])
+want = {str(b): (len(g), int((g.frequency_holdout == 0).sum())) for b, g in df.groupby(band, observed=True)}
+print("ok" if got == want and len(df) == 2357 else f"segkit {got} pandas {want}")
+PY
+)" "ok" "metrics --by p_alive_band: customers and no-purchase counts per band as pandas"
+run 0 "$SEGKIT" clv predict cdnow-hold --horizon 39 --bands 0.5 --as cdnow-hold-pred2 --quiet
+run 0 "$SEGKIT" metrics --dataset cdnow-hold-pred2 --churned frequency_holdout=0 --by p_alive_band --format json
+equals "$(json '" ".join(sorted(g["key"]["p_alive_band"] for g in j["groups"]))')" "[0,0.5) [0.5,1]" "--bands sets the cuts"
+run 2 "$SEGKIT" clv predict cdnow-hold --bands 0.7,0.3
+contains "$ERR" "--bands needs increasing cuts" "bands must increase"
+
 # ---- errors ----
 run 2 "$SEGKIT" clv fit --model nbd --summary "$C/cdnow_customers_summary.csv"
 contains "$ERR" "--model must be" "unknown model"
