@@ -32,9 +32,8 @@ typedef struct group_counts {
 } group_counts;
 
 typedef struct history_fit {
-  cli_args *a;
   const segkit_clv_fit_options *o;
-  int rc;
+  cli_format format;
 } history_fit;
 
 static json_t *num_or_null(double v) { return isfinite(v) ? json_real(v) : json_null(); }
@@ -123,11 +122,10 @@ static json_t *fit_json(const segkit_clv_model *m, const group_counts *gc) {
   return o;
 }
 
-static int report(history_fit *h, const segkit_mrr_result *r, size_t n_groups,
+static int report(cli_format format, const segkit_mrr_result *r, size_t n_groups,
                   group_counts *g, segkit_clv_model **models, const char **why,
                   size_t left_out) {
-  cli_args *a = h->a;
-  if (a->format == CLI_FORMAT_JSON) {
+  if (format == CLI_FORMAT_JSON) {
     json_t *groups = json_array();
     for (size_t k = 0; k < n_groups; k++) {
       json_t *o = fit_json(models[k], &g[k]);
@@ -136,6 +134,8 @@ static int report(history_fit *h, const segkit_mrr_result *r, size_t n_groups,
       json_array_append_new(groups, o);
     }
     json_t *all = fit_json(models[n_groups], &g[n_groups]);
+    json_object_set_new(all, "error",
+                        why[n_groups] != NULL ? json_string(why[n_groups]) : json_null());
     json_t *root = json_pack("{s:s, s:s, s:o, s:o, s:I}", "model", "sbg", "period", "month",
                              "overall", all, "groups", groups, "left_out_started_before",
                              (json_int_t)left_out);
@@ -179,16 +179,13 @@ static int report(history_fit *h, const segkit_mrr_result *r, size_t n_groups,
     }
     cli_grid_real(grid, segkit_clv_expected_lifetime(m, LIFETIME_CAP), 1);
   }
-  if (a->format == CLI_FORMAT_TABLE) {
-    printf("sbg by month of a subscription history: retention projected from each segment's "
-           "churn\n");
-  }
-  int rc = cli_grid_print(grid, a->format, stdout) ? 0 : CLI_EXIT_ENV;
+  int rc = cli_grid_print(grid, format, stdout) ? 0 : CLI_EXIT_ENV;
   cli_grid_free(grid);
-  if (rc == 0 && a->format == CLI_FORMAT_TABLE) {
-    for (size_t k = 0; k < n_groups; k++) {
+  if (rc == 0 && format == CLI_FORMAT_TABLE) {
+    for (size_t k = 0; k <= n_groups; k++) {
       if (why[k] != NULL) {
-        printf("%s: not fitted: %s\n", segkit_mrr_group_name(r, k), why[k]);
+        printf("%s: not fitted: %s\n", k < n_groups ? segkit_mrr_group_name(r, k) : "all",
+               why[k]);
       }
     }
     printf("retained_Nm: share of a new cohort still paying after N months; polarisation "
@@ -203,12 +200,12 @@ static int report(history_fit *h, const segkit_mrr_result *r, size_t n_groups,
   return rc;
 }
 
-static int fit_groups(void *ctx, const segkit_table *t, const segkit_mrr_result *r,
-                      const segkit_mrr_columns *columns) {
-  history_fit *h = ctx;
+int cli_clv_sbg_segments(const segkit_table *subscriptions, const segkit_mrr_result *r,
+                         const char *customer_column, const segkit_clv_fit_options *o,
+                         bool overall_required, cli_format format) {
   segkit_error err;
   segkit_table *lt = NULL;
-  if (segkit_mrr_lifetimes(r, t, columns->customer, &lt, &err) != SEGKIT_OK) {
+  if (segkit_mrr_lifetimes(r, subscriptions, customer_column, &lt, &err) != SEGKIT_OK) {
     return cli_report(&err);
   }
   size_t n_months = segkit_mrr_n_months(r);
@@ -230,9 +227,9 @@ static int fit_groups(void *ctx, const segkit_table *t, const segkit_mrr_result 
     rc = count(lt, r, n_groups, n_months, g, &left_out);
   }
   for (size_t k = 0; rc == 0 && k <= n_groups; k++) {
-    if (segkit_clv_fit_retention_counts(g[k].churned, g[k].censored, n_months, h->o,
+    if (segkit_clv_fit_retention_counts(g[k].churned, g[k].censored, n_months, o,
                                         &models[k], &err) != SEGKIT_OK) {
-      if (k == n_groups) {
+      if (k == n_groups && overall_required) {
         rc = cli_report(&err);
       } else {
         snprintf(messages[k], sizeof messages[k], "%s", err.message);
@@ -241,7 +238,7 @@ static int fit_groups(void *ctx, const segkit_table *t, const segkit_mrr_result 
     }
   }
   if (rc == 0) {
-    rc = report(h, r, n_groups, g, models, why, left_out);
+    rc = report(format, r, n_groups, g, models, why, left_out);
   }
   for (size_t k = 0; models != NULL && k <= n_groups; k++) {
     segkit_clv_model_free(models[k]);
@@ -255,6 +252,16 @@ static int fit_groups(void *ctx, const segkit_table *t, const segkit_mrr_result 
   return rc;
 }
 
+static int fit_groups(void *ctx, const segkit_table *t, const segkit_mrr_result *r,
+                      const segkit_mrr_columns *columns) {
+  const history_fit *h = ctx;
+  if (h->format == CLI_FORMAT_TABLE) {
+    printf("sbg by month of a subscription history: retention projected from each segment's "
+           "churn\n");
+  }
+  return cli_clv_sbg_segments(t, r, columns->customer, h->o, true, h->format);
+}
+
 int cli_clv_fit_history(cli_args *a, const segkit_clv_fit_options *o) {
   if (cli_get(a, "save") != NULL) {
     return cli_usage_error("clv", "--save keeps one model: sbg from a subscription history "
@@ -266,7 +273,7 @@ int cli_clv_fit_history(cli_args *a, const segkit_clv_fit_options *o) {
   for (size_t i = 0; i < shifted.n_positional; i++) {
     shifted.positional[i] = a->positional[i + 1];
   }
-  history_fit h = {.a = a, .o = o, .rc = 0};
+  history_fit h = {.o = o, .format = a->format};
   cli_mrr_request req = {.keep_customers = true, .from_earliest = true,
                          .period = SEGKIT_MRR_PERIOD_MONTH, .conf_level = 0.95,
                          .min_customers = 0, .then = fit_groups, .ctx = &h};

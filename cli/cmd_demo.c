@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "cli.h"
+#include "clv_cli.h"
 
 static const cli_opt demo_opts[] = {
     {"customers", CLI_OPT_VALUE, "N", "customers to generate (default 20000)"},
@@ -529,6 +530,14 @@ static int mrr_step(segkit_workspace *ws, const segkit_sample_summary *summary) 
   if (rc == 0) {
     rc = cli_demo_clusters(ws, 0);
   }
+  if (rc == 0) {
+    printf("\n== 9. how long will customers stay? shifted-beta-geometric retention by plan "
+           "and billing interval, customers who started in the window (segkit clv fit "
+           "--model sbg)\n");
+    segkit_clv_fit_options fo;
+    segkit_clv_fit_options_init(&fo);
+    rc = cli_clv_sbg_segments(t, r, opt.columns.customer, &fo, false, CLI_FORMAT_TABLE);
+  }
   segkit_mrr_result_free(r);
   segkit_table_free(t);
   return rc;
@@ -630,6 +639,11 @@ static int run_demo(cli_args *a) {
     printf("  %s metrics --dataset subscriptions --rates USD=1,EUR=1.08,GBP=1.27 --customers "
            "behaviour --by cluster --workspace %s\n",
            me, ws_path);
+    char from[16];
+    cli_month_text(segkit_month_of_day(summary.window_start), from, sizeof from);
+    printf("  %s clv fit --model sbg --dataset subscriptions --rates USD=1,EUR=1.08,GBP=1.27 "
+           "--from %s --by plan --format json --workspace %s\n",
+           me, from, ws_path);
   }
   free(ws_path);
   return rc;
@@ -644,8 +658,9 @@ const cli_verb cli_verb_demo = {
         "(with a few deliberately bad rows), imports every file into DIR/workspace.db with\n"
         "validation (bad rows are quarantined, not lost), and prints the import summary and\n"
         "the data-quality findings, the last six months of MRR movements, churn, NRR and LTV\n"
-        "by plan and billing interval, and whether invoice-automation adopters churn less\n"
-        "(churn per month, Kaplan-Meier, log-rank).\n"
+        "by plan and billing interval, whether invoice-automation adopters churn less\n"
+        "(churn per month, Kaplan-Meier, log-rank), segments by rules, behaviour clusters,\n"
+        "and retention projected per plan by the shifted-beta-geometric model.\n"
         "Running it again replaces the datasets.",
     .opts = demo_opts,
     .n_opts = sizeof demo_opts / sizeof demo_opts[0],

@@ -57,6 +57,14 @@ if awk '/== 8\./ {on = 1; next} on && /^ +[0-9]+ +[0-9]+ / {gsub("%", ""); if ($
 run 0 "$SEGKIT" cluster show behaviour --workspace "$W" --format json
 equals "$(json '(j["method"], j["k"], sum(j["sizes"]) == j["rows"])')" "('kmeans', 4, True)" "the demo's model is saved and shown"
 equals "$(sqlite3 "$W" 'select count(*) from datasets')" "8" "eight datasets in the workspace (five imported, stages, rfm, behaviour)"
+# Step 9: sBG retention per plan and interval. Planted (docs/sample-data.md): a constant
+# monthly hazard, starter 3% x size and adoption factors (measured 2.5% a month over 100k
+# customers by check_planted.py), enterprise 1%, annual billing half; so starter/month
+# loses the most: its first-month churn 1 - retained_1m is near 2.5%, and it keeps the
+# fewest after 12 months.
+contains "$DEMO" "== 9. how long will customers stay?" "sBG retention step"
+if awk '/== 9\./ {on = 1; next} on && /^starter \/ month/ {s1 = $9; s12 = $10} on && /^enterprise \/ month/ {e12 = $10} on && /^all / {exit} END {print s1, s12, e12; exit !(1 - s1 > 0.015 && 1 - s1 < 0.035 && s12 < e12)}' <<<"$DEMO" >"$WORK/c9"; then
+  pass "starter/month churns near the planted rate and keeps fewer than enterprise/month ($(cat "$WORK/c9"))"; else fail "step 9 retention: $(cat "$WORK/c9")"; fi
 run 0 "$SEGKIT" demo --customers 5 --dir "$WORK/tiny"
 contains "$OUT" "too few customers" "a tiny demo says there is nothing to compare"
 contains "$OUT" "too small to conclude (n < 30)" "a tiny demo's segments are flagged too small"
