@@ -183,10 +183,7 @@ static int normalise_summary(summary *s) {
     }
   }
   segkit_column_arrays cols[7] = {
-      {.name = segkit_column_name(s->customer), .type = kt,
-       .data = kt == SEGKIT_TYPE_INT64 ? (const void *)segkit_column_int64(s->customer)
-                                       : (const void *)segkit_column_codes(s->customer),
-       .validity = segkit_column_validity(s->customer)},
+      segkit_column_as_arrays(s->customer),
       {.name = "frequency", .type = SEGKIT_TYPE_FLOAT64, .data = s->f},
       {.name = "recency", .type = SEGKIT_TYPE_FLOAT64, .data = s->r},
       {.name = "T", .type = SEGKIT_TYPE_FLOAT64, .data = s->T},
@@ -194,14 +191,6 @@ static int normalise_summary(summary *s) {
       {.name = "frequency_holdout", .type = SEGKIT_TYPE_FLOAT64, .data = s->fh},
       {.name = "duration_holdout", .type = SEGKIT_TYPE_FLOAT64, .data = s->dh},
   };
-  if (kt == SEGKIT_TYPE_STRING) {
-    const uint64_t *off = NULL;
-    const char *bytes = NULL;
-    segkit_column_dict_arrays(s->customer, &off, &bytes);
-    cols[0].dict_size = segkit_column_dict_size(s->customer);
-    cols[0].dict_offsets = off;
-    cols[0].dict_bytes = bytes;
-  }
   segkit_table *t = NULL;
   segkit_error err;
   int rc = 0;
@@ -651,7 +640,6 @@ static int predict_all(predictions *p, const segkit_clv_model *m, const segkit_c
  * (so a rule or metrics --churned can compare them with what happened in a holdout). */
 static int store_predictions(segkit_workspace *ws, const char *name, const predictions *p,
                              const summary *s) {
-  segkit_type kt = segkit_column_type(s->customer);
   char dict[(MAX_BANDS + 1) * 48];
   uint64_t off[MAX_BANDS + 2];
   off[0] = 0;
@@ -667,19 +655,7 @@ static int store_predictions(segkit_workspace *ws, const char *name, const predi
   size_t n_counts = 0;
   size_t nc = 0;
   bool oom = false;
-  cols[nc++] = (segkit_column_arrays){
-      .name = segkit_column_name(s->customer), .type = kt,
-      .data = kt == SEGKIT_TYPE_INT64 ? (const void *)segkit_column_int64(s->customer)
-                                      : (const void *)segkit_column_codes(s->customer),
-      .validity = segkit_column_validity(s->customer)};
-  if (kt == SEGKIT_TYPE_STRING) {
-    const uint64_t *koff = NULL;
-    const char *kbytes = NULL;
-    segkit_column_dict_arrays(s->customer, &koff, &kbytes);
-    cols[0].dict_size = segkit_column_dict_size(s->customer);
-    cols[0].dict_offsets = koff;
-    cols[0].dict_bytes = kbytes;
-  }
+  cols[nc++] = segkit_column_as_arrays(s->customer);
   const struct {
     const char *name;
     const double *v;

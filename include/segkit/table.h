@@ -233,6 +233,11 @@ SEGKIT_API segkit_status segkit_table_from_arrays_take(size_t n_rows, size_t n_c
                                                        const segkit_column_arrays *cols,
                                                        segkit_table **out, segkit_error *err);
 
+/* A column as the arrays segkit_table_from_arrays takes (name, type, data, validity and
+ * the dictionary of a STRING column), all borrowed from the table: the way to copy some
+ * columns of a table into a new one beside new columns. */
+SEGKIT_API segkit_column_arrays segkit_column_as_arrays(const segkit_column *c);
+
 /* The dictionary of a STRING column as the arrays segkit_table_from_arrays takes: offsets
  * (dict_size + 1 entries) and bytes, borrowed from the table. */
 SEGKIT_API void segkit_column_dict_arrays(const segkit_column *c, const uint64_t **offsets,

@@ -147,20 +147,6 @@ static segkit_status match_ints(const segkit_column *lk, const segkit_column *rk
 
 /* ---- assembling the output ------------------------------------------------------------- */
 
-static segkit_column_arrays arrays_of(const segkit_column *c) {
-  segkit_column_arrays a;
-  memset(&a, 0, sizeof a);
-  a.name = segkit_column_name(c);
-  a.type = segkit_column_type(c);
-  a.data = c->col.data; /* this module's own column: its storage array, whatever the type */
-  a.validity = segkit_column_validity(c);
-  if (a.type == SEGKIT_TYPE_STRING) {
-    a.dict_size = segkit_column_dict_size(c);
-    segkit_column_dict_arrays(c, &a.dict_offsets, &a.dict_bytes);
-  }
-  return a;
-}
-
 /* Gather column c's values at match[i] (null where there is no match). */
 static segkit_status gather(const segkit_column *c, const uint32_t *match, size_t n,
                             void **data_out, uint64_t **valid_out, segkit_error *err) {
@@ -244,12 +230,12 @@ segkit_status segkit_table_lookup(const segkit_table *left, const char *left_key
     s = strings ? match_strings(lk, rk, match, err) : match_ints(lk, rk, match, err);
   }
   for (size_t i = 0; s == SEGKIT_OK && i < nl; i++) {
-    arr[i] = arrays_of(segkit_table_column(left, i));
+    arr[i] = segkit_column_as_arrays(segkit_table_column(left, i));
   }
   for (size_t k = 0; s == SEGKIT_OK && k < n_cols; k++) {
     s = gather(add[k], match, n, &datas[k], &valids[k], err);
     if (s == SEGKIT_OK) {
-      arr[nl + k] = arrays_of(add[k]);
+      arr[nl + k] = segkit_column_as_arrays(add[k]);
       arr[nl + k].data = datas[k];
       arr[nl + k].validity = valids[k];
     }

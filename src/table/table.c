@@ -204,6 +204,20 @@ int64_t segkit_column_dict_find(const segkit_column *c, const char *s, size_t le
   return sk__dict_find(&c->col.dict, s, len);
 }
 
+segkit_column_arrays segkit_column_as_arrays(const segkit_column *c) {
+  segkit_column_arrays a;
+  memset(&a, 0, sizeof a);
+  a.name = c->col.name;
+  a.type = c->col.type;
+  a.data = c->col.data; /* the storage array, whatever the type */
+  a.validity = segkit_column_validity(c);
+  if (a.type == SEGKIT_TYPE_STRING) {
+    a.dict_size = segkit_column_dict_size(c);
+    segkit_column_dict_arrays(c, &a.dict_offsets, &a.dict_bytes);
+  }
+  return a;
+}
+
 void segkit_column_dict_arrays(const segkit_column *c, const uint64_t **offsets,
                                const char **bytes) {
   if (c->col.type != SEGKIT_TYPE_STRING) {
