@@ -14,7 +14,7 @@ packages=(
   libcurl4-openssl-dev                  # webhook posts of segment snapshots
   r-cran-mclust r-cran-cluster          # reference mixtures and silhouettes in tests
   postgresql-15                          # a throwaway server runs segment SQL in tests
-  r-base-core r-cran-survival           # reference values from R in tests
+  r-base-core r-cran-survival r-cran-survey   # reference values from R in tests
   libcmocka-dev                          # unit tests
   python3 python3-pandas python3-numpy   # independent reference values in tests
   python3-sklearn python3-scipy          # reference clustering and statistics in tests
