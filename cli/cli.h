@@ -180,6 +180,7 @@ extern const cli_verb cli_verb_lifecycle;
 extern const cli_verb cli_verb_tiers;
 extern const cli_verb cli_verb_cluster;
 extern const cli_verb cli_verb_clv;
+extern const cli_verb cli_verb_survey;
 
 /* Shared by import, describe and demo: read a CSV or JSON Lines file with the reader
  * options the verb's flags describe (--type, --schema, --date-format, --delimiter,

@@ -1,0 +1,65 @@
+/* segkit survey: market segmentation from survey data. weight rakes respondents to
+ * population margins and stores the weights with the dataset; crosstab tabulates a
+ * question by another with column letters and the chi-square test; size gives each
+ * segment's share with its interval and projects it onto a population. The statistics are
+ * the survey module's (include/segkit/survey.h), checked against R's survey package. */
+#include <string.h>
+
+#include "survey_cli.h"
+
+static const cli_opt survey_opts[] = {
+    {"dataset", CLI_OPT_VALUE, "NAME", "crosstab, size: the survey in the workspace (or give a FILE)"},
+    {"margins", CLI_OPT_VALUE, "FILE", "weight: population margins, CSV variable,category,share (a category may be a range 18-24 or 65+ of a numeric column)"},
+    {"id", CLI_OPT_VALUE, "COL", "weight: the respondent id column (default: the first)"},
+    {"trim", CLI_OPT_VALUE, "LO,HI", "weight: keep weights within LO..HI x the mean weight, raking again after trimming (e.g. 0.3,3)"},
+    {"population", CLI_OPT_VALUE, "N", "weight: weights sum to N (default: the respondents); size: project the shares onto N people or companies"},
+    {"base-weight", CLI_OPT_VALUE, "COL", "weight: design weights to start from (default 1)"},
+    {"weight-col", CLI_OPT_VALUE, "NAME", "weight: the column the weights are stored in (default weight)"},
+    {"max-iter", CLI_OPT_VALUE, "N", "weight: raking cycles at most (default 100)"},
+    {"by", CLI_OPT_VALUE, "COL", "crosstab: the column question or segment; size: the segment"},
+    {"weighted", CLI_OPT_FLAG, NULL, "crosstab, size: weight by the column 'weight' (what survey weight stores)"},
+    {"weight", CLI_OPT_VALUE, "COL", "crosstab, size: weight by this column"},
+    {"adjust", CLI_OPT_VALUE, "M", "crosstab: correction of the column tests within a row: bonferroni (default), holm, none"},
+    {"alpha", CLI_OPT_VALUE, "A", "crosstab: significance level of the column letters (default 0.05)"},
+    {"small-base", CLI_OPT_VALUE, "N", "crosstab: flag columns with a (weighted) base under N (default 30)"},
+    {"conf", CLI_OPT_VALUE, "LEVEL", "size: confidence level of the intervals (default 0.95)"},
+};
+
+static int run_survey(cli_args *a) {
+  const char *sub = a->n_positional > 0 ? a->positional[0] : "";
+  if (strcmp(sub, "weight") == 0) {
+    return survey_weight(a);
+  }
+  if (strcmp(sub, "crosstab") == 0) {
+    return survey_crosstab(a);
+  }
+  if (strcmp(sub, "size") == 0) {
+    return survey_size(a);
+  }
+  return cli_usage_error("survey", "expected a subcommand: weight, crosstab, size");
+}
+
+const cli_verb cli_verb_survey = {
+    .name = "survey",
+    .summary = "surveys: weights by raking, crosstabs with significance letters, segment sizes",
+    .usage = "segkit survey weight NAME --margins FILE [--trim LO,HI] | crosstab Q --by Q2 "
+             "(--dataset NAME | FILE) [--weighted] | size --by SEGMENT (--dataset NAME | FILE) "
+             "[--weighted] [--population N]",
+    .description =
+        "weight rakes a survey dataset's respondents to population margins (iterative\n"
+        "proportional fitting, as R's survey::rake; --trim as trimWeights) and stores the\n"
+        "weights as its column 'weight'; it prints achieved against target margins, the\n"
+        "design effect and the effective sample size, or with --format csv id,weight per\n"
+        "respondent. crosstab tabulates a question by another (or by a segment): column\n"
+        "percentages with the letters of the columns each is significantly above\n"
+        "(two-proportion z-tests, Bonferroni within a row by default), bases with small ones\n"
+        "flagged, and the chi-square test (Pearson; Rao-Scott when weighted). JSON: {\"rows\":\n"
+        "[{\"label\", \"cells\": [{\"count\", \"col_pct\", \"row_pct\", \"higher_than\"}]}],\n"
+        "\"columns\": [...], \"chi2\", \"df\", \"p\"}. size gives each segment's share with a\n"
+        "logit interval (svyciprop) and, with --population, the projected number.",
+    .opts = survey_opts,
+    .n_opts = sizeof survey_opts / sizeof survey_opts[0],
+    .shared_opts = cli_read_opts,
+    .n_shared_opts = CLI_N_READ_OPTS,
+    .run = run_survey,
+};

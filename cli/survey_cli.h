@@ -1,0 +1,40 @@
+/* survey_cli.h: the parts of segkit survey shared by its files: questions as codes. */
+#ifndef SEGKIT_CLI_SURVEY_CLI_H
+#define SEGKIT_CLI_SURVEY_CLI_H
+
+#include <stdint.h>
+
+#include "cli.h"
+
+enum { SURVEY_MAX_LEVELS = 1000 };
+
+/* A question's answers as codes 0..n_levels-1 (-1 for no answer) with a label per level. */
+typedef struct survey_question {
+  const char *name;   /* borrowed from the table */
+  size_t n;
+  int32_t *codes;     /* owned */
+  char **labels;      /* owned, n_levels */
+  uint32_t n_levels;
+} survey_question;
+
+/* Column `name` of t as a question: levels are the distinct answers in their natural
+ * order (numbers numerically, text byte-wise), labelled as written. 0 or an exit code
+ * (reported: a missing column, a date column, more than SURVEY_MAX_LEVELS answers). */
+int survey_question_from_column(const segkit_table *t, const char *name, const char *verb,
+                                survey_question *q);
+void survey_question_free(survey_question *q);
+
+/* Row i's answer as text (NULL for no answer); numbers are written into buf. */
+const char *survey_answer_text(const segkit_column *c, size_t i, char *buf, size_t size);
+
+/* --weight COL, or --weighted (the column 'weight'): the weights as doubles, or *out =
+ * NULL when neither is given. 0 or an exit code (reported). */
+int survey_weights_from_args(cli_args *a, const segkit_table *t, const char *verb,
+                             double **out);
+
+/* The subcommands (survey_weight.c, survey_tables.c). */
+int survey_weight(cli_args *a);
+int survey_crosstab(cli_args *a);
+int survey_size(cli_args *a);
+
+#endif

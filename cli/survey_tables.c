@@ -1,0 +1,365 @@
+/* segkit survey crosstab and size: a question by another question or a segment, with the
+ * column-proportion letters researchers read, the chi-square test, scale means; and the
+ * share of each segment with its interval, projected onto a population.
+ *
+ * The JSON of crosstab is a contract other programs rely on: the cell counts, column
+ * percentages and "chi2", "df", "p" (docs/cli.md). */
+#include <jansson.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "segkit/survey.h"
+#include "survey_cli.h"
+
+static json_t *num_or_null(double v) { return isfinite(v) ? json_real(v) : json_null(); }
+
+static int sig_options(cli_args *a, segkit_sig_options *o) {
+  memset(o, 0, sizeof *o);
+  const char *adj = cli_get(a, "adjust");
+  if (adj == NULL || strcmp(adj, "bonferroni") == 0) {
+    o->adjust = SEGKIT_ADJUST_BONFERRONI;
+  } else if (strcmp(adj, "holm") == 0) {
+    o->adjust = SEGKIT_ADJUST_HOLM;
+  } else if (strcmp(adj, "none") == 0) {
+    o->adjust = SEGKIT_ADJUST_NONE;
+  } else {
+    return cli_usage_error("survey", "--adjust must be bonferroni, holm or none, not '%s'", adj);
+  }
+  if (cli_get(a, "alpha") != NULL) {
+    char *end = NULL;
+    o->alpha = strtod(cli_get(a, "alpha"), &end);
+    if (end == cli_get(a, "alpha") || *end != '\0' || !(o->alpha > 0 && o->alpha < 1)) {
+      return cli_usage_error("survey", "--alpha must be a number between 0 and 1");
+    }
+  }
+  int64_t small = 30;
+  if (!cli_get_int(a, "small-base", 0, INT64_C(1000000000), &small)) {
+    return CLI_EXIT_USAGE;
+  }
+  o->small_base = small > 0 ? (double)small : 1e-300;
+  return 0;
+}
+
+static const char *adjust_name(segkit_adjust a) {
+  return a == SEGKIT_ADJUST_HOLM ? "holm" : a == SEGKIT_ADJUST_NONE ? "none" : "bonferroni";
+}
+
+/* The data of crosstab and size: --dataset NAME or the FILE after the subcommand. */
+static int load(cli_args *a, size_t first_file, segkit_table **t) {
+  const char *dataset = cli_get(a, "dataset");
+  if ((dataset == NULL) == (a->n_positional <= first_file)) {
+    return cli_usage_error("survey", "give --dataset NAME or one FILE");
+  }
+  return cli_load_named(a, "survey", dataset, dataset == NULL ? a->positional[first_file] : NULL,
+                        t);
+}
+
+static char letter_of(uint32_t c) {
+  return c < 26 ? (char)('A' + c) : c < 52 ? (char)('a' + (c - 26)) : '?';
+}
+
+static int crosstab_json(const survey_question *rq, const survey_question *cq,
+                         const segkit_crosstab_view *v, const segkit_sig_options *so) {
+  json_t *cols = json_array();
+  for (uint32_t c = 0; c < v->n_cols; c++) {
+    char letter[2] = {v->has_letters ? letter_of(c) : '\0', '\0'};
+    json_array_append_new(
+        cols, json_pack("{s:s, s:s, s:f, s:I, s:f, s:b}", "label", cq->labels[c], "letter",
+                        letter, "base", v->col_base[c], "base_unweighted",
+                        (json_int_t)v->col_base_unweighted[c], "base_effective",
+                        v->col_base_effective[c], "small", v->col_small[c]));
+  }
+  json_t *rows = json_array();
+  for (uint32_t r = 0; r < v->n_rows; r++) {
+    json_t *cells = json_array();
+    for (uint32_t c = 0; c < v->n_cols; c++) {
+      size_t i = (size_t)r * v->n_cols + c;
+      json_array_append_new(
+          cells, json_pack("{s:f, s:I, s:o, s:o, s:s}", "count", v->count[i], "count_unweighted",
+                           (json_int_t)v->count_unweighted[i], "col_pct",
+                           num_or_null(v->col_pct[i]), "row_pct", num_or_null(v->row_pct[i]),
+                           "higher_than", v->letters[i]));
+    }
+    json_array_append_new(rows, json_pack("{s:s, s:f, s:o}", "label", rq->labels[r], "base",
+                                          v->row_base[r], "cells", cells));
+  }
+  json_t *root = json_pack(
+      "{s:s, s:s, s:b, s:I, s:I, s:f, s:o, s:o, s:o, s:o, s:s, s:o, s:s, s:f, s:o, s:o}",
+      "question", rq->name, "by", cq->name, "weighted", v->weighted, "n_used",
+      (json_int_t)v->n_used, "n_missing", (json_int_t)v->n_missing, "total", v->total, "chi2",
+      num_or_null(v->chi2), "df", num_or_null(v->df), "p", num_or_null(v->p), "chi2_adjusted",
+      num_or_null(v->chi2_adjusted), "test", v->weighted ? "rao-scott" : "pearson",
+      "mean_deff", num_or_null(v->mean_deff), "adjust", adjust_name(so->adjust), "alpha",
+      so->alpha > 0 ? so->alpha : 0.05, "columns", cols, "rows", rows);
+  json_dumpf(root, stdout, CLI_JSON_FLAGS);
+  printf("\n");
+  json_decref(root);
+  return 0;
+}
+
+static int crosstab_csv(const survey_question *rq, const survey_question *cq,
+                        const segkit_crosstab_view *v) {
+  static const char *const headers[] = {"row", "column", "count", "count_unweighted",
+                                        "col_pct", "row_pct", "higher_than"};
+  cli_grid *g = cli_grid_new(7, headers);
+  for (uint32_t r = 0; g != NULL && r < v->n_rows; r++) {
+    for (uint32_t c = 0; c < v->n_cols; c++) {
+      size_t i = (size_t)r * v->n_cols + c;
+      cli_grid_row(g);
+      cli_grid_text(g, rq->labels[r]);
+      cli_grid_text(g, cq->labels[c]);
+      cli_grid_real(g, v->count[i], 6);
+      cli_grid_int(g, (int64_t)v->count_unweighted[i]);
+      if (isfinite(v->col_pct[i])) {
+        cli_grid_real(g, v->col_pct[i], 4);
+      } else {
+        cli_grid_null(g);
+      }
+      if (isfinite(v->row_pct[i])) {
+        cli_grid_real(g, v->row_pct[i], 4);
+      } else {
+        cli_grid_null(g);
+      }
+      cli_grid_text(g, v->letters[i]);
+    }
+  }
+  int rc = g != NULL && cli_grid_print(g, CLI_FORMAT_CSV, stdout) ? 0 : CLI_EXIT_ENV;
+  cli_grid_free(g);
+  return rc;
+}
+
+/* The layout researchers read: a column per answer of --by with its letter, the column
+ * percentages with the letters of the columns each is significantly above, and the bases. */
+static int crosstab_table(const survey_question *rq, const survey_question *cq,
+                          const segkit_crosstab_view *v, const segkit_sig_options *so) {
+  size_t nc = (size_t)v->n_cols + 1;
+  const char **headers = calloc(nc, sizeof *headers);
+  char (*head)[96] = calloc(nc, sizeof *head);
+  if (headers == NULL || head == NULL) {
+    free(headers);
+    free(head);
+    return CLI_EXIT_ENV;
+  }
+  snprintf(head[0], sizeof head[0], "%s \\ %s", rq->name, cq->name);
+  headers[0] = head[0];
+  for (uint32_t c = 0; c < v->n_cols; c++) {
+    if (v->has_letters) {
+      snprintf(head[c + 1], sizeof head[c + 1], "%.80s (%c)", cq->labels[c], letter_of(c));
+    } else {
+      snprintf(head[c + 1], sizeof head[c + 1], "%.80s", cq->labels[c]);
+    }
+    headers[c + 1] = head[c + 1];
+  }
+  cli_grid *g = cli_grid_new(nc, headers);
+  char cell[128];
+  for (uint32_t r = 0; g != NULL && r < v->n_rows; r++) {
+    cli_grid_row(g);
+    cli_grid_text(g, rq->labels[r]);
+    for (uint32_t c = 0; c < v->n_cols; c++) {
+      size_t i = (size_t)r * v->n_cols + c;
+      if (isfinite(v->col_pct[i])) {
+        snprintf(cell, sizeof cell, "%.1f%% %s", v->col_pct[i], v->letters[i]);
+      } else {
+        snprintf(cell, sizeof cell, "-");
+      }
+      cli_grid_text(g, cell);
+    }
+  }
+  if (g != NULL) {
+    cli_grid_row(g);
+    cli_grid_text(g, v->weighted ? "base (weighted)" : "base");
+    for (uint32_t c = 0; c < v->n_cols; c++) {
+      if (v->weighted) {
+        snprintf(cell, sizeof cell, "%.1f%s", v->col_base[c], v->col_small[c] ? " *" : "");
+      } else {
+        snprintf(cell, sizeof cell, "%llu%s", (unsigned long long)v->col_base_unweighted[c],
+                 v->col_small[c] ? " *" : "");
+      }
+      cli_grid_text(g, cell);
+    }
+  }
+  if (g != NULL && v->weighted) {
+    cli_grid_row(g);
+    cli_grid_text(g, "respondents");
+    for (uint32_t c = 0; c < v->n_cols; c++) {
+      cli_grid_int(g, (int64_t)v->col_base_unweighted[c]);
+    }
+  }
+  int rc = g != NULL && cli_grid_print(g, CLI_FORMAT_TABLE, stdout) ? 0 : CLI_EXIT_ENV;
+  cli_grid_free(g);
+  free(headers);
+  free(head);
+  if (rc != 0) {
+    return rc;
+  }
+  double alpha = so->alpha > 0 ? so->alpha : 0.05;
+  printf("column percentages; a letter marks a column this cell is higher than (two-proportion "
+         "z-test%s, %s-corrected within the row, alpha %g)",
+         v->weighted ? " on effective bases" : "", adjust_name(so->adjust), alpha);
+  bool any_small = false;
+  for (uint32_t c = 0; c < v->n_cols; c++) {
+    any_small = any_small || v->col_small[c];
+  }
+  printf("%s\n", any_small ? "; * base below the small-base limit: read with care" : "");
+  if (isfinite(v->p)) {
+    if (v->weighted) {
+      printf("chi-square (Rao-Scott, weighted) %.3f, df %.0f, p %.4g; %zu respondents, %zu "
+             "without an answer\n",
+             v->chi2_adjusted, v->df, v->p, v->n_used, v->n_missing);
+    } else {
+      printf("chi-square %.3f, df %.0f, p %.4g; %zu respondents, %zu without an answer\n",
+             v->chi2, v->df, v->p, v->n_used, v->n_missing);
+    }
+  } else {
+    printf("chi-square: not defined for this table (df %.0f); %zu respondents\n", v->df,
+           v->n_used);
+  }
+  (void)rq;
+  return 0;
+}
+
+int survey_crosstab(cli_args *a) {
+  const char *by = cli_get(a, "by");
+  if (a->n_positional < 2 || by == NULL) {
+    return cli_usage_error("survey", "expected: survey crosstab QUESTION --by QUESTION2 "
+                                     "(--dataset NAME | FILE)");
+  }
+  segkit_sig_options so;
+  int rc = sig_options(a, &so);
+  segkit_table *t = NULL;
+  if (rc == 0) {
+    rc = load(a, 2, &t);
+  }
+  survey_question rq, cq;
+  memset(&rq, 0, sizeof rq);
+  memset(&cq, 0, sizeof cq);
+  double *w = NULL;
+  if (rc == 0) {
+    rc = survey_question_from_column(t, a->positional[1], "survey", &rq);
+  }
+  if (rc == 0) {
+    rc = survey_question_from_column(t, by, "survey", &cq);
+  }
+  if (rc == 0) {
+    rc = survey_weights_from_args(a, t, "survey", &w);
+  }
+  segkit_crosstab *x = NULL;
+  segkit_error err;
+  if (rc == 0) {
+    segkit_crosstab_input in = {.n = rq.n, .row_codes = rq.codes, .n_row_levels = rq.n_levels,
+                                .col_codes = cq.codes, .n_col_levels = cq.n_levels,
+                                .weights = w};
+    if (segkit_crosstab_new(&in, &so, &x, &err) != SEGKIT_OK) {
+      rc = cli_report(&err);
+    }
+  }
+  if (rc == 0) {
+    const segkit_crosstab_view *v = segkit_crosstab_get(x);
+    rc = a->format == CLI_FORMAT_JSON  ? crosstab_json(&rq, &cq, v, &so)
+         : a->format == CLI_FORMAT_CSV ? crosstab_csv(&rq, &cq, v)
+                                       : crosstab_table(&rq, &cq, v, &so);
+  }
+  segkit_crosstab_free(x);
+  free(w);
+  survey_question_free(&rq);
+  survey_question_free(&cq);
+  segkit_table_free(t);
+  return rc;
+}
+
+int survey_size(cli_args *a) {
+  const char *by = cli_get(a, "by");
+  if (by == NULL) {
+    return cli_usage_error("survey", "expected: survey size --by SEGMENT (--dataset NAME | "
+                                     "FILE) [--population N]");
+  }
+  double population = 0;
+  if (cli_get(a, "population") != NULL) {
+    char *end = NULL;
+    population = strtod(cli_get(a, "population"), &end);
+    if (end == cli_get(a, "population") || *end != '\0' || !(population > 0) ||
+        isinf(population)) {
+      return cli_usage_error("survey", "--population must be a number > 0");
+    }
+  }
+  double level = 0.95;
+  if (!cli_get_level(a, "survey", &level)) {
+    return CLI_EXIT_USAGE;
+  }
+  segkit_table *t = NULL;
+  int rc = load(a, 1, &t);
+  survey_question q;
+  memset(&q, 0, sizeof q);
+  double *w = NULL;
+  if (rc == 0) {
+    rc = survey_question_from_column(t, by, "survey", &q);
+  }
+  if (rc == 0) {
+    rc = survey_weights_from_args(a, t, "survey", &w);
+  }
+  segkit_shares *sh = NULL;
+  segkit_error err;
+  if (rc == 0) {
+    segkit_shares_input in = {.n = q.n, .codes = q.codes, .n_levels = q.n_levels,
+                              .weights = w, .level = level, .population_total = population};
+    if (segkit_shares_new(&in, &sh, &err) != SEGKIT_OK) {
+      rc = cli_report(&err);
+    }
+  }
+  if (rc == 0 && a->format == CLI_FORMAT_JSON) {
+    json_t *segs = json_array();
+    for (uint32_t k = 0; k < segkit_shares_n_levels(sh); k++) {
+      const segkit_share *s = segkit_shares_at(sh, k);
+      json_array_append_new(
+          segs, json_pack("{s:s, s:f, s:o, s:o, s:o, s:o, s:o, s:o, s:f, s:I, s:b}", "segment",
+                          q.labels[k], "share", s->share, "se", num_or_null(s->se), "lower",
+                          num_or_null(s->lower), "upper", num_or_null(s->upper), "projected",
+                          num_or_null(s->projected), "projected_lower",
+                          num_or_null(s->projected_lower), "projected_upper",
+                          num_or_null(s->projected_upper), "base", s->base, "respondents",
+                          (json_int_t)s->base_unweighted, "degenerate", s->degenerate));
+    }
+    json_t *root = json_pack("{s:s, s:b, s:f, s:o, s:I, s:s, s:o}", "by", q.name, "weighted",
+                             w != NULL, "level", level, "population",
+                             population > 0 ? json_real(population) : json_null(), "respondents",
+                             (json_int_t)segkit_shares_n_used(sh), "interval", "logit",
+                             "segments", segs);
+    json_dumpf(root, stdout, CLI_JSON_FLAGS);
+    printf("\n");
+    json_decref(root);
+  } else if (rc == 0) {
+    char ci_name[32];
+    snprintf(ci_name, sizeof ci_name, "%.0f%%_interval", level * 100);
+    const char *headers[] = {q.name, "respondents", "share_pct", ci_name, "projected",
+                             "projected_interval"};
+    cli_grid *g = cli_grid_new(population > 0 ? 6 : 4, headers);
+    char cell[96];
+    for (uint32_t k = 0; g != NULL && k < segkit_shares_n_levels(sh); k++) {
+      const segkit_share *s = segkit_shares_at(sh, k);
+      cli_grid_row(g);
+      cli_grid_text(g, q.labels[k]);
+      cli_grid_int(g, (int64_t)s->base_unweighted);
+      cli_grid_real(g, 100 * s->share, 2);
+      snprintf(cell, sizeof cell, "%.2f - %.2f", 100 * s->lower, 100 * s->upper);
+      cli_grid_text(g, cell);
+      if (population > 0) {
+        cli_grid_real(g, s->projected, 0);
+        snprintf(cell, sizeof cell, "%.0f - %.0f", s->projected_lower, s->projected_upper);
+        cli_grid_text(g, cell);
+      }
+    }
+    rc = g != NULL && cli_grid_print(g, a->format, stdout) ? 0 : CLI_EXIT_ENV;
+    cli_grid_free(g);
+    if (rc == 0 && a->format == CLI_FORMAT_TABLE) {
+      printf("%s shares of %zu respondents; logit intervals (R's svyciprop)%s\n",
+             w != NULL ? "weighted" : "unweighted", segkit_shares_n_used(sh),
+             population > 0 ? "; projected = share x population" : "");
+    }
+  }
+  segkit_shares_free(sh);
+  free(w);
+  survey_question_free(&q);
+  segkit_table_free(t);
+  return rc;
+}
