@@ -12,6 +12,7 @@ packages=(
   libgsl-dev                            # special functions, distributions, optimisers
   libopenblas-dev liblapacke-dev        # GEMM distances, eigen-decompositions (clustering)
   libcurl4-openssl-dev                  # webhook posts of segment snapshots
+  libreadstat-dev readstat              # SPSS and Stata survey files; readstat checks them in tests
   r-cran-mclust r-cran-cluster          # reference mixtures and silhouettes in tests
   postgresql-15                          # a throwaway server runs segment SQL in tests
   r-base-core r-cran-survival r-cran-survey   # reference values from R in tests

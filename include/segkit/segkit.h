@@ -19,6 +19,8 @@
 #include "segkit/cluster.h"
 #include "segkit/export.h"
 #include "segkit/clv.h"
+#include "segkit/survey.h"
+#include "segkit/survey_file.h"
 
 
 #endif
