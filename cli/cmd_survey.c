@@ -1,4 +1,5 @@
-/* segkit survey: market segmentation from survey data. weight rakes respondents to
+/* segkit survey: market segmentation from survey data. import reads responses with their
+ * codebook (SPSS, Stata, or CSV with a codebook); weight rakes respondents to
  * population margins and stores the weights with the dataset; crosstab tabulates a
  * question by another with column letters and the chi-square test; size gives each
  * segment's share with its interval and projects it onto a population. The statistics are
@@ -8,9 +9,13 @@
 #include "survey_cli.h"
 
 static const cli_opt survey_opts[] = {
+    {"codebook", CLI_OPT_VALUE, "FILE", "import: the codebook of CSV responses (CSV variable,question,type,code,label,missing, or the questionnaire JSON segkit generate writes)"},
+    {"as", CLI_OPT_VALUE, "NAME", "import: the dataset to store the responses as"},
+    {"bad-values", CLI_OPT_VALUE, "FILE", "import: write every value that did not fit its question to FILE (CSV)"},
+    {"labels-exhaustive", CLI_OPT_FLAG, NULL, "import: an SPSS/Stata file's value labels list every valid code (others are bad values)"},
     {"dataset", CLI_OPT_VALUE, "NAME", "crosstab, size: the survey in the workspace (or give a FILE)"},
     {"margins", CLI_OPT_VALUE, "FILE", "weight: population margins, CSV variable,category,share (a category may be a range 18-24 or 65+ of a numeric column)"},
-    {"id", CLI_OPT_VALUE, "COL", "weight: the respondent id column (default: the first)"},
+    {"id", CLI_OPT_VALUE, "COL", "import: the respondent id column (kept first, unique); weight: the id column (default: the first)"},
     {"trim", CLI_OPT_VALUE, "LO,HI", "weight: keep weights within LO..HI x the mean weight, raking again after trimming (e.g. 0.3,3)"},
     {"population", CLI_OPT_VALUE, "N", "weight: weights sum to N (default: the respondents); size: project the shares onto N people or companies"},
     {"base-weight", CLI_OPT_VALUE, "COL", "weight: design weights to start from (default 1)"},
@@ -27,6 +32,9 @@ static const cli_opt survey_opts[] = {
 
 static int run_survey(cli_args *a) {
   const char *sub = a->n_positional > 0 ? a->positional[0] : "";
+  if (strcmp(sub, "import") == 0) {
+    return survey_import(a);
+  }
   if (strcmp(sub, "weight") == 0) {
     return survey_weight(a);
   }
@@ -36,16 +44,22 @@ static int run_survey(cli_args *a) {
   if (strcmp(sub, "size") == 0) {
     return survey_size(a);
   }
-  return cli_usage_error("survey", "expected a subcommand: weight, crosstab, size");
+  return cli_usage_error("survey", "expected a subcommand: import, weight, crosstab, size");
 }
 
 const cli_verb cli_verb_survey = {
     .name = "survey",
     .summary = "surveys: weights by raking, crosstabs with significance letters, segment sizes",
-    .usage = "segkit survey weight NAME --margins FILE [--trim LO,HI] | crosstab Q --by Q2 "
+    .usage = "segkit survey import FILE [--codebook FILE] --as NAME [--id COL] | weight NAME "
+             "--margins FILE [--trim LO,HI] | crosstab Q --by Q2 "
              "(--dataset NAME | FILE) [--weighted] | size --by SEGMENT (--dataset NAME | FILE) "
              "[--weighted] [--population N]",
     .description =
+        "import reads survey responses: SPSS .sav/.zsav and Stata .dta with their labels and\n"
+        "missing values, or CSV with --codebook; missing codes (don't know, refused) become\n"
+        "no answer with the reason kept in COL_missing, values that do not fit a question are\n"
+        "listed (file:line, respondent, question) and stored as no answer; the codebook is\n"
+        "kept with the dataset and labels the answers in crosstab and size.\n"
         "weight rakes a survey dataset's respondents to population margins (iterative\n"
         "proportional fitting, as R's survey::rake; --trim as trimWeights) and stores the\n"
         "weights as its column 'weight'; it prints achieved against target margins, the\n"

@@ -5,6 +5,7 @@
 #include <stdint.h>
 
 #include "cli.h"
+#include "segkit/survey_file.h"
 
 enum { SURVEY_MAX_LEVELS = 1000 };
 
@@ -18,10 +19,13 @@ typedef struct survey_question {
 } survey_question;
 
 /* Column `name` of t as a question: levels are the distinct answers in their natural
- * order (numbers numerically, text byte-wise), labelled as written. 0 or an exit code
- * (reported: a missing column, a date column, more than SURVEY_MAX_LEVELS answers). */
+ * order (numbers numerically, text byte-wise), labelled as written; with a codebook (may
+ * be NULL) that labels the column, a coded question's levels are its labelled codes and
+ * the codes the data holds besides (a scale labelled at its ends), in code order, with
+ * their value labels. 0 or an exit code (reported: a missing column, a date column, more
+ * than SURVEY_MAX_LEVELS answers). */
 int survey_question_from_column(const segkit_table *t, const char *name, const char *verb,
-                                survey_question *q);
+                                const segkit_codebook *cb, survey_question *q);
 void survey_question_free(survey_question *q);
 
 /* Row i's answer as text (NULL for no answer); numbers are written into buf. */
@@ -32,7 +36,11 @@ const char *survey_answer_text(const segkit_column *c, size_t i, char *buf, size
 int survey_weights_from_args(cli_args *a, const segkit_table *t, const char *verb,
                              double **out);
 
-/* The subcommands (survey_weight.c, survey_tables.c). */
+/* The codebook stored with a dataset by survey import, or NULL (none, or no workspace). */
+segkit_codebook *survey_codebook_load(cli_args *a, const char *dataset);
+
+/* The subcommands (survey_import.c, survey_weight.c, survey_tables.c). */
+int survey_import(cli_args *a);
 int survey_weight(cli_args *a);
 int survey_crosstab(cli_args *a);
 int survey_size(cli_args *a);

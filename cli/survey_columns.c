@@ -65,7 +65,6 @@ static double numeric(const segkit_column *c, size_t i) {
 typedef struct level {
   double v;          /* numeric columns */
   const char *text;  /* string columns (borrowed from the dictionary) */
-  size_t first_row;
 } level;
 
 static int cmp_numeric(const void *a, const void *b) {
@@ -78,8 +77,16 @@ static int cmp_text(const void *a, const void *b) {
   return strcmp(((const level *)a)->text, ((const level *)b)->text);
 }
 
+/* The label of level k of a numeric column: the codebook's value label for its code. */
+static const char *coded_label(const segkit_codebook *cb, long var, double v) {
+  if (cb == NULL || var < 0 || v != floor(v) || fabs(v) > 9e15) {
+    return NULL;
+  }
+  return segkit_codebook_label(cb, (size_t)var, (int64_t)v);
+}
+
 int survey_question_from_column(const segkit_table *t, const char *name, const char *verb,
-                                survey_question *q) {
+                                const segkit_codebook *cb, survey_question *q) {
   memset(q, 0, sizeof *q);
   long ci = segkit_table_column_index(t, name);
   if (ci < 0) {
@@ -132,7 +139,27 @@ int survey_question_from_column(const segkit_table *t, const char *name, const c
     for (size_t i = 0; i < n; i++) {
       double v = numeric(c, i);
       if (!isnan(v)) {
-        lv[n_lv++] = (level){.v = v, .first_row = i};
+        lv[n_lv++] = (level){.v = v};
+      }
+    }
+    /* a coded question's labelled codes are levels even when nobody chose them */
+    long var = cb != NULL ? segkit_codebook_find(cb, name) : -1;
+    segkit_survey_type vt = var >= 0 ? segkit_codebook_type(cb, (size_t)var) : SEGKIT_SURVEY_TEXT;
+    if (var >= 0 && (vt == SEGKIT_SURVEY_SINGLE || vt == SEGKIT_SURVEY_LIKERT)) {
+      size_t nl = segkit_codebook_n_labels(cb, (size_t)var);
+      level *more = realloc(lv, (n_lv + nl + 1) * sizeof *lv);
+      if (more == NULL) {
+        free(lv);
+        survey_question_free(q);
+        return CLI_EXIT_ENV;
+      }
+      lv = more;
+      for (size_t k = 0; k < nl; k++) {
+        const segkit_value_label *vl = segkit_codebook_label_at(cb, (size_t)var, k);
+        /* a missing code's label ("don't know") is not an answer: its rows are nulls */
+        if (segkit_codebook_missing_find(cb, (size_t)var, (double)vl->code) < 0) {
+          lv[n_lv++] = (level){.v = (double)vl->code};
+        }
       }
     }
     qsort(lv, n_lv, sizeof *lv, cmp_numeric);
@@ -155,9 +182,16 @@ int survey_question_from_column(const segkit_table *t, const char *name, const c
   int rc = q->labels == NULL ? CLI_EXIT_ENV : 0;
   char buf[64];
   for (size_t k = 0; rc == 0 && k < n_lv; k++) {
-    const char *text = type == SEGKIT_TYPE_STRING ? lv[k].text
-                                                  : survey_answer_text(c, lv[k].first_row, buf,
-                                                                       sizeof buf);
+    const char *text = NULL;
+    if (type == SEGKIT_TYPE_STRING) {
+      text = lv[k].text;
+    } else {
+      text = coded_label(cb, cb != NULL ? segkit_codebook_find(cb, name) : -1, lv[k].v);
+      if (text == NULL) {
+        snprintf(buf, sizeof buf, "%.15g", lv[k].v);
+        text = buf;
+      }
+    }
     q->labels[k] = strdup(text != NULL ? text : "");
     rc = q->labels[k] == NULL ? CLI_EXIT_ENV : 0;
   }

@@ -235,11 +235,12 @@ int survey_crosstab(cli_args *a) {
   memset(&rq, 0, sizeof rq);
   memset(&cq, 0, sizeof cq);
   double *w = NULL;
+  segkit_codebook *cb = rc == 0 ? survey_codebook_load(a, cli_get(a, "dataset")) : NULL;
   if (rc == 0) {
-    rc = survey_question_from_column(t, a->positional[1], "survey", &rq);
+    rc = survey_question_from_column(t, a->positional[1], "survey", cb, &rq);
   }
   if (rc == 0) {
-    rc = survey_question_from_column(t, by, "survey", &cq);
+    rc = survey_question_from_column(t, by, "survey", cb, &cq);
   }
   if (rc == 0) {
     rc = survey_weights_from_args(a, t, "survey", &w);
@@ -261,6 +262,7 @@ int survey_crosstab(cli_args *a) {
                                        : crosstab_table(&rq, &cq, v, &so);
   }
   segkit_crosstab_free(x);
+  segkit_codebook_free(cb);
   free(w);
   survey_question_free(&rq);
   survey_question_free(&cq);
@@ -292,8 +294,9 @@ int survey_size(cli_args *a) {
   survey_question q;
   memset(&q, 0, sizeof q);
   double *w = NULL;
+  segkit_codebook *cb = rc == 0 ? survey_codebook_load(a, cli_get(a, "dataset")) : NULL;
   if (rc == 0) {
-    rc = survey_question_from_column(t, by, "survey", &q);
+    rc = survey_question_from_column(t, by, "survey", cb, &q);
   }
   if (rc == 0) {
     rc = survey_weights_from_args(a, t, "survey", &w);
@@ -358,6 +361,7 @@ int survey_size(cli_args *a) {
     }
   }
   segkit_shares_free(sh);
+  segkit_codebook_free(cb);
   free(w);
   survey_question_free(&q);
   segkit_table_free(t);

@@ -143,8 +143,9 @@ static const char *who(const segkit_table *t, const char *id_col, size_t i, char
 }
 
 static int answers_of(const segkit_table *t, const margins *m, const char *var,
-                      const char *dataset, const char *id_col, char **texts, char *buf,
-                      size_t buf_size) {
+                      const char *dataset, const char *id_col, const segkit_codebook *cb,
+                      char **texts, char *buf, size_t buf_size) {
+  long cvar = cb != NULL ? segkit_codebook_find(cb, var) : -1;
   long ci = segkit_table_column_index(t, var);
   if (ci < 0) {
     return cli_usage_error("survey", "the margins name '%s', which is not a column of the "
@@ -161,6 +162,14 @@ static int answers_of(const segkit_table *t, const margins *m, const char *var,
     bool exact = false;
     for (size_t r = 0; text != NULL && r < m->n_rows && !exact; r++) {
       exact = strcmp(m->rows[r].variable, var) == 0 && strcmp(m->rows[r].category, text) == 0;
+    }
+    if (text != NULL && !exact && cvar >= 0 && segkit_column_type(c) == SEGKIT_TYPE_INT64) {
+      /* the margins may name a coded answer by its value label ("North America") */
+      const char *label = segkit_codebook_label(cb, (size_t)cvar, segkit_column_int64(c)[i]);
+      for (size_t r = 0; label != NULL && r < m->n_rows && !exact; r++) {
+        exact = strcmp(m->rows[r].variable, var) == 0 && strcmp(m->rows[r].category, label) == 0;
+      }
+      chosen = exact ? label : text;
     }
     if (text != NULL && !exact && numeric) {
       double v = segkit_column_type(c) == SEGKIT_TYPE_INT64 ? (double)segkit_column_int64(c)[i]
@@ -401,6 +410,7 @@ int survey_weight(cli_args *a) {
     }
   }
   size_t n = rc == 0 ? segkit_table_n_rows(t) : 0;
+  segkit_codebook *cb = rc == 0 ? survey_codebook_load(a, dataset) : NULL;
   char ***answers = rc == 0 ? calloc(m.n_vars + 1, sizeof *answers) : NULL;
   char **bufs = rc == 0 ? calloc(m.n_vars + 1, sizeof *bufs) : NULL;
   if (rc == 0 && (answers == NULL || bufs == NULL)) {
@@ -412,7 +422,7 @@ int survey_weight(cli_args *a) {
     bufs[v] = malloc(buf_size);
     rc = answers[v] == NULL || bufs[v] == NULL ? CLI_EXIT_ENV
                                                : answers_of(t, &m, m.vars[v], dataset, id_col,
-                                                            answers[v], bufs[v], buf_size);
+                                                            cb, answers[v], bufs[v], buf_size);
   }
   segkit_rake_spec *spec = NULL;
   if (rc == 0 && segkit_rake_spec_new(m.rows, m.n_rows, m.vars, m.n_vars, n,
@@ -443,6 +453,7 @@ int survey_weight(cli_args *a) {
   }
   segkit_rake_free(rk);
   segkit_rake_spec_free(spec);
+  segkit_codebook_free(cb);
   for (size_t v = 0; answers != NULL && v < m.n_vars; v++) {
     free(answers[v]);
     free(bufs[v]);

@@ -69,6 +69,13 @@
  * question is NOT_A_NUMBER, a non-whole number in a coded one NOT_INTEGER, a number
  * outside a numeric's range OUT_OF_RANGE.
  *
+ * A codebook file may also be JSON in the questionnaire format `segkit generate` writes
+ * (a file whose first non-blank byte is '{'): {"questions": [{"name", "column", "type":
+ * single_choice | multiple_choice | likert | numeric | open_text, "text", "values":
+ * {"code": "label"}, "missing": {"code": "reason"}, "scale": {"min", "max"} (likert),
+ * "min", "max" (numeric), "options": [{"column": "<name>_<code>", "label"}] (multiple
+ * choice)}]}; errors name the JSON path (questions[3].values). src/io/survey_questionnaire.c.
+ *
  * ---- SPSS and Stata files --------------------------------------------------------------
  * Variable label -> question text; value labels -> codes; SPSS user-missing values and
  * ranges -> missing codes (reason: the code's value label when it has one, else "user

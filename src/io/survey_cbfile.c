@@ -550,6 +550,16 @@ segkit_status segkit_codebook_read_buffer(const char *data, size_t size, const c
     return segkit_error_set(err, SEGKIT_ERR_USAGE, "segkit_codebook_read_buffer: out is "
                             "required");
   }
+  /* a JSON codebook (the questionnaire format) starts with '{' after any BOM or blanks */
+  size_t lead = size >= 3 && data != NULL && memcmp(data, "\xEF\xBB\xBF", 3) == 0 ? 3 : 0;
+  while (data != NULL && lead < size && (data[lead] == ' ' || data[lead] == '\t' ||
+                                         data[lead] == '\r' || data[lead] == '\n')) {
+    lead++;
+  }
+  if (data != NULL && lead < size && data[lead] == '{') {
+    return sk__codebook_from_questionnaire(data + lead, size - lead,
+                                           name != NULL ? name : "<codebook>", out, err);
+  }
   cb_parser ps;
   memset(&ps, 0, sizeof ps);
   ps.name = name != NULL ? name : "<codebook>";

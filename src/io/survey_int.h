@@ -44,6 +44,10 @@ struct segkit_codebook {
 
 /* Record where a variable came from in a codebook file. */
 void sk__codebook_set_line(segkit_codebook *cb, size_t var, int64_t line);
+/* A codebook from the questionnaire JSON format (survey_questionnaire.c); file names the
+ * source in errors. */
+segkit_status sk__codebook_from_questionnaire(const char *data, size_t size, const char *file,
+                                              segkit_codebook **out, segkit_error *err);
 /* Deep copy. */
 segkit_status sk__codebook_clone(const segkit_codebook *cb, segkit_codebook **out,
                                  segkit_error *err);

@@ -91,6 +91,83 @@ run 0 "$SEGKIT" survey crosstab brand --by segment --dataset resp --weighted
 contains "$OUT" "Rao-Scott" "the table names the weighted test"
 contains "$OUT" "Achievers (A)" "columns carry letters"
 
+# ---- import: CSV responses + a codebook; bad values listed with their lines ----
+F=$SEGKIT_TEST_DATA/survey_file
+run 0 "$SEGKIT" survey import "$F/responses.csv" --codebook "$F/codebook.csv" --as panel --id id --bad-values "$WORK/bad.csv"
+contains "$ERR" "responses.csv:4: respondent R3, q1: \"7\" is outside the scale 1..5" "a bad value is reported with file, line, respondent and question"
+contains "$ERR" "7 values did not fit their question" "bad values are counted"
+# by hand from responses.csv and codebook.csv (the fixture's own comments list them)
+equals "$(tail -n +2 "$WORK/bad.csv" | cut -d, -f2-6 | tr '\n' ' ')" \
+  "4,R3,q1,7,out_of_range 4,R3,region,3,unknown_code 4,R3,age,17,out_of_range 5,R4,q2_3,2,not_binary 6,R5,q1,abc,not_a_number 6,R5,age,x,not_a_number 8,R7,q1,2.5,not_integer " "every bad value in --bad-values, none dropped"
+run 0 "$SEGKIT" describe panel --format json
+equals "$(json '" ".join(c["name"] for c in j["columns"])')" "id q1 q1_missing q2_1 q2_2 q2_3 region region_missing age age_missing comment wave" "missing reasons kept beside their questions"
+run 0 "$SEGKIT" survey crosstab q1 --by region --dataset panel --format json
+equals "$(json '" ".join(r["label"] for r in j["rows"]) + " | " + " ".join(c["label"] for c in j["columns"])')" \
+  "Very dissatisfied 3 Very satisfied | North South" "the codebook labels the answers; missing codes are not answers"
+
+# ---- import: an SPSS file keeps its values (readstat's own dump is the reference) ----
+run 0 "$SEGKIT" survey import "$F/panel.sav" --as spss --id id
+run 0 "$SEGKIT" describe spss --format json
+equals "$(json '[c["type"] for c in j["columns"] if c["name"] == "id"][0]')" "int64" "an SPSS id of whole numbers becomes an integer key"
+run 0 "$SEGKIT" segment add any-q1 'q1 >= 1' --dataset spss --key id --format json
+equals "$(json 'j["count"]')" "$("$PY" - "$F/panel_sav_values.csv" "$F/panel_sav_meta.json" <<'PY'
+import csv, json, sys
+rows = list(csv.DictReader(open(sys.argv[1])))
+meta = json.load(open(sys.argv[2]))
+# the missing values of q1 as extract_metadata reports them
+q1 = [v for v in meta["variables"] if v["name"] == "q1"][0]
+miss = set()
+for m in q1.get("missing", {}).get("values", []):
+    miss.add(float(m))
+print(sum(1 for r in rows if r["q1"] != "" and float(r["q1"]) not in miss))
+PY
+)" "q1 answers (missing values left out) as readstat reports them"
+
+# ---- the generated survey: its questionnaire JSON, planted segments recovered ----
+run 0 "$SEGKIT" generate --customers 20 --respondents 2000 --out "$WORK/gen"
+run 0 "$SEGKIT" survey import "$WORK/gen/survey.csv" --codebook "$WORK/gen/survey_codebook.json" --as prospects --id respondent_id --format json
+equals "$(json '(j["respondents"], j["questions"], j["bad_values"])')" "(2000, 27, 0)" "the questionnaire JSON codebook reads the generated survey"
+equals "$(json 'j["missing_answers"]')" "$("$PY" - "$WORK/gen/survey.csv" "$WORK/gen/survey_codebook.json" <<'PY'
+import json, sys
+import pandas as pd
+d = pd.read_csv(sys.argv[1])
+n = 0
+for q in json.load(open(sys.argv[2]))["questions"]:
+    for code in q.get("missing", {}):
+        n += int((d[q.get("column", q["name"])] == int(code)).sum())
+print(n)
+PY
+)" "every missing code of the codebook became no answer (pandas count)"
+ATT=$(seq -f "att_%02g" 1 15 | paste -sd,)
+run 0 "$SEGKIT" cluster fit --dataset prospects --features "$ATT" --k 5 --key respondent_id --missing mean --labels --format json
+printf '%s' "$OUT" > "$WORK/seg.json"
+ari=$("$PY" - "$WORK/seg.json" "$WORK/gen/survey.csv" "$WORK/gen/survey_truth.csv" <<'PY'
+import json, sys
+import pandas as pd
+from sklearn.metrics import adjusted_rand_score
+j = json.load(open(sys.argv[1]))
+ids = pd.read_csv(sys.argv[2])["respondent_id"]
+truth = pd.read_csv(sys.argv[3]).set_index("respondent_id").loc[ids, "segment"]
+print("%.3f" % adjusted_rand_score(truth, j["labels"]))
+PY
+)
+if "$PY" -c "import sys; sys.exit(0 if float(sys.argv[1]) >= 0.9 else 1)" "$ari"; then
+  pass "k-means on the attitude battery recovers the planted segments (ARI $ari >= 0.9)"; else fail "planted segments: ARI $ari"; fi
+run 0 "$SEGKIT" survey crosstab purchase_intent --by region --dataset prospects --format json
+printf '%s' "$OUT" > "$WORK/pi.json"
+equals "$("$PY" - "$WORK/pi.json" "$WORK/gen/survey.csv" <<'PY'
+import json, sys
+import pandas as pd
+from scipy.stats import chi2_contingency
+j = json.load(open(sys.argv[1]))
+d = pd.read_csv(sys.argv[2])
+t = pd.crosstab(d.purchase_intent, d.region)
+chi2, p, df, _ = chi2_contingency(t, correction=False)
+ok = abs(j["chi2"] - chi2) < 1e-9 * chi2 and j["df"] == df and abs(j["p"] - p) < 1e-9
+print("ok" if ok and j["rows"][0]["label"] == "Very unlikely" else f"{j['chi2']} {chi2} {j['p']} {p}")
+PY
+)" "ok" "crosstab of the generated survey: chi-square as scipy, answers labelled"
+
 # ---- errors name what is wrong ----
 printf 'variable,category,share\nage,18-24,0.5\nage,25-34,0.5\n' > "$WORK/bad_margins.csv"
 run 3 "$SEGKIT" survey weight resp --margins "$WORK/bad_margins.csv"
@@ -102,4 +179,11 @@ run 2 "$SEGKIT" survey crosstab brand --by nope --dataset resp
 contains "$ERR" "no column 'nope'" "an unknown --by column"
 run 2 "$SEGKIT" survey crosstab brand --by segment --dataset resp --adjust sidak
 contains "$ERR" "--adjust must be" "an unknown correction"
+run 2 "$SEGKIT" survey import "$F/responses.csv" --as nocb
+contains "$ERR" "CSV responses need --codebook" "CSV responses without a codebook"
+printf '{"questions": [{"name": "q1", "type": "likert"}]}' > "$WORK/cb.json"
+run 3 "$SEGKIT" survey import "$F/responses.csv" --codebook "$WORK/cb.json" --as nocb
+contains "$ERR" "questions[0].values" "a JSON codebook error names its path"
+run 3 "$SEGKIT" survey import "$F/responses.csv" --codebook "$F/codebook.csv" --as strict --id id --on-error fail
+contains "$ERR" "responses.csv:4" "--on-error fail stops at the first bad value"
 finish
