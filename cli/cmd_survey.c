@@ -21,13 +21,16 @@ static const cli_opt survey_opts[] = {
     {"base-weight", CLI_OPT_VALUE, "COL", "weight: design weights to start from (default 1)"},
     {"weight-col", CLI_OPT_VALUE, "NAME", "weight: the column the weights are stored in (default weight)"},
     {"max-iter", CLI_OPT_VALUE, "N", "weight: raking cycles at most (default 100)"},
-    {"by", CLI_OPT_VALUE, "COL", "crosstab: the column question or segment; size: the segment"},
+    {"by", CLI_OPT_VALUE, "COL", "crosstab: the column question or segment; size, profile: the segment"},
     {"weighted", CLI_OPT_FLAG, NULL, "crosstab, size: weight by the column 'weight' (what survey weight stores)"},
     {"weight", CLI_OPT_VALUE, "COL", "crosstab, size: weight by this column"},
     {"adjust", CLI_OPT_VALUE, "M", "crosstab: correction of the column tests within a row: bonferroni (default), holm, none"},
-    {"alpha", CLI_OPT_VALUE, "A", "crosstab: significance level of the column letters (default 0.05)"},
+    {"alpha", CLI_OPT_VALUE, "A", "crosstab: significance level of the column letters; profile: false-discovery rate (default 0.05)"},
     {"small-base", CLI_OPT_VALUE, "N", "crosstab: flag columns with a (weighted) base under N (default 30)"},
     {"conf", CLI_OPT_VALUE, "LEVEL", "size: confidence level of the intervals (default 0.95)"},
+    {"segments", CLI_OPT_VALUE, "NAME", "profile: take --by from this dataset, matched by the respondent id (the labels cluster fit --save stores)"},
+    {"questions", CLI_OPT_VALUE, "Q,Q", "profile: the questions to profile (default: the codebook's coded questions, or columns with 2-20 answers)"},
+    {"top", CLI_OPT_VALUE, "N", "profile: distinguishing answers shown per segment (default 5)"},
 };
 
 static int run_survey(cli_args *a) {
@@ -44,7 +47,10 @@ static int run_survey(cli_args *a) {
   if (strcmp(sub, "size") == 0) {
     return survey_size(a);
   }
-  return cli_usage_error("survey", "expected a subcommand: import, weight, crosstab, size");
+  if (strcmp(sub, "profile") == 0) {
+    return survey_profile(a);
+  }
+  return cli_usage_error("survey", "expected a subcommand: import, weight, crosstab, size, profile");
 }
 
 const cli_verb cli_verb_survey = {
@@ -53,7 +59,8 @@ const cli_verb cli_verb_survey = {
     .usage = "segkit survey import FILE [--codebook FILE] --as NAME [--id COL] | weight NAME "
              "--margins FILE [--trim LO,HI] | crosstab Q --by Q2 "
              "(--dataset NAME | FILE) [--weighted] | size --by SEGMENT (--dataset NAME | FILE) "
-             "[--weighted] [--population N]",
+             "[--weighted] [--population N] | profile --by SEGMENT (--dataset NAME | FILE) "
+             "[--segments NAME]",
     .description =
         "import reads survey responses: SPSS .sav/.zsav and Stata .dta with their labels and\n"
         "missing values, or CSV with --codebook; missing codes (don't know, refused) become\n"
@@ -70,7 +77,10 @@ const cli_verb cli_verb_survey = {
         "flagged, and the chi-square test (Pearson; Rao-Scott when weighted). JSON: {\"rows\":\n"
         "[{\"label\", \"cells\": [{\"count\", \"col_pct\", \"row_pct\", \"higher_than\"}]}],\n"
         "\"columns\": [...], \"chi2\", \"df\", \"p\"}. size gives each segment's share with a\n"
-        "logit interval (svyciprop) and, with --population, the projected number.",
+        "logit interval (svyciprop) and, with --population, the projected number.\n"
+        "profile compares every segment with the rest on every question: shares, index\n"
+        "(segment % / total % x 100), z-tests corrected by Benjamini-Hochberg over all of\n"
+        "them, and per segment the answers that most set it apart.",
     .opts = survey_opts,
     .n_opts = sizeof survey_opts / sizeof survey_opts[0],
     .shared_opts = cli_read_opts,

@@ -39,10 +39,11 @@ int survey_weights_from_args(cli_args *a, const segkit_table *t, const char *ver
 /* The codebook stored with a dataset by survey import, or NULL (none, or no workspace). */
 segkit_codebook *survey_codebook_load(cli_args *a, const char *dataset);
 
-/* The subcommands (survey_import.c, survey_weight.c, survey_tables.c). */
+/* The subcommands (survey_import.c, survey_weight.c, survey_tables.c, survey_profile.c). */
 int survey_import(cli_args *a);
 int survey_weight(cli_args *a);
 int survey_crosstab(cli_args *a);
 int survey_size(cli_args *a);
+int survey_profile(cli_args *a);
 
 #endif

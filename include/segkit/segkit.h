@@ -21,6 +21,7 @@
 #include "segkit/clv.h"
 #include "segkit/survey.h"
 #include "segkit/survey_file.h"
+#include "segkit/insight.h"
 
 
 #endif

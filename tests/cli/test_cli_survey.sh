@@ -168,6 +168,51 @@ print("ok" if ok and j["rows"][0]["label"] == "Very unlikely" else f"{j['chi2']}
 PY
 )" "ok" "crosstab of the generated survey: chi-square as scipy, answers labelled"
 
+# ---- profile: each planted segment against the rest, against R (prop.test, p.adjust BH) ----
+run 0 "$SEGKIT" import "$WORK/gen/survey_truth.csv" --as truth --key respondent_id --quiet
+run 0 "$SEGKIT" survey profile --by segment_name --dataset prospects --segments truth --questions region,company_size,annual_revenue --format json
+printf '%s' "$OUT" > "$WORK/profile.json"
+cat > "$WORK/profile.R" <<'RS'
+args <- commandArgs(TRUE)
+d <- merge(read.csv(args[1]), read.csv(args[2]), by = "respondent_id")
+d$annual_revenue[d$annual_revenue %in% c(98, 99)] <- NA   # the codebook's missing codes
+out <- NULL
+for (q in c("region", "company_size", "annual_revenue")) {
+  x <- d[!is.na(d[[q]]), ]
+  for (lv in sort(unique(x[[q]]))) for (s in sort(unique(x$segment_name))) {
+    ins <- x$segment_name == s
+    k <- c(sum(x[[q]][ins] == lv), sum(x[[q]][!ins] == lv))
+    n <- c(sum(ins), sum(!ins))
+    p <- suppressWarnings(prop.test(k, n, correct = FALSE)$p.value)
+    idx <- (k[1] / n[1]) / (sum(k) / sum(n)) * 100
+    out <- rbind(out, data.frame(q = q, level = lv, segment = s, p = p, index = idx))
+  }
+}
+out$p_adj <- p.adjust(out$p, method = "BH")
+write.csv(out, args[3], row.names = FALSE)
+RS
+Rscript "$WORK/profile.R" "$WORK/gen/survey.csv" "$WORK/gen/survey_truth.csv" "$WORK/profile_R.csv"
+equals "$("$PY" - "$WORK/profile.json" "$WORK/profile_R.csv" "$WORK/gen/survey_codebook.json" <<'PY'
+import json, sys
+import pandas as pd
+j = json.load(open(sys.argv[1]))
+r = pd.read_csv(sys.argv[2])
+labels = {q["name"]: q.get("values", {}) for q in json.load(open(sys.argv[3]))["questions"]}
+r["answer"] = [labels[q][str(l)] for q, l in zip(r.q, r.level)]
+want = {(x.segment, x.q, x.answer): x for x in r.itertuples()}
+bad = 0
+for c in j["cells"]:
+    w = want.pop((c["segment"], c["question"], c["answer"]))
+    bad += abs(c["p"] - w.p) > 1e-9 * max(w.p, 1e-300) + 1e-15
+    bad += abs(c["p_adjusted"] - w.p_adj) > 1e-9 * max(w.p_adj, 1e-300) + 1e-15
+    bad += abs(c["index"] - w.index) > 1e-9 * w.index
+print(bad, len(want), j["tests"])
+PY
+)" "0 0 $((5 * (7 + 5 + 5)))" "profile p-values, BH-adjusted p-values and indices as R's prop.test and p.adjust"
+run 0 "$SEGKIT" survey profile --by segment_name --dataset prospects --segments truth --top 3
+contains "$OUT" "Tech integrators" "segments are named"
+contains "$OUT" "Strongly agree" "answers carry their labels"
+
 # ---- errors name what is wrong ----
 printf 'variable,category,share\nage,18-24,0.5\nage,25-34,0.5\n' > "$WORK/bad_margins.csv"
 run 3 "$SEGKIT" survey weight resp --margins "$WORK/bad_margins.csv"

@@ -1,0 +1,99 @@
+/* segkit/insight.h: what sets a segment apart — profiles of segments against everyone
+ * else, with honest significance.
+ *
+ * A profile takes respondents (or customers) in segments and any number of categorical
+ * questions (attributes), and for every segment, question and answer gives the share of
+ * the segment that gave that answer, the share of everyone, the index (segment share /
+ * total share x 100, the researchers' convention: 150 = half as common again), and a test
+ * of the segment against the rest: the pooled two-proportion z-test (R's
+ * prop.test(correct = FALSE) has X-squared = z^2), on effective bases (Kish) when the
+ * respondents are weighted. Because a profile makes many comparisons, the p-values are
+ * corrected over all of them with Benjamini & Hochberg's (1995) false-discovery rate; a
+ * cell is significant when its corrected p is below alpha. Cells of segments or answers
+ * with a base under min_base are tested but flagged.
+ *
+ * Input arrays are the caller's and only read during the call; the profile is the
+ * caller's (segkit_profile_free) and read-only once made. No global state. */
+#ifndef SEGKIT_INSIGHT_H
+#define SEGKIT_INSIGHT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "segkit/error.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* A categorical question: n codes 0..n_levels-1, -1 = no answer (left out of that
+ * question's shares). level_labels may be NULL. */
+typedef struct segkit_profile_question {
+  const char *name;
+  const int32_t *codes;
+  uint32_t n_levels;
+  const char *const *level_labels;
+} segkit_profile_question;
+
+typedef struct segkit_profile_input {
+  size_t n;
+  const int32_t *segment;          /* 0..n_segments-1; -1 = in no segment (left out) */
+  uint32_t n_segments;
+  const char *const *segment_labels; /* may be NULL */
+  const segkit_profile_question *questions;
+  size_t n_questions;
+  const double *weights;           /* NULL = unweighted; else finite and >= 0 */
+} segkit_profile_input;
+
+typedef struct segkit_profile_options {
+  double alpha;      /* false-discovery rate for "significant"; 0 = 0.05 */
+  double min_base;   /* flag a segment's answered base (weighted) below this; 0 = 30 */
+} segkit_profile_options;
+
+typedef struct segkit_profile_cell {
+  uint32_t segment;
+  size_t question;
+  uint32_t level;
+  double segment_pct;    /* share of the segment's answers, 0..100 */
+  double total_pct;      /* share of all answers (every segment) */
+  double rest_pct;       /* share of the other segments' answers */
+  double index;          /* segment_pct / total_pct x 100; NaN when total_pct is 0 */
+  double z;              /* segment against the rest; NaN when untestable */
+  double p;              /* two-sided */
+  double p_adjusted;     /* Benjamini-Hochberg over every testable cell */
+  double segment_base;   /* weighted answered base of the segment for this question */
+  double rest_base;
+  bool significant;      /* p_adjusted < alpha */
+  bool small_base;       /* segment_base < min_base */
+} segkit_profile_cell;
+
+typedef struct segkit_profile segkit_profile;
+
+/* Errors (SEGKIT_ERR_USAGE, naming the respondent or question): a code out of range, a
+ * weight that is negative or not finite, no segments or questions. */
+SEGKIT_API segkit_status segkit_profile_new(const segkit_profile_input *in,
+                                            const segkit_profile_options *opt,
+                                            segkit_profile **out, segkit_error *err);
+SEGKIT_API void segkit_profile_free(segkit_profile *p);
+
+/* Cells in order question, level, segment. */
+SEGKIT_API size_t segkit_profile_n_cells(const segkit_profile *p);
+SEGKIT_API const segkit_profile_cell *segkit_profile_cell_at(const segkit_profile *p, size_t i);
+/* Tests made (the m of the correction). */
+SEGKIT_API size_t segkit_profile_n_tests(const segkit_profile *p);
+/* Respondents in segment s (weighted) and the segment's share of everyone in a segment. */
+SEGKIT_API double segkit_profile_segment_size(const segkit_profile *p, uint32_t s);
+SEGKIT_API double segkit_profile_segment_share(const segkit_profile *p, uint32_t s);
+
+/* What most sets segment s apart: indexes (into the cells) of its significant cells, the
+ * most significant first (largest |z|, then question and level order), at most max;
+ * returns how many were written. Over- and under-represented answers both count (index
+ * above or below 100). */
+SEGKIT_API size_t segkit_profile_top(const segkit_profile *p, uint32_t s, size_t max,
+                                     size_t *cells_out);
+
+#ifdef __cplusplus
+}
+#endif
+#endif
