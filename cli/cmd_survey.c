@@ -28,6 +28,9 @@ static const cli_opt survey_opts[] = {
     {"alpha", CLI_OPT_VALUE, "A", "crosstab: significance level of the column letters; profile: false-discovery rate (default 0.05)"},
     {"small-base", CLI_OPT_VALUE, "N", "crosstab: flag columns with a (weighted) base under N (default 30)"},
     {"conf", CLI_OPT_VALUE, "LEVEL", "size: confidence level of the intervals (default 0.95)"},
+    {"serviceable", CLI_OPT_VALUE, "RULE", "size: who the business can serve, a rule over the survey's columns (e.g. 'region in (1, 2)'): adds SAM"},
+    {"reachable", CLI_OPT_VALUE, "P", "size: share of the serviceable market it can reach (0..1, an assumption): adds SOM"},
+    {"value", CLI_OPT_VALUE, "V", "size: a year's value per customer: the market in money"},
     {"segments", CLI_OPT_VALUE, "NAME", "profile: take --by from this dataset, matched by the respondent id (the labels cluster fit --save stores)"},
     {"questions", CLI_OPT_VALUE, "Q,Q", "profile: the questions to profile (default: the codebook's coded questions, or columns with 2-20 answers)"},
     {"top", CLI_OPT_VALUE, "N", "profile: distinguishing answers shown per segment (default 5)"},
@@ -59,7 +62,7 @@ const cli_verb cli_verb_survey = {
     .usage = "segkit survey import FILE [--codebook FILE] --as NAME [--id COL] | weight NAME "
              "--margins FILE [--trim LO,HI] | crosstab Q --by Q2 "
              "(--dataset NAME | FILE) [--weighted] | size --by SEGMENT (--dataset NAME | FILE) "
-             "[--weighted] [--population N] | profile --by SEGMENT (--dataset NAME | FILE) "
+             "[--weighted] [--population N [--serviceable RULE] [--reachable P] [--value V]] | profile --by SEGMENT (--dataset NAME | FILE) "
              "[--segments NAME]",
     .description =
         "import reads survey responses: SPSS .sav/.zsav and Stata .dta with their labels and\n"
@@ -77,7 +80,9 @@ const cli_verb cli_verb_survey = {
         "flagged, and the chi-square test (Pearson; Rao-Scott when weighted). JSON: {\"rows\":\n"
         "[{\"label\", \"cells\": [{\"count\", \"col_pct\", \"row_pct\", \"higher_than\"}]}],\n"
         "\"columns\": [...], \"chi2\", \"df\", \"p\"}. size gives each segment's share with a\n"
-        "logit interval (svyciprop) and, with --population, the projected number.\n"
+        "logit interval (svyciprop) and, with --population, the market: TAM (share x N),\n"
+        "SAM (in the segment and --serviceable), SOM (SAM x --reachable), each with its\n"
+        "interval, and in money with --value.\n"
         "profile compares every segment with the rest on every question: shares, index\n"
         "(segment % / total % x 100), z-tests corrected by Benjamini-Hochberg over all of\n"
         "them, and per segment the answers that most set it apart.",

@@ -36,6 +36,10 @@ const char *survey_answer_text(const segkit_column *c, size_t i, char *buf, size
 int survey_weights_from_args(cli_args *a, const segkit_table *t, const char *verb,
                              double **out);
 
+/* The survey of crosstab, size, profile: --dataset NAME, or the FILE at positional index
+ * first_file. 0 or an exit code (reported). */
+int survey_load(cli_args *a, size_t first_file, segkit_table **t);
+
 /* The codebook stored with a dataset by survey import, or NULL (none, or no workspace). */
 segkit_codebook *survey_codebook_load(cli_args *a, const char *dataset);
 

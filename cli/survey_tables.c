@@ -1,6 +1,5 @@
-/* segkit survey crosstab and size: a question by another question or a segment, with the
- * column-proportion letters researchers read, the chi-square test, scale means; and the
- * share of each segment with its interval, projected onto a population.
+/* segkit survey crosstab: a question by another question or a segment, with the
+ * column-proportion letters researchers read and the chi-square test.
  *
  * The JSON of crosstab is a contract other programs rely on: the cell counts, column
  * percentages and "chi2", "df", "p" (docs/cli.md). */
@@ -46,7 +45,7 @@ static const char *adjust_name(segkit_adjust a) {
 }
 
 /* The data of crosstab and size: --dataset NAME or the FILE after the subcommand. */
-static int load(cli_args *a, size_t first_file, segkit_table **t) {
+int survey_load(cli_args *a, size_t first_file, segkit_table **t) {
   const char *dataset = cli_get(a, "dataset");
   if ((dataset == NULL) == (a->n_positional <= first_file)) {
     return cli_usage_error("survey", "give --dataset NAME or one FILE");
@@ -229,7 +228,7 @@ int survey_crosstab(cli_args *a) {
   int rc = sig_options(a, &so);
   segkit_table *t = NULL;
   if (rc == 0) {
-    rc = load(a, 2, &t);
+    rc = survey_load(a, 2, &t);
   }
   survey_question rq, cq;
   memset(&rq, 0, sizeof rq);
@@ -266,104 +265,6 @@ int survey_crosstab(cli_args *a) {
   free(w);
   survey_question_free(&rq);
   survey_question_free(&cq);
-  segkit_table_free(t);
-  return rc;
-}
-
-int survey_size(cli_args *a) {
-  const char *by = cli_get(a, "by");
-  if (by == NULL) {
-    return cli_usage_error("survey", "expected: survey size --by SEGMENT (--dataset NAME | "
-                                     "FILE) [--population N]");
-  }
-  double population = 0;
-  if (cli_get(a, "population") != NULL) {
-    char *end = NULL;
-    population = strtod(cli_get(a, "population"), &end);
-    if (end == cli_get(a, "population") || *end != '\0' || !(population > 0) ||
-        isinf(population)) {
-      return cli_usage_error("survey", "--population must be a number > 0");
-    }
-  }
-  double level = 0.95;
-  if (!cli_get_level(a, "survey", &level)) {
-    return CLI_EXIT_USAGE;
-  }
-  segkit_table *t = NULL;
-  int rc = load(a, 1, &t);
-  survey_question q;
-  memset(&q, 0, sizeof q);
-  double *w = NULL;
-  segkit_codebook *cb = rc == 0 ? survey_codebook_load(a, cli_get(a, "dataset")) : NULL;
-  if (rc == 0) {
-    rc = survey_question_from_column(t, by, "survey", cb, &q);
-  }
-  if (rc == 0) {
-    rc = survey_weights_from_args(a, t, "survey", &w);
-  }
-  segkit_shares *sh = NULL;
-  segkit_error err;
-  if (rc == 0) {
-    segkit_shares_input in = {.n = q.n, .codes = q.codes, .n_levels = q.n_levels,
-                              .weights = w, .level = level, .population_total = population};
-    if (segkit_shares_new(&in, &sh, &err) != SEGKIT_OK) {
-      rc = cli_report(&err);
-    }
-  }
-  if (rc == 0 && a->format == CLI_FORMAT_JSON) {
-    json_t *segs = json_array();
-    for (uint32_t k = 0; k < segkit_shares_n_levels(sh); k++) {
-      const segkit_share *s = segkit_shares_at(sh, k);
-      json_array_append_new(
-          segs, json_pack("{s:s, s:f, s:o, s:o, s:o, s:o, s:o, s:o, s:f, s:I, s:b}", "segment",
-                          q.labels[k], "share", s->share, "se", num_or_null(s->se), "lower",
-                          num_or_null(s->lower), "upper", num_or_null(s->upper), "projected",
-                          num_or_null(s->projected), "projected_lower",
-                          num_or_null(s->projected_lower), "projected_upper",
-                          num_or_null(s->projected_upper), "base", s->base, "respondents",
-                          (json_int_t)s->base_unweighted, "degenerate", s->degenerate));
-    }
-    json_t *root = json_pack("{s:s, s:b, s:f, s:o, s:I, s:s, s:o}", "by", q.name, "weighted",
-                             w != NULL, "level", level, "population",
-                             population > 0 ? json_real(population) : json_null(), "respondents",
-                             (json_int_t)segkit_shares_n_used(sh), "interval", "logit",
-                             "segments", segs);
-    json_dumpf(root, stdout, CLI_JSON_FLAGS);
-    printf("\n");
-    json_decref(root);
-  } else if (rc == 0) {
-    char ci_name[32];
-    snprintf(ci_name, sizeof ci_name, "%.0f%%_interval", level * 100);
-    const char *headers[] = {q.name, "respondents", "share_pct", ci_name, "projected",
-                             "projected_interval"};
-    cli_grid *g = cli_grid_new(population > 0 ? 6 : 4, headers);
-    char cell[96];
-    for (uint32_t k = 0; g != NULL && k < segkit_shares_n_levels(sh); k++) {
-      const segkit_share *s = segkit_shares_at(sh, k);
-      cli_grid_row(g);
-      cli_grid_text(g, q.labels[k]);
-      cli_grid_int(g, (int64_t)s->base_unweighted);
-      cli_grid_real(g, 100 * s->share, 2);
-      snprintf(cell, sizeof cell, "%.2f - %.2f", 100 * s->lower, 100 * s->upper);
-      cli_grid_text(g, cell);
-      if (population > 0) {
-        cli_grid_real(g, s->projected, 0);
-        snprintf(cell, sizeof cell, "%.0f - %.0f", s->projected_lower, s->projected_upper);
-        cli_grid_text(g, cell);
-      }
-    }
-    rc = g != NULL && cli_grid_print(g, a->format, stdout) ? 0 : CLI_EXIT_ENV;
-    cli_grid_free(g);
-    if (rc == 0 && a->format == CLI_FORMAT_TABLE) {
-      printf("%s shares of %zu respondents; logit intervals (R's svyciprop)%s\n",
-             w != NULL ? "weighted" : "unweighted", segkit_shares_n_used(sh),
-             population > 0 ? "; projected = share x population" : "");
-    }
-  }
-  segkit_shares_free(sh);
-  segkit_codebook_free(cb);
-  free(w);
-  survey_question_free(&q);
   segkit_table_free(t);
   return rc;
 }

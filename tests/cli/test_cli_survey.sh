@@ -213,6 +213,56 @@ run 0 "$SEGKIT" survey profile --by segment_name --dataset prospects --segments 
 contains "$OUT" "Tech integrators" "segments are named"
 contains "$OUT" "Strongly agree" "answers carry their labels"
 
+# ---- sizing: TAM, SAM, SOM with svyciprop's intervals (R, live) ----
+"$PY" - "$WORK/gen/survey.csv" "$WORK/gen/survey_truth.csv" "$WORK/sized.csv" <<'PY'
+import sys
+import pandas as pd
+d = pd.read_csv(sys.argv[1])[["respondent_id", "region", "company_size"]]
+d.merge(pd.read_csv(sys.argv[2]), on="respondent_id").to_csv(sys.argv[3], index=False)
+PY
+run 0 "$SEGKIT" import "$WORK/sized.csv" --as sized --key respondent_id --quiet
+run 0 "$SEGKIT" survey size --by segment_name --dataset sized --population 250000 --serviceable 'region in (1, 2, 3) and company_size >= 2' --reachable 0.2 --value 1200 --format json
+printf '%s' "$OUT" > "$WORK/size.json"
+cat > "$WORK/size.R" <<'RS'
+suppressMessages(library(survey))
+d <- read.csv(commandArgs(TRUE)[1])
+d$serv <- d$region %in% c(1, 2, 3) & d$company_size >= 2
+des <- svydesign(ids = ~1, weights = rep(1, nrow(d)), data = d)
+for (s in sort(unique(d$segment_name))) {
+  d$ind <- as.numeric(d$segment_name == s)
+  d$sam <- as.numeric(d$segment_name == s & d$serv)
+  des <- svydesign(ids = ~1, weights = rep(1, nrow(d)), data = d)
+  a <- svyciprop(~ind, des, method = "logit")
+  b <- svyciprop(~sam, des, method = "logit")
+  ca <- attr(a, "ci"); cb <- attr(b, "ci")
+  cat(sprintf("%s|%.10f %.10f %.10f|%.10f %.10f %.10f\n", s, coef(a), ca[1], ca[2], coef(b), cb[1], cb[2]))
+}
+RS
+Rscript "$WORK/size.R" "$WORK/sized.csv" > "$WORK/size_R.txt"
+equals "$("$PY" - "$WORK/size.json" "$WORK/size_R.txt" <<'PY'
+import json, sys
+j = json.load(open(sys.argv[1]))
+ref = {}
+for line in open(sys.argv[2]):
+    name, tam, sam = line.strip().split("|")
+    ref[name] = ([float(v) for v in tam.split()], [float(v) for v in sam.split()])
+bad = 0
+for s in j["segments"]:
+    (p, lo, hi), (q, qlo, qhi) = ref[s["segment"]]
+    N = 250000
+    # R's svyciprop takes the share from an iterative glm fit (good to ~1e-8)
+    bad += abs(s["share"] - p) > 1e-8 or abs(s["lower"] - lo) > 1e-7 or abs(s["upper"] - hi) > 1e-7
+    bad += abs(s["tam"]["count"] - p * N) > 1e-2 or abs(s["tam"]["lower"] - lo * N) > 1e-2
+    bad += abs(s["sam"]["count"] - q * N) > 1e-2 or abs(s["sam"]["lower"] - qlo * N) > 1e-2 or abs(s["sam"]["upper"] - qhi * N) > 1e-2
+    bad += abs(s["som"]["count"] - q * N * 0.2) > 1e-2 or abs(s["som"]["value"] - q * N * 0.2 * 1200) > 10
+print(bad, len(j["segments"]))
+PY
+)" "0 5" "TAM, SAM and SOM with their intervals as R's svyciprop (segment and serviceable as one share)"
+run 2 "$SEGKIT" survey size --by segment_name --dataset sized --population 1000 --serviceable 'regoin == 1'
+contains "$ERR" "unknown field 'regoin'" "a bad serviceable rule is explained"
+run 2 "$SEGKIT" survey size --by segment_name --dataset sized --reachable 0.2
+contains "$ERR" "--reachable applies to the serviceable market" "SOM needs SAM"
+
 # ---- errors name what is wrong ----
 printf 'variable,category,share\nage,18-24,0.5\nage,25-34,0.5\n' > "$WORK/bad_margins.csv"
 run 3 "$SEGKIT" survey weight resp --margins "$WORK/bad_margins.csv"
