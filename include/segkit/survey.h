@@ -365,6 +365,133 @@ SEGKIT_API size_t segkit_shares_n_used(const segkit_shares *s);
 /* Segment k's share (NULL if out of range), borrowed from s. */
 SEGKIT_API const segkit_share *segkit_shares_at(const segkit_shares *s, uint32_t k);
 
+/* ---- typing tool: golden questions ------------------------------------------------ */
+
+/* The typing tool of market segmentation (src/survey/typing*.c): given a segmentation
+ * of a survey, find the smallest set of questions (the "golden questions", up to
+ * max_questions) that classifies respondents into the segments, measure its accuracy
+ * honestly, and keep a model that types new respondents who answer those questions.
+ *
+ * Model: linear discriminant analysis with class means, one pooled within-class
+ * covariance S and priors = segment shares of the data it is fitted on; a respondent x
+ * goes to the segment c with the largest d_c = x' S^-1 mu_c - mu_c' S^-1 mu_c / 2 +
+ * log pi_c (Fisher 1936; Hastie, Tibshirani & Friedman 2009, 4.3, eq. 4.10), and the
+ * posteriors are softmax(d). S is the within-class scatter divided by n (the
+ * maximum-likelihood estimate), as scikit-learn's LinearDiscriminantAnalysis does; the
+ * decisions then match LinearDiscriminantAnalysis(solver = "lsqr") respondent by
+ * respondent (tests/data/survey/typing_reference.py). A segment without respondents in
+ * the data a model is fitted on gets prior 0 and is never predicted.
+ * Singular S (a question constant among the respondents fitted on, or questions that are
+ * exact combinations of others): when the Cholesky factorisation meets a pivot at most
+ * 1e-10 x its diagonal entry, or a diagonal entry (variance) at most 1e-12 x the mean
+ * variance, a ridge of 1e-9 x the mean variance is added to the diagonal, which gives
+ * such a question a coefficient of ~0 (it neither helps nor breaks the fit; questions on
+ * wildly different scales should be standardised first); if S is still not positive
+ * definite (every question constant) the model uses the priors alone. A
+ * cross-validation fit whose training folds hold one segment only types everyone into
+ * it (scikit-learn would refuse such a fit; it needs tiny data).
+ *
+ * Selection (greedy forward): the first n_train respondents in data order are the
+ * training part, the last n_holdout = floor(holdout_share x n) the held-out part. In the
+ * training part, respondent i is in fold i mod folds. At each step every question not
+ * yet chosen is added in turn and scored by the folds-fold cross-validated accuracy
+ * (respondents typed correctly / n_train); the best is kept, the lowest question index
+ * winning a tie. Selection stops at max_questions (or all questions), or earlier when
+ * min_gain > 0 and the best step would raise the accuracy by less than min_gain (the
+ * first question is always chosen). The held-out part is never used in selection: the
+ * model fitted on the training part with the chosen questions types it, giving the
+ * held-out accuracy and confusion matrix. The final model (the one that classifies and
+ * is saved) is then refitted on all n respondents with the chosen questions.
+ * The split follows data order (reproducible, and what the reference does): when the
+ * respondents are sorted (by segment, by fieldwork date) the held-out part is not a fair
+ * sample, so pass them in random order (a fixed shuffle) in that case. The folds, by
+ * index modulo folds, are fair either way. */
+
+/* Upper bound on max_questions (the work grows as questions^3 per fit). */
+#define SEGKIT_TYPING_MAX_QUESTIONS 64
+
+/* Answers are an n x n_questions row-major matrix: answers[i * n_questions + j] is
+ * respondent i's answer to question j (scale points or any number). A non-finite answer
+ * (NaN = no answer) is refused with SEGKIT_ERR_USAGE naming the respondent (0-based) and
+ * the question (err->field): impute or drop those respondents first, as the choice of
+ * imputation changes which questions look informative. segments[i] is respondent i's
+ * segment, 0..n_segments-1 (anything else is refused, naming the respondent).
+ * question_names (n_questions distinct strings) may be NULL: the names are then "q1",
+ * "q2", ... (1-based). */
+typedef struct segkit_typing_input {
+  size_t n;
+  uint32_t n_questions;
+  const double *answers;
+  const char *const *question_names;
+  const int32_t *segments;
+  uint32_t n_segments;
+} segkit_typing_input;
+
+/* Options; zero-initialise for the defaults. */
+typedef struct segkit_typing_options {
+  uint32_t max_questions; /* 0 = 8; capped at n_questions; <= SEGKIT_TYPING_MAX_QUESTIONS */
+  uint32_t folds;         /* cross-validation folds, >= 2; 0 = 5 */
+  double holdout_share;   /* in [0, 1); 0 = 0.2 */
+  bool no_holdout;        /* true: no held-out part (all n respondents select) */
+  double min_gain;        /* in [0, 1); 0 = always go to max_questions */
+} segkit_typing_options;
+
+typedef struct segkit_typing segkit_typing;
+
+/* Select the golden questions and fit the typing model. Errors: SEGKIT_ERR_USAGE (bad
+ * input named: answers, codes, names; fewer than 2 segments; fewer than 2 segments with
+ * respondents in the training part; fewer training respondents than folds; a held-out
+ * share leaving no held-out respondent; bad options), SEGKIT_ERR_LIMIT (max_questions
+ * above SEGKIT_TYPING_MAX_QUESTIONS, or folds x n_questions^2 above 2^24 statistics),
+ * SEGKIT_ERR_NOMEM. */
+SEGKIT_API segkit_status segkit_typing_new(const segkit_typing_input *in,
+                                           const segkit_typing_options *opt,
+                                           segkit_typing **out, segkit_error *err);
+SEGKIT_API void segkit_typing_free(segkit_typing *t);
+
+/* Everything the selection found; arrays borrowed from the model. Confusion cell
+ * (true r, predicted c) is at r * n_segments + c. Without a held-out part (no_holdout)
+ * holdout_accuracy and recall are NaN and the confusion matrix is all 0. holdout_pred
+ * (n_holdout codes, for respondents n_train..n-1) is NULL in a model read from JSON. */
+typedef struct segkit_typing_view {
+  uint32_t n_segments;
+  uint32_t n_questions;             /* questions in the input */
+  uint32_t n_chosen;
+  const uint32_t *chosen;           /* input question indices, in the order chosen */
+  const char *const *chosen_names;  /* their names */
+  const double *cv_accuracy;        /* n_chosen: CV accuracy after each step */
+  uint32_t folds;
+  size_t n;
+  size_t n_train;
+  size_t n_holdout;
+  double holdout_accuracy;
+  const uint64_t *confusion;        /* n_segments x n_segments, held-out part */
+  const double *recall;             /* n_segments: diagonal / row total; NaN for 0 */
+  const int32_t *holdout_pred;
+  const double *prior;              /* n_segments: the final model's priors */
+} segkit_typing_view;
+
+SEGKIT_API const segkit_typing_view *segkit_typing_get(const segkit_typing *t);
+
+/* Type m respondents with the final model: answers is m x n_chosen row-major, the
+ * chosen questions in the order of view->chosen (chosen_names). segments_out gets m
+ * codes; posteriors_out (may be NULL) m x n_segments probabilities (row sums 1, 0 for a
+ * segment of prior 0). Ties go to the lowest code. A non-finite answer is refused
+ * (SEGKIT_ERR_USAGE naming the respondent and question); nothing is written then. */
+SEGKIT_API segkit_status segkit_typing_classify(const segkit_typing *t, size_t m,
+                                                const double *answers, int32_t *segments_out,
+                                                double *posteriors_out, segkit_error *err);
+
+/* Serialise the model (selection results and final model, without holdout_pred) to a
+ * JSON document (malloc'd, the caller frees; doubles with 17 significant digits, so a
+ * read model classifies exactly as the written one) and back. Reading checks every
+ * field (presence, type, shape, range) and names the first bad one in err->field:
+ * SEGKIT_ERR_PARSE for text that is not JSON, SEGKIT_ERR_SCHEMA for a bad document. */
+SEGKIT_API segkit_status segkit_typing_to_json(const segkit_typing *t, char **json_out,
+                                               segkit_error *err);
+SEGKIT_API segkit_status segkit_typing_from_json(const char *json, segkit_typing **out,
+                                                 segkit_error *err);
+
 #ifdef __cplusplus
 }
 #endif
