@@ -10,7 +10,7 @@
 
 static const cli_opt survey_opts[] = {
     {"codebook", CLI_OPT_VALUE, "FILE", "import: the codebook of CSV responses (CSV variable,question,type,code,label,missing, or the questionnaire JSON segkit generate writes)"},
-    {"as", CLI_OPT_VALUE, "NAME", "import: the dataset to store the responses as"},
+    {"as", CLI_OPT_VALUE, "NAME", "import: the dataset to store the responses as; type: store the typed rows (id, segment) as this dataset"},
     {"bad-values", CLI_OPT_VALUE, "FILE", "import: write every value that did not fit its question to FILE (CSV)"},
     {"labels-exhaustive", CLI_OPT_FLAG, NULL, "import: an SPSS/Stata file's value labels list every valid code (others are bad values)"},
     {"dataset", CLI_OPT_VALUE, "NAME", "crosstab, size: the survey in the workspace (or give a FILE)"},
@@ -31,9 +31,13 @@ static const cli_opt survey_opts[] = {
     {"serviceable", CLI_OPT_VALUE, "RULE", "size: who the business can serve, a rule over the survey's columns (e.g. 'region in (1, 2)'): adds SAM"},
     {"reachable", CLI_OPT_VALUE, "P", "size: share of the serviceable market it can reach (0..1, an assumption): adds SOM"},
     {"value", CLI_OPT_VALUE, "V", "size: a year's value per customer: the market in money"},
-    {"segments", CLI_OPT_VALUE, "NAME", "profile: take --by from this dataset, matched by the respondent id (the labels cluster fit --save stores)"},
-    {"questions", CLI_OPT_VALUE, "Q,Q", "profile: the questions to profile (default: the codebook's coded questions, or columns with 2-20 answers)"},
+    {"segments", CLI_OPT_VALUE, "NAME", "profile, typing: take --by from this dataset, matched by the respondent id (the labels cluster fit --save stores)"},
+    {"questions", CLI_OPT_VALUE, "Q,Q", "profile: the questions to profile (default: the codebook's coded questions, or columns with 2-20 answers); typing: the candidates (default: scales and numeric questions)"},
     {"top", CLI_OPT_VALUE, "N", "profile: distinguishing answers shown per segment (default 5)"},
+    {"max-questions", CLI_OPT_VALUE, "N", "typing: golden questions at most (default 8)"},
+    {"folds", CLI_OPT_VALUE, "N", "typing: cross-validation folds (default 5)"},
+    {"save", CLI_OPT_VALUE, "NAME", "typing: keep the model as NAME (for survey type)"},
+    {"out", CLI_OPT_VALUE, "FILE", "type: write the typed rows to FILE"},
 };
 
 static int run_survey(cli_args *a) {
@@ -53,7 +57,13 @@ static int run_survey(cli_args *a) {
   if (strcmp(sub, "profile") == 0) {
     return survey_profile(a);
   }
-  return cli_usage_error("survey", "expected a subcommand: import, weight, crosstab, size, profile");
+  if (strcmp(sub, "typing") == 0) {
+    return survey_typing(a);
+  }
+  if (strcmp(sub, "type") == 0) {
+    return survey_type(a);
+  }
+  return cli_usage_error("survey", "expected a subcommand: import, weight, crosstab, size, profile, typing, type");
 }
 
 const cli_verb cli_verb_survey = {
@@ -63,7 +73,8 @@ const cli_verb cli_verb_survey = {
              "--margins FILE [--trim LO,HI] | crosstab Q --by Q2 "
              "(--dataset NAME | FILE) [--weighted] | size --by SEGMENT (--dataset NAME | FILE) "
              "[--weighted] [--population N [--serviceable RULE] [--reachable P] [--value V]] | profile --by SEGMENT (--dataset NAME | FILE) "
-             "[--segments NAME]",
+             "[--segments NAME] | typing --by SEGMENT (--dataset NAME | FILE) [--max-questions N] "
+             "[--save NAME] | type MODEL (--dataset NAME | FILE) [--as NAME]",
     .description =
         "import reads survey responses: SPSS .sav/.zsav and Stata .dta with their labels and\n"
         "missing values, or CSV with --codebook; missing codes (don't know, refused) become\n"
@@ -85,7 +96,11 @@ const cli_verb cli_verb_survey = {
         "interval, and in money with --value.\n"
         "profile compares every segment with the rest on every question: shares, index\n"
         "(segment % / total % x 100), z-tests corrected by Benjamini-Hochberg over all of\n"
-        "them, and per segment the answers that most set it apart.",
+        "them, and per segment the answers that most set it apart.\n"
+        "typing chooses up to --max-questions golden questions (scales and numbers) that\n"
+        "type respondents into the segments (forward selection, cross-validated linear\n"
+        "discriminant analysis), with the accuracy of a held-out part; type classifies new\n"
+        "respondents or customers who answered them.",
     .opts = survey_opts,
     .n_opts = sizeof survey_opts / sizeof survey_opts[0],
     .shared_opts = cli_read_opts,

@@ -40,6 +40,10 @@ int survey_weights_from_args(cli_args *a, const segkit_table *t, const char *ver
  * first_file. 0 or an exit code (reported). */
 int survey_load(cli_args *a, size_t first_file, segkit_table **t);
 
+/* With --segments NAME: *t with the column `by` of dataset NAME added, matched by the id
+ * column (a survey's respondent id); without, *t as it is. 0 or an exit code (reported). */
+int survey_with_segments(cli_args *a, segkit_table **t, const char *id, const char *by);
+
 /* The codebook stored with a dataset by survey import, or NULL (none, or no workspace). */
 segkit_codebook *survey_codebook_load(cli_args *a, const char *dataset);
 
@@ -49,5 +53,7 @@ int survey_weight(cli_args *a);
 int survey_crosstab(cli_args *a);
 int survey_size(cli_args *a);
 int survey_profile(cli_args *a);
+int survey_typing(cli_args *a);
+int survey_type(cli_args *a);
 
 #endif

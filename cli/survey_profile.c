@@ -71,8 +71,7 @@ static bool auto_question(const segkit_table *t, size_t c, const segkit_codebook
   return k >= 2 && k <= MAX_AUTO_LEVELS;
 }
 
-/* The survey with the --by column: its own, or looked up from --segments by the id. */
-static int with_segments(cli_args *a, segkit_table **t, const char *id, const char *by) {
+int survey_with_segments(cli_args *a, segkit_table **t, const char *id, const char *by) {
   const char *segs = cli_get(a, "segments");
   if (segs == NULL) {
     return 0;
@@ -242,7 +241,7 @@ int survey_profile(cli_args *a) {
   if (rc == 0) {
     snprintf(id_buf, sizeof id_buf, "%s", id); /* the name outlives a re-made table */
     id = id_buf;
-    rc = with_segments(a, &t, id, by);
+    rc = survey_with_segments(a, &t, id, by);
   }
   segkit_codebook *cb = rc == 0 ? survey_codebook_load(a, dataset) : NULL;
   profile_run r;

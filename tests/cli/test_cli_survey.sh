@@ -263,6 +263,19 @@ contains "$ERR" "unknown field 'regoin'" "a bad serviceable rule is explained"
 run 2 "$SEGKIT" survey size --by segment_name --dataset sized --reachable 0.2
 contains "$ERR" "--reachable applies to the serviceable market" "SOM needs SAM"
 
+# ---- typing: golden questions as scikit-learn's LDA chooses them (typing_reference.py) ----
+run 0 "$SEGKIT" import "$D/typing_survey.csv" --as typing_data --key id --quiet
+run 0 "$SEGKIT" survey typing --by segment --dataset typing_data --max-questions 4 --save golden --format json
+tref() { awk -v k="$1" '$1 == k {$1 = ""; print substr($0, 2)}' "$D/typing_reference.txt"; }
+equals "$(json '" ".join(str(int(q["question"][1:]) - 1) for q in j["questions"])')" "$(tref chosen)" "golden questions and their order as scikit-learn"
+equals "$(json '" ".join("%.12f" % q["cv_accuracy"] for q in j["questions"])')" "$(tref cv_path)" "the cross-validated accuracy path"
+equals "$(json '"%.12f " % j["holdout_accuracy"] + " ".join(str(v) for r in j["confusion"] for v in r)')" "$(tref holdout_accuracy) $(tref confusion)" "held-out accuracy and confusion matrix"
+run 0 "$SEGKIT" survey type golden --dataset typing_data --format csv
+equals "$(printf '%s\n' "$OUT" | tail -n +2 | cut -d, -f2 | tr '\n' ' ' | sed 's/ $//')" "$(tref final_pred)" "survey type: every respondent typed as scikit-learn's final model"
+run 0 "$SEGKIT" survey type golden --dataset typing_data --as typed --quiet
+run 0 "$SEGKIT" metrics --dataset typed --churned segment=0 --by segment --format json
+equals "$(json 'sum(g["customers"] for g in j["groups"])')" "600" "the typed rows are a dataset other verbs read"
+
 # ---- errors name what is wrong ----
 printf 'variable,category,share\nage,18-24,0.5\nage,25-34,0.5\n' > "$WORK/bad_margins.csv"
 run 3 "$SEGKIT" survey weight resp --margins "$WORK/bad_margins.csv"

@@ -1,0 +1,455 @@
+/* segkit survey typing / type: the golden questions that classify respondents into
+ * segments, and typing new respondents (or customers) with them.
+ *
+ * typing selects up to --max-questions questions by cross-validated forward selection
+ * with linear discriminant analysis (the survey module's typing tool), reports the
+ * accuracy path, the held-out accuracy and confusion matrix, and with --save keeps the
+ * model (kind "typing") with the segment names. type classifies the rows of a dataset or
+ * file that answered the golden questions and can store the result as a dataset, which is
+ * how customers who answered them are placed in the market's segments.
+ *
+ * Key design choice: candidates are ordered answers only (scales and numbers): LDA reads
+ * a code as a quantity, which is right for a 1-5 scale and meaningless for region 3;
+ * nominal questions are left out unless named (and then read as numbers, said in the
+ * output). Respondents missing an answer to a candidate are left out and counted. */
+#include <jansson.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "segkit/survey.h"
+#include "survey_cli.h"
+
+enum { MAX_CANDIDATES = SEGKIT_TYPING_MAX_QUESTIONS * 4, DOC_VERSION = 1 };
+
+static json_t *num_or_null(double v) { return isfinite(v) ? json_real(v) : json_null(); }
+
+/* A numeric column's value in row i, NaN for a null or a non-number. */
+static double value_at(const segkit_column *c, size_t i) {
+  if (!segkit_column_is_valid(c, i)) {
+    return NAN;
+  }
+  switch (segkit_column_type(c)) {
+  case SEGKIT_TYPE_INT64:
+    return (double)segkit_column_int64(c)[i];
+  case SEGKIT_TYPE_FLOAT64:
+    return segkit_column_float64(c)[i];
+  case SEGKIT_TYPE_BOOL:
+    return segkit_column_bool(c)[i] ? 1.0 : 0.0;
+  default:
+    return NAN;
+  }
+}
+
+static bool ordered_question(const segkit_table *t, size_t c, const segkit_codebook *cb,
+                             const char *id, const char *by) {
+  const segkit_column *col = segkit_table_column(t, c);
+  const char *name = segkit_column_name(col);
+  if (strcmp(name, id) == 0 || strcmp(name, by) == 0) {
+    return false;
+  }
+  segkit_type ty = segkit_column_type(col);
+  if (ty != SEGKIT_TYPE_INT64 && ty != SEGKIT_TYPE_FLOAT64) {
+    return false;
+  }
+  if (cb == NULL) {
+    return true;
+  }
+  long v = segkit_codebook_find(cb, name);
+  return v >= 0 && (segkit_codebook_type(cb, (size_t)v) == SEGKIT_SURVEY_LIKERT ||
+                    segkit_codebook_type(cb, (size_t)v) == SEGKIT_SURVEY_NUMERIC);
+}
+
+static int print_typing(cli_args *a, const segkit_typing *tm, const survey_question *seg,
+                        size_t left_out) {
+  const segkit_typing_view *v = segkit_typing_get(tm);
+  if (a->format == CLI_FORMAT_JSON) {
+    json_t *path = json_array();
+    for (uint32_t k = 0; k < v->n_chosen; k++) {
+      json_array_append_new(path, json_pack("{s:s, s:f}", "question", v->chosen_names[k],
+                                            "cv_accuracy", v->cv_accuracy[k]));
+    }
+    json_t *conf = json_array();
+    json_t *recall = json_object();
+    for (uint32_t r = 0; r < v->n_segments; r++) {
+      json_t *row = json_array();
+      for (uint32_t c = 0; c < v->n_segments; c++) {
+        json_array_append_new(row, json_integer((json_int_t)v->confusion[r * v->n_segments + c]));
+      }
+      json_array_append_new(conf, row);
+      json_object_set_new(recall, seg->labels[r], num_or_null(v->recall[r]));
+    }
+    json_t *labels = json_array();
+    for (uint32_t s = 0; s < seg->n_levels; s++) {
+      json_array_append_new(labels, json_string(seg->labels[s]));
+    }
+    json_t *root = json_pack("{s:o, s:I, s:I, s:I, s:I, s:i, s:o, s:o, s:o, s:o}", "questions",
+                             path, "respondents", (json_int_t)v->n, "left_out",
+                             (json_int_t)left_out, "train", (json_int_t)v->n_train, "holdout",
+                             (json_int_t)v->n_holdout, "folds", (int)v->folds,
+                             "holdout_accuracy", num_or_null(v->holdout_accuracy), "segments",
+                             labels, "confusion", conf, "recall", recall);
+    json_dumpf(root, stdout, CLI_JSON_FLAGS);
+    printf("\n");
+    json_decref(root);
+    return 0;
+  }
+  printf("golden questions, in the order chosen (%u-fold cross-validated accuracy on %zu "
+         "respondents, the first %zu in data order):\n",
+         v->folds, v->n_train, v->n_train);
+  for (uint32_t k = 0; k < v->n_chosen; k++) {
+    printf("  %u. %-24s %.1f%%\n", k + 1, v->chosen_names[k], 100 * v->cv_accuracy[k]);
+  }
+  if (v->n_holdout > 0) {
+    printf("held out (the last %zu respondents, never used to choose): %.1f%% typed "
+           "correctly\n\n",
+           v->n_holdout, 100 * v->holdout_accuracy);
+    const char **headers = calloc(v->n_segments + 2, sizeof *headers);
+    if (headers == NULL) {
+      return CLI_EXIT_ENV;
+    }
+    headers[0] = "true \\ typed";
+    for (uint32_t s = 0; s < v->n_segments; s++) {
+      headers[s + 1] = seg->labels[s];
+    }
+    headers[v->n_segments + 1] = "recall_pct";
+    cli_grid *g = cli_grid_new(v->n_segments + 2, headers);
+    for (uint32_t r = 0; g != NULL && r < v->n_segments; r++) {
+      cli_grid_row(g);
+      cli_grid_text(g, seg->labels[r]);
+      for (uint32_t c = 0; c < v->n_segments; c++) {
+        cli_grid_int(g, (int64_t)v->confusion[r * v->n_segments + c]);
+      }
+      if (isfinite(v->recall[r])) {
+        cli_grid_real(g, 100 * v->recall[r], 1);
+      } else {
+        cli_grid_null(g);
+      }
+    }
+    int rc = g != NULL && cli_grid_print(g, CLI_FORMAT_TABLE, stdout) ? 0 : CLI_EXIT_ENV;
+    cli_grid_free(g);
+    free(headers);
+    if (rc != 0) {
+      return rc;
+    }
+  }
+  if (left_out > 0) {
+    printf("left out: %zu respondents without a segment or an answer to every candidate\n",
+           left_out);
+  }
+  return 0;
+}
+
+static int save_typing(cli_args *a, const char *name, const char *dataset,
+                       const segkit_typing *tm, const survey_question *seg) {
+  char *model = NULL;
+  segkit_error err;
+  if (segkit_typing_to_json(tm, &model, &err) != SEGKIT_OK) {
+    return cli_report(&err);
+  }
+  json_error_t je;
+  json_t *labels = json_array();
+  for (uint32_t s = 0; s < seg->n_levels; s++) {
+    json_array_append_new(labels, json_string(seg->labels[s]));
+  }
+  json_t *doc = json_pack("{s:s, s:i, s:s, s:o, s:o}", "format", "segkit-typing", "version",
+                          DOC_VERSION, "segment", seg->name, "segments", labels, "model",
+                          json_loads(model, 0, &je));
+  free(model);
+  char *text = doc != NULL ? json_dumps(doc, JSON_COMPACT) : NULL;
+  json_decref(doc);
+  segkit_workspace *ws = NULL;
+  int rc = text == NULL ? CLI_EXIT_ENV : cli_open_workspace(a, true, &ws);
+  if (rc == 0 &&
+      segkit_workspace_model_save(ws, name, "typing", dataset, text, true, &err) != SEGKIT_OK) {
+    rc = cli_report(&err);
+  }
+  if (rc == 0 && a->format == CLI_FORMAT_TABLE && !a->quiet) {
+    printf("saved as typing model '%s' (segkit survey type %s --dataset NAME)\n", name, name);
+  }
+  segkit_workspace_close(ws);
+  free(text);
+  return rc;
+}
+
+int survey_typing(cli_args *a) {
+  const char *by = cli_get(a, "by");
+  if (by == NULL) {
+    return cli_usage_error("survey", "expected: survey typing --by SEGMENT (--dataset NAME | "
+                                     "FILE) [--segments NAME] [--max-questions N] [--save NAME]");
+  }
+  segkit_typing_options o;
+  memset(&o, 0, sizeof o);
+  int64_t maxq = 8, folds = 5;
+  if (!cli_get_int(a, "max-questions", 1, SEGKIT_TYPING_MAX_QUESTIONS, &maxq) ||
+      !cli_get_int(a, "folds", 2, 100, &folds)) {
+    return CLI_EXIT_USAGE;
+  }
+  o.max_questions = (uint32_t)maxq;
+  o.folds = (uint32_t)folds;
+  const char *dataset = cli_get(a, "dataset");
+  if ((dataset == NULL) == (a->n_positional != 2)) {
+    return cli_usage_error("survey", "give --dataset NAME or one FILE");
+  }
+  segkit_table *t = NULL;
+  int rc = cli_load_named(a, "survey", dataset, dataset == NULL ? a->positional[1] : NULL, &t);
+  char id[256] = "";
+  if (rc == 0) {
+    snprintf(id, sizeof id, "%s", cli_get(a, "id") != NULL ? cli_get(a, "id")
+                                  : segkit_table_n_cols(t) > 0
+                                      ? segkit_column_name(segkit_table_column(t, 0))
+                                      : "");
+    rc = survey_with_segments(a, &t, id, by);
+  }
+  segkit_codebook *cb = rc == 0 ? survey_codebook_load(a, dataset) : NULL;
+  survey_question seg;
+  memset(&seg, 0, sizeof seg);
+  if (rc == 0) {
+    rc = survey_question_from_column(t, by, "survey", cb, &seg);
+  }
+  /* the candidate questions */
+  size_t cand[MAX_CANDIDATES];
+  size_t nc = 0;
+  char qbuf[8192];
+  if (rc == 0 && cli_get(a, "questions") != NULL) {
+    const char *names[MAX_CANDIDATES];
+    size_t nn = 0;
+    snprintf(qbuf, sizeof qbuf, "%s", cli_get(a, "questions"));
+    if (strlen(cli_get(a, "questions")) >= sizeof qbuf ||
+        !cli_split_list(qbuf, names, MAX_CANDIDATES, &nn)) {
+      rc = cli_usage_error("survey", "--questions needs a comma-separated list of columns");
+    }
+    for (size_t k = 0; rc == 0 && k < nn; k++) {
+      long ci = segkit_table_column_index(t, names[k]);
+      segkit_type ty = ci >= 0 ? segkit_column_type(segkit_table_column(t, (size_t)ci))
+                               : SEGKIT_TYPE_STRING;
+      if (ci < 0 || (ty != SEGKIT_TYPE_INT64 && ty != SEGKIT_TYPE_FLOAT64 && ty != SEGKIT_TYPE_BOOL)) {
+        rc = cli_usage_error("survey", "--questions: '%s' is not a numeric column", names[k]);
+      } else {
+        cand[nc++] = (size_t)ci;
+      }
+    }
+  } else if (rc == 0) {
+    for (size_t c = 0; c < segkit_table_n_cols(t) && nc < MAX_CANDIDATES; c++) {
+      if (ordered_question(t, c, cb, id, by)) {
+        cand[nc++] = c;
+      }
+    }
+    if (nc == 0) {
+      rc = cli_usage_error("survey", "no scale or numeric questions to choose from: name them "
+                                     "with --questions");
+    }
+  }
+  /* respondents with a segment and every candidate answered */
+  size_t n = rc == 0 ? segkit_table_n_rows(t) : 0;
+  double *x = rc == 0 ? malloc((n * nc + 1) * sizeof *x) : NULL;
+  int32_t *y = rc == 0 ? malloc((n + 1) * sizeof *y) : NULL;
+  const char *qnames[MAX_CANDIDATES];
+  size_t m = 0;
+  if (rc == 0 && (x == NULL || y == NULL)) {
+    rc = CLI_EXIT_ENV;
+  }
+  for (size_t k = 0; rc == 0 && k < nc; k++) {
+    qnames[k] = segkit_column_name(segkit_table_column(t, cand[k]));
+  }
+  for (size_t i = 0; rc == 0 && i < n; i++) {
+    bool ok = seg.codes[i] >= 0;
+    for (size_t k = 0; ok && k < nc; k++) {
+      x[m * nc + k] = value_at(segkit_table_column(t, cand[k]), i);
+      ok = isfinite(x[m * nc + k]);
+    }
+    if (ok) {
+      y[m++] = seg.codes[i];
+    }
+  }
+  segkit_typing *tm = NULL;
+  segkit_error err;
+  if (rc == 0) {
+    segkit_typing_input in = {.n = m, .n_questions = (uint32_t)nc, .answers = x,
+                              .question_names = qnames, .segments = y,
+                              .n_segments = seg.n_levels};
+    if (segkit_typing_new(&in, &o, &tm, &err) != SEGKIT_OK) {
+      rc = cli_report(&err);
+    }
+  }
+  if (rc == 0) {
+    rc = print_typing(a, tm, &seg, n - m);
+  }
+  if (rc == 0 && cli_get(a, "save") != NULL) {
+    rc = save_typing(a, cli_get(a, "save"), dataset, tm, &seg);
+  }
+  segkit_typing_free(tm);
+  free(x);
+  free(y);
+  survey_question_free(&seg);
+  segkit_codebook_free(cb);
+  segkit_table_free(t);
+  return rc;
+}
+
+/* ---- type: classify with a saved model ------------------------------------------------ */
+
+/* The typed rows as a dataset: the first column of t (the id) and the segment's name. */
+static int survey_store_typed(segkit_workspace *ws, const char *name, const segkit_table *t,
+                              const int32_t *seg, const json_t *labels, const char *seg_col) {
+  size_t n = segkit_table_n_rows(t);
+  size_t k = json_array_size(labels);
+  uint64_t *off = malloc((k + 1) * sizeof *off);
+  size_t bytes = 1;
+  for (size_t i = 0; i < k; i++) {
+    bytes += strlen(json_string_value(json_array_get(labels, i))) + 1;
+  }
+  char *dict = malloc(bytes);
+  uint64_t *valid = calloc((n + 63) / 64 + 1, sizeof *valid);
+  uint32_t *codes = calloc(n + 1, sizeof *codes);
+  int rc = off == NULL || dict == NULL || valid == NULL || codes == NULL ? CLI_EXIT_ENV : 0;
+  if (rc == 0) {
+    off[0] = 0;
+    for (size_t i = 0; i < k; i++) {
+      const char *l = json_string_value(json_array_get(labels, i));
+      size_t len = strlen(l) + 1;
+      memcpy(dict + off[i], l, len);
+      off[i + 1] = off[i] + len;
+    }
+    for (size_t i = 0; i < n; i++) {
+      if (seg[i] >= 0 && (size_t)seg[i] < k) {
+        codes[i] = (uint32_t)seg[i];
+        valid[i / 64] |= UINT64_C(1) << (i % 64);
+      }
+    }
+  }
+  segkit_column_arrays cols[2];
+  if (rc == 0) {
+    cols[0] = segkit_column_as_arrays(segkit_table_column(t, 0));
+    cols[1] = (segkit_column_arrays){.name = seg_col != NULL ? seg_col : "segment",
+                                     .type = SEGKIT_TYPE_STRING, .data = codes,
+                                     .validity = valid, .dict_size = (uint32_t)k,
+                                     .dict_offsets = off, .dict_bytes = dict};
+  }
+  segkit_table *out = NULL;
+  segkit_error err;
+  if (rc == 0 && segkit_table_from_arrays(n, 2, cols, &out, &err) != SEGKIT_OK) {
+    rc = cli_report(&err);
+  }
+  segkit_import_request req = {.dataset = name, .mode = SEGKIT_IMPORT_REPLACE, .table = out,
+                               .source = "segkit survey type", .actor = "cli:survey"};
+  segkit_import_outcome oc;
+  if (rc == 0 && segkit_workspace_import(ws, &req, &oc, &err) != SEGKIT_OK) {
+    rc = cli_report(&err);
+  }
+  segkit_table_free(out);
+  free(off);
+  free(dict);
+  free(valid);
+  free(codes);
+  return rc;
+}
+
+int survey_type(cli_args *a) {
+  if (a->n_positional < 2) {
+    return cli_usage_error("survey", "expected: survey type MODEL (--dataset NAME | FILE) [--as "
+                                     "NAME]");
+  }
+  const char *name = a->positional[1];
+  segkit_workspace *ws = NULL;
+  int rc = cli_open_workspace(a, false, &ws);
+  segkit_model_list *l = NULL;
+  segkit_error err;
+  if (rc == 0 && segkit_workspace_models(ws, "typing", name, &l, &err) != SEGKIT_OK) {
+    rc = cli_report(&err);
+  }
+  json_error_t je;
+  json_t *doc = rc == 0 ? json_loads(l->items[0].document, 0, &je) : NULL;
+  segkit_model_list_free(l);
+  segkit_typing *tm = NULL;
+  if (rc == 0 && (doc == NULL || json_integer_value(json_object_get(doc, "version")) != DOC_VERSION)) {
+    fprintf(stderr, "segkit survey: typing model '%s' is in a format this segkit does not read\n",
+            name);
+    rc = CLI_EXIT_DATA;
+  }
+  char *model = rc == 0 ? json_dumps(json_object_get(doc, "model"), JSON_COMPACT) : NULL;
+  if (rc == 0 && (model == NULL || segkit_typing_from_json(model, &tm, &err) != SEGKIT_OK)) {
+    rc = model == NULL ? CLI_EXIT_ENV : cli_report(&err);
+  }
+  free(model);
+  const char *dataset = cli_get(a, "dataset");
+  segkit_table *t = NULL;
+  if (rc == 0 && (dataset == NULL) == (a->n_positional != 3)) {
+    rc = cli_usage_error("survey", "give --dataset NAME or one FILE to type");
+  }
+  if (rc == 0) {
+    rc = cli_load_named(a, "survey", dataset, dataset == NULL ? a->positional[2] : NULL, &t);
+  }
+  const segkit_typing_view *v = rc == 0 ? segkit_typing_get(tm) : NULL;
+  long cols[SEGKIT_TYPING_MAX_QUESTIONS];
+  for (uint32_t k = 0; rc == 0 && k < v->n_chosen; k++) {
+    cols[k] = segkit_table_column_index(t, v->chosen_names[k]);
+    if (cols[k] < 0) {
+      rc = cli_usage_error("survey", "the data has no column '%s', a golden question of '%s'",
+                           v->chosen_names[k], name);
+    }
+  }
+  size_t n = rc == 0 ? segkit_table_n_rows(t) : 0;
+  int32_t *seg = rc == 0 ? malloc((n + 1) * sizeof *seg) : NULL;
+  double *post = rc == 0 ? malloc((n + 1) * v->n_segments * sizeof *post) : NULL;
+  double row[SEGKIT_TYPING_MAX_QUESTIONS];
+  size_t untyped = 0;
+  if (rc == 0 && (seg == NULL || post == NULL)) {
+    rc = CLI_EXIT_ENV;
+  }
+  for (size_t i = 0; rc == 0 && i < n; i++) {
+    bool ok = true;
+    for (uint32_t k = 0; ok && k < v->n_chosen; k++) {
+      row[k] = value_at(segkit_table_column(t, (size_t)cols[k]), i);
+      ok = isfinite(row[k]);
+    }
+    seg[i] = -1;
+    if (!ok) {
+      untyped++;
+    } else if (segkit_typing_classify(tm, 1, row, &seg[i], post + i * v->n_segments, &err) !=
+               SEGKIT_OK) {
+      rc = cli_report(&err);
+    }
+  }
+  /* the result: the id column, the segment's name and its posterior */
+  const json_t *labels = json_object_get(doc, "segments");
+  const char *seg_col = json_string_value(json_object_get(doc, "segment"));
+  const char *headers[] = {rc == 0 && segkit_table_n_cols(t) > 0
+                               ? segkit_column_name(segkit_table_column(t, 0))
+                               : "id",
+                           seg_col != NULL ? seg_col : "segment", "probability"};
+  cli_grid *g = rc == 0 ? cli_grid_new(3, headers) : NULL;
+  for (size_t i = 0; g != NULL && i < n; i++) {
+    cli_grid_row(g);
+    cli_grid_value(g, segkit_table_column(t, 0), i);
+    if (seg[i] < 0) {
+      cli_grid_null(g);
+      cli_grid_null(g);
+      continue;
+    }
+    const char *label = json_string_value(json_array_get(labels, (size_t)seg[i]));
+    cli_grid_text(g, label != NULL ? label : "?");
+    cli_grid_real(g, post[i * v->n_segments + (size_t)seg[i]], 4);
+  }
+  if (rc == 0) {
+    rc = cli_get(a, "out") != NULL ? cli_grid_write_file(g, a->format, cli_get(a, "out"))
+         : cli_get(a, "as") == NULL ? (cli_grid_print(g, a->format, stdout) ? 0 : CLI_EXIT_ENV)
+                                    : 0;
+  }
+  if (rc == 0 && cli_get(a, "as") != NULL) {
+    rc = survey_store_typed(ws, cli_get(a, "as"), t, seg, labels, seg_col);
+  }
+  if (rc == 0 && !a->quiet) {
+    fprintf(stderr, "typed %zu of %zu rows with '%s' (%u golden questions)%s\n", n - untyped, n,
+            name, v->n_chosen,
+            untyped > 0 ? "; the others miss an answer to a golden question" : "");
+  }
+  cli_grid_free(g);
+  free(seg);
+  free(post);
+  segkit_typing_free(tm);
+  json_decref(doc);
+  segkit_table_free(t);
+  segkit_workspace_close(ws);
+  return rc;
+}
