@@ -17,7 +17,7 @@ static const cli_opt survey_opts[] = {
     {"margins", CLI_OPT_VALUE, "FILE", "weight: population margins, CSV variable,category,share (a category may be a range 18-24 or 65+ of a numeric column)"},
     {"id", CLI_OPT_VALUE, "COL", "import: the respondent id column (kept first, unique); weight: the id column (default: the first)"},
     {"trim", CLI_OPT_VALUE, "LO,HI", "weight: keep weights within LO..HI x the mean weight, raking again after trimming (e.g. 0.3,3)"},
-    {"population", CLI_OPT_VALUE, "N", "weight: weights sum to N (default: the respondents); size: project the shares onto N people or companies"},
+    {"population", CLI_OPT_VALUE, "N", "weight: weights sum to N (default: the respondents); size, bridge: the people or companies in the market"},
     {"base-weight", CLI_OPT_VALUE, "COL", "weight: design weights to start from (default 1)"},
     {"weight-col", CLI_OPT_VALUE, "NAME", "weight: the column the weights are stored in (default weight)"},
     {"max-iter", CLI_OPT_VALUE, "N", "weight: raking cycles at most (default 100)"},
@@ -38,6 +38,7 @@ static const cli_opt survey_opts[] = {
     {"folds", CLI_OPT_VALUE, "N", "typing: cross-validation folds (default 5)"},
     {"save", CLI_OPT_VALUE, "NAME", "typing: keep the model as NAME (for survey type)"},
     {"out", CLI_OPT_VALUE, "FILE", "type: write the typed rows to FILE"},
+    {"customers", CLI_OPT_VALUE, "NAME", "bridge: our customers (a dataset with the golden questions' answers)"},
 };
 
 static int run_survey(cli_args *a) {
@@ -63,7 +64,10 @@ static int run_survey(cli_args *a) {
   if (strcmp(sub, "type") == 0) {
     return survey_type(a);
   }
-  return cli_usage_error("survey", "expected a subcommand: import, weight, crosstab, size, profile, typing, type");
+  if (strcmp(sub, "bridge") == 0) {
+    return survey_bridge(a);
+  }
+  return cli_usage_error("survey", "expected a subcommand: import, weight, crosstab, size, profile, typing, type, bridge");
 }
 
 const cli_verb cli_verb_survey = {
@@ -74,7 +78,8 @@ const cli_verb cli_verb_survey = {
              "(--dataset NAME | FILE) [--weighted] | size --by SEGMENT (--dataset NAME | FILE) "
              "[--weighted] [--population N [--serviceable RULE] [--reachable P] [--value V]] | profile --by SEGMENT (--dataset NAME | FILE) "
              "[--segments NAME] | typing --by SEGMENT (--dataset NAME | FILE) [--max-questions N] "
-             "[--save NAME] | type MODEL (--dataset NAME | FILE) [--as NAME]",
+             "[--save NAME] | type MODEL (--dataset NAME | FILE) [--as NAME] | bridge MODEL "
+             "--customers NAME [--population N]",
     .description =
         "import reads survey responses: SPSS .sav/.zsav and Stata .dta with their labels and\n"
         "missing values, or CSV with --codebook; missing codes (don't know, refused) become\n"
@@ -100,7 +105,9 @@ const cli_verb cli_verb_survey = {
         "typing chooses up to --max-questions golden questions (scales and numbers) that\n"
         "type respondents into the segments (forward selection, cross-validated linear\n"
         "discriminant analysis), with the accuracy of a held-out part; type classifies new\n"
-        "respondents or customers who answered them.",
+        "respondents or customers who answered them. bridge types our customers into the\n"
+        "market's segments and prints, per segment, its market share and size, our\n"
+        "customers in it, the index of our share against the market's and the penetration.",
     .opts = survey_opts,
     .n_opts = sizeof survey_opts / sizeof survey_opts[0],
     .shared_opts = cli_read_opts,

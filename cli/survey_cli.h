@@ -55,5 +55,6 @@ int survey_size(cli_args *a);
 int survey_profile(cli_args *a);
 int survey_typing(cli_args *a);
 int survey_type(cli_args *a);
+int survey_bridge(cli_args *a);
 
 #endif

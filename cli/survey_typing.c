@@ -140,8 +140,32 @@ static int print_typing(cli_args *a, const segkit_typing *tm, const survey_quest
   return 0;
 }
 
+/* The market the segments were found in: each segment's (weighted) share of the survey's
+ * respondents with its logit interval, kept with the model for survey bridge. */
+static json_t *market_json(const survey_question *seg, const double *w, segkit_error *err) {
+  segkit_shares *sh = NULL;
+  segkit_shares_input in = {.n = seg->n, .codes = seg->codes, .n_levels = seg->n_levels,
+                            .weights = w, .level = 0.95};
+  if (segkit_shares_new(&in, &sh, err) != SEGKIT_OK) {
+    return NULL;
+  }
+  json_t *shares = json_array();
+  for (uint32_t k = 0; k < seg->n_levels; k++) {
+    const segkit_share *s = segkit_shares_at(sh, k);
+    json_array_append_new(shares, json_pack("{s:f, s:o, s:o, s:I}", "share", s->share, "lower",
+                                            num_or_null(s->lower), "upper",
+                                            num_or_null(s->upper), "respondents",
+                                            (json_int_t)s->base_unweighted));
+  }
+  json_t *o = json_pack("{s:I, s:b, s:f, s:o}", "respondents",
+                        (json_int_t)segkit_shares_n_used(sh), "weighted", w != NULL, "level",
+                        0.95, "shares", shares);
+  segkit_shares_free(sh);
+  return o;
+}
+
 static int save_typing(cli_args *a, const char *name, const char *dataset,
-                       const segkit_typing *tm, const survey_question *seg) {
+                       const segkit_typing *tm, const survey_question *seg, const double *w) {
   char *model = NULL;
   segkit_error err;
   if (segkit_typing_to_json(tm, &model, &err) != SEGKIT_OK) {
@@ -152,9 +176,15 @@ static int save_typing(cli_args *a, const char *name, const char *dataset,
   for (uint32_t s = 0; s < seg->n_levels; s++) {
     json_array_append_new(labels, json_string(seg->labels[s]));
   }
-  json_t *doc = json_pack("{s:s, s:i, s:s, s:o, s:o}", "format", "segkit-typing", "version",
-                          DOC_VERSION, "segment", seg->name, "segments", labels, "model",
-                          json_loads(model, 0, &je));
+  json_t *market = market_json(seg, w, &err);
+  if (market == NULL) {
+    free(model);
+    json_decref(labels);
+    return cli_report(&err);
+  }
+  json_t *doc = json_pack("{s:s, s:i, s:s, s:o, s:o, s:o}", "format", "segkit-typing", "version",
+                          DOC_VERSION, "segment", seg->name, "segments", labels, "market",
+                          market, "model", json_loads(model, 0, &je));
   free(model);
   char *text = doc != NULL ? json_dumps(doc, JSON_COMPACT) : NULL;
   json_decref(doc);
@@ -204,8 +234,12 @@ int survey_typing(cli_args *a) {
   segkit_codebook *cb = rc == 0 ? survey_codebook_load(a, dataset) : NULL;
   survey_question seg;
   memset(&seg, 0, sizeof seg);
+  double *w = NULL;
   if (rc == 0) {
     rc = survey_question_from_column(t, by, "survey", cb, &seg);
+  }
+  if (rc == 0) {
+    rc = survey_weights_from_args(a, t, "survey", &w);
   }
   /* the candidate questions */
   size_t cand[MAX_CANDIDATES];
@@ -276,9 +310,10 @@ int survey_typing(cli_args *a) {
     rc = print_typing(a, tm, &seg, n - m);
   }
   if (rc == 0 && cli_get(a, "save") != NULL) {
-    rc = save_typing(a, cli_get(a, "save"), dataset, tm, &seg);
+    rc = save_typing(a, cli_get(a, "save"), dataset, tm, &seg, w);
   }
   segkit_typing_free(tm);
+  free(w);
   free(x);
   free(y);
   survey_question_free(&seg);
@@ -345,6 +380,73 @@ static int survey_store_typed(segkit_workspace *ws, const char *name, const segk
   return rc;
 }
 
+/* A saved typing model: its document (owned by *doc) and the model. 0 or an exit code. */
+static int load_typing(segkit_workspace *ws, const char *name, json_t **doc,
+                       segkit_typing **tm) {
+  segkit_model_list *l = NULL;
+  segkit_error err;
+  if (segkit_workspace_models(ws, "typing", name, &l, &err) != SEGKIT_OK) {
+    return cli_report(&err);
+  }
+  json_error_t je;
+  *doc = json_loads(l->items[0].document, 0, &je);
+  segkit_model_list_free(l);
+  if (*doc == NULL || json_integer_value(json_object_get(*doc, "version")) != DOC_VERSION) {
+    fprintf(stderr, "segkit survey: typing model '%s' is in a format this segkit does not read\n",
+            name);
+    return CLI_EXIT_DATA;
+  }
+  char *model = json_dumps(json_object_get(*doc, "model"), JSON_COMPACT);
+  int rc = 0;
+  if (model == NULL || segkit_typing_from_json(model, tm, &err) != SEGKIT_OK) {
+    rc = model == NULL ? CLI_EXIT_ENV : cli_report(&err);
+  }
+  free(model);
+  return rc;
+}
+
+/* Type every row of t that answered the golden questions: seg[i] (-1 when a golden
+ * answer is missing) and the posterior of the chosen segment. */
+static int type_rows(const char *name, const segkit_typing *tm, const segkit_table *t,
+                     int32_t *seg, double *prob, size_t *untyped) {
+  const segkit_typing_view *v = segkit_typing_get(tm);
+  long cols[SEGKIT_TYPING_MAX_QUESTIONS];
+  for (uint32_t k = 0; k < v->n_chosen; k++) {
+    cols[k] = segkit_table_column_index(t, v->chosen_names[k]);
+    if (cols[k] < 0) {
+      return cli_usage_error("survey", "the data has no column '%s', a golden question of '%s'",
+                             v->chosen_names[k], name);
+    }
+  }
+  double row[SEGKIT_TYPING_MAX_QUESTIONS];
+  double *post = malloc(((size_t)v->n_segments + 1) * sizeof *post);
+  if (post == NULL) {
+    return CLI_EXIT_ENV;
+  }
+  size_t n = segkit_table_n_rows(t);
+  *untyped = 0;
+  segkit_error err;
+  int rc = 0;
+  for (size_t i = 0; rc == 0 && i < n; i++) {
+    bool ok = true;
+    for (uint32_t k = 0; ok && k < v->n_chosen; k++) {
+      row[k] = value_at(segkit_table_column(t, (size_t)cols[k]), i);
+      ok = isfinite(row[k]);
+    }
+    seg[i] = -1;
+    prob[i] = NAN;
+    if (!ok) {
+      (*untyped)++;
+    } else if (segkit_typing_classify(tm, 1, row, &seg[i], post, &err) != SEGKIT_OK) {
+      rc = cli_report(&err);
+    } else {
+      prob[i] = post[seg[i]];
+    }
+  }
+  free(post);
+  return rc;
+}
+
 int survey_type(cli_args *a) {
   if (a->n_positional < 2) {
     return cli_usage_error("survey", "expected: survey type MODEL (--dataset NAME | FILE) [--as "
@@ -353,25 +455,11 @@ int survey_type(cli_args *a) {
   const char *name = a->positional[1];
   segkit_workspace *ws = NULL;
   int rc = cli_open_workspace(a, false, &ws);
-  segkit_model_list *l = NULL;
-  segkit_error err;
-  if (rc == 0 && segkit_workspace_models(ws, "typing", name, &l, &err) != SEGKIT_OK) {
-    rc = cli_report(&err);
-  }
-  json_error_t je;
-  json_t *doc = rc == 0 ? json_loads(l->items[0].document, 0, &je) : NULL;
-  segkit_model_list_free(l);
+  json_t *doc = NULL;
   segkit_typing *tm = NULL;
-  if (rc == 0 && (doc == NULL || json_integer_value(json_object_get(doc, "version")) != DOC_VERSION)) {
-    fprintf(stderr, "segkit survey: typing model '%s' is in a format this segkit does not read\n",
-            name);
-    rc = CLI_EXIT_DATA;
+  if (rc == 0) {
+    rc = load_typing(ws, name, &doc, &tm);
   }
-  char *model = rc == 0 ? json_dumps(json_object_get(doc, "model"), JSON_COMPACT) : NULL;
-  if (rc == 0 && (model == NULL || segkit_typing_from_json(model, &tm, &err) != SEGKIT_OK)) {
-    rc = model == NULL ? CLI_EXIT_ENV : cli_report(&err);
-  }
-  free(model);
   const char *dataset = cli_get(a, "dataset");
   segkit_table *t = NULL;
   if (rc == 0 && (dataset == NULL) == (a->n_positional != 3)) {
@@ -380,38 +468,16 @@ int survey_type(cli_args *a) {
   if (rc == 0) {
     rc = cli_load_named(a, "survey", dataset, dataset == NULL ? a->positional[2] : NULL, &t);
   }
-  const segkit_typing_view *v = rc == 0 ? segkit_typing_get(tm) : NULL;
-  long cols[SEGKIT_TYPING_MAX_QUESTIONS];
-  for (uint32_t k = 0; rc == 0 && k < v->n_chosen; k++) {
-    cols[k] = segkit_table_column_index(t, v->chosen_names[k]);
-    if (cols[k] < 0) {
-      rc = cli_usage_error("survey", "the data has no column '%s', a golden question of '%s'",
-                           v->chosen_names[k], name);
-    }
-  }
   size_t n = rc == 0 ? segkit_table_n_rows(t) : 0;
   int32_t *seg = rc == 0 ? malloc((n + 1) * sizeof *seg) : NULL;
-  double *post = rc == 0 ? malloc((n + 1) * v->n_segments * sizeof *post) : NULL;
-  double row[SEGKIT_TYPING_MAX_QUESTIONS];
+  double *prob = rc == 0 ? malloc((n + 1) * sizeof *prob) : NULL;
   size_t untyped = 0;
-  if (rc == 0 && (seg == NULL || post == NULL)) {
+  if (rc == 0 && (seg == NULL || prob == NULL)) {
     rc = CLI_EXIT_ENV;
   }
-  for (size_t i = 0; rc == 0 && i < n; i++) {
-    bool ok = true;
-    for (uint32_t k = 0; ok && k < v->n_chosen; k++) {
-      row[k] = value_at(segkit_table_column(t, (size_t)cols[k]), i);
-      ok = isfinite(row[k]);
-    }
-    seg[i] = -1;
-    if (!ok) {
-      untyped++;
-    } else if (segkit_typing_classify(tm, 1, row, &seg[i], post + i * v->n_segments, &err) !=
-               SEGKIT_OK) {
-      rc = cli_report(&err);
-    }
+  if (rc == 0) {
+    rc = type_rows(name, tm, t, seg, prob, &untyped);
   }
-  /* the result: the id column, the segment's name and its posterior */
   const json_t *labels = json_object_get(doc, "segments");
   const char *seg_col = json_string_value(json_object_get(doc, "segment"));
   const char *headers[] = {rc == 0 && segkit_table_n_cols(t) > 0
@@ -429,7 +495,7 @@ int survey_type(cli_args *a) {
     }
     const char *label = json_string_value(json_array_get(labels, (size_t)seg[i]));
     cli_grid_text(g, label != NULL ? label : "?");
-    cli_grid_real(g, post[i * v->n_segments + (size_t)seg[i]], 4);
+    cli_grid_real(g, prob[i], 4);
   }
   if (rc == 0) {
     rc = cli_get(a, "out") != NULL ? cli_grid_write_file(g, a->format, cli_get(a, "out"))
@@ -441,12 +507,165 @@ int survey_type(cli_args *a) {
   }
   if (rc == 0 && !a->quiet) {
     fprintf(stderr, "typed %zu of %zu rows with '%s' (%u golden questions)%s\n", n - untyped, n,
-            name, v->n_chosen,
+            name, segkit_typing_get(tm)->n_chosen,
             untyped > 0 ? "; the others miss an answer to a golden question" : "");
   }
   cli_grid_free(g);
   free(seg);
-  free(post);
+  free(prob);
+  segkit_typing_free(tm);
+  json_decref(doc);
+  segkit_table_free(t);
+  segkit_workspace_close(ws);
+  return rc;
+}
+
+/* ---- bridge: the market's segments against our customers ------------------------------- */
+
+static void ratio_interval(cli_grid *g, double num, double lo_den, double hi_den) {
+  char cell[64];
+  if (lo_den > 0 && hi_den > 0) {
+    snprintf(cell, sizeof cell, "%.2f - %.2f", 100 * num / hi_den, 100 * num / lo_den);
+    cli_grid_text(g, cell);
+  } else {
+    cli_grid_null(g);
+  }
+}
+
+int survey_bridge(cli_args *a) {
+  const char *customers = cli_get(a, "customers");
+  if (a->n_positional != 2 || customers == NULL) {
+    return cli_usage_error("survey", "expected: survey bridge MODEL --customers NAME "
+                                     "[--population N]");
+  }
+  double population = 0;
+  if (cli_get(a, "population") != NULL) {
+    char *end = NULL;
+    population = strtod(cli_get(a, "population"), &end);
+    if (end == cli_get(a, "population") || *end != '\0' || !(population > 0) ||
+        isinf(population)) {
+      return cli_usage_error("survey", "--population must be a number > 0");
+    }
+  }
+  const char *name = a->positional[1];
+  segkit_workspace *ws = NULL;
+  int rc = cli_open_workspace(a, false, &ws);
+  json_t *doc = NULL;
+  segkit_typing *tm = NULL;
+  if (rc == 0) {
+    rc = load_typing(ws, name, &doc, &tm);
+  }
+  const json_t *market = json_object_get(doc, "market");
+  const json_t *labels = json_object_get(doc, "segments");
+  if (rc == 0 && !json_is_array(json_object_get(market, "shares"))) {
+    fprintf(stderr, "segkit survey: typing model '%s' was saved without its market shares: "
+                    "save it again with survey typing --save\n", name);
+    rc = CLI_EXIT_DATA;
+  }
+  segkit_table *t = NULL;
+  segkit_error err;
+  if (rc == 0 && segkit_workspace_load(ws, customers, &t, &err) != SEGKIT_OK) {
+    rc = cli_report(&err);
+  }
+  size_t n = rc == 0 ? segkit_table_n_rows(t) : 0;
+  int32_t *seg = rc == 0 ? malloc((n + 1) * sizeof *seg) : NULL;
+  double *prob = rc == 0 ? malloc((n + 1) * sizeof *prob) : NULL;
+  size_t untyped = 0;
+  if (rc == 0 && (seg == NULL || prob == NULL)) {
+    rc = CLI_EXIT_ENV;
+  }
+  if (rc == 0) {
+    rc = type_rows(name, tm, t, seg, prob, &untyped);
+  }
+  size_t k = json_array_size(labels);
+  size_t *count = rc == 0 ? calloc(k + 1, sizeof *count) : NULL;
+  if (rc == 0 && count == NULL) {
+    rc = CLI_EXIT_ENV;
+  }
+  for (size_t i = 0; rc == 0 && i < n; i++) {
+    if (seg[i] >= 0 && (size_t)seg[i] < k) {
+      count[seg[i]]++;
+    }
+  }
+  size_t typed = n - untyped;
+  if (rc == 0 && a->format == CLI_FORMAT_JSON) {
+    json_t *rows = json_array();
+    for (size_t s = 0; s < k; s++) {
+      const json_t *m = json_array_get(json_object_get(market, "shares"), s);
+      double share = json_number_value(json_object_get(m, "share"));
+      double lo = json_number_value(json_object_get(m, "lower"));
+      double hi = json_number_value(json_object_get(m, "upper"));
+      double ours = typed > 0 ? (double)count[s] / (double)typed : NAN;
+      json_t *o = json_pack("{s:s, s:f, s:f, s:f, s:I, s:o, s:o}", "segment",
+                            json_string_value(json_array_get(labels, s)), "market_share", share,
+                            "market_lower", lo, "market_upper", hi, "customers",
+                            (json_int_t)count[s], "customer_share", num_or_null(ours), "index",
+                            num_or_null(share > 0 ? 100 * ours / share : NAN));
+      if (population > 0) {
+        json_object_set_new(o, "market_size", json_real(share * population));
+        json_object_set_new(o, "market_size_lower", json_real(lo * population));
+        json_object_set_new(o, "market_size_upper", json_real(hi * population));
+        json_object_set_new(o, "penetration",
+                            num_or_null(share > 0 ? (double)count[s] / (share * population) : NAN));
+        json_object_set_new(o, "penetration_lower",
+                            num_or_null(hi > 0 ? (double)count[s] / (hi * population) : NAN));
+        json_object_set_new(o, "penetration_upper",
+                            num_or_null(lo > 0 ? (double)count[s] / (lo * population) : NAN));
+      }
+      json_array_append_new(rows, o);
+    }
+    json_t *root = json_pack("{s:s, s:s, s:I, s:I, s:o, s:o}", "model", name, "customers",
+                             customers, "typed", (json_int_t)typed, "untyped",
+                             (json_int_t)untyped, "population",
+                             population > 0 ? json_real(population) : json_null(), "segments",
+                             rows);
+    json_dumpf(root, stdout, CLI_JSON_FLAGS);
+    printf("\n");
+    json_decref(root);
+  } else if (rc == 0) {
+    const char *headers[] = {"segment", "market_pct", "market_interval", "customers",
+                             "customers_pct", "index", "market_size", "penetration_pct",
+                             "penetration_interval"};
+    cli_grid *g = cli_grid_new(population > 0 ? 9 : 6, headers);
+    char cell[64];
+    for (size_t s = 0; g != NULL && s < k; s++) {
+      const json_t *m = json_array_get(json_object_get(market, "shares"), s);
+      double share = json_number_value(json_object_get(m, "share"));
+      double lo = json_number_value(json_object_get(m, "lower"));
+      double hi = json_number_value(json_object_get(m, "upper"));
+      double ours = typed > 0 ? (double)count[s] / (double)typed : NAN;
+      cli_grid_row(g);
+      cli_grid_text(g, json_string_value(json_array_get(labels, s)));
+      cli_grid_real(g, 100 * share, 1);
+      snprintf(cell, sizeof cell, "%.1f - %.1f", 100 * lo, 100 * hi);
+      cli_grid_text(g, cell);
+      cli_grid_int(g, (int64_t)count[s]);
+      cli_grid_real(g, 100 * ours, 1);
+      cli_grid_real(g, share > 0 ? 100 * ours / share : NAN, 0);
+      if (population > 0) {
+        cli_grid_real(g, share * population, 0);
+        cli_grid_real(g, share > 0 ? 100 * (double)count[s] / (share * population) : NAN, 2);
+        ratio_interval(g, (double)count[s], lo * population, hi * population);
+      }
+    }
+    rc = g != NULL && cli_grid_print(g, a->format, stdout) ? 0 : CLI_EXIT_ENV;
+    cli_grid_free(g);
+    if (rc == 0 && a->format == CLI_FORMAT_TABLE) {
+      printf("%zu of %zu customers typed with the golden questions of '%s'%s; index = our "
+             "share of the segment / its market share x 100 (over 100: we win there)\n",
+             typed, n, name, untyped > 0 ? " (the others miss an answer)" : "");
+      if (population > 0) {
+        printf("penetration = our customers / the segment's market size (%.0f x share), with "
+               "the market's 95%% interval\n", population);
+      }
+      printf("MRR, churn and LTV per segment: segkit survey type %s --dataset %s --as NAME, "
+             "then segkit metrics --dataset SUBSCRIPTIONS --customers NAME --by %s\n",
+             name, customers, json_string_value(json_object_get(doc, "segment")));
+    }
+  }
+  free(count);
+  free(seg);
+  free(prob);
   segkit_typing_free(tm);
   json_decref(doc);
   segkit_table_free(t);

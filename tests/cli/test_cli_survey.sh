@@ -276,6 +276,41 @@ run 0 "$SEGKIT" survey type golden --dataset typing_data --as typed --quiet
 run 0 "$SEGKIT" metrics --dataset typed --churned segment=0 --by segment --format json
 equals "$(json 'sum(g["customers"] for g in j["groups"])')" "600" "the typed rows are a dataset other verbs read"
 
+# ---- bridge: our customers typed into the market's segments (sklearn's predictions and
+# pandas shares are the reference) ----
+run 0 "$SEGKIT" survey typing --by segment --dataset typing_data --max-questions 4 --save golden --quiet
+"$PY" - "$D/typing_survey.csv" "$WORK/customers_answers.csv" <<'PY'
+import sys
+import pandas as pd
+d = pd.read_csv(sys.argv[1])
+d[(d.id <= 300) & (d.segment <= 1)].drop(columns=["segment"]).rename(columns={"id": "customer_id"}).to_csv(sys.argv[2], index=False)
+PY
+run 0 "$SEGKIT" import "$WORK/customers_answers.csv" --as our_customers --key customer_id --quiet
+run 0 "$SEGKIT" survey bridge golden --customers our_customers --population 50000 --format json
+printf '%s' "$OUT" > "$WORK/bridge.json"
+equals "$("$PY" - "$WORK/bridge.json" "$D/typing_survey.csv" "$(tref final_pred)" <<'PY'
+import json, sys
+import pandas as pd
+j = json.load(open(sys.argv[1]))
+d = pd.read_csv(sys.argv[2])
+d["pred"] = [int(v) for v in sys.argv[3].split()]
+cust = d[(d.id <= 300) & (d.segment <= 1)]
+share = d.segment.value_counts(normalize=True).sort_index()
+counts = cust.pred.value_counts().reindex(range(4), fill_value=0)
+bad = 0
+for s, row in enumerate(j["segments"]):
+    bad += row["customers"] != counts[s]
+    bad += abs(row["market_share"] - share[s]) > 1e-12
+    bad += abs(row["market_size"] - share[s] * 50000) > 1e-6
+    bad += abs(row["penetration"] - counts[s] / (share[s] * 50000)) > 1e-12
+    bad += abs(row["index"] - 100 * (counts[s] / len(cust)) / share[s]) > 1e-9
+    bad += not (row["penetration_lower"] <= row["penetration"] <= row["penetration_upper"])
+print(bad, j["typed"], len(cust))
+PY
+)" "0 $(awk -F, 'NR > 1 && $1 <= 300 && $NF <= 1' "$D/typing_survey.csv" | wc -l | tr -d ' ') $(awk -F, 'NR > 1 && $1 <= 300 && $NF <= 1' "$D/typing_survey.csv" | wc -l | tr -d ' ')" "bridge: customers per segment, market share and size, penetration and index"
+run 0 "$SEGKIT" survey bridge golden --customers our_customers --population 50000
+contains "$OUT" "penetration" "the bridge table"
+
 # ---- errors name what is wrong ----
 printf 'variable,category,share\nage,18-24,0.5\nage,25-34,0.5\n' > "$WORK/bad_margins.csv"
 run 3 "$SEGKIT" survey weight resp --margins "$WORK/bad_margins.csv"
