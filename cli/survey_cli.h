@@ -28,6 +28,9 @@ int survey_question_from_column(const segkit_table *t, const char *name, const c
                                 const segkit_codebook *cb, survey_question *q);
 void survey_question_free(survey_question *q);
 
+/* Row i's value as a number: int64, float64 or bool (1/0); NaN for a null or text. */
+double survey_value_at(const segkit_column *c, size_t i);
+
 /* Row i's answer as text (NULL for no answer); numbers are written into buf. */
 const char *survey_answer_text(const segkit_column *c, size_t i, char *buf, size_t size);
 

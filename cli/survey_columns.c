@@ -45,8 +45,7 @@ const char *survey_answer_text(const segkit_column *c, size_t i, char *buf, size
   }
 }
 
-/* A numeric view of row i for ordering (NaN for text and nulls). */
-static double numeric(const segkit_column *c, size_t i) {
+double survey_value_at(const segkit_column *c, size_t i) {
   if (!segkit_column_is_valid(c, i)) {
     return NAN;
   }
@@ -137,7 +136,7 @@ int survey_question_from_column(const segkit_table *t, const char *name, const c
     qsort(lv, n_lv, sizeof *lv, cmp_text);
   } else {
     for (size_t i = 0; i < n; i++) {
-      double v = numeric(c, i);
+      double v = survey_value_at(c, i);
       if (!isnan(v)) {
         lv[n_lv++] = (level){.v = v};
       }
@@ -213,7 +212,7 @@ int survey_question_from_column(const segkit_table *t, const char *name, const c
       q->codes[i] = (int32_t)by_dict[segkit_column_codes(c)[i]];
       continue;
     }
-    double v = numeric(c, i);
+    double v = survey_value_at(c, i);
     size_t lo = 0, hi = n_lv;
     while (lo < hi) {
       size_t mid = lo + (hi - lo) / 2;
@@ -255,7 +254,7 @@ int survey_weights_from_args(cli_args *a, const segkit_table *t, const char *ver
     return CLI_EXIT_ENV;
   }
   for (size_t i = 0; i < n; i++) {
-    w[i] = numeric(c, i);
+    w[i] = survey_value_at(c, i);
     if (segkit_column_type(c) == SEGKIT_TYPE_STRING || !(w[i] >= 0) || isinf(w[i])) {
       free(w);
       return cli_usage_error(verb, "weight column '%s', row %zu: expected a number >= 0",

@@ -24,23 +24,6 @@ enum { MAX_CANDIDATES = SEGKIT_TYPING_MAX_QUESTIONS * 4, DOC_VERSION = 1 };
 
 static json_t *num_or_null(double v) { return isfinite(v) ? json_real(v) : json_null(); }
 
-/* A numeric column's value in row i, NaN for a null or a non-number. */
-static double value_at(const segkit_column *c, size_t i) {
-  if (!segkit_column_is_valid(c, i)) {
-    return NAN;
-  }
-  switch (segkit_column_type(c)) {
-  case SEGKIT_TYPE_INT64:
-    return (double)segkit_column_int64(c)[i];
-  case SEGKIT_TYPE_FLOAT64:
-    return segkit_column_float64(c)[i];
-  case SEGKIT_TYPE_BOOL:
-    return segkit_column_bool(c)[i] ? 1.0 : 0.0;
-  default:
-    return NAN;
-  }
-}
-
 static bool ordered_question(const segkit_table *t, size_t c, const segkit_codebook *cb,
                              const char *id, const char *by) {
   const segkit_column *col = segkit_table_column(t, c);
@@ -289,7 +272,7 @@ int survey_typing(cli_args *a) {
   for (size_t i = 0; rc == 0 && i < n; i++) {
     bool ok = seg.codes[i] >= 0;
     for (size_t k = 0; ok && k < nc; k++) {
-      x[m * nc + k] = value_at(segkit_table_column(t, cand[k]), i);
+      x[m * nc + k] = survey_value_at(segkit_table_column(t, cand[k]), i);
       ok = isfinite(x[m * nc + k]);
     }
     if (ok) {
@@ -408,6 +391,21 @@ static int load_typing(segkit_workspace *ws, const char *name, json_t **doc,
 /* Type every row of t that answered the golden questions: seg[i] (-1 when a golden
  * answer is missing) and the posterior of the chosen segment. */
 static int type_rows(const char *name, const segkit_typing *tm, const segkit_table *t,
+                     int32_t *seg, double *prob, size_t *untyped);
+
+/* type_rows into new arrays (*seg, *prob: the caller frees them, also on failure). */
+static int typed(const char *name, const segkit_typing *tm, const segkit_table *t,
+                 int32_t **seg, double **prob, size_t *untyped) {
+  size_t n = segkit_table_n_rows(t);
+  *seg = malloc((n + 1) * sizeof **seg);
+  *prob = malloc((n + 1) * sizeof **prob);
+  if (*seg == NULL || *prob == NULL) {
+    return CLI_EXIT_ENV;
+  }
+  return type_rows(name, tm, t, *seg, *prob, untyped);
+}
+
+static int type_rows(const char *name, const segkit_typing *tm, const segkit_table *t,
                      int32_t *seg, double *prob, size_t *untyped) {
   const segkit_typing_view *v = segkit_typing_get(tm);
   long cols[SEGKIT_TYPING_MAX_QUESTIONS];
@@ -430,7 +428,7 @@ static int type_rows(const char *name, const segkit_typing *tm, const segkit_tab
   for (size_t i = 0; rc == 0 && i < n; i++) {
     bool ok = true;
     for (uint32_t k = 0; ok && k < v->n_chosen; k++) {
-      row[k] = value_at(segkit_table_column(t, (size_t)cols[k]), i);
+      row[k] = survey_value_at(segkit_table_column(t, (size_t)cols[k]), i);
       ok = isfinite(row[k]);
     }
     seg[i] = -1;
@@ -469,14 +467,11 @@ int survey_type(cli_args *a) {
     rc = cli_load_named(a, "survey", dataset, dataset == NULL ? a->positional[2] : NULL, &t);
   }
   size_t n = rc == 0 ? segkit_table_n_rows(t) : 0;
-  int32_t *seg = rc == 0 ? malloc((n + 1) * sizeof *seg) : NULL;
-  double *prob = rc == 0 ? malloc((n + 1) * sizeof *prob) : NULL;
+  int32_t *seg = NULL;
+  double *prob = NULL;
   size_t untyped = 0;
-  if (rc == 0 && (seg == NULL || prob == NULL)) {
-    rc = CLI_EXIT_ENV;
-  }
   if (rc == 0) {
-    rc = type_rows(name, tm, t, seg, prob, &untyped);
+    rc = typed(name, tm, t, &seg, &prob, &untyped);
   }
   const json_t *labels = json_object_get(doc, "segments");
   const char *seg_col = json_string_value(json_object_get(doc, "segment"));
@@ -568,14 +563,11 @@ int survey_bridge(cli_args *a) {
     rc = cli_report(&err);
   }
   size_t n = rc == 0 ? segkit_table_n_rows(t) : 0;
-  int32_t *seg = rc == 0 ? malloc((n + 1) * sizeof *seg) : NULL;
-  double *prob = rc == 0 ? malloc((n + 1) * sizeof *prob) : NULL;
+  int32_t *seg = NULL;
+  double *prob = NULL;
   size_t untyped = 0;
-  if (rc == 0 && (seg == NULL || prob == NULL)) {
-    rc = CLI_EXIT_ENV;
-  }
   if (rc == 0) {
-    rc = type_rows(name, tm, t, seg, prob, &untyped);
+    rc = typed(name, tm, t, &seg, &prob, &untyped);
   }
   size_t k = json_array_size(labels);
   size_t *count = rc == 0 ? calloc(k + 1, sizeof *count) : NULL;
