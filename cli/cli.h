@@ -181,6 +181,8 @@ extern const cli_verb cli_verb_tiers;
 extern const cli_verb cli_verb_cluster;
 extern const cli_verb cli_verb_clv;
 extern const cli_verb cli_verb_survey;
+extern const cli_verb cli_verb_serve;
+extern const cli_verb cli_verb_key;
 
 /* Shared by import, describe and demo: read a CSV or JSON Lines file with the reader
  * options the verb's flags describe (--type, --schema, --date-format, --delimiter,
@@ -282,6 +284,11 @@ int cli_demo_segments(segkit_workspace *ws, const segkit_table *subs, const segk
 /* Step 8 of the demo (demo_clusters.c): k-means on the RFM table step 7 stored, kept as
  * model "behaviour", with each cluster's churned share. 0 or an exit code (reported). */
 int cli_demo_clusters(segkit_workspace *ws, int n_threads);
+
+/* Step 10 (demo_market.c): the prospect survey in DIR read with its codebook into dataset
+ * prospects, k-means on its attitude items against the planted segments, profile, sizes
+ * and golden questions. 0 or an exit code (reported). */
+int cli_demo_market(segkit_workspace *ws, const char *dir, int n_threads);
 
 /* segkit metrics without --churned: the metrics of a subscription history. */
 int cli_metrics_billing(cli_args *a, double level, int64_t min_n);

@@ -614,6 +614,9 @@ static int run_demo(cli_args *a) {
   if (rc == 0) {
     rc = mrr_step(ws, &summary);
   }
+  if (rc == 0) {
+    rc = cli_demo_market(ws, dir, a->threads);
+  }
   segkit_workspace_close(ws);
   if (rc == 0) {
     const char *me = cli_program_name();
@@ -644,6 +647,9 @@ static int run_demo(cli_args *a) {
     printf("  %s clv fit --model sbg --dataset subscriptions --rates USD=1,EUR=1.08,GBP=1.27 "
            "--from %s --by plan --format json --workspace %s\n",
            me, from, ws_path);
+    printf("  %s survey crosstab purchase_intent --by region --dataset prospects --workspace "
+           "%s\n",
+           me, ws_path);
   }
   free(ws_path);
   return rc;
@@ -660,7 +666,9 @@ const cli_verb cli_verb_demo = {
         "the data-quality findings, the last six months of MRR movements, churn, NRR and LTV\n"
         "by plan and billing interval, whether invoice-automation adopters churn less\n"
         "(churn per month, Kaplan-Meier, log-rank), segments by rules, behaviour clusters,\n"
-        "and retention projected per plan by the shifted-beta-geometric model.\n"
+        "retention projected per plan by the shifted-beta-geometric model, and market\n"
+        "segments found in the prospect survey (checked against the planted ones), profiled,\n"
+        "sized, with the golden questions that type a new respondent.\n"
         "Running it again replaces the datasets.",
     .opts = demo_opts,
     .n_opts = sizeof demo_opts / sizeof demo_opts[0],

@@ -47,6 +47,14 @@ int survey_load(cli_args *a, size_t first_file, segkit_table **t);
  * column (a survey's respondent id); without, *t as it is. 0 or an exit code (reported). */
 int survey_with_segments(cli_args *a, segkit_table **t, const char *id, const char *by);
 
+/* Survey responses as the workspace keeps them: missing codes' reasons in COL_missing
+ * columns, an SPSS/Stata id of whole numbers as int64 (survey_import.c). */
+int survey_table_for_workspace(const segkit_survey_data *d, const char *id,
+                               segkit_table **out);
+/* Store t as dataset name (key id, may be NULL) and d's codebook as model codebook-NAME. */
+int survey_store(segkit_workspace *ws, const char *name, const char *id, const char *source,
+                 const segkit_survey_data *d, const segkit_table *t);
+
 /* The codebook stored with a dataset by survey import, or NULL (none, or no workspace). */
 segkit_codebook *survey_codebook_load(cli_args *a, const char *dataset);
 

@@ -161,7 +161,8 @@ static int whole_ids(const segkit_column *c, with_reasons *w) {
   return 0;
 }
 
-static int build_table(const segkit_survey_data *d, const char *id, segkit_table **out) {
+int survey_table_for_workspace(const segkit_survey_data *d, const char *id,
+                               segkit_table **out) {
   const segkit_table *t = segkit_survey_data_table(d);
   const segkit_codebook *cb = segkit_survey_data_codebook(d);
   with_reasons *w = calloc(1, sizeof *w);
@@ -300,7 +301,7 @@ int survey_import(cli_args *a) {
   segkit_table *t = NULL;
   if (rc == 0) {
     report_bad(a, path, d);
-    rc = build_table(d, cli_get(a, "id"), &t);
+    rc = survey_table_for_workspace(d, cli_get(a, "id"), &t);
   }
   if (rc == 0 && cli_get(a, "bad-values") != NULL) {
     rc = write_bad_values(d, cli_get(a, "bad-values"));
@@ -309,33 +310,38 @@ int survey_import(cli_args *a) {
   if (rc == 0) {
     rc = cli_open_workspace(a, true, &ws);
   }
-  segkit_error err;
   if (rc == 0) {
-    segkit_import_request req = {.dataset = name, .mode = SEGKIT_IMPORT_REPLACE,
-                                 .key = cli_get(a, "id"), .table = t, .source = path,
-                                 .actor = "cli:survey"};
-    segkit_import_outcome oc;
-    if (segkit_workspace_import(ws, &req, &oc, &err) != SEGKIT_OK) {
-      rc = cli_report(&err);
-    }
-  }
-  char *json = NULL;
-  if (rc == 0 && segkit_codebook_to_json(segkit_survey_data_codebook(d), &json, &err) != SEGKIT_OK) {
-    rc = cli_report(&err);
-  }
-  char model[128];
-  snprintf(model, sizeof model, "codebook-%s", name);
-  if (rc == 0 && segkit_workspace_model_save(ws, model, "codebook", name, json, true, &err) !=
-                     SEGKIT_OK) {
-    rc = cli_report(&err);
+    rc = survey_store(ws, name, cli_get(a, "id"), path, d, t);
   }
   if (rc == 0) {
     rc = print_summary(a, name, d, t);
   }
-  free(json);
   segkit_workspace_close(ws);
   segkit_table_free(t);
   segkit_survey_data_free(d);
+  return rc;
+}
+
+int survey_store(segkit_workspace *ws, const char *name, const char *id, const char *source,
+                 const segkit_survey_data *d, const segkit_table *t) {
+  segkit_error err;
+  segkit_import_request req = {.dataset = name, .mode = SEGKIT_IMPORT_REPLACE, .key = id,
+                               .table = t, .source = source, .actor = "cli:survey"};
+  segkit_import_outcome oc;
+  if (segkit_workspace_import(ws, &req, &oc, &err) != SEGKIT_OK) {
+    return cli_report(&err);
+  }
+  char *json = NULL;
+  if (segkit_codebook_to_json(segkit_survey_data_codebook(d), &json, &err) != SEGKIT_OK) {
+    return cli_report(&err);
+  }
+  char model[128];
+  snprintf(model, sizeof model, "codebook-%s", name);
+  int rc = 0;
+  if (segkit_workspace_model_save(ws, model, "codebook", name, json, true, &err) != SEGKIT_OK) {
+    rc = cli_report(&err);
+  }
+  free(json);
   return rc;
 }
 
