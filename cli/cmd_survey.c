@@ -34,9 +34,15 @@ static const cli_opt survey_opts[] = {
     {"segments", CLI_OPT_VALUE, "NAME", "profile, typing: take --by from this dataset, matched by the respondent id (the labels cluster fit --save stores)"},
     {"questions", CLI_OPT_VALUE, "Q,Q", "profile: the questions to profile (default: the codebook's coded questions, or columns with 2-20 answers); typing: the candidates (default: scales and numeric questions)"},
     {"top", CLI_OPT_VALUE, "N", "profile: distinguishing answers shown per segment (default 5)"},
+    {"items", CLI_OPT_VALUE, "A,B|PREFIX*", "segment: the attitude battery (a list, or a prefix like 'att_*')"},
+    {"method", CLI_OPT_VALUE, "M", "segment: kmeans (default) or gmm"},
+    {"k", CLI_OPT_VALUE, "K|A..B", "segment: segments, or a range to sweep and recommend from (default 2..8)"},
+    {"factors", CLI_OPT_VALUE, "N", "segment: components kept and rotated (default: eigenvalue > 1)"},
+    {"on", CLI_OPT_VALUE, "WHAT", "segment: cluster the items (default) or the kept factors' scores"},
+    {"missing", CLI_OPT_VALUE, "M", "segment: no answer to an item: mean (default) or drop the respondent"},
     {"max-questions", CLI_OPT_VALUE, "N", "typing: golden questions at most (default 8)"},
     {"folds", CLI_OPT_VALUE, "N", "typing: cross-validation folds (default 5)"},
-    {"save", CLI_OPT_VALUE, "NAME", "typing: keep the model as NAME (for survey type)"},
+    {"save", CLI_OPT_VALUE, "NAME", "segment: keep the segmentation (model and labels dataset NAME); typing: keep the model as NAME (for survey type)"},
     {"out", CLI_OPT_VALUE, "FILE", "type: write the typed rows to FILE"},
     {"customers", CLI_OPT_VALUE, "NAME", "bridge: our customers (a dataset with the golden questions' answers)"},
 };
@@ -67,7 +73,10 @@ static int run_survey(cli_args *a) {
   if (strcmp(sub, "bridge") == 0) {
     return survey_bridge(a);
   }
-  return cli_usage_error("survey", "expected a subcommand: import, weight, crosstab, size, profile, typing, type, bridge");
+  if (strcmp(sub, "segment") == 0) {
+    return survey_segment(a);
+  }
+  return cli_usage_error("survey", "expected a subcommand: import, weight, crosstab, size, segment, profile, typing, type, bridge");
 }
 
 const cli_verb cli_verb_survey = {
@@ -76,7 +85,8 @@ const cli_verb cli_verb_survey = {
     .usage = "segkit survey import FILE [--codebook FILE] --as NAME [--id COL] | weight NAME "
              "--margins FILE [--trim LO,HI] | crosstab Q --by Q2 "
              "(--dataset NAME | FILE) [--weighted] | size --by SEGMENT (--dataset NAME | FILE) "
-             "[--weighted] [--population N [--serviceable RULE] [--reachable P] [--value V]] | profile --by SEGMENT (--dataset NAME | FILE) "
+             "[--weighted] [--population N [--serviceable RULE] [--reachable P] [--value V]] | "
+             "segment --items A,B,... (--dataset NAME | FILE) [--k A..B] [--save NAME] | profile --by SEGMENT (--dataset NAME | FILE) "
              "[--segments NAME] | typing --by SEGMENT (--dataset NAME | FILE) [--max-questions N] "
              "[--save NAME] | type MODEL (--dataset NAME | FILE) [--as NAME] | bridge MODEL "
              "--customers NAME [--population N]",
@@ -99,6 +109,9 @@ const cli_verb cli_verb_survey = {
         "logit interval (svyciprop) and, with --population, the market: TAM (share x N),\n"
         "SAM (in the segment and --serviceable), SOM (SAM x --reachable), each with its\n"
         "interval, and in money with --value.\n"
+        "segment finds needs-based segments in an attitude battery: principal components\n"
+        "with varimax-rotated loadings (the battery's factors), then k-means or a mixture on\n"
+        "the items or the factors, one k or a sweep that recommends; --save keeps it.\n"
         "profile compares every segment with the rest on every question: shares, index\n"
         "(segment % / total % x 100), z-tests corrected by Benjamini-Hochberg over all of\n"
         "them, and per segment the answers that most set it apart.\n"

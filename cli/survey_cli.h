@@ -58,7 +58,8 @@ int survey_store(segkit_workspace *ws, const char *name, const char *id, const c
 /* The codebook stored with a dataset by survey import, or NULL (none, or no workspace). */
 segkit_codebook *survey_codebook_load(cli_args *a, const char *dataset);
 
-/* The subcommands (survey_import.c, survey_weight.c, survey_tables.c, survey_profile.c). */
+/* The subcommands (survey_import.c, survey_weight.c, survey_tables.c, survey_size.c,
+ * survey_profile.c, survey_typing.c, survey_segment.c). */
 int survey_import(cli_args *a);
 int survey_weight(cli_args *a);
 int survey_crosstab(cli_args *a);
@@ -67,5 +68,6 @@ int survey_profile(cli_args *a);
 int survey_typing(cli_args *a);
 int survey_type(cli_args *a);
 int survey_bridge(cli_args *a);
+int survey_segment(cli_args *a);
 
 #endif

@@ -360,6 +360,15 @@ SEGKIT_API const double *segkit_pca_explained_ratio(const segkit_pca *p);
 SEGKIT_API void segkit_pca_project(const segkit_pca *p, const double *x, size_t m,
                                    double *out);
 
+/* The varimax rotation (Kaiser 1958) of a p x k loading matrix (row-major: item i's
+ * loading on factor j at i * k + j), as R's stats::varimax(x, normalize, eps) computes it
+ * (src/cluster/varimax.c): rotated gets p x k loadings, rotation (may be NULL) the k x k
+ * orthogonal matrix (rotated = loadings x rotation). normalize: Kaiser's row
+ * normalisation (R's default TRUE); eps: R's default 1e-5. k = 1 returns the loadings. */
+SEGKIT_API segkit_status segkit_varimax(const double *loadings, size_t p, size_t k,
+                                        bool normalize, double eps, double *rotated,
+                                        double *rotation, segkit_error *err);
+
 #ifdef __cplusplus
 }
 #endif

@@ -168,6 +168,43 @@ print("ok" if ok and j["rows"][0]["label"] == "Very unlikely" else f"{j['chi2']}
 PY
 )" "ok" "crosstab of the generated survey: chi-square as scipy, answers labelled"
 
+# ---- segment: the battery's factors as R's prcomp + varimax, segments recovered ----
+run 0 "$SEGKIT" survey segment --dataset prospects --items 'att_*' --k 5 --save needs --format json
+printf '%s' "$OUT" > "$WORK/segment.json"
+cat > "$WORK/factors.R" <<'RS'
+d <- read.csv(commandArgs(TRUE)[1])
+x <- d[, sprintf("att_%02d", 1:15)]
+x[x == 98] <- NA                                            # the codebook's "don't know"
+for (j in names(x)) x[[j]][is.na(x[[j]])] <- mean(x[[j]], na.rm = TRUE)  # segkit's --missing mean
+pc <- prcomp(x, scale. = TRUE)
+k <- sum(pc$sdev^2 > 1)
+L <- pc$rotation[, 1:k] %*% diag(pc$sdev[1:k])
+for (j in 1:k) if (L[which.max(abs(L[, j])), j] < 0) L[, j] <- -L[, j]
+v <- unclass(varimax(L)$loadings)
+cat(sprintf("%.10f", pc$sdev^2), "\n")
+cat(sprintf("%.10f", t(v)), "\n")
+RS
+Rscript "$WORK/factors.R" "$WORK/gen/survey.csv" > "$WORK/factors_R.txt"
+equals "$("$PY" - "$WORK/segment.json" "$WORK/factors_R.txt" <<'PY'
+import json, sys
+j = json.load(open(sys.argv[1]))["factors"]
+eig, rot = [[float(v) for v in line.split()] for line in open(sys.argv[2])]
+k = j["factors"]
+got = [v for i in range(15) for v in j["loadings"]["att_%02d" % (i + 1)]]
+bad = sum(abs(a - b) > 1e-8 for a, b in zip(j["eigenvalues"], eig))
+bad += sum(abs(a - b) > 1e-6 for a, b in zip(got, rot)) + (len(got) != len(rot))
+print(bad, k)
+PY
+)" "0 3" "eigenvalues and varimax loadings of the battery as R's prcomp and varimax (3 factors kept)"
+run 0 "$SEGKIT" survey profile --by cluster --dataset prospects --segments needs --top 1 --format json
+printf '%s' "$OUT" > "$WORK/needs_profile.json"
+equals "$("$PY" - "$WORK/needs_profile.json" <<'PY'
+import json, sys
+j = json.load(open(sys.argv[1]))
+print(len(j["segments"]), all(s["distinctive"] for s in j["segments"]))
+PY
+)" "5 True" "the saved segmentation feeds survey profile (--segments needs --by cluster)"
+
 # ---- profile: each planted segment against the rest, against R (prop.test, p.adjust BH) ----
 run 0 "$SEGKIT" import "$WORK/gen/survey_truth.csv" --as truth --key respondent_id --quiet
 run 0 "$SEGKIT" survey profile --by segment_name --dataset prospects --segments truth --questions region,company_size,annual_revenue --format json
