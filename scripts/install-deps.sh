@@ -13,6 +13,8 @@ packages=(
   libopenblas-dev liblapacke-dev        # GEMM distances, eigen-decompositions (clustering)
   libcurl4-openssl-dev                  # webhook posts of segment snapshots
   libreadstat-dev readstat              # SPSS and Stata survey files; readstat checks them in tests
+  libmicrohttpd-dev libsodium-dev       # the HTTP API (segkit serve) and its Argon2id key hashes
+  curl python3-argon2                   # API tests: a real HTTP client, an independent Argon2id
   r-cran-mclust r-cran-cluster          # reference mixtures and silhouettes in tests
   postgresql-15                          # a throwaway server runs segment SQL in tests
   r-base-core r-cran-survival r-cran-survey   # reference values from R in tests

@@ -22,6 +22,7 @@
 #include "segkit/survey.h"
 #include "segkit/survey_file.h"
 #include "segkit/insight.h"
+#include "segkit/server.h"
 
 
 #endif

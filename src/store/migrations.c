@@ -164,11 +164,27 @@ static const char schema_v4[] =
     "  created_at  INTEGER NOT NULL,"
     "  updated_at  INTEGER NOT NULL);";
 
+/* Version 5: API keys of the HTTP server (src/server/keys.c owns the rows). Only an
+ * Argon2id hash of a key is kept (crypto_pwhash_str output, self-describing), never the
+ * key; the id is the key's public part, in clear, so a request's key finds its row without
+ * trying every hash. Revoked keys stay (revoked_at set) so the audit log's actors keep
+ * meaning something. */
+static const char schema_v5[] =
+    "CREATE TABLE api_keys("
+    "  id           TEXT PRIMARY KEY,"
+    "  name         TEXT,"
+    "  role         TEXT NOT NULL CHECK (role IN ('read', 'write', 'admin')),"
+    "  hash         TEXT NOT NULL,"
+    "  created_at   INTEGER NOT NULL,"
+    "  last_used_at INTEGER,"
+    "  revoked_at   INTEGER);";
+
 static const migration migrations[] = {
     {1, "storage tables: datasets, batches, chunks, quarantine, audit", schema_v1},
     {2, "views for the sqlite3 shell, audit index", schema_v2},
     {3, "segments, links between datasets, segment snapshots", schema_v3},
     {4, "fitted models", schema_v4},
+    {5, "API keys of the HTTP server", schema_v5},
 };
 
 _Static_assert(sizeof migrations / sizeof migrations[0] == SK_SCHEMA_VERSION,

@@ -75,7 +75,7 @@ char *sk__strdup(const char *s, bool *failed);
 /* ---- migrations.c ------------------------------------------------------------------ */
 
 /* The schema version this library writes. */
-#define SK_SCHEMA_VERSION 4
+#define SK_SCHEMA_VERSION 5
 
 /* Bring a workspace at schema version `from` (0 = empty database) to SK_SCHEMA_VERSION.
  * Must run inside a write transaction the caller commits; each step is recorded in the

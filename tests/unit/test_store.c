@@ -225,8 +225,8 @@ static void assert_id_name(const segkit_table *t, size_t n, const int64_t *ids,
 static void store_open_creates_workspace(void **state) {
   fixture *f = *state;
   segkit_workspace *ws = open_ws(f->path, SEGKIT_WORKSPACE_CREATE);
-  assert_int_equal(segkit_workspace_schema_version(ws), 4);
-  assert_int_equal(segkit_workspace_current_schema_version(), 4);
+  assert_int_equal(segkit_workspace_schema_version(ws), 5);
+  assert_int_equal(segkit_workspace_current_schema_version(), 5);
   assert_string_equal(segkit_workspace_path(ws), f->path);
   segkit_dataset_list *list = NULL;
   segkit_error err;
@@ -237,9 +237,9 @@ static void store_open_creates_workspace(void **state) {
 
   /* The header says what the file is; the schema history is recorded. */
   assert_int_equal(sql_int(f->path, "PRAGMA application_id"), 0x53474B54);
-  assert_int_equal(sql_int(f->path, "PRAGMA user_version"), 4);
+  assert_int_equal(sql_int(f->path, "PRAGMA user_version"), 5);
   assert_int_equal(sql_int(f->path, "PRAGMA page_size"), 65536);
-  assert_int_equal(sql_int(f->path, "SELECT count(*) FROM migrations"), 4);
+  assert_int_equal(sql_int(f->path, "SELECT count(*) FROM migrations"), 5);
   assert_int_equal(sql_int(f->path, "SELECT count(*) FROM meta WHERE key = 'format' AND "
                                     "value = 'segkit workspace'"),
                    1);
@@ -258,9 +258,9 @@ static void store_open_creates_workspace(void **state) {
 
   /* Opening again (no CREATE) works and changes nothing. */
   ws = open_ws(f->path, 0);
-  assert_int_equal(segkit_workspace_schema_version(ws), 4);
+  assert_int_equal(segkit_workspace_schema_version(ws), 5);
   segkit_workspace_close(ws);
-  assert_int_equal(sql_int(f->path, "SELECT count(*) FROM migrations"), 4);
+  assert_int_equal(sql_int(f->path, "SELECT count(*) FROM migrations"), 5);
   segkit_workspace_close(NULL);
 }
 
@@ -377,20 +377,20 @@ static void store_empty_file(void **state) {
   assert_non_null(strstr(err.message, "empty"));
   ws = open_ws(path, SEGKIT_WORKSPACE_CREATE);
   segkit_workspace_close(ws);
-  assert_int_equal(sql_int(path, "PRAGMA user_version"), 4);
+  assert_int_equal(sql_int(path, "PRAGMA user_version"), 5);
   free(path);
 }
 
 static void store_refuses_newer_schema(void **state) {
   fixture *f = *state;
   segkit_workspace_close(open_ws(f->path, SEGKIT_WORKSPACE_CREATE));
-  sql_exec(f->path, "PRAGMA user_version=5");
+  sql_exec(f->path, "PRAGMA user_version=6");
   size_t n = 0;
   char *before = snapshot(f->path, &n);
   segkit_workspace *ws = NULL;
   segkit_error err;
   assert_int_equal(segkit_workspace_open(f->path, 0, &ws, &err), SEGKIT_ERR_STORE);
-  assert_non_null(strstr(err.message, "schema version 5 is newer"));
+  assert_non_null(strstr(err.message, "schema version 6 is newer"));
   assert_unchanged(f->path, before, n);
   free(before);
 }
@@ -452,7 +452,7 @@ static void store_migrates_version_1(void **state) {
   assert_int_equal(sql_int(f->path, "PRAGMA user_version"), 1);
 
   segkit_workspace *ws = open_ws(f->path, 0);
-  assert_int_equal(segkit_workspace_schema_version(ws), 4);
+  assert_int_equal(segkit_workspace_schema_version(ws), 5);
   segkit_table *t = load_ok(ws, "legacy");
   assert_int_equal(segkit_table_n_rows(t), 3);
   const segkit_column *id = segkit_table_column(t, 0);
@@ -497,8 +497,8 @@ static void store_migrates_version_1(void **state) {
   segkit_table_free(t);
   segkit_workspace_close(ws);
 
-  assert_int_equal(sql_int(f->path, "PRAGMA user_version"), 4);
-  assert_int_equal(sql_int(f->path, "SELECT count(*) FROM migrations"), 4);
+  assert_int_equal(sql_int(f->path, "PRAGMA user_version"), 5);
+  assert_int_equal(sql_int(f->path, "SELECT count(*) FROM migrations"), 5);
   assert_int_equal(sql_int(f->path, "SELECT n_rows FROM dataset_summary WHERE name='legacy'"),
                    5);
   assert_int_equal(sql_int(f->path, "SELECT count(*) FROM audit_log"), 2);

@@ -1,0 +1,380 @@
+/* The segment endpoints: list, show, count, members (read role); create and delete (write
+ * role, audited with the key's id as the actor).
+ *
+ * A POST body is checked field by field before anything runs: malformed JSON names the
+ * line and column jansson stopped at, an unknown or mistyped field is named, a missing one
+ * is named; then the rule is compiled and evaluated against the dataset exactly as a
+ * stored segment is (segment_eval.c), so a segment that was accepted can be counted. The
+ * save itself is one workspace transaction with its audit entry (segments.c in the
+ * store), which is what keeps concurrent readers from seeing it half-written. */
+#include <ctype.h>
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "segkit/datetime.h"
+#include "server/server_int.h"
+
+enum { MEMBERS_DEFAULT_LIMIT = 100, MEMBERS_MAX_LIMIT = 10000, NAME_MAX_LEN = 64 };
+
+static json_t *time_json(int64_t us) {
+  char buf[40];
+  segkit_format_timestamp(us, buf, sizeof buf);
+  return json_string(buf);
+}
+
+static json_t *text_or_null(const char *s) {
+  return s != NULL ? json_string(s) : json_null();
+}
+
+static json_t *segment_json(const segkit_segment_info *d) {
+  json_t *o = json_object();
+  char *key = sk__context_key(d->context);
+  json_object_set_new(o, "name", json_string(d->name));
+  json_object_set_new(o, "dataset", json_string(d->dataset));
+  json_object_set_new(o, "rule", json_string(d->rule));
+  json_object_set_new(o, "key", text_or_null(key));
+  json_object_set_new(o, "description", text_or_null(d->description));
+  json_object_set_new(o, "created_at", time_json(d->created_at_us));
+  json_object_set_new(o, "updated_at", time_json(d->updated_at_us));
+  json_object_set_new(o, "snapshots", json_integer(d->n_snapshots));
+  free(key);
+  return o;
+}
+
+/* A rule error with where it is: {"error": {"code", "message", "line", "column", "length",
+ * "excerpt"}}. */
+static void reply_rule_error(sk_reply *out, const segkit_error *err,
+                             const segkit_rule_diag *diag) {
+  sk__reply_from_error(out, err);
+  json_t *e = json_object_get(out->body, "error");
+  if ((err->code == SEGKIT_ERR_PARSE || err->code == SEGKIT_ERR_TYPE) && diag->line > 0 &&
+      e != NULL) {
+    json_object_set_new(e, "line", json_integer(diag->line));
+    json_object_set_new(e, "column", json_integer(diag->column));
+    json_object_set_new(e, "length", json_integer(diag->length));
+    json_object_set_new(e, "excerpt", json_string(diag->excerpt));
+  }
+}
+
+/* ---- GET -------------------------------------------------------------------------------- */
+
+void sk__get_segments(const sk_request *req, sk_reply *out) {
+  segkit_workspace *ws = sk__request_workspace(req, false, out);
+  if (ws == NULL) {
+    return;
+  }
+  segkit_segment_list *list = NULL;
+  segkit_error err;
+  if (segkit_workspace_segments(ws, NULL, &list, &err) != SEGKIT_OK) {
+    sk__reply_from_error(out, &err);
+  } else {
+    json_t *items = json_array();
+    for (size_t i = 0; i < list->n; i++) {
+      json_array_append_new(items, segment_json(&list->items[i]));
+    }
+    sk__reply_json(out, 200, json_pack("{s:o}", "segments", items));
+  }
+  segkit_segment_list_free(list);
+  segkit_workspace_close(ws);
+}
+
+void sk__get_segment(const sk_request *req, sk_reply *out) {
+  segkit_workspace *ws = sk__request_workspace(req, false, out);
+  if (ws == NULL) {
+    return;
+  }
+  segkit_segment_list *list = NULL;
+  segkit_error err;
+  if (segkit_workspace_segments(ws, req->match->params[0], &list, &err) != SEGKIT_OK) {
+    sk__reply_from_error(out, &err);
+  } else {
+    sk__reply_json(out, 200, segment_json(&list->items[0]));
+  }
+  segkit_segment_list_free(list);
+  segkit_workspace_close(ws);
+}
+
+/* Evaluate the segment of the request's path; on failure the reply is filled. */
+static bool eval_path_segment(const sk_request *req, segkit_workspace *ws, sk_eval *e,
+                              segkit_segment_list **def, sk_reply *out) {
+  segkit_error err;
+  if (sk__eval_named(ws, req->match->params[0], e, def, &err) != SEGKIT_OK) {
+    reply_rule_error(out, &err, &e->diag);
+    sk__eval_free(e);
+    return false;
+  }
+  return true;
+}
+
+void sk__get_segment_count(const sk_request *req, sk_reply *out) {
+  segkit_workspace *ws = sk__request_workspace(req, false, out);
+  if (ws == NULL) {
+    return;
+  }
+  sk_eval e;
+  segkit_segment_list *def = NULL;
+  if (eval_path_segment(req, ws, &e, &def, out)) {
+    char as_of[40];
+    segkit_format_timestamp(e.now_us, as_of, sizeof as_of);
+    sk__reply_json(out, 200,
+                   json_pack("{s:s, s:s, s:I, s:I, s:s}", "segment", def->items[0].name,
+                             "dataset", def->items[0].dataset, "count", (json_int_t)e.count,
+                             "of", (json_int_t)segkit_table_n_rows(e.customers), "as_of",
+                             as_of));
+    sk__eval_free(&e);
+  }
+  segkit_segment_list_free(def);
+  segkit_workspace_close(ws);
+}
+
+/* A non-negative integer query argument within [lo, hi]; dflt when absent. */
+static bool query_int(const sk_request *req, const char *name, long long dflt, long long lo,
+                      long long hi, long long *value, sk_reply *out) {
+  const char *text = req->query != NULL ? req->query(req->query_ctx, name) : NULL;
+  *value = dflt;
+  if (text == NULL) {
+    return true;
+  }
+  char *end = NULL;
+  errno = 0;
+  long long v = strtoll(text, &end, 10);
+  if (text[0] == '\0' || !isdigit((unsigned char)text[0]) || *end != '\0' || errno != 0 ||
+      v < lo || v > hi) {
+    sk__reply_error(out, 400, "invalid_parameter",
+                    "query parameter '%s' must be an integer from %lld to %lld, not '%s'", name,
+                    lo, hi, text);
+    return false;
+  }
+  *value = v;
+  return true;
+}
+
+static json_t *key_json(const segkit_column *c, size_t row) {
+  if (!segkit_column_is_valid(c, row)) {
+    return json_null();
+  }
+  if (segkit_column_type(c) == SEGKIT_TYPE_INT64) {
+    return json_integer((json_int_t)segkit_column_int64(c)[row]);
+  }
+  return json_string(segkit_column_dict_value(c, segkit_column_codes(c)[row], NULL));
+}
+
+void sk__get_segment_members(const sk_request *req, sk_reply *out) {
+  long long limit = 0;
+  long long offset = 0;
+  if (!query_int(req, "limit", MEMBERS_DEFAULT_LIMIT, 1, MEMBERS_MAX_LIMIT, &limit, out) ||
+      !query_int(req, "offset", 0, 0, INT64_MAX, &offset, out)) {
+    return;
+  }
+  segkit_workspace *ws = sk__request_workspace(req, false, out);
+  if (ws == NULL) {
+    return;
+  }
+  sk_eval e;
+  segkit_segment_list *def = NULL;
+  if (eval_path_segment(req, ws, &e, &def, out)) {
+    const segkit_column *key =
+        segkit_table_column(e.customers, (size_t)segkit_table_column_index(e.customers, e.key));
+    json_t *members = json_array();
+    size_t n = segkit_table_n_rows(e.customers);
+    long long seen = 0;
+    /* Members in the dataset's row order, the order `segkit segment members` prints. */
+    for (size_t r = 0; r < n && (long long)json_array_size(members) < limit; r++) {
+      if (((e.bits[r / 64] >> (r % 64)) & 1u) == 0) {
+        continue;
+      }
+      if (seen++ >= offset) {
+        json_array_append_new(members, key_json(key, r));
+      }
+    }
+    sk__reply_json(out, 200,
+                   json_pack("{s:s, s:s, s:s, s:I, s:I, s:I, s:o}", "segment",
+                             def->items[0].name, "dataset", def->items[0].dataset, "key", e.key,
+                             "count", (json_int_t)e.count, "offset", (json_int_t)offset,
+                             "limit", (json_int_t)limit, "members", members));
+    sk__eval_free(&e);
+  }
+  segkit_segment_list_free(def);
+  segkit_workspace_close(ws);
+}
+
+/* ---- POST --------------------------------------------------------------------------------- */
+
+typedef struct new_segment {
+  const char *name;
+  const char *rule;
+  const char *dataset;
+  const char *key;
+  const char *description;
+} new_segment;
+
+static bool valid_name(const char *s) {
+  size_t n = strlen(s);
+  if (n == 0 || n > NAME_MAX_LEN) {
+    return false;
+  }
+  for (size_t i = 0; i < n; i++) {
+    unsigned char c = (unsigned char)s[i];
+    if (!isalnum(c) && c != '_' && c != '-') {
+      return false;
+    }
+  }
+  return true;
+}
+
+/* The body as a new_segment (strings borrowed from doc); on failure the reply is filled. */
+static bool parse_body(const sk_request *req, json_t **doc, new_segment *ns, sk_reply *out) {
+  static const char *const fields[] = {"name", "rule", "dataset", "key", "description"};
+  static const bool required[] = {true, true, true, false, false};
+  json_error_t jerr;
+  *doc = json_loadb(req->body, req->body_len, JSON_REJECT_DUPLICATES, &jerr);
+  if (*doc == NULL) {
+    sk__reply_error(out, 400, "malformed_json", "malformed JSON at line %d, column %d: %s",
+                    jerr.line, jerr.column, jerr.text);
+    return false;
+  }
+  if (!json_is_object(*doc)) {
+    sk__reply_error(out, 400, "malformed_json",
+                    "the body must be a JSON object with name, rule, dataset (and optionally "
+                    "key, description)");
+    return false;
+  }
+  const char *field;
+  json_t *value;
+  json_object_foreach(*doc, field, value) {
+    size_t k = 0;
+    while (k < 5 && strcmp(field, fields[k]) != 0) {
+      k++;
+    }
+    if (k == 5) {
+      sk__reply_error(out, 400, "unknown_field",
+                      "unknown field '%s' (expected name, rule, dataset, key, description)",
+                      field);
+      return false;
+    }
+    if (!json_is_string(value) && !(json_is_null(value) && !required[k])) {
+      sk__reply_error(out, 400, "invalid_field", "field '%s' must be a string", field);
+      return false;
+    }
+  }
+  const char **slots[] = {&ns->name, &ns->rule, &ns->dataset, &ns->key, &ns->description};
+  for (size_t k = 0; k < 5; k++) {
+    *slots[k] = json_string_value(json_object_get(*doc, fields[k]));
+    if (required[k] && *slots[k] == NULL) {
+      sk__reply_error(out, 400, "missing_field", "field '%s' is required", fields[k]);
+      return false;
+    }
+  }
+  if (!valid_name(ns->name)) {
+    sk__reply_error(out, 400, "invalid_field",
+                    "field 'name': '%s' is not a segment name (1-64 letters, digits, '_', '-')",
+                    ns->name);
+    return false;
+  }
+  return true;
+}
+
+static bool segment_exists(segkit_workspace *ws, const char *name) {
+  segkit_segment_list *l = NULL;
+  bool exists = segkit_workspace_segments(ws, name, &l, NULL) == SEGKIT_OK;
+  segkit_segment_list_free(l);
+  return exists;
+}
+
+/* The segment's context: {"key": K} when the request pinned the key, else NULL. */
+static char *context_of(const new_segment *ns) {
+  if (ns->key == NULL) {
+    return NULL;
+  }
+  json_t *o = json_pack("{s:s}", "key", ns->key);
+  char *text = o != NULL ? json_dumps(o, JSON_COMPACT) : NULL;
+  json_decref(o);
+  return text;
+}
+
+static void create_segment(const sk_request *req, segkit_workspace *ws, const new_segment *ns,
+                           sk_reply *out) {
+  if (segment_exists(ws, ns->name)) {
+    sk__reply_error(out, 409, "conflict", "a segment named '%s' exists", ns->name);
+    return;
+  }
+  sk_eval e;
+  segkit_error err;
+  segkit_status s = sk__eval_open(ws, ns->dataset, ns->key, ns->rule, &e, &err);
+  if (s == SEGKIT_ERR_NOT_FOUND) {
+    sk__reply_error(out, 400, "invalid_field", "field 'dataset': %s", err.message);
+    sk__eval_free(&e);
+    return;
+  }
+  if (s == SEGKIT_OK) {
+    s = sk__eval_rule(ws, &e, ns->name, ns->rule, &err);
+  }
+  char actor[64];
+  sk__actor_of(req->who, actor, sizeof actor);
+  char *context = context_of(ns);
+  if (s == SEGKIT_OK && ns->key != NULL && context == NULL) {
+    s = segkit_error_set(&err, SEGKIT_ERR_NOMEM, "out of memory");
+  }
+  if (s == SEGKIT_OK) {
+    s = segkit_workspace_set_actor(ws, actor, &err);
+  }
+  if (s == SEGKIT_OK) {
+    s = segkit_workspace_segment_save(ws, ns->name, ns->dataset, ns->rule, ns->description,
+                                      context, false, &err);
+    /* Another request may have created it since the check above. */
+    if (s == SEGKIT_ERR_USAGE && segment_exists(ws, ns->name)) {
+      sk__reply_error(out, 409, "conflict", "a segment named '%s' exists", ns->name);
+      free(context);
+      sk__eval_free(&e);
+      return;
+    }
+  }
+  if (s != SEGKIT_OK) {
+    reply_rule_error(out, &err, &e.diag);
+  } else {
+    sk__reply_json(out, 201,
+                   json_pack("{s:s, s:s, s:s, s:s, s:I, s:I}", "segment", ns->name, "dataset",
+                             ns->dataset, "rule", ns->rule, "key", e.key, "count",
+                             (json_int_t)e.count, "of",
+                             (json_int_t)segkit_table_n_rows(e.customers)));
+  }
+  free(context);
+  sk__eval_free(&e);
+}
+
+void sk__post_segment(const sk_request *req, sk_reply *out) {
+  json_t *doc = NULL;
+  new_segment ns;
+  memset(&ns, 0, sizeof ns);
+  if (!parse_body(req, &doc, &ns, out)) {
+    json_decref(doc);
+    return;
+  }
+  segkit_workspace *ws = sk__request_workspace(req, true, out);
+  if (ws != NULL) {
+    create_segment(req, ws, &ns, out);
+    segkit_workspace_close(ws);
+  }
+  json_decref(doc);
+}
+
+/* ---- DELETE ------------------------------------------------------------------------------- */
+
+void sk__delete_segment(const sk_request *req, sk_reply *out) {
+  segkit_workspace *ws = sk__request_workspace(req, true, out);
+  if (ws == NULL) {
+    return;
+  }
+  char actor[64];
+  sk__actor_of(req->who, actor, sizeof actor);
+  segkit_error err;
+  const char *name = req->match->params[0];
+  if (segkit_workspace_set_actor(ws, actor, &err) != SEGKIT_OK ||
+      segkit_workspace_segment_drop(ws, name, &err) != SEGKIT_OK) {
+    sk__reply_from_error(out, &err);
+  } else {
+    sk__reply_json(out, 200, json_pack("{s:s, s:b}", "segment", name, "deleted", 1));
+  }
+  segkit_workspace_close(ws);
+}

@@ -1,0 +1,212 @@
+/* server_int.h: internals of the HTTP server (src/server), shared by its files only.
+ *
+ * The files split the work by concept, in the order a request meets them:
+ *   daemon.c          libmicrohttpd: start/stop, limits, reading bodies, sending replies
+ *   router.c          method + path -> route and its path parameters (pure, unit-tested)
+ *   auth.c            "Authorization: Bearer KEY" -> a principal (key id, role), with a
+ *                     cache of verified keys
+ *   keys.c            key format, Argon2id hashing, the api_keys rows (public key_* API)
+ *   json_reply.c      replies as JSON: bodies, errors, segkit status -> HTTP status
+ *   segment_eval.c    evaluating a stored rule: customers, links, in_segment() refs
+ *   endpoints_*.c     one handler per route
+ *   openapi.c         the OpenAPI document (kept equal to docs/openapi.json by a test)
+ * Handlers never see libmicrohttpd: they get an sk_request and fill an sk_reply, so they
+ * can be tested without a socket. */
+#ifndef SEGKIT_SERVER_INT_H
+#define SEGKIT_SERVER_INT_H
+
+#include <jansson.h>
+#include <sqlite3.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "segkit/error.h"
+#include "segkit/segment.h"
+#include "segkit/server.h"
+#include "segkit/workspace.h"
+
+/* ---- keys.c --------------------------------------------------------------------------- */
+
+enum {
+  SK_KEY_ID_HEX = 16,       /* public id: 8 random bytes as hex */
+  SK_KEY_SECRET_HEX = 64,   /* secret: 32 random bytes as hex */
+  /* "sk_" id "_" secret */
+  SK_KEY_LEN = 3 + SK_KEY_ID_HEX + 1 + SK_KEY_SECRET_HEX,
+  SK_KEY_HASH_MAX = 128     /* >= crypto_pwhash_STRBYTES */
+};
+
+/* The id of a well-formed key into id (SK_KEY_ID_HEX + 1 bytes); false when the text is
+ * not shaped like a key (then it cannot be one, and no hash is tried). */
+bool sk__key_split(const char *key, char *id);
+/* Argon2id hash (crypto_pwhash_str, interactive limits) of key into hash. */
+segkit_status sk__key_hash(const char *key, char *hash, segkit_error *err);
+/* Whether key matches hash (constant time in libsodium). */
+bool sk__key_verify(const char *hash, const char *key);
+/* A new random key and its id. */
+segkit_status sk__key_generate(char *key, char *id, segkit_error *err);
+
+/* A connection of our own to the workspace file, for the api_keys rows: the public
+ * workspace handle does not expose SQL, and the keys are the server's own table
+ * (created by the store's migration 5). busy_timeout 30 s, like the workspace. */
+segkit_status sk__keys_db_open(const char *path, sqlite3 **out, segkit_error *err);
+
+typedef struct sk_key_row {
+  char id[SK_KEY_ID_HEX + 1];
+  segkit_server_role role;
+  bool revoked;
+  int64_t last_used_at_us;
+  char hash[SK_KEY_HASH_MAX];
+} sk_key_row;
+
+/* The row of key id: *found false when there is none. */
+segkit_status sk__key_find(sqlite3 *db, const char *id, sk_key_row *row, bool *found,
+                           segkit_error *err);
+/* Record a use of key id at now_us. */
+segkit_status sk__key_touch(sqlite3 *db, const char *id, int64_t now_us, segkit_error *err);
+
+/* ---- auth.c --------------------------------------------------------------------------- */
+
+typedef struct sk_principal {
+  char id[SK_KEY_ID_HEX + 1];
+  segkit_server_role role;
+} sk_principal;
+
+typedef enum sk_auth_result {
+  SK_AUTH_OK = 0,
+  SK_AUTH_MISSING,   /* no Authorization header, or not "Bearer KEY" */
+  SK_AUTH_INVALID,   /* unknown, revoked or wrong key */
+  SK_AUTH_ERROR      /* the workspace could not be read: err says why */
+} sk_auth_result;
+
+typedef struct sk_auth sk_auth;
+
+segkit_status sk__auth_new(sk_auth **out, segkit_error *err);
+void sk__auth_free(sk_auth *a);
+/* The key in an Authorization header value ("Bearer KEY", scheme case-insensitive, one
+ * or more spaces), or NULL. Points into header. */
+const char *sk__auth_bearer(const char *header);
+/* Who the header's key belongs to. Thread-safe. */
+sk_auth_result sk__auth_check(sk_auth *a, const char *workspace, const char *header,
+                              sk_principal *who, segkit_error *err);
+
+/* ---- json_reply.c ------------------------------------------------------------------- */
+
+typedef struct sk_reply {
+  unsigned status;
+  json_t *body;       /* owned; NULL only after an allocation failure */
+} sk_reply;
+
+/* Take body (a new reference, may be NULL after an allocation failure) as the reply. */
+void sk__reply_json(sk_reply *r, unsigned status, json_t *body);
+/* {"error": {"code": code, "message": ...}}. */
+void sk__reply_error(sk_reply *r, unsigned status, const char *code, const char *fmt, ...)
+    SEGKIT_PRINTF(4, 5);
+/* A library error as a reply: NOT_FOUND 404, EXISTS 409, USAGE/PARSE/TYPE/SCHEMA 400,
+ * LIMIT 413, the rest 500. */
+void sk__reply_from_error(sk_reply *r, const segkit_error *err);
+/* The reply's body as compact JSON text (malloc'd), or NULL when out of memory. */
+char *sk__reply_text(const sk_reply *r, size_t *len);
+void sk__reply_clear(sk_reply *r);
+
+/* ---- router.c --------------------------------------------------------------------------- */
+
+enum { SK_MAX_PARAMS = 2, SK_PARAM_MAX = 256 };
+
+typedef struct sk_server_ctx sk_server_ctx;
+struct sk_match;
+
+typedef struct sk_request {
+  const char *workspace;          /* path of the workspace file */
+  const struct sk_match *match;
+  const char *body;               /* NUL-terminated; "" when none */
+  size_t body_len;
+  const sk_principal *who;        /* NULL on public routes */
+  /* A query-string argument, or NULL. */
+  const char *(*query)(void *ctx, const char *name);
+  void *query_ctx;
+} sk_request;
+
+typedef void (*sk_handler)(const sk_request *req, sk_reply *out);
+
+typedef struct sk_route {
+  const char *method;
+  const char *pattern;            /* "/api/v1/segments/{name}/count": {x} is one segment */
+  sk_handler handler;
+  segkit_server_role min_role;    /* 0: public, no key needed */
+} sk_route;
+
+typedef struct sk_match {
+  const sk_route *route;
+  size_t n_params;
+  char params[SK_MAX_PARAMS][SK_PARAM_MAX];
+} sk_match;
+
+typedef enum sk_route_result {
+  SK_ROUTE_FOUND = 0,
+  SK_ROUTE_NO_PATH,     /* 404 */
+  SK_ROUTE_NO_METHOD,   /* 405: the path exists with another method */
+  SK_ROUTE_BAD_PARAM    /* a parameter longer than SK_PARAM_MAX - 1: 404 too */
+} sk_route_result;
+
+sk_route_result sk__route(const sk_route *table, size_t n, const char *method,
+                          const char *path, sk_match *m);
+/* The API's routes (endpoints_*.c handlers). */
+const sk_route *sk__api_routes(size_t *n);
+
+/* ---- segment_eval.c ------------------------------------------------------------------ */
+
+/* A stored segment's rule evaluated now over its customers dataset: the environment, the
+ * members as a bitset, their number. */
+typedef struct sk_eval {
+  segkit_table *customers;
+  segkit_table **facts;
+  size_t n_facts;
+  segkit_rule_env *env;
+  char *dataset;
+  char *key;
+  int64_t now_us;
+  uint64_t *bits;
+  size_t count;
+  segkit_rule_diag diag;      /* filled when the rule does not compile */
+} sk_eval;
+
+/* Build the environment of `dataset` for `rule` (the linked datasets the rule names; key:
+ * key_hint, else the dataset's key, its links' key, customer_id, id). SEGKIT_ERR_SCHEMA
+ * when no key column is found. */
+segkit_status sk__eval_open(segkit_workspace *ws, const char *dataset, const char *key_hint,
+                            const char *rule, sk_eval *e, segkit_error *err);
+/* Compile and run `rule` in e (in_segment() refs evaluated from the workspace, cycles and
+ * nesting deeper than 32 refused). A rule that does not compile: SEGKIT_ERR_PARSE/TYPE
+ * with e->diag filled. */
+segkit_status sk__eval_rule(segkit_workspace *ws, sk_eval *e, const char *name,
+                            const char *rule, segkit_error *err);
+/* Both, for the stored segment `name`: def gets its definition (caller frees). */
+segkit_status sk__eval_named(segkit_workspace *ws, const char *name, sk_eval *e,
+                             segkit_segment_list **def, segkit_error *err);
+void sk__eval_free(sk_eval *e);
+/* The key a segment's context pins ({"key": "..."}), or NULL; and whether it asks for the
+ * subscription-derived fields, which the API does not evaluate yet. */
+char *sk__context_key(const char *context);
+bool sk__context_needs_subscriptions(const char *context);
+
+/* ---- handlers (endpoints_*.c) ------------------------------------------------------- */
+
+void sk__get_health(const sk_request *req, sk_reply *out);
+void sk__get_openapi(const sk_request *req, sk_reply *out);
+void sk__get_datasets(const sk_request *req, sk_reply *out);
+void sk__get_dataset(const sk_request *req, sk_reply *out);
+void sk__get_segments(const sk_request *req, sk_reply *out);
+void sk__get_segment(const sk_request *req, sk_reply *out);
+void sk__get_segment_count(const sk_request *req, sk_reply *out);
+void sk__get_segment_members(const sk_request *req, sk_reply *out);
+void sk__post_segment(const sk_request *req, sk_reply *out);
+void sk__delete_segment(const sk_request *req, sk_reply *out);
+
+/* Open the request's own workspace connection (read-only for GETs); on failure the reply
+ * is filled and NULL returned. */
+segkit_workspace *sk__request_workspace(const sk_request *req, bool write, sk_reply *out);
+/* "key:ID", the audit actor of a request's principal. */
+void sk__actor_of(const sk_principal *who, char *buf, size_t size);
+
+#endif

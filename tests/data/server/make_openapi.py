@@ -1,0 +1,131 @@
+#!/usr/bin/python3
+"""Writes docs/openapi.json (the API's OpenAPI 3.0 document) and src/server/openapi.c (the
+same text as a C string, served at /openapi.json). Run from the repository root after
+changing the API; tests/cli/test_cli_serve.sh checks the served document equals the file.
+"""
+import json, sys
+
+def err_ref(desc):
+    return {"description": desc, "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}}
+
+def ok(desc, schema):
+    return {"description": desc, "content": {"application/json": {"schema": schema}}}
+
+ref = lambda n: {"$ref": "#/components/schemas/" + n}
+name_param = {"name": "name", "in": "path", "required": True,
+              "schema": {"type": "string", "pattern": "^[A-Za-z0-9_-]{1,64}$"}}
+auth_errors = {"401": err_ref("no API key, or an unknown, revoked or wrong one"),
+               "403": err_ref("the key's role is too low")}
+read = [{"bearerAuth": []}]
+
+doc = {
+  "openapi": "3.0.3",
+  "info": {"title": "segkit API", "version": "0.1.0",
+           "description": "Segments and datasets of one segkit workspace (docs/api.md). "
+                          "Every response is JSON; errors are {\"error\": {\"code\", \"message\"}}."},
+  "servers": [{"url": "/"}],
+  "paths": {
+    "/api/v1/health": {"get": {"summary": "Liveness; no key needed", "operationId": "health", "security": [],
+        "responses": {"200": ok("the server is up", ref("Health"))}}},
+    "/openapi.json": {"get": {"summary": "This document; no key needed", "operationId": "openapi", "security": [],
+        "responses": {"200": ok("the OpenAPI document", {"type": "object"})}}},
+    "/api/v1/datasets": {"get": {"summary": "List datasets (read role)", "operationId": "listDatasets", "security": read,
+        "responses": {"200": ok("the datasets", {"type": "object", "required": ["datasets"], "properties": {"datasets": {"type": "array", "items": ref("Dataset")}}}), **auth_errors}}},
+    "/api/v1/datasets/{name}": {"get": {"summary": "A dataset and its schema (read role)", "operationId": "getDataset", "security": read,
+        "parameters": [name_param],
+        "responses": {"200": ok("the dataset", ref("DatasetDetail")), **auth_errors, "404": err_ref("no such dataset")}}},
+    "/api/v1/segments": {
+      "get": {"summary": "List segments (read role)", "operationId": "listSegments", "security": read,
+        "responses": {"200": ok("the segments", {"type": "object", "required": ["segments"], "properties": {"segments": {"type": "array", "items": ref("Segment")}}}), **auth_errors}},
+      "post": {"summary": "Create a segment (write role; audited)", "operationId": "createSegment", "security": read,
+        "requestBody": {"required": True, "content": {"application/json": {"schema": ref("NewSegment")}}},
+        "responses": {"201": ok("created; the rule was evaluated once", ref("Created")),
+                      "400": err_ref("malformed JSON, an unknown, missing or mistyped field, an unknown dataset or key column, or a rule that does not compile (code invalid_rule, with line, column, length, excerpt)"),
+                      **auth_errors, "409": err_ref("a segment of that name exists"),
+                      "413": err_ref("the body is over the server's limit")}}},
+    "/api/v1/segments/{name}": {
+      "get": {"summary": "A segment's definition (read role)", "operationId": "getSegment", "security": read,
+        "parameters": [name_param],
+        "responses": {"200": ok("the segment", ref("Segment")), **auth_errors, "404": err_ref("no such segment")}},
+      "delete": {"summary": "Delete a segment and its snapshots (write role; audited)", "operationId": "deleteSegment", "security": read,
+        "parameters": [name_param],
+        "responses": {"200": ok("deleted", {"type": "object", "required": ["segment", "deleted"], "properties": {"segment": {"type": "string"}, "deleted": {"type": "boolean"}}}), **auth_errors, "404": err_ref("no such segment")}}},
+    "/api/v1/segments/{name}/count": {"get": {"summary": "Evaluate the stored rule now: members and customers (read role)", "operationId": "countSegment", "security": read,
+        "parameters": [name_param],
+        "responses": {"200": ok("the count", ref("Count")), "400": err_ref("the stored rule no longer compiles, or uses what the API cannot evaluate yet"), **auth_errors, "404": err_ref("no such segment")}}},
+    "/api/v1/segments/{name}/members": {"get": {"summary": "Members' keys, a page at a time, in the dataset's row order (read role)", "operationId": "segmentMembers", "security": read,
+        "parameters": [name_param,
+          {"name": "limit", "in": "query", "required": False, "schema": {"type": "integer", "minimum": 1, "maximum": 10000, "default": 100}},
+          {"name": "offset", "in": "query", "required": False, "schema": {"type": "integer", "minimum": 0, "default": 0}}],
+        "responses": {"200": ok("a page of members", ref("Members")), "400": err_ref("a bad limit or offset, or a rule that no longer compiles"), **auth_errors, "404": err_ref("no such segment")}}},
+  },
+  "components": {
+    "securitySchemes": {"bearerAuth": {"type": "http", "scheme": "bearer", "description": "a key from `segkit key create --role read|write|admin`"}},
+    "schemas": {
+      "Error": {"type": "object", "required": ["error"], "properties": {"error": {"type": "object", "required": ["code", "message"], "properties": {
+          "code": {"type": "string", "enum": ["unauthorized", "forbidden", "not_found", "method_not_allowed", "malformed_json", "unknown_field", "missing_field", "invalid_field", "invalid_parameter", "invalid_rule", "bad_request", "conflict", "payload_too_large", "too_large", "workspace_unavailable", "internal"]},
+          "message": {"type": "string"}, "line": {"type": "integer"}, "column": {"type": "integer"}, "length": {"type": "integer"}, "excerpt": {"type": "string"}}}}},
+      "Health": {"type": "object", "required": ["status", "version"], "properties": {"status": {"type": "string", "enum": ["ok"]}, "version": {"type": "string"}}},
+      "Dataset": {"type": "object", "required": ["name", "rows", "columns", "imported_at"], "properties": {
+          "name": {"type": "string"}, "rows": {"type": "integer"}, "columns": {"type": "integer"},
+          "imported_at": {"type": "string", "format": "date-time"}, "created_at": {"type": "string", "format": "date-time"},
+          "source": {"type": "string", "nullable": True}, "key": {"type": "string", "nullable": True},
+          "batches": {"type": "integer"}, "quarantined": {"type": "integer"}}},
+      "DatasetDetail": {"allOf": [ref("Dataset"), {"type": "object", "required": ["schema"], "properties": {"schema": {"type": "array", "items": {"type": "object", "required": ["name", "type"], "properties": {"name": {"type": "string"}, "type": {"type": "string", "enum": ["int64", "float64", "bool", "timestamp", "date", "string"]}}}}}}]},
+      "Segment": {"type": "object", "required": ["name", "dataset", "rule", "created_at"], "properties": {
+          "name": {"type": "string"}, "dataset": {"type": "string"}, "rule": {"type": "string"},
+          "key": {"type": "string", "nullable": True, "description": "the key column the segment was created with, if one was named"},
+          "description": {"type": "string", "nullable": True},
+          "created_at": {"type": "string", "format": "date-time"}, "updated_at": {"type": "string", "format": "date-time"},
+          "snapshots": {"type": "integer"}}},
+      "NewSegment": {"type": "object", "additionalProperties": False, "required": ["name", "rule", "dataset"], "properties": {
+          "name": {"type": "string", "pattern": "^[A-Za-z0-9_-]{1,64}$"}, "rule": {"type": "string", "description": "a rule of docs/rules.md"},
+          "dataset": {"type": "string"}, "key": {"type": "string", "nullable": True, "description": "the customers' key column (default: the dataset's key, its links' key, customer_id, id)"},
+          "description": {"type": "string", "nullable": True}}},
+      "Created": {"type": "object", "required": ["segment", "dataset", "rule", "key", "count", "of"], "properties": {
+          "segment": {"type": "string"}, "dataset": {"type": "string"}, "rule": {"type": "string"}, "key": {"type": "string"},
+          "count": {"type": "integer"}, "of": {"type": "integer"}}},
+      "Count": {"type": "object", "required": ["segment", "dataset", "count", "of", "as_of"], "properties": {
+          "segment": {"type": "string"}, "dataset": {"type": "string"}, "count": {"type": "integer"}, "of": {"type": "integer"},
+          "as_of": {"type": "string", "format": "date-time"}}},
+      "Members": {"type": "object", "required": ["segment", "dataset", "key", "count", "offset", "limit", "members"], "properties": {
+          "segment": {"type": "string"}, "dataset": {"type": "string"}, "key": {"type": "string"},
+          "count": {"type": "integer"}, "offset": {"type": "integer"}, "limit": {"type": "integer"},
+          "members": {"type": "array", "items": {"oneOf": [{"type": "integer"}, {"type": "string"}]}}}},
+    }},
+}
+# POST and DELETE need the write role; the scheme is the same bearer key.
+text = json.dumps(doc, indent=2) + "\n"
+open("docs/openapi.json", "w").write(text)
+lines = ['/* The OpenAPI document served at /openapi.json. GENERATED by',
+         ' * tests/data/server/make_openapi.py from the same source as docs/openapi.json (a test',
+         ' * checks the served document equals the file): edit the script, not this file.',
+         ' * The text is kept as lines joined once at first use, because one string literal',
+         ' * this long is beyond what ISO C requires compilers to accept. */',
+         '#include <pthread.h>',
+         '#include <string.h>', '',
+         '#include "server/server_int.h"', '',
+         'enum { OPENAPI_LEN = %d };' % len(text), '',
+         'static const char *const openapi_lines[] = {']
+for line in text.splitlines(True):
+    lines.append('    ' + json.dumps(line) + ',')
+lines += ['};', '',
+          'static char openapi_text[OPENAPI_LEN + 1];',
+          'static pthread_once_t openapi_once = PTHREAD_ONCE_INIT;', '',
+          'static void join_lines(void) {',
+          '  size_t at = 0;',
+          '  for (size_t i = 0; i < sizeof openapi_lines / sizeof openapi_lines[0]; i++) {',
+          '    size_t n = strlen(openapi_lines[i]);',
+          '    if (at + n > OPENAPI_LEN) {',
+          '      break;',
+          '    }',
+          '    memcpy(openapi_text + at, openapi_lines[i], n);',
+          '    at += n;',
+          '  }',
+          "  openapi_text[at] = '\\0';",
+          '}', '',
+          'const char *segkit_server_openapi(void) {',
+          '  pthread_once(&openapi_once, join_lines);',
+          '  return openapi_text;',
+          '}', '']
+open("src/server/openapi.c", "w").write("\n".join(lines))
