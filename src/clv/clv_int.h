@@ -36,4 +36,25 @@ segkit_status sk__clv_minimise(size_t k, sk__clv_objective f, void *ctx, const d
                                double *best_value, int *iterations, double *se_natural,
                                segkit_error *err);
 
+/* The objective with its exact gradient: returns f at logp as sk__clv_objective does and,
+ * when grad is not NULL and f is finite, writes df/dlogp (k values) into grad. A model
+ * that can differentiate its likelihood supplies one; the optimiser then uses it for the
+ * search and for the Hessian (central differences of the gradient). */
+typedef double (*sk__clv_objective_grad)(const double *logp, double *grad, void *ctx);
+
+/* sk__clv_minimise with an optional exact gradient fg (NULL: numerical, as
+ * sk__clv_minimise). f and fg must compute the same function. */
+segkit_status sk__clv_minimise_grad(size_t k, sk__clv_objective f, sk__clv_objective_grad fg,
+                                    void *ctx, const double *start,
+                                    const segkit_clv_fit_options *opt, double *best_logp,
+                                    double *best_value, int *iterations, double *se_natural,
+                                    segkit_error *err);
+
+/* The discounted expected purchases of segkit_clv_value without the spend: sum over steps
+ * of (E[X(k step)] - E[X((k-1) step)]) / (1 + discount)^k (value.c); CLV is this times
+ * the expected spend, and it depends on the history only, which batch.c exploits. */
+double sk__clv_discounted_purchases(const segkit_clv_model *purchases, double frequency,
+                                    double recency, double T, double horizon, double step,
+                                    double discount);
+
 #endif

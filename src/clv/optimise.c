@@ -3,18 +3,27 @@
  * The models hand over a negative log-likelihood on log-parameters (so every parameter
  * stays positive without constraints) and this file minimises it with GSL's
  * vector_bfgs2 from several starts, keeping the lowest finite value. Key design choice:
+ * a model may hand over its exact gradient (sk__clv_minimise_grad), which the search and
+ * the Hessian then use (one evaluation per point instead of 2k + 1); without one,
  * gradients and the Hessian are numerical (central differences with steps scaled to the
- * parameter), so a model only writes its likelihood, and values where the likelihood is
+ * parameter), so a model only has to write its likelihood. Values where the likelihood is
  * undefined (+INFINITY, NaN) are mapped to one large finite value before GSL sees them,
  * which makes the line search back off instead of interpolating through infinities.
  *
  * Starts: the caller's start, then opt->starts - 1 starts drawn uniformly within a factor
  * e of it (log-space offsets in [-1, 1]) from a splitmix64 stream seeded by opt->seed, so
- * a fit is deterministic for a seed. When BFGS stalls (GSL_ENOPROG) before the gradient
- * test passes, the start is restarted from its current point a few times, which resets
- * the quasi-Newton matrix that numerical-gradient noise tends to spoil.
+ * a fit is deterministic for a seed. Starts after the first stop as soon as they come
+ * within SAME_OPTIMUM (in log-parameters) of the best point so far without a lower value:
+ * they are running into the optimum already found, and polishing it again would only
+ * cost time (the first start is polished fully). The test assumes a start that comes
+ * within 1% of the best point in every parameter is in its basin; a start heading for an
+ * optimum elsewhere, or below the best value, runs to the end. When
+ * BFGS stalls (GSL_ENOPROG) before the gradient test passes, the start is restarted from
+ * its current point a few times, which resets the quasi-Newton matrix that
+ * numerical-gradient noise tends to spoil.
  *
- * Standard errors: the Hessian of f in log space at the optimum, inverted through its
+ * Standard errors: the Hessian of f in log space at the optimum (central differences of
+ * the exact gradient when there is one, else of f), inverted through its
  * Cholesky factor (own code: k <= 4, and GSL's factorisation would call the GSL error
  * handler on a matrix that is not positive definite), then the delta method:
  * var(theta_i) = theta_i^2 [H^-1]_ii. f should therefore be the total (not mean)
@@ -47,12 +56,26 @@ static const double GRAD_STEP = 6e-6;
 static const double HESS_STEP = 1e-4;
 /* Gradient-norm tolerance, relative to max(1, |f|). */
 static const double GRAD_TOL = 1e-7;
+/* A later start this close (max-norm, log-parameters) to the best point, and not lower,
+ * has found the same optimum: 1e-2 is 1 % in every parameter, well inside the basin. */
+static const double SAME_OPTIMUM = 1e-2;
+/* Step for the Hessian from differences of an exact gradient. */
+static const double HESS_GRAD_STEP = 1e-5;
 
 typedef struct objective_ctx {
   size_t k;
   sk__clv_objective f;
+  sk__clv_objective_grad fg;  /* NULL: numerical gradient */
   void *ctx;
   double x[SK__CLV_MAX_PARAMS];  /* scratch point for differences */
+  /* With an exact gradient: the last point evaluated, its value and gradient. GSL's line
+   * search asks for f at a trial point and then for the gradient at the same point; the
+   * exact gradient costs little more than f, so f computes both and the gradient request
+   * is served from here. */
+  bool cached;
+  double cache_x[SK__CLV_MAX_PARAMS];
+  double cache_f;
+  double cache_g[SK__CLV_MAX_PARAMS];
 } objective_ctx;
 
 static double eval_raw(objective_ctx *oc, const double *x) {
@@ -100,13 +123,57 @@ static void gradient_at(objective_ctx *oc, const double *x, double fx, double *g
   }
 }
 
+static double value_and_gradient(objective_ctx *oc, const double *x, double *grad);
+
+/* value_and_gradient through the one-point cache (exact gradients only). */
+static double cached_value_and_gradient(objective_ctx *oc, const double *x, double *grad) {
+  if (oc->cached && memcmp(x, oc->cache_x, oc->k * sizeof *x) == 0) {
+    memcpy(grad, oc->cache_g, oc->k * sizeof *grad);
+    return oc->cache_f;
+  }
+  double fx = value_and_gradient(oc, x, grad);
+  memcpy(oc->cache_x, x, oc->k * sizeof *x);
+  memcpy(oc->cache_g, grad, oc->k * sizeof *grad);
+  oc->cache_f = fx;
+  oc->cached = true;
+  return fx;
+}
+
 static double gsl_f(const gsl_vector *v, void *params) {
   objective_ctx *oc = params;
   double x[SK__CLV_MAX_PARAMS];
   for (size_t i = 0; i < oc->k; i++) {
     x[i] = gsl_vector_get(v, i);
   }
+  if (oc->fg != NULL) {
+    double grad[SK__CLV_MAX_PARAMS];
+    return clamp_value(cached_value_and_gradient(oc, x, grad));
+  }
   return clamp_value(eval_raw(oc, x));
+}
+
+/* f and its gradient at x: the exact one when the model has it and it is finite there,
+ * else central differences. */
+static double value_and_gradient(objective_ctx *oc, const double *x, double *grad) {
+  if (oc->fg == NULL) {
+    double fx = eval_raw(oc, x);
+    gradient_at(oc, x, fx, grad);
+    return fx;
+  }
+  double fx = oc->fg(x, grad, oc->ctx);
+  if (!isfinite(fx)) {
+    for (size_t i = 0; i < oc->k; i++) {
+      grad[i] = 0.0;
+    }
+    return INFINITY;
+  }
+  for (size_t i = 0; i < oc->k; i++) {
+    if (!isfinite(grad[i])) {
+      gradient_at(oc, x, fx, grad);
+      break;
+    }
+  }
+  return fx;
 }
 
 static void gsl_fdf(const gsl_vector *v, void *params, double *f, gsl_vector *g) {
@@ -116,8 +183,8 @@ static void gsl_fdf(const gsl_vector *v, void *params, double *f, gsl_vector *g)
   for (size_t i = 0; i < oc->k; i++) {
     x[i] = gsl_vector_get(v, i);
   }
-  double fx = eval_raw(oc, x);
-  gradient_at(oc, x, fx, grad);
+  double fx = oc->fg != NULL ? cached_value_and_gradient(oc, x, grad)
+                             : value_and_gradient(oc, x, grad);
   for (size_t i = 0; i < oc->k; i++) {
     gsl_vector_set(g, i, grad[i]);
   }
@@ -153,16 +220,33 @@ static bool gradient_small(const gsl_vector *g, double f) {
   return gsl_multimin_test_gradient(g, GRAD_TOL * fmax(1.0, fabs(f))) == GSL_SUCCESS;
 }
 
-/* One BFGS run from x0; the caller owns the minimiser state s. */
+/* Whether the minimiser's point is the optimum `best` already found (NULL: none yet). */
+static bool at_known_optimum(const gsl_multimin_fdfminimizer *s, const run_result *best) {
+  if (best == NULL || !isfinite(best->value) || s->f < best->value) {
+    return false;
+  }
+  const gsl_vector *x = gsl_multimin_fdfminimizer_x(s);
+  for (size_t i = 0; i < x->size; i++) {
+    if (!(fabs(gsl_vector_get(x, i) - best->x[i]) < SAME_OPTIMUM)) {
+      return false;
+    }
+  }
+  return true;
+}
+
+/* One BFGS run from x0; the caller owns the minimiser state s. A later start (best not
+ * NULL) stops early on reaching the optimum best already holds. */
 static void run_start(gsl_multimin_fdfminimizer *s, gsl_multimin_function_fdf *fdf,
-                      gsl_vector *x0, int max_iter, run_result *out) {
+                      gsl_vector *x0, int max_iter, const run_result *best,
+                      run_result *out) {
   size_t k = fdf->n;
   out->iterations = 0;
   out->gsl_status = GSL_SUCCESS;
   gsl_multimin_fdfminimizer_set(s, fdf, x0, 0.1, 0.1);
   int stalls = 0;
   while (out->iterations < max_iter) {
-    if (gradient_small(gsl_multimin_fdfminimizer_gradient(s), s->f)) {
+    if (gradient_small(gsl_multimin_fdfminimizer_gradient(s), s->f) ||
+        at_known_optimum(s, best)) {
       break;
     }
     double before = s->f;
@@ -272,10 +356,44 @@ static bool inverse_diagonal(size_t k, double a[SK__CLV_MAX_PARAMS][SK__CLV_MAX_
   return true;
 }
 
+/* Hessian from central differences of the exact gradient (2k gradients), symmetrised.
+ * false when a gradient is undefined. */
+static bool hessian_from_gradient(objective_ctx *oc, const double *x,
+                                  double h_out[SK__CLV_MAX_PARAMS][SK__CLV_MAX_PARAMS]) {
+  size_t k = oc->k;
+  double col[SK__CLV_MAX_PARAMS][SK__CLV_MAX_PARAMS];
+  for (size_t j = 0; j < k; j++) {
+    double h = step_for(x[j], HESS_GRAD_STEP);
+    double gp[SK__CLV_MAX_PARAMS];
+    double gm[SK__CLV_MAX_PARAMS];
+    memcpy(oc->x, x, k * sizeof *x);
+    oc->x[j] = x[j] + h;
+    double fp = value_and_gradient(oc, oc->x, gp);
+    oc->x[j] = x[j] - h;
+    double fm = value_and_gradient(oc, oc->x, gm);
+    if (!isfinite(fp) || !isfinite(fm)) {
+      return false;
+    }
+    for (size_t i = 0; i < k; i++) {
+      col[i][j] = (gp[i] - gm[i]) / (2.0 * h);
+    }
+  }
+  for (size_t i = 0; i < k; i++) {
+    for (size_t j = 0; j < k; j++) {
+      h_out[i][j] = 0.5 * (col[i][j] + col[j][i]);
+      if (!isfinite(h_out[i][j])) {
+        return false;
+      }
+    }
+  }
+  return true;
+}
+
 static void standard_errors(objective_ctx *oc, const double *x, double fx, double *se) {
   double h[SK__CLV_MAX_PARAMS][SK__CLV_MAX_PARAMS];
   double diag[SK__CLV_MAX_PARAMS];
-  bool ok = isfinite(fx) && hessian_at(oc, x, fx, h) && inverse_diagonal(oc->k, h, diag);
+  bool have_h = oc->fg != NULL ? hessian_from_gradient(oc, x, h) : hessian_at(oc, x, fx, h);
+  bool ok = isfinite(fx) && have_h && inverse_diagonal(oc->k, h, diag);
   for (size_t i = 0; i < oc->k; i++) {
     se[i] = ok ? exp(x[i]) * sqrt(diag[i]) : NAN;
   }
@@ -285,6 +403,15 @@ segkit_status sk__clv_minimise(size_t k, sk__clv_objective f, void *ctx, const d
                                const segkit_clv_fit_options *opt, double *best_logp,
                                double *best_value, int *iterations, double *se_natural,
                                segkit_error *err) {
+  return sk__clv_minimise_grad(k, f, NULL, ctx, start, opt, best_logp, best_value, iterations,
+                               se_natural, err);
+}
+
+segkit_status sk__clv_minimise_grad(size_t k, sk__clv_objective f, sk__clv_objective_grad fg,
+                                    void *ctx, const double *start,
+                                    const segkit_clv_fit_options *opt, double *best_logp,
+                                    double *best_value, int *iterations, double *se_natural,
+                                    segkit_error *err) {
   if (k == 0 || k > SK__CLV_MAX_PARAMS || f == NULL || start == NULL) {
     return segkit_error_set(err, SEGKIT_ERR_INTERNAL, "minimiser called with %zu parameters",
                             k);
@@ -293,7 +420,7 @@ segkit_status sk__clv_minimise(size_t k, sk__clv_objective f, void *ctx, const d
   int max_iter = opt != NULL && opt->max_iter > 0 ? opt->max_iter : DEFAULT_MAX_ITER;
   uint64_t rng = opt != NULL ? opt->seed : 0;
 
-  objective_ctx oc = {.k = k, .f = f, .ctx = ctx};
+  objective_ctx oc = {.k = k, .f = f, .fg = fg, .ctx = ctx};
   gsl_multimin_function_fdf fdf = {
       .f = gsl_f, .df = gsl_df, .fdf = gsl_fdf, .n = k, .params = &oc};
   gsl_multimin_fdfminimizer *s =
@@ -313,7 +440,7 @@ segkit_status sk__clv_minimise(size_t k, sk__clv_objective f, void *ctx, const d
       gsl_vector_set(x0, i, start[i] + offset);
     }
     run_result r;
-    run_start(s, &fdf, x0, max_iter, &r);
+    run_start(s, &fdf, x0, max_iter, st == 0 ? NULL : &best, &r);
     last_status = r.gsl_status;
     /* Re-evaluate: the clamped value GSL holds cannot tell "huge" from "undefined". */
     double v = eval_raw(&oc, r.x);

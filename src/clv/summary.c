@@ -14,14 +14,22 @@
  *     duration_holdout = (observation_end - calibration_end) / days_per_unit.
  * Customers whose first purchase is after calibration_end are left out.
  *
- * Key design choice: one grouping of the customer column (segkit_grouping: customers in
- * ascending order, deterministic on every machine), then one sort of (customer, day) pairs
- * and a single pass over each customer's run; no hashing and O(n log n) overall. The
+ * Key design choice: the purchases are sorted by (customer, day, row) and summarised in a
+ * single pass over each customer's run, customers in ascending order (deterministic on
+ * every machine); no hashing. For an int64 customer column whose value range, day range
+ * and row count pack into 64 bits (any realistic log: 10 million customers over ten
+ * years of days and 4 billion rows take 24 + 12 + 32 bits), the sort is an LSD radix sort
+ * of those packed keys on the customer and day bits (stable from row order, so ties stay
+ * in row order): O(n), a few passes over 8-byte keys, which is what makes 20 million
+ * transactions take well under a second. Otherwise (string customers, or an extreme
+ * range) one grouping of the customer column (segkit_grouping) and a comparison sort,
+ * O(n log n); both give identical results. The
  * count returned in *n_skipped_out is every input row the summary does not use: a null
  * customer or date, a day after observation_end, or a customer first seen after
  * calibration_end. */
 #include <assert.h>
 #include <math.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -169,6 +177,142 @@ static segkit_status collect(const inputs *in, const segkit_grouping *g, int32_t
   return SEGKIT_OK;
 }
 
+/* ---- the radix path (int64 customers) ------------------------------------------------------ */
+
+enum { RADIX_BITS = 11, RADIX_SIZE = 1 << RADIX_BITS };
+
+static unsigned bits_for(uint64_t range) {
+  unsigned b = 0;
+  while (b < 64 && (range >> b) != 0)
+    b++;
+  return b;
+}
+
+/* Stable LSD radix sort of keys[0..n) on bits [lo, hi), with tmp as scratch; returns the
+ * buffer holding the result (keys or tmp). */
+static uint64_t *radix_sort(uint64_t *keys, uint64_t *tmp, size_t n, unsigned lo, unsigned hi) {
+  size_t *count = malloc(RADIX_SIZE * sizeof *count);
+  if (!count)
+    return NULL;
+  for (unsigned shift = lo; shift < hi; shift += RADIX_BITS) {
+    memset(count, 0, RADIX_SIZE * sizeof *count);
+    for (size_t i = 0; i < n; i++)
+      count[(keys[i] >> shift) & (RADIX_SIZE - 1)]++;
+    size_t total = 0;
+    for (size_t d = 0; d < RADIX_SIZE; d++) {
+      size_t c = count[d];
+      count[d] = total;
+      total += c;
+    }
+    for (size_t i = 0; i < n; i++)
+      tmp[count[(keys[i] >> shift) & (RADIX_SIZE - 1)]++] = keys[i];
+    uint64_t *swap = keys;
+    keys = tmp;
+    tmp = swap;
+  }
+  free(count);
+  return keys;
+}
+
+static bool row_used(const inputs *in, size_t i, int32_t obs_end) {
+  return segkit_column_is_valid(in->customer, i) && segkit_column_is_valid(in->date, i) &&
+         row_day(in->date, i) <= obs_end;
+}
+
+/* The packed-key layout: customer - min above day - min_day above row. */
+typedef struct layout {
+  int64_t min_customer;
+  int32_t min_day;
+  unsigned row_bits, day_bits, customer_bits;
+} layout;
+
+/* Whether the int64 customers of the used rows pack with their days and rows into 64 bits;
+ * *n_used counts the used rows. */
+static bool plan_layout(const inputs *in, int32_t obs_end, layout *lay, size_t *n_used) {
+  const int64_t *ids = segkit_column_int64(in->customer);
+  size_t n_rows = segkit_column_n_rows(in->customer);
+  if (!ids)
+    return false;
+  int64_t cmin = INT64_MAX, cmax = INT64_MIN;
+  int32_t dmin = INT32_MAX, dmax = INT32_MIN;
+  size_t used = 0;
+  for (size_t i = 0; i < n_rows; i++) {
+    if (!row_used(in, i, obs_end))
+      continue;
+    int32_t day = row_day(in->date, i);
+    cmin = ids[i] < cmin ? ids[i] : cmin;
+    cmax = ids[i] > cmax ? ids[i] : cmax;
+    dmin = day < dmin ? day : dmin;
+    dmax = day > dmax ? day : dmax;
+    used++;
+  }
+  *n_used = used;
+  if (used == 0)
+    return false;
+  lay->min_customer = cmin;
+  lay->min_day = dmin;
+  lay->row_bits = bits_for((uint64_t)n_rows);
+  lay->day_bits = bits_for((uint64_t)((int64_t)dmax - dmin));
+  lay->customer_bits = bits_for((uint64_t)cmax - (uint64_t)cmin);
+  return lay->row_bits + lay->day_bits + lay->customer_bits <= 64;
+}
+
+/* The used rows sorted by (customer, day, row) through packed keys, as purchases with
+ * dense ascending groups (what the grouping path yields). */
+static segkit_status collect_radix(const inputs *in, const layout *lay, size_t n_used,
+                                   int32_t obs_end, purchase **out, size_t *n_out,
+                                   segkit_error *err) {
+  size_t n_rows = segkit_column_n_rows(in->customer);
+  const int64_t *ids = segkit_column_int64(in->customer);
+  uint64_t *keys = malloc(n_used * sizeof *keys);
+  uint64_t *tmp = malloc(n_used * sizeof *tmp);
+  if (!keys || !tmp) {
+    free(keys);
+    free(tmp);
+    return segkit_error_set(err, SEGKIT_ERR_NOMEM, "no memory for %zu transactions", n_used);
+  }
+  unsigned day_shift = lay->row_bits;
+  unsigned cust_shift = lay->row_bits + lay->day_bits;
+  size_t k = 0;
+  for (size_t i = 0; i < n_rows; i++) {
+    if (!row_used(in, i, obs_end))
+      continue;
+    uint64_t c = (uint64_t)ids[i] - (uint64_t)lay->min_customer;
+    uint64_t d = (uint64_t)((int64_t)row_day(in->date, i) - lay->min_day);
+    keys[k++] = (cust_shift < 64 ? c << cust_shift : 0) | (d << day_shift) | (uint64_t)i;
+  }
+  uint64_t *sorted =
+      radix_sort(keys, tmp, n_used, lay->row_bits, cust_shift + lay->customer_bits);
+  if (!sorted) {
+    free(keys);
+    free(tmp);
+    return segkit_error_set(err, SEGKIT_ERR_NOMEM, "no memory for the sort");
+  }
+  free(sorted == keys ? tmp : keys);
+  purchase *p = malloc(n_used * sizeof *p);
+  if (!p) {
+    free(sorted);
+    return segkit_error_set(err, SEGKIT_ERR_NOMEM, "no memory for %zu transactions", n_used);
+  }
+  uint64_t row_mask = lay->row_bits < 64 ? (UINT64_C(1) << lay->row_bits) - 1 : UINT64_MAX;
+  uint64_t day_mask = (UINT64_C(1) << lay->day_bits) - 1;
+  uint32_t group = 0;
+  for (size_t i = 0; i < n_used; i++) {
+    uint64_t key = sorted[i];
+    if (i > 0 && lay->customer_bits > 0 && (key >> cust_shift) != (sorted[i - 1] >> cust_shift))
+      group++;
+    uint32_t row = (uint32_t)(key & row_mask);
+    p[i].group = group;
+    p[i].day = (int32_t)((int64_t)lay->min_day + (int64_t)((key >> day_shift) & day_mask));
+    p[i].row = row;
+    p[i].amount = row_amount(in->amount, row);
+  }
+  free(sorted);
+  *out = p;
+  *n_out = n_used;
+  return SEGKIT_OK;
+}
+
 /* ==== one customer ======================================================================== */
 
 typedef struct customer_summary {
@@ -286,6 +430,27 @@ static segkit_status build_rows(segkit_table_builder *b, const inputs *in, const
   return SEGKIT_OK;
 }
 
+/* The used purchases sorted by (customer, day, row): the radix path when it applies,
+ * else grouping and comparison sort. */
+static segkit_status collect_any(const segkit_table *transactions, const inputs *in,
+                                 const segkit_clv_summary_options *opt, purchase **p,
+                                 size_t *n, size_t *n_skipped, segkit_error *err) {
+  size_t n_rows = segkit_column_n_rows(in->customer);
+  layout lay;
+  size_t n_used = 0;
+  if (n_rows <= UINT32_MAX && plan_layout(in, opt->observation_end, &lay, &n_used)) {
+    *n_skipped += n_rows - n_used;
+    return collect_radix(in, &lay, n_used, opt->observation_end, p, n, err);
+  }
+  segkit_grouping *g = NULL;
+  segkit_status s = segkit_grouping_new(transactions, &opt->customer, 1, &g, err);
+  if (s != SEGKIT_OK)
+    return s;
+  s = collect(in, g, opt->observation_end, p, n, n_skipped, err);
+  segkit_grouping_free(g);
+  return s;
+}
+
 segkit_status segkit_clv_summarise(const segkit_table *transactions,
                                    const segkit_clv_summary_options *opt, segkit_table **out,
                                    size_t *n_skipped_out, segkit_error *err) {
@@ -295,15 +460,10 @@ segkit_status segkit_clv_summarise(const segkit_table *transactions,
   segkit_status s = check_options(transactions, opt, &in, err);
   if (s != SEGKIT_OK)
     return s;
-  segkit_grouping *g = NULL;
-  s = segkit_grouping_new(transactions, &opt->customer, 1, &g, err);
-  if (s != SEGKIT_OK)
-    return s;
   purchase *p = NULL;
   size_t n = 0;
   size_t n_skipped = 0;
-  s = collect(&in, g, opt->observation_end, &p, &n, &n_skipped, err);
-  segkit_grouping_free(g);
+  s = collect_any(transactions, &in, opt, &p, &n, &n_skipped, err);
   if (s != SEGKIT_OK)
     return s;
   segkit_table_builder *b = NULL;

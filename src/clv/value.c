@@ -23,31 +23,44 @@ static bool is_purchase_model(const segkit_clv_model *m) {
   return m && (m->kind == SEGKIT_CLV_BGNBD || m->kind == SEGKIT_CLV_PARETONBD);
 }
 
+double sk__clv_discounted_purchases(const segkit_clv_model *purchases, double frequency,
+                                    double recency, double T, double horizon, double step,
+                                    double discount) {
+  if (!is_purchase_model(purchases)) {
+    return NAN;
+  }
+  if (!(horizon >= 0) || isinf(horizon) || !(step > 0) || isinf(step) || !(discount > -1.0) ||
+      isinf(discount)) {
+    return NAN;
+  }
+  double n_steps = horizon / step;
+  double whole = floor(n_steps + STEP_TOLERANCE);
+  if (whole > MAX_STEPS) {
+    return NAN;
+  }
+  double sum = 0.0;
+  double previous = 0.0; /* E[X(0)] = 0 */
+  for (double k = 1; k <= whole; k += 1.0) {
+    double cumulative = segkit_clv_expected_purchases(purchases, k * step, frequency, recency, T);
+    sum += (cumulative - previous) / pow(1.0 + discount, k);
+    previous = cumulative;
+  }
+  if (n_steps - whole > STEP_TOLERANCE) {
+    double cumulative = segkit_clv_expected_purchases(purchases, horizon, frequency, recency, T);
+    sum += (cumulative - previous) / pow(1.0 + discount, n_steps);
+  }
+  return sum;
+}
+
 double segkit_clv_value(const segkit_clv_model *purchases, const segkit_clv_model *spend,
                         double frequency, double recency, double T, double monetary,
                         double horizon, double step, double discount) {
   if (!is_purchase_model(purchases) || !spend || spend->kind != SEGKIT_CLV_GAMMAGAMMA)
     return NAN;
-  if (!(horizon >= 0) || isinf(horizon) || !(step > 0) || isinf(step) || !(discount > -1.0) ||
-      isinf(discount))
-    return NAN;
   double m = segkit_clv_expected_spend(spend, frequency, monetary);
   if (isnan(m))
     return NAN;
-  double n_steps = horizon / step;
-  double whole = floor(n_steps + STEP_TOLERANCE);
-  if (whole > MAX_STEPS)
-    return NAN;
-  double value = 0.0;
-  double previous = 0.0; /* E[X(0)] = 0 */
-  for (double k = 1; k <= whole; k += 1.0) {
-    double cumulative = segkit_clv_expected_purchases(purchases, k * step, frequency, recency, T);
-    value += m * (cumulative - previous) / pow(1.0 + discount, k);
-    previous = cumulative;
-  }
-  if (n_steps - whole > STEP_TOLERANCE) {
-    double cumulative = segkit_clv_expected_purchases(purchases, horizon, frequency, recency, T);
-    value += m * (cumulative - previous) / pow(1.0 + discount, n_steps);
-  }
-  return value;
+  /* the spend is the same every step, so it multiplies the discounted purchases once */
+  return m * sk__clv_discounted_purchases(purchases, frequency, recency, T, horizon, step,
+                                          discount);
 }
