@@ -93,9 +93,10 @@ const cli_verb cli_verb_generate = {
     .usage = "segkit generate [--customers N] [--seed S] [--out DIR] [--dirty]",
     .description =
         "Writes customers.csv, subscriptions.csv, transactions.csv, events.csv, survey.csv,\n"
-        "survey_codebook.json and survey_truth.csv. The same options give byte-identical\n"
-        "files on any machine and thread count. The planted effects (churn by plan, billing\n"
-        "interval and feature adoption; survey segments) are listed in docs/sample-data.md.",
+        "survey_codebook.json, survey_truth.csv and customer_survey.csv. The same options\n"
+        "give byte-identical files on any machine and thread count. The planted effects\n"
+        "(churn by plan, billing interval and feature adoption; survey segments; the\n"
+        "customers' segment mix) are listed in docs/sample-data.md.",
     .opts = generate_opts,
     .n_opts = sizeof generate_opts / sizeof generate_opts[0],
     .run = run_generate,

@@ -2,8 +2,9 @@
  * does, end to end on the generated survey: read it with its codebook (missing codes
  * become no answer), find needs-based segments by k-means on the fifteen attitude items,
  * check them against the segments the generator planted (adjusted Rand index), say what
- * sets each apart (profile), size them with intervals, and choose the golden questions
- * that type a new respondent (held-out accuracy). */
+ * sets each apart (profile), size them with intervals, choose the golden questions that
+ * type a new respondent (held-out accuracy), and type our own customers who answered them
+ * (customer_survey.csv) to see where we win: the bridge. */
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -16,9 +17,11 @@
 
 enum { DEMO_SEGMENTS = 5, N_ITEMS = 15, GOLDEN_MAX = 6 };
 
-/* The planted segment of each respondent (survey_truth.csv: respondent_id,segment,...),
- * by row of the survey, -1 when unknown. */
-static int32_t *planted(const char *dir, const segkit_table *survey) {
+/* The planted segment of each respondent (survey_truth.csv: respondent_id,segment,...;
+ * segments numbered from 1 there, from 0 here), by row of the survey, -1 when unknown;
+ * names[code] gets each segment's name. */
+static int32_t *planted(const char *dir, const segkit_table *survey,
+                        char names[DEMO_SEGMENTS][64]) {
   char path[4096];
   snprintf(path, sizeof path, "%s/survey_truth.csv", dir);
   segkit_read_options o;
@@ -42,6 +45,18 @@ static int32_t *planted(const char *dir, const segkit_table *survey) {
     segkit_read_result_free(res);
     return NULL;
   }
+  long ni = segkit_table_column_index(t, "segment_name");
+  for (size_t j = 0; ni >= 0 && j < segkit_table_n_rows(t); j++) {
+    /* survey_truth.csv numbers the segments from 1 */
+    int64_t code = segkit_column_int64(segkit_table_column(t, (size_t)si))[j] - 1;
+    size_t len = 0;
+    const segkit_column *nc = segkit_table_column(t, (size_t)ni);
+    if (code >= 0 && code < DEMO_SEGMENTS && segkit_column_is_valid(nc, j) &&
+        names[code][0] == '\0') {
+      const char *nm = segkit_column_dict_value(nc, segkit_column_codes(nc)[j], &len);
+      snprintf(names[code], 64, "%s", nm);
+    }
+  }
   /* the generator writes both files in respondent order: match by id anyway */
   const int64_t *tid = segkit_column_int64(segkit_table_column(t, (size_t)ki));
   const int64_t *seg = segkit_column_int64(segkit_table_column(t, (size_t)si));
@@ -51,7 +66,7 @@ static int32_t *planted(const char *dir, const segkit_table *survey) {
     while (j < nt && tid[j] < sid[i]) {
       j++;
     }
-    out[i] = j < nt && tid[j] == sid[i] ? (int32_t)seg[j] : -1;
+    out[i] = j < nt && tid[j] == sid[i] ? (int32_t)(seg[j] - 1) : -1;
   }
   segkit_read_result_free(res);
   return out;
@@ -161,7 +176,8 @@ static void print_sizes(const int32_t *seg, size_t n) {
   segkit_shares_free(sh);
 }
 
-static void print_typing(const segkit_table *t, const int32_t *seg, const char *const *items) {
+static segkit_typing *print_typing(const segkit_table *t, const int32_t *seg,
+                                   const char *const *items) {
   size_t n = segkit_table_n_rows(t);
   double *x = malloc((N_ITEMS * n + 1) * sizeof *x);
   int32_t *y = malloc((n + 1) * sizeof *y);
@@ -194,10 +210,87 @@ static void print_typing(const segkit_table *t, const int32_t *seg, const char *
     }
     printf(": %.1f%% of %zu held-out respondents typed correctly (segkit survey typing)\n",
            100 * v->holdout_accuracy, v->n_holdout);
+  } else {
+    segkit_typing_free(tm);
+    tm = NULL;
   }
-  segkit_typing_free(tm);
   free(x);
   free(y);
+  return tm;
+}
+
+/* Each cluster named after the planted segment most of its respondents belong to (the
+ * demo knows the truth; a study names segments from their profiles). */
+static void cluster_names(const int32_t *seg, const int32_t *truth, size_t n,
+                          char planted_names[DEMO_SEGMENTS][64], const char *out[DEMO_SEGMENTS]) {
+  size_t count[DEMO_SEGMENTS][DEMO_SEGMENTS] = {{0}};
+  for (size_t i = 0; truth != NULL && i < n; i++) {
+    if (seg[i] >= 0 && seg[i] < DEMO_SEGMENTS && truth[i] >= 0 && truth[i] < DEMO_SEGMENTS) {
+      count[seg[i]][truth[i]]++;
+    }
+  }
+  for (int c = 0; c < DEMO_SEGMENTS; c++) {
+    int best = 0;
+    for (int p = 1; p < DEMO_SEGMENTS; p++) {
+      best = count[c][p] > count[c][best] ? p : best;
+    }
+    out[c] = planted_names[best][0] != '\0' ? planted_names[best] : "?";
+  }
+}
+
+/* The bridge: our customers who answered the attitude battery (customer_survey.csv)
+ * typed with the golden questions, against each segment's share of the market. */
+static void print_bridge(const char *dir, const segkit_typing *tm, const double *market,
+                         const char *const *names) {
+  char path[4096];
+  snprintf(path, sizeof path, "%s/customer_survey.csv", dir);
+  segkit_read_options o;
+  segkit_read_options_init(&o);
+  o.n_threads = 1;
+  segkit_read_result *res = NULL;
+  segkit_error err;
+  if (segkit_csv_read(path, &o, &res, &err) != SEGKIT_OK) {
+    printf("  bridge: no customer survey (%s)\n", err.message);
+    return;
+  }
+  const segkit_table *t = segkit_read_result_table(res);
+  const segkit_typing_view *v = segkit_typing_get(tm);
+  long cols[GOLDEN_MAX];
+  bool ok = true;
+  for (uint32_t k = 0; k < v->n_chosen && ok; k++) {
+    cols[k] = segkit_table_column_index(t, v->chosen_names[k]);
+    ok = cols[k] >= 0;
+  }
+  size_t count[DEMO_SEGMENTS] = {0};
+  size_t typed = 0;
+  size_t n = segkit_table_n_rows(t);
+  for (size_t i = 0; ok && i < n; i++) {
+    double row[GOLDEN_MAX];
+    bool answered = true;
+    for (uint32_t k = 0; k < v->n_chosen && answered; k++) {
+      row[k] = survey_value_at(segkit_table_column(t, (size_t)cols[k]), i);
+      answered = isfinite(row[k]);
+    }
+    int32_t s = -1;
+    if (answered && segkit_typing_classify(tm, 1, row, &s, NULL, &err) == SEGKIT_OK && s >= 0 &&
+        s < DEMO_SEGMENTS) {
+      count[s]++;
+      typed++;
+    }
+  }
+  if (ok && typed > 0) {
+    printf("  bridge: %zu of our customers answered the golden questions (customer_survey.csv):\n",
+           typed);
+    for (int s = 0; s < DEMO_SEGMENTS; s++) {
+      double ours = (double)count[s] / (double)typed;
+      printf("    %-26s market %4.1f%%, our customers %4.1f%%, index %3.0f, penetration %.2f%% "
+             "of %.0f\n",
+             names[s], 100 * market[s], 100 * ours, market[s] > 0 ? 100 * ours / market[s] : 0.0,
+             market[s] > 0 ? 100.0 * (double)count[s] / (market[s] * 120000) : 0.0,
+             market[s] * 120000);
+    }
+  }
+  segkit_read_result_free(res);
 }
 
 int cli_demo_market(segkit_workspace *ws, const char *dir, int n_threads) {
@@ -250,7 +343,8 @@ int cli_demo_market(segkit_workspace *ws, const char *dir, int n_threads) {
   for (size_t i = 0; seg != NULL && i < d.n; i++) {
     seg[d.row_index[i]] = segkit_cluster_model_labels(m)[i];
   }
-  int32_t *truth = seg != NULL ? planted(dir, t) : NULL;
+  char planted_names[DEMO_SEGMENTS][64] = {{0}};
+  int32_t *truth = seg != NULL ? planted(dir, t, planted_names) : NULL;
   if (seg != NULL) {
     double ari = NAN;
     if (truth != NULL) {
@@ -261,7 +355,13 @@ int cli_demo_market(segkit_workspace *ws, const char *dir, int n_threads) {
            DEMO_SEGMENTS, N_ITEMS, ari);
     print_profile(t, seg, items);
     print_sizes(seg, n);
-    print_typing(t, seg, items);
+    segkit_typing *tm = print_typing(t, seg, items);
+    if (tm != NULL) {
+      const char *names[DEMO_SEGMENTS];
+      cluster_names(seg, truth, n, planted_names, names);
+      print_bridge(dir, tm, segkit_cluster_model_shares(m), names);
+    }
+    segkit_typing_free(tm);
   }
   free(truth);
   free(seg);

@@ -28,7 +28,8 @@ enum {
   SK__STREAM_CUSTOMER = 1, /* attributes, subscriptions, transactions */
   SK__STREAM_EVENTS = 2,   /* product events, so the events knob leaves the rest alone */
   SK__STREAM_DIRTY = 3,    /* defects, so dirty output keeps every clean row */
-  SK__STREAM_SURVEY = 4    /* one per respondent */
+  SK__STREAM_SURVEY = 4,   /* one per respondent */
+  SK__STREAM_CUSTOMER_SURVEY = 5 /* one per customer: the customer survey */
 };
 
 void sk__rng_init(sk__rng *r, uint64_t seed, uint64_t stream, uint64_t index);
@@ -312,5 +313,9 @@ void sk__outfile_discard(sk__outfile *f);
 segkit_status sk__survey_write(const sk__world *w, sk__outfile *survey, sk__outfile *codebook,
                                sk__outfile *truth, segkit_sample_summary *sum,
                                segkit_error *err);
+/* customer_survey.csv: a share of the customers answering the attitude battery, their
+ * segments drawn from the customer mix (survey.c). */
+segkit_status sk__customer_survey_write(const sk__world *w, sk__outfile *f,
+                                        segkit_sample_summary *sum, segkit_error *err);
 
 #endif

@@ -166,6 +166,19 @@ static int choose_code(sk__rng *r, const choice_question *q, int segment) {
   return 1 + sk__rng_choose(r, q->weights[segment], q->n);
 }
 
+/* The attitude items of a respondent of segment s (the same model for prospects and for
+ * customers). */
+static void draw_items(sk__rng *r, int s, int *items) {
+  double style = STYLE_SD * sk__rng_normal(r);
+  for (int i = 0; i < N_ITEMS; i++) {
+    double mean = theme_means[s][i / 3] + item_offsets[i % 3] + style;
+    items[i] = clamp_int(mean + ITEM_NOISE_SD * sk__rng_normal(r), 1, 5);
+    if (sk__rng_chance(r, P_ITEM_DONT_KNOW)) {
+      items[i] = MISSING_DONT_KNOW;
+    }
+  }
+}
+
 static void draw_respondent(const sk__world *w, int64_t index, respondent *p) {
   sk__rng r;
   sk__rng_init(&r, w->opt.seed, SK__STREAM_SURVEY, (uint64_t)index);
@@ -198,14 +211,7 @@ static void draw_respondent(const sk__world *w, int64_t index, respondent *p) {
   if (sk__rng_chance(&r, 0.06)) {
     p->budget = BUDGET_DONT_KNOW;
   }
-  double style = STYLE_SD * sk__rng_normal(&r);
-  for (int i = 0; i < N_ITEMS; i++) {
-    double mean = theme_means[s][i / 3] + item_offsets[i % 3] + style;
-    p->items[i] = clamp_int(mean + ITEM_NOISE_SD * sk__rng_normal(&r), 1, 5);
-    if (sk__rng_chance(&r, P_ITEM_DONT_KNOW)) {
-      p->items[i] = MISSING_DONT_KNOW;
-    }
-  }
+  draw_items(&r, s, p->items);
   p->intent = clamp_int(intent_mean[s] + 0.9 * sk__rng_normal(&r), 1, 5);
   p->comment = sk__rng_chance(&r, P_COMMENT) ? (int)sk__rng_below(&r, 4) : -1;
 }
@@ -495,4 +501,49 @@ segkit_status sk__survey_write(const sk__world *w, sk__outfile *survey, sk__outf
   sum->rows[SEGKIT_SAMPLE_SURVEY] = w->opt.n_respondents;
   sum->rows[SEGKIT_SAMPLE_SURVEY_TRUTH] = w->opt.n_respondents;
   return write_codebook(w, codebook, &sum->rows[SEGKIT_SAMPLE_SURVEY_CODEBOOK], err);
+}
+
+/* ==== customer_survey.csv ================================================================== */
+
+/* The company's own customers are not the market: automators and integrators, who buy
+ * billing software to save time, are over-represented; budget seekers are rare (the
+ * product is not the cheapest). The bridge (segkit survey bridge) should find this mix
+ * against the market's segment_shares. Order as segment_names. */
+static const double customer_segment_shares[N_SEGMENTS] = {40, 5, 20, 25, 10};
+#define P_CUSTOMER_ANSWERS 0.3
+
+segkit_status sk__customer_survey_write(const sk__world *w, sk__outfile *f,
+                                        segkit_sample_summary *sum, segkit_error *err) {
+  char line[512];
+  char *p = line;
+  static const char head[] = "customer_id";
+  memcpy(p, head, sizeof head - 1);
+  p += sizeof head - 1;
+  for (int i = 0; i < N_ITEMS; i++) {
+    p += snprintf(p, 16, ",att_%02d", i + 1);
+  }
+  *p++ = '\n';
+  segkit_status st = sk__outfile_write(f, line, (size_t)(p - line), err);
+  int64_t rows = 0;
+  for (int64_t c = 1; c <= w->opt.n_customers && st == SEGKIT_OK; c++) {
+    sk__rng r;
+    sk__rng_init(&r, w->opt.seed, SK__STREAM_CUSTOMER_SURVEY, (uint64_t)c);
+    if (!sk__rng_chance(&r, P_CUSTOMER_ANSWERS)) {
+      continue;
+    }
+    int s = sk__rng_choose(&r, customer_segment_shares, N_SEGMENTS);
+    int items[N_ITEMS];
+    draw_items(&r, s, items);
+    p = line + snprintf(line, 32, "%lld", (long long)c);
+    for (int i = 0; i < N_ITEMS; i++) {
+      /* a customer survey tool leaves "don't know" blank rather than coding it 98 */
+      p = items[i] == MISSING_DONT_KNOW ? p + snprintf(p, 4, ",")
+                                        : p + snprintf(p, 8, ",%d", items[i]);
+    }
+    *p++ = '\n';
+    st = sk__outfile_write(f, line, (size_t)(p - line), err);
+    rows++;
+  }
+  sum->rows[SEGKIT_SAMPLE_CUSTOMER_SURVEY] = rows;
+  return st;
 }

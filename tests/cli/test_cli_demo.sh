@@ -73,6 +73,13 @@ ari=$(sed -n 's/.*adjusted Rand index against the planted segments \([0-9.]*\).*
 if "$PY" -c "import sys; sys.exit(0 if float(sys.argv[1]) >= 0.9 else 1)" "${ari:-0}"; then
   pass "planted survey segments recovered (ARI $ari)"; else fail "planted survey segments: ARI '${ari}'"; fi
 contains "$DEMO" "held-out respondents typed correctly" "golden questions with their held-out accuracy"
+# The bridge: our customers' planted mix (docs/sample-data.md) against the market's gives
+# indices 154 (automators), 21 (budget seekers), 147 (tech integrators): typed with the
+# golden questions they must come out clearly above and below 100.
+idx() { sed -n "s/^ *$1 *market.*index *\([0-9]*\),.*/\1/p" <<<"$DEMO" | head -1; }
+if [ "$(idx 'Time-pressed automators')" -gt 120 ] && [ "$(idx 'Tech integrators')" -gt 120 ] && [ "$(idx 'Budget seekers')" -lt 60 ]; then
+  pass "bridge: automators $(idx 'Time-pressed automators'), integrators $(idx 'Tech integrators'), budget seekers $(idx 'Budget seekers')"
+else fail "bridge indices: automators '$(idx 'Time-pressed automators')', integrators '$(idx 'Tech integrators')', budget '$(idx 'Budget seekers')'"; fi
 run 0 "$SEGKIT" survey crosstab purchase_intent --by region --dataset prospects --workspace "$W" --format json
 equals "$(json 'j["columns"][0]["label"]')" "North America" "the demo's survey is stored with its codebook"
 run 0 "$SEGKIT" demo --customers 5 --dir "$WORK/tiny"
