@@ -348,6 +348,14 @@ PY
 run 0 "$SEGKIT" survey bridge golden --customers our_customers --population 50000
 contains "$OUT" "penetration" "the bridge table"
 
+# ---- the bridge on generated data: our customers' planted mix (docs/sample-data.md) ----
+run 0 "$SEGKIT" generate --customers 3000 --respondents 0 --out "$WORK/gen3000"   # ~900 answer
+run 0 "$SEGKIT" import "$WORK/gen3000/customer_survey.csv" --as customer_answers --key customer_id --quiet
+run 0 "$SEGKIT" survey typing --by segment_name --dataset prospects --segments truth --questions "$ATT" --max-questions 6 --save market_golden --quiet
+run 0 "$SEGKIT" survey bridge market_golden --customers customer_answers --population 120000 --format json
+equals "$(json '" ".join("%s=%s" % (s["segment"].split()[0], "hi" if s["index"] > 120 else "lo" if s["index"] < 80 else "mid") for s in j["segments"])')" \
+  "Budget=lo Compliance-first=mid Hands-on=lo Tech=hi Time-pressed=hi" "bridge on generated customers: the planted over- and under-representation"
+
 # ---- errors name what is wrong ----
 printf 'variable,category,share\nage,18-24,0.5\nage,25-34,0.5\n' > "$WORK/bad_margins.csv"
 run 3 "$SEGKIT" survey weight resp --margins "$WORK/bad_margins.csv"
