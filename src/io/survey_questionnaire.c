@@ -200,8 +200,9 @@ segkit_status sk__codebook_from_questionnaire(const char *data, size_t size, con
   json_error_t je;
   json_t *root = json_loadb(data, size, JSON_REJECT_DUPLICATES, &je);
   if (root == NULL) {
-    return segkit_error_set_at(err, SEGKIT_ERR_PARSE, file, je.line, je.column, NULL,
-                               "questionnaire JSON: %s", je.text);
+    return segkit_error_set_at(err, SEGKIT_ERR_PARSE, file, je.line > 0 ? je.line : 1,
+                               je.column > 0 ? je.column : 0, NULL, "questionnaire JSON: %s",
+                               je.text);
   }
   const json_t *qs = json_object_get(root, "questions");
   if (!json_is_array(qs)) {
