@@ -24,6 +24,7 @@ static const cli_opt survey_opts[] = {
     {"by", CLI_OPT_VALUE, "COL", "crosstab: the column question or segment; size, profile: the segment"},
     {"weighted", CLI_OPT_FLAG, NULL, "crosstab, size: weight by the column 'weight' (what survey weight stores)"},
     {"weight", CLI_OPT_VALUE, "COL", "crosstab, size: weight by this column"},
+    {"mean", CLI_OPT_FLAG, NULL, "crosstab: the question is a scale: its mean per column, with standard errors and letters"},
     {"adjust", CLI_OPT_VALUE, "M", "crosstab: correction of the column tests within a row: bonferroni (default), holm, none"},
     {"alpha", CLI_OPT_VALUE, "A", "crosstab: significance level of the column letters; profile: false-discovery rate (default 0.05)"},
     {"small-base", CLI_OPT_VALUE, "N", "crosstab: flag columns with a (weighted) base under N (default 30)"},

@@ -218,6 +218,86 @@ static int crosstab_table(const survey_question *rq, const survey_question *cq,
   return 0;
 }
 
+/* --mean: the question as a scale, its (weighted) mean per column with the standard error
+ * and letters of the columns each mean is significantly above. */
+static int means_of(cli_args *a, const segkit_table *t, const char *q, const survey_question *cq,
+                    const double *w, const segkit_sig_options *so) {
+  long ci = segkit_table_column_index(t, q);
+  segkit_type ty = ci >= 0 ? segkit_column_type(segkit_table_column(t, (size_t)ci))
+                           : SEGKIT_TYPE_STRING;
+  if (ci < 0 || (ty != SEGKIT_TYPE_INT64 && ty != SEGKIT_TYPE_FLOAT64)) {
+    return cli_usage_error("survey", "--mean needs a numeric question, and '%s' is not one", q);
+  }
+  size_t n = segkit_table_n_rows(t);
+  double *y = malloc((n + 1) * sizeof *y);
+  if (y == NULL) {
+    return CLI_EXIT_ENV;
+  }
+  for (size_t i = 0; i < n; i++) {
+    y[i] = survey_value_at(segkit_table_column(t, (size_t)ci), i);
+  }
+  segkit_means_input in = {.n = n, .values = y, .col_codes = cq->codes,
+                           .n_col_levels = cq->n_levels, .weights = w};
+  segkit_means *m = NULL;
+  segkit_error err;
+  int rc = 0;
+  if (segkit_means_new(&in, so, &m, &err) != SEGKIT_OK) {
+    rc = cli_report(&err);
+  }
+  const segkit_means_view *v = rc == 0 ? segkit_means_get(m) : NULL;
+  if (rc == 0 && a->format == CLI_FORMAT_JSON) {
+    json_t *cols = json_array();
+    for (uint32_t c = 0; c < v->n_cols; c++) {
+      char letter[2] = {v->has_letters ? letter_of(c) : '\0', '\0'};
+      json_array_append_new(
+          cols, json_pack("{s:s, s:s, s:o, s:o, s:f, s:I, s:b, s:s}", "label", cq->labels[c],
+                          "letter", letter, "mean", num_or_null(v->mean[c]), "se",
+                          num_or_null(v->se[c]), "base", v->base[c], "base_unweighted",
+                          (json_int_t)v->base_unweighted[c], "small", v->small[c],
+                          "higher_than", v->letters[c]));
+    }
+    json_t *root = json_pack("{s:s, s:s, s:b, s:o, s:o, s:I, s:I, s:s, s:o}", "question", q, "by",
+                             cq->name, "weighted", w != NULL, "mean", num_or_null(v->mean_all),
+                             "se", num_or_null(v->se_all), "n_used", (json_int_t)v->n_used,
+                             "n_missing", (json_int_t)v->n_missing, "adjust",
+                             adjust_name(so->adjust), "columns", cols);
+    json_dumpf(root, stdout, CLI_JSON_FLAGS);
+    printf("\n");
+    json_decref(root);
+  } else if (rc == 0) {
+    static const char *const headers[] = {"column", "mean", "se", "base", "higher_than"};
+    cli_grid *g = cli_grid_new(5, headers);
+    char label[128];
+    for (uint32_t c = 0; g != NULL && c < v->n_cols; c++) {
+      cli_grid_row(g);
+      snprintf(label, sizeof label, "%.100s%s%c%s", cq->labels[c], v->has_letters ? " (" : "",
+               v->has_letters ? letter_of(c) : ' ', v->has_letters ? ")" : "");
+      cli_grid_text(g, label);
+      if (isfinite(v->mean[c])) {
+        cli_grid_real(g, v->mean[c], 3);
+        cli_grid_real(g, v->se[c], 3);
+      } else {
+        cli_grid_null(g);
+        cli_grid_null(g);
+      }
+      snprintf(label, sizeof label, "%.1f%s", v->base[c], v->small[c] ? " *" : "");
+      cli_grid_text(g, label);
+      cli_grid_text(g, v->letters[c]);
+    }
+    rc = g != NULL && cli_grid_print(g, a->format, stdout) ? 0 : CLI_EXIT_ENV;
+    cli_grid_free(g);
+    if (rc == 0 && a->format == CLI_FORMAT_TABLE) {
+      printf("mean of %s by %s%s: overall %.3f (se %.3f), %zu respondents; letters: columns "
+             "this mean is above (z-tests, %s-corrected)\n",
+             q, cq->name, w != NULL ? ", weighted" : "", v->mean_all, v->se_all, v->n_used,
+             adjust_name(so->adjust));
+    }
+  }
+  segkit_means_free(m);
+  free(y);
+  return rc;
+}
+
 int survey_crosstab(cli_args *a) {
   const char *by = cli_get(a, "by");
   if (a->n_positional < 2 || by == NULL) {
@@ -235,7 +315,8 @@ int survey_crosstab(cli_args *a) {
   memset(&cq, 0, sizeof cq);
   double *w = NULL;
   segkit_codebook *cb = rc == 0 ? survey_codebook_load(a, cli_get(a, "dataset")) : NULL;
-  if (rc == 0) {
+  bool mean = cli_has(a, "mean");
+  if (rc == 0 && !mean) {
     rc = survey_question_from_column(t, a->positional[1], "survey", cb, &rq);
   }
   if (rc == 0) {
@@ -243,6 +324,14 @@ int survey_crosstab(cli_args *a) {
   }
   if (rc == 0) {
     rc = survey_weights_from_args(a, t, "survey", &w);
+  }
+  if (rc == 0 && mean) {
+    rc = means_of(a, t, a->positional[1], &cq, w, &so);
+    segkit_codebook_free(cb);
+    free(w);
+    survey_question_free(&cq);
+    segkit_table_free(t);
+    return rc;
   }
   segkit_crosstab *x = NULL;
   segkit_error err;

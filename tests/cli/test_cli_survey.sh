@@ -80,6 +80,18 @@ equals "$(json '"%.6e %.6f %s" % (j["p"], j["chi2"], j["test"])')" \
   "$(printf '%.6e %.6f rao-scott' "$(ref w_p)" "$(ref w_chi2_pearson)")" "weighted chi-square as R's svychisq (Rao-Scott)"
 equals "$(json '" ".join("%.6f" % c["count"] for r in j["rows"] for c in r["cells"])')" \
   "$("$PY" -c "import sys; print(' '.join('%.6f' % float(v) for v in sys.argv[1].split()))" "$(ref w_counts)")" "weighted counts as R's svytable"
+run 0 "$SEGKIT" survey crosstab q1 --by segment --dataset resp --weighted --mean --format json
+equals "$(json '" ".join("%.8f %.8f" % (c["mean"], c["se"]) for c in j["columns"]) + " %.8f %.8f" % (j["mean"], j["se"])')" \
+  "$("$PY" -c "
+import sys
+m, s, a = (x.split() for x in sys.argv[1:4])
+print(' '.join('%.8f %.8f' % (float(u), float(v)) for u, v in zip(m, s)), '%.8f %.8f' % (float(a[0]), float(a[1])))" "$(ref w_mean)" "$(ref w_mean_se)" "$(ref w_mean_all)")" "weighted scale means and standard errors as R's svyby / svymean"
+run 0 "$SEGKIT" survey crosstab q1 --by segment --dataset resp --mean --format json
+equals "$(json '" ".join("%.8f %.8f" % (c["mean"], c["se"]) for c in j["columns"])')" \
+  "$("$PY" -c "
+import sys
+m, s = (x.split() for x in sys.argv[1:3])
+print(' '.join('%.8f %.8f' % (float(u), float(v)) for u, v in zip(m, s)))" "$(ref u_mean)" "$(ref u_mean_se)")" "unweighted means and standard errors as R"
 run 0 "$SEGKIT" survey size --by segment --dataset resp --weighted --population 1000 --format json
 equals "$(json '" ".join("%.6f %.6f %.6f" % (s["share"], s["lower"], s["upper"]) for s in j["segments"])')" \
   "$("$PY" -c "
