@@ -41,6 +41,7 @@ static const cli_opt survey_opts[] = {
     {"factors", CLI_OPT_VALUE, "N", "segment: components kept and rotated (default: eigenvalue > 1)"},
     {"on", CLI_OPT_VALUE, "WHAT", "segment: cluster the items (default) or the kept factors' scores"},
     {"missing", CLI_OPT_VALUE, "M", "segment: no answer to an item: mean (default) or drop the respondent"},
+    {"names", CLI_OPT_VALUE, "A,B,...", "segment: a name per segment, kept with the model and as the labels' column 'segment'"},
     {"max-questions", CLI_OPT_VALUE, "N", "typing: golden questions at most (default 8)"},
     {"folds", CLI_OPT_VALUE, "N", "typing: cross-validation folds (default 5)"},
     {"save", CLI_OPT_VALUE, "NAME", "segment: keep the segmentation (model and labels dataset NAME); typing: keep the model as NAME (for survey type)"},

@@ -224,6 +224,68 @@ static bool parse_k(const char *s, size_t *lo, size_t *hi) {
   return *end == '\0' && a >= 2 && b >= a && b <= 50;
 }
 
+/* The labels dataset again with a text column `segment`: the name of each row's cluster. */
+static int add_names(segkit_workspace *ws, const char *name, const char *const *names,
+                     size_t n_names) {
+  segkit_table *t = NULL;
+  segkit_error err;
+  if (segkit_workspace_load(ws, name, &t, &err) != SEGKIT_OK) {
+    return cli_report(&err);
+  }
+  size_t n = segkit_table_n_rows(t);
+  long ci = segkit_table_column_index(t, "cluster");
+  size_t nc = segkit_table_n_cols(t);
+  segkit_column_arrays *cols = calloc(nc + 1, sizeof *cols);
+  uint32_t *codes = calloc(n + 1, sizeof *codes);
+  uint64_t *valid = calloc((n + 63) / 64 + 1, sizeof *valid);
+  uint64_t off[MAX_ITEMS + 1];
+  char dict[4096 + MAX_ITEMS];
+  int rc = cols == NULL || codes == NULL || valid == NULL || ci < 0 ? CLI_EXIT_ENV : 0;
+  off[0] = 0;
+  for (size_t k = 0; rc == 0 && k < n_names; k++) {
+    size_t len = strlen(names[k]) + 1;
+    memcpy(dict + off[k], names[k], len);
+    off[k + 1] = off[k] + len;
+  }
+  const segkit_column *cl = rc == 0 ? segkit_table_column(t, (size_t)ci) : NULL;
+  /* the labels number clusters from 1, as cluster fit prints them */
+  for (size_t i = 0; rc == 0 && i < n; i++) {
+    int64_t c = segkit_column_is_valid(cl, i) ? segkit_column_int64(cl)[i] - 1 : -1;
+    if (c >= 0 && (size_t)c < n_names) {
+      codes[i] = (uint32_t)c;
+      valid[i / 64] |= UINT64_C(1) << (i % 64);
+    }
+  }
+  size_t k = 0;
+  for (size_t c = 0; rc == 0 && c < nc; c++) {
+    if (strcmp(segkit_column_name(segkit_table_column(t, c)), "segment") != 0) {
+      cols[k++] = segkit_column_as_arrays(segkit_table_column(t, c));
+    }
+  }
+  segkit_table *out = NULL;
+  if (rc == 0) {
+    cols[k++] = (segkit_column_arrays){.name = "segment", .type = SEGKIT_TYPE_STRING,
+                                       .data = codes, .validity = valid,
+                                       .dict_size = (uint32_t)n_names, .dict_offsets = off,
+                                       .dict_bytes = dict};
+    if (segkit_table_from_arrays(n, k, cols, &out, &err) != SEGKIT_OK) {
+      rc = cli_report(&err);
+    }
+  }
+  segkit_import_request req = {.dataset = name, .mode = SEGKIT_IMPORT_REPLACE, .table = out,
+                               .source = "segkit survey segment", .actor = "cli:survey"};
+  segkit_import_outcome oc;
+  if (rc == 0 && segkit_workspace_import(ws, &req, &oc, &err) != SEGKIT_OK) {
+    rc = cli_report(&err);
+  }
+  segkit_table_free(out);
+  segkit_table_free(t);
+  free(cols);
+  free(codes);
+  free(valid);
+  return rc;
+}
+
 int survey_segment(cli_args *a) {
   const char *dataset = cli_get(a, "dataset");
   if ((dataset == NULL) == (a->n_positional != 2)) {
@@ -371,6 +433,25 @@ int survey_segment(cli_args *a) {
     printf("\n");
     json_decref(root);
   }
+  /* --names: the segments' names, kept in the model and as a column of its labels */
+  const char *names[MAX_ITEMS];
+  size_t n_names = 0;
+  char names_buf[4096];
+  if (rc == 0 && cli_get(a, "names") != NULL) {
+    snprintf(names_buf, sizeof names_buf, "%s", cli_get(a, "names"));
+    if (strlen(cli_get(a, "names")) >= sizeof names_buf ||
+        !cli_split_list(names_buf, names, MAX_ITEMS, &n_names) ||
+        n_names != segkit_cluster_model_k(chosen)) {
+      rc = cli_usage_error("survey", "--names needs one name per segment (%zu), comma-separated",
+                           segkit_cluster_model_k(chosen));
+    } else {
+      json_t *list = json_array();
+      for (size_t i = 0; i < n_names; i++) {
+        json_array_append_new(list, json_string(names[i]));
+      }
+      json_object_set_new(summary, "segment_names", list);
+    }
+  }
   if (rc == 0 && cli_get(a, "save") != NULL) {
     segkit_workspace *ws = NULL;
     rc = cli_open_workspace(a, true, &ws);
@@ -383,6 +464,9 @@ int survey_segment(cli_args *a) {
     if (rc == 0) {
       rc = cli_cluster_save(ws, cli_get(a, "save"), dataset, chosen, &d, &spec,
                             segkit_table_column(t, (size_t)ki), summary);
+    }
+    if (rc == 0 && n_names > 0) {
+      rc = add_names(ws, cli_get(a, "save"), names, n_names);
     }
     if (rc == 0 && a->format == CLI_FORMAT_TABLE && !a->quiet) {
       printf("saved as model and dataset '%s' (key, cluster)\n", cli_get(a, "save"));

@@ -216,6 +216,11 @@ j = json.load(open(sys.argv[1]))
 print(len(j["segments"]), all(s["distinctive"] for s in j["segments"]))
 PY
 )" "5 True" "the saved segmentation feeds survey profile (--segments needs --by cluster)"
+run 0 "$SEGKIT" survey segment --dataset prospects --items 'att_*' --k 5 --names "S1,S2,S3,S4,S5" --save named --quiet
+run 0 "$SEGKIT" survey profile --by segment --dataset prospects --segments named --top 1 --format json
+equals "$(json '" ".join(s["segment"] for s in j["segments"])')" "S1 S2 S3 S4 S5" "segment names are kept with the segmentation and label its profile"
+run 2 "$SEGKIT" survey segment --dataset prospects --items 'att_*' --k 5 --names "A,B"
+contains "$ERR" "one name per segment (5)" "a name per segment"
 
 # ---- profile: each planted segment against the rest, against R (prop.test, p.adjust BH) ----
 run 0 "$SEGKIT" import "$WORK/gen/survey_truth.csv" --as truth --key respondent_id --quiet
