@@ -47,6 +47,9 @@ static const cli_opt survey_opts[] = {
     {"save", CLI_OPT_VALUE, "NAME", "segment: keep the segmentation (model and labels dataset NAME); typing: keep the model as NAME (for survey type)"},
     {"out", CLI_OPT_VALUE, "FILE", "type: write the typed rows to FILE"},
     {"customers", CLI_OPT_VALUE, "NAME", "bridge: our customers (a dataset with the golden questions' answers)"},
+    {"subscriptions", CLI_OPT_VALUE, "NAME", "bridge: their subscription history: MRR, churn and LTV per segment"},
+    {"rates", CLI_OPT_VALUE, "RATES", "bridge: currency rates to the reporting currency (USD=1,EUR=1.08)"},
+    {"as-of", CLI_OPT_VALUE, "DATE", "bridge: the day the customers' state is read on (default: the history's last day)"},
 };
 
 static int run_survey(cli_args *a) {
@@ -91,7 +94,7 @@ const cli_verb cli_verb_survey = {
              "segment --items A,B,... (--dataset NAME | FILE) [--k A..B] [--save NAME] | profile --by SEGMENT (--dataset NAME | FILE) "
              "[--segments NAME] | typing --by SEGMENT (--dataset NAME | FILE) [--max-questions N] "
              "[--save NAME] | type MODEL (--dataset NAME | FILE) [--as NAME] | bridge MODEL "
-             "--customers NAME [--population N]",
+             "--customers NAME [--population N] [--subscriptions NAME]",
     .description =
         "import reads survey responses: SPSS .sav/.zsav and Stata .dta with their labels and\n"
         "missing values, or CSV with --codebook; missing codes (don't know, refused) become\n"

@@ -17,6 +17,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "segkit/metrics.h"
 #include "segkit/survey.h"
 #include "survey_cli.h"
 
@@ -515,7 +516,6 @@ int survey_type(cli_args *a) {
   return rc;
 }
 
-/* ---- bridge: the market's segments against our customers ------------------------------- */
 
 static void ratio_interval(cli_grid *g, double num, double lo_den, double hi_den) {
   char cell[64];
@@ -525,6 +525,126 @@ static void ratio_interval(cli_grid *g, double num, double lo_den, double hi_den
   } else {
     cli_grid_null(g);
   }
+}
+
+/* ---- bridge: what our customers in each segment are worth --------------------------------- */
+
+typedef struct economics {
+  bool on;
+  size_t active[64], churned[64];
+  double mrr[64], months[64];
+  int32_t as_of;
+} economics;
+
+typedef struct id_state {
+  int64_t id;
+  bool active, paid;
+  double mrr, months;
+  bool churned;
+} id_state;
+
+static int cmp_id_state(const void *a, const void *b) {
+  int64_t x = ((const id_state *)a)->id;
+  int64_t y = ((const id_state *)b)->id;
+  return (x > y) - (x < y);
+}
+
+/* Each typed customer's state on the last day of the subscription history (--as-of): MRR,
+ * active, churned, and the months it has paid (to the day it left, or to as-of), summed per
+ * segment: monthly churn = churned / months paid, ARPU = MRR / active, LTV = ARPU / churn
+ * (the definitions of docs/metrics.md). */
+static int economics_of(cli_args *a, segkit_workspace *ws, const segkit_table *customers,
+                        const int32_t *seg, size_t k, economics *e) {
+  memset(e, 0, sizeof *e);
+  const char *subs = cli_get(a, "subscriptions");
+  if (subs == NULL) {
+    return 0;
+  }
+  if (k > 64) {
+    return cli_usage_error("survey", "--subscriptions: at most 64 segments");
+  }
+  e->on = true;
+  segkit_table *t = NULL;
+  segkit_error err;
+  if (segkit_workspace_load(ws, subs, &t, &err) != SEGKIT_OK) {
+    return cli_report(&err);
+  }
+  segkit_mrr_options o;
+  segkit_mrr_options_init(&o);
+  segkit_mrr_rate rates[CLI_MAX_RATES];
+  char rate_names[CLI_MAX_RATES][16];
+  int rc = 0;
+  if (cli_get(a, "rates") != NULL) {
+    size_t nr = 0;
+    if (!cli_parse_rates(cli_get(a, "rates"), rates, rate_names, &nr)) {
+      rc = cli_usage_error("survey", "--rates needs CUR=RATE,... (e.g. USD=1,EUR=1.08)");
+    }
+    o.rates = rates;
+    o.n_rates = nr;
+  }
+  e->as_of = INT32_MIN;
+  if (rc == 0 && cli_get(a, "as-of") != NULL &&
+      !segkit_parse_date(cli_get(a, "as-of"), strlen(cli_get(a, "as-of")), &e->as_of)) {
+    rc = cli_usage_error("survey", "--as-of must be a date YYYY-MM-DD");
+  }
+  int32_t last_start = INT32_MIN, last_end = INT32_MIN;
+  if (rc == 0 && e->as_of == INT32_MIN) {
+    /* the last day the history speaks of */
+    cli_day_bound(t, o.columns.start, true, &last_start);
+    if (o.columns.end != NULL) {
+      cli_day_bound(t, o.columns.end, true, &last_end);
+    }
+    e->as_of = last_end > last_start ? last_end : last_start;
+  }
+  segkit_table *st = NULL;
+  if (rc == 0 && segkit_mrr_customer_state(t, &o, e->as_of, &st, &err) != SEGKIT_OK) {
+    rc = cli_report(&err);
+  }
+  size_t n = rc == 0 ? segkit_table_n_rows(st) : 0;
+  id_state *idx = rc == 0 ? malloc((n + 1) * sizeof *idx) : NULL;
+  if (rc == 0 && idx == NULL) {
+    rc = CLI_EXIT_ENV;
+  }
+  if (rc == 0 && (segkit_column_int64(segkit_table_column(st, 0)) == NULL ||
+                  segkit_column_int64(segkit_table_column(customers, 0)) == NULL)) {
+    rc = cli_usage_error("survey", "--subscriptions: customers are matched by integer ids");
+  }
+  if (rc == 0) {
+    const segkit_column *mrr = segkit_table_column(st, (size_t)segkit_table_column_index(st, "mrr"));
+    const segkit_column *first = segkit_table_column(st, (size_t)segkit_table_column_index(st, "first_paid"));
+    const segkit_column *left = segkit_table_column(st, (size_t)segkit_table_column_index(st, "churned_on"));
+    for (size_t i = 0; i < n; i++) {
+      id_state *s = &idx[i];
+      s->id = segkit_column_int64(segkit_table_column(st, 0))[i];
+      s->mrr = segkit_column_is_valid(mrr, i) ? segkit_column_float64(mrr)[i] : 0;
+      s->active = s->mrr > 0;
+      s->churned = segkit_column_is_valid(left, i);
+      s->paid = segkit_column_is_valid(first, i) || s->churned;
+      int32_t from = segkit_column_is_valid(first, i) ? segkit_column_date(first)[i] : e->as_of;
+      int32_t to = s->churned ? segkit_column_date(left)[i] : e->as_of;
+      s->months = to > from ? (double)(to - from) / 30.4375 : 0;
+    }
+    qsort(idx, n, sizeof *idx, cmp_id_state);
+  }
+  const int64_t *ids = rc == 0 ? segkit_column_int64(segkit_table_column(customers, 0)) : NULL;
+  for (size_t i = 0; rc == 0 && i < segkit_table_n_rows(customers); i++) {
+    if (seg[i] < 0 || (size_t)seg[i] >= k || !segkit_column_is_valid(segkit_table_column(customers, 0), i)) {
+      continue;
+    }
+    id_state probe = {.id = ids[i]};
+    const id_state *s = bsearch(&probe, idx, n, sizeof *idx, cmp_id_state);
+    if (s == NULL || !s->paid) {
+      continue;
+    }
+    e->active[seg[i]] += s->active;
+    e->churned[seg[i]] += s->churned;
+    e->mrr[seg[i]] += s->mrr;
+    e->months[seg[i]] += s->months;
+  }
+  free(idx);
+  segkit_table_free(st);
+  segkit_table_free(t);
+  return rc;
 }
 
 int survey_bridge(cli_args *a) {
@@ -580,6 +700,11 @@ int survey_bridge(cli_args *a) {
     }
   }
   size_t typed = n - untyped;
+  economics e;
+  memset(&e, 0, sizeof e);
+  if (rc == 0) {
+    rc = economics_of(a, ws, t, seg, k, &e);
+  }
   if (rc == 0 && a->format == CLI_FORMAT_JSON) {
     json_t *rows = json_array();
     for (size_t s = 0; s < k; s++) {
@@ -604,6 +729,16 @@ int survey_bridge(cli_args *a) {
         json_object_set_new(o, "penetration_upper",
                             num_or_null(lo > 0 ? (double)count[s] / (lo * population) : NAN));
       }
+      if (e.on) {
+        double churn = e.months[s] > 0 ? (double)e.churned[s] / e.months[s] : NAN;
+        double arpu = e.active[s] > 0 ? e.mrr[s] / (double)e.active[s] : NAN;
+        json_object_set_new(o, "active", json_integer((json_int_t)e.active[s]));
+        json_object_set_new(o, "churned", json_integer((json_int_t)e.churned[s]));
+        json_object_set_new(o, "mrr", json_real(e.mrr[s]));
+        json_object_set_new(o, "arpu", num_or_null(arpu));
+        json_object_set_new(o, "monthly_churn", num_or_null(churn));
+        json_object_set_new(o, "ltv", num_or_null(churn > 0 ? arpu / churn : NAN));
+      }
       json_array_append_new(rows, o);
     }
     json_t *root = json_pack("{s:s, s:s, s:I, s:I, s:o, s:o}", "model", name, "customers",
@@ -615,10 +750,22 @@ int survey_bridge(cli_args *a) {
     printf("\n");
     json_decref(root);
   } else if (rc == 0) {
-    const char *headers[] = {"segment", "market_pct", "market_interval", "customers",
-                             "customers_pct", "index", "market_size", "penetration_pct",
-                             "penetration_interval"};
-    cli_grid *g = cli_grid_new(population > 0 ? 9 : 6, headers);
+    const char *headers[16] = {"segment", "market_pct", "market_interval", "customers",
+                               "customers_pct", "index"};
+    size_t nh = 6;
+    if (population > 0) {
+      headers[nh++] = "market_size";
+      headers[nh++] = "penetration_pct";
+      headers[nh++] = "penetration_interval";
+    }
+    if (e.on) {
+      headers[nh++] = "active";
+      headers[nh++] = "mrr";
+      headers[nh++] = "arpu";
+      headers[nh++] = "churn_pct_month";
+      headers[nh++] = "ltv";
+    }
+    cli_grid *g = cli_grid_new(nh, headers);
     char cell[64];
     for (size_t s = 0; g != NULL && s < k; s++) {
       const json_t *m = json_array_get(json_object_get(market, "shares"), s);
@@ -639,6 +786,15 @@ int survey_bridge(cli_args *a) {
         cli_grid_real(g, share > 0 ? 100 * (double)count[s] / (share * population) : NAN, 2);
         ratio_interval(g, (double)count[s], lo * population, hi * population);
       }
+      if (e.on) {
+        double churn = e.months[s] > 0 ? (double)e.churned[s] / e.months[s] : NAN;
+        double arpu = e.active[s] > 0 ? e.mrr[s] / (double)e.active[s] : NAN;
+        cli_grid_int(g, (int64_t)e.active[s]);
+        cli_grid_real(g, e.mrr[s], 0);
+        cli_grid_real(g, arpu, 0);
+        cli_grid_real(g, 100 * churn, 2);
+        cli_grid_real(g, churn > 0 ? arpu / churn : NAN, 0);
+      }
     }
     rc = g != NULL && cli_grid_print(g, a->format, stdout) ? 0 : CLI_EXIT_ENV;
     cli_grid_free(g);
@@ -650,9 +806,14 @@ int survey_bridge(cli_args *a) {
         printf("penetration = our customers / the segment's market size (%.0f x share), with "
                "the market's 95%% interval\n", population);
       }
-      printf("MRR, churn and LTV per segment: segkit survey type %s --dataset %s --as NAME, "
-             "then segkit metrics --dataset SUBSCRIPTIONS --customers NAME --by %s\n",
-             name, customers, json_string_value(json_object_get(doc, "segment")));
+      if (e.on) {
+        char day[16];
+        segkit_format_date(e.as_of, day, sizeof day);
+        printf("on %s: MRR of our active customers; churn per month = churned / months paid; "
+               "ARPU = MRR / active; LTV = ARPU / churn (docs/metrics.md)\n", day);
+      } else {
+        printf("with --subscriptions NAME: MRR, churn and LTV of our customers per segment\n");
+      }
     }
   }
   free(count);

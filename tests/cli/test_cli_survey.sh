@@ -373,6 +373,34 @@ run 0 "$SEGKIT" survey bridge market_golden --customers customer_answers --popul
 equals "$(json '" ".join("%s=%s" % (s["segment"].split()[0], "hi" if s["index"] > 120 else "lo" if s["index"] < 80 else "mid") for s in j["segments"])')" \
   "Budget=lo Compliance-first=mid Hands-on=lo Tech=hi Time-pressed=hi" "bridge on generated customers: the planted over- and under-representation"
 
+# ---- the bridge's economics: active and churned customers per segment against pandas ----
+run 0 "$SEGKIT" import "$WORK/gen3000/subscriptions.csv" --as subs3000 --key subscription_id --quiet
+run 0 "$SEGKIT" survey bridge market_golden --customers customer_answers --subscriptions subs3000 --rates USD=1,EUR=1.08,GBP=1.27 --format json
+printf '%s' "$OUT" > "$WORK/bridge_econ.json"
+run 0 "$SEGKIT" survey type market_golden --dataset customer_answers --format csv
+printf '%s\n' "$OUT" > "$WORK/typed3000.csv"
+equals "$("$PY" - "$WORK/bridge_econ.json" "$WORK/typed3000.csv" "$WORK/gen3000/subscriptions.csv" <<'PY'
+import json, sys
+import pandas as pd
+j = json.load(open(sys.argv[1]))
+typed = pd.read_csv(sys.argv[2]).dropna()
+subs = pd.read_csv(sys.argv[3], parse_dates=["started_at", "trial_end", "ended_at"])
+D = max(subs.started_at.max(), subs.ended_at.max())
+# a row pays from its trial's end (or its start) until its end (docs/metrics.md)
+subs["paid"] = subs.trial_end.fillna(subs.started_at).where(subs.trial_end.notna() & (subs.trial_end > subs.started_at), subs.started_at)
+running = (subs.paid <= D) & (subs.ended_at.isna() | (subs.ended_at > D)) & (subs.unit_price > 0)
+paid_before = (subs.paid <= D) & (subs.unit_price > 0) & (subs.ended_at.isna() | (subs.ended_at > subs.paid))
+active = set(subs.customer_id[running])
+ever = set(subs.customer_id[paid_before])
+want = {}
+for seg, g in typed.groupby("segment_name"):
+    ids = set(g.customer_id)
+    want[seg] = (len(ids & active), len((ids & ever) - active))
+got = {s["segment"]: (s["active"], s["churned"]) for s in j["segments"]}
+print("ok" if got == want else f"segkit {got} pandas {want}")
+PY
+)" "ok" "bridge: active and churned customers per segment as pandas reads the subscriptions"
+
 # ---- errors name what is wrong ----
 printf 'variable,category,share\nage,18-24,0.5\nage,25-34,0.5\n' > "$WORK/bad_margins.csv"
 run 3 "$SEGKIT" survey weight resp --margins "$WORK/bad_margins.csv"
