@@ -42,6 +42,9 @@ static const cli_opt survey_opts[] = {
     {"on", CLI_OPT_VALUE, "WHAT", "segment: cluster the items (default) or the kept factors' scores"},
     {"missing", CLI_OPT_VALUE, "M", "segment: no answer to an item: mean (default) or drop the respondent"},
     {"names", CLI_OPT_VALUE, "A,B,...", "segment: a name per segment, kept with the model and as the labels' column 'segment'"},
+    {"value-col", CLI_OPT_VALUE, "COL", "target: what a respondent is worth (e.g. monthly_budget): the value criterion"},
+    {"fit-col", CLI_OPT_VALUE, "COL", "target: how well the offer fits (e.g. purchase_intent): the fit criterion"},
+    {"segment", CLI_OPT_VALUE, "NAME", "target: the segment to profile (default: the best ranked)"},
     {"max-questions", CLI_OPT_VALUE, "N", "typing: golden questions at most (default 8)"},
     {"folds", CLI_OPT_VALUE, "N", "typing: cross-validation folds (default 5)"},
     {"save", CLI_OPT_VALUE, "NAME", "segment: keep the segmentation (model and labels dataset NAME); typing: keep the model as NAME (for survey type)"},
@@ -81,7 +84,10 @@ static int run_survey(cli_args *a) {
   if (strcmp(sub, "segment") == 0) {
     return survey_segment(a);
   }
-  return cli_usage_error("survey", "expected a subcommand: import, weight, crosstab, size, segment, profile, typing, type, bridge");
+  if (strcmp(sub, "target") == 0) {
+    return survey_target(a);
+  }
+  return cli_usage_error("survey", "expected a subcommand: import, weight, crosstab, size, segment, profile, target, typing, type, bridge");
 }
 
 const cli_verb cli_verb_survey = {
@@ -92,7 +98,8 @@ const cli_verb cli_verb_survey = {
              "(--dataset NAME | FILE) [--weighted] | size --by SEGMENT (--dataset NAME | FILE) "
              "[--weighted] [--population N [--serviceable RULE] [--reachable P] [--value V]] | "
              "segment --items A,B,... (--dataset NAME | FILE) [--k A..B] [--save NAME] | profile --by SEGMENT (--dataset NAME | FILE) "
-             "[--segments NAME] | typing --by SEGMENT (--dataset NAME | FILE) [--max-questions N] "
+             "[--segments NAME] | target --by SEGMENT (--dataset NAME | FILE) [--value-col COL] "
+             "[--fit-col COL] | typing --by SEGMENT (--dataset NAME | FILE) [--max-questions N] "
              "[--save NAME] | type MODEL (--dataset NAME | FILE) [--as NAME] | bridge MODEL "
              "--customers NAME [--population N] [--subscriptions NAME]",
     .description =
@@ -120,6 +127,8 @@ const cli_verb cli_verb_survey = {
         "profile compares every segment with the rest on every question: shares, index\n"
         "(segment % / total % x 100), z-tests corrected by Benjamini-Hochberg over all of\n"
         "them, and per segment the answers that most set it apart.\n"
+        "target ranks the segments on size, value and fit and writes the chosen one's ideal\n"
+        "customer profile from its distinguishing answers, each clause with its evidence.\n"
         "typing chooses up to --max-questions golden questions (scales and numbers) that\n"
         "type respondents into the segments (forward selection, cross-validated linear\n"
         "discriminant analysis), with the accuracy of a held-out part; type classifies new\n"

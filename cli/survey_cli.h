@@ -69,5 +69,6 @@ int survey_typing(cli_args *a);
 int survey_type(cli_args *a);
 int survey_bridge(cli_args *a);
 int survey_segment(cli_args *a);
+int survey_target(cli_args *a);
 
 #endif

@@ -267,6 +267,31 @@ run 0 "$SEGKIT" survey profile --by segment_name --dataset prospects --segments 
 contains "$OUT" "Tech integrators" "segments are named"
 contains "$OUT" "Strongly agree" "answers carry their labels"
 
+# ---- target: segments ranked on size, value and fit (pandas), and the profile's words ----
+run 0 "$SEGKIT" survey target --by segment_name --dataset prospects --segments truth --value-col monthly_budget --fit-col purchase_intent --format json
+printf '%s' "$OUT" > "$WORK/target.json"
+equals "$("$PY" - "$WORK/target.json" "$WORK/gen/survey.csv" "$WORK/gen/survey_truth.csv" <<'PY'
+import json, sys
+import pandas as pd
+j = json.load(open(sys.argv[1]))
+d = pd.read_csv(sys.argv[2]).merge(pd.read_csv(sys.argv[3]), on="respondent_id")
+d.loc[d.monthly_budget == 9998, "monthly_budget"] = None      # the codebook's "don't know"
+g = d.groupby("segment_name")
+share = g.size() / len(d)
+value = g.monthly_budget.mean()
+fit = g.purchase_intent.mean()
+rank = lambda s: s.rank(ascending=False, method="min")
+overall = (rank(share) + rank(value) + rank(fit)) / 3
+want = sorted(overall.index, key=lambda s: (overall[s], -share[s]))
+got = [r["segment"] for r in j["ranking"]]
+bad = sum(abs(r["share"] - share[r["segment"]]) > 1e-12 or abs(r["value"] - value[r["segment"]]) > 1e-9
+          or abs(r["fit"] - fit[r["segment"]]) > 1e-9 or abs(r["overall_rank"] - overall[r["segment"]]) > 1e-9 for r in j["ranking"])
+ok_trace = all(t["index"] >= 120 and t["p_adjusted"] < 0.05 for t in j["trace"]) and len(j["trace"]) > 0
+print(bad, got == want, j["chosen"] == want[0], ok_trace)
+PY
+)" "0 True True True" "target: size, value, fit and their mean rank as pandas; the profile's clauses are significant over-representations"
+contains "$(json 'j["profile"]')" "Manual invoicing takes too much of our team's time." "the ideal-customer profile speaks the codebook's words"
+
 # ---- sizing: TAM, SAM, SOM with svyciprop's intervals (R, live) ----
 "$PY" - "$WORK/gen/survey.csv" "$WORK/gen/survey_truth.csv" "$WORK/sized.csv" <<'PY'
 import sys
