@@ -5,6 +5,7 @@
 #include <stdint.h>
 
 #include "cli.h"
+#include "segkit/survey.h"
 #include "segkit/survey_file.h"
 
 enum { SURVEY_MAX_LEVELS = 1000 };
@@ -30,6 +31,11 @@ void survey_question_free(survey_question *q);
 
 /* Row i's value as a number: int64, float64 or bool (1/0); NaN for a null or text. */
 double survey_value_at(const segkit_column *c, size_t i);
+
+/* The (weighted) mean of numeric column col per level of `by` (the survey module's means,
+ * with so's letters; so may be NULL). 0 or an exit code (reported). */
+int survey_means_by(const segkit_table *t, const char *col, const survey_question *by,
+                    const double *w, const segkit_sig_options *so, segkit_means **out);
 
 /* Row i's answer as text (NULL for no answer); numbers are written into buf. */
 const char *survey_answer_text(const segkit_column *c, size_t i, char *buf, size_t size);

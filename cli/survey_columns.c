@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "segkit/survey.h"
 #include "survey_cli.h"
 
 void survey_question_free(survey_question *q) {
@@ -263,4 +264,29 @@ int survey_weights_from_args(cli_args *a, const segkit_table *t, const char *ver
   }
   *out = w;
   return 0;
+}
+
+int survey_means_by(const segkit_table *t, const char *col, const survey_question *by,
+                    const double *w, const segkit_sig_options *so, segkit_means **out) {
+  *out = NULL;
+  long ci = segkit_table_column_index(t, col);
+  segkit_type ty = ci >= 0 ? segkit_column_type(segkit_table_column(t, (size_t)ci))
+                           : SEGKIT_TYPE_STRING;
+  if (ci < 0 || (ty != SEGKIT_TYPE_INT64 && ty != SEGKIT_TYPE_FLOAT64)) {
+    return cli_usage_error("survey", "'%s' is not a numeric column of the survey", col);
+  }
+  size_t n = segkit_table_n_rows(t);
+  double *y = malloc((n + 1) * sizeof *y);
+  if (y == NULL) {
+    return CLI_EXIT_ENV;
+  }
+  for (size_t i = 0; i < n; i++) {
+    y[i] = survey_value_at(segkit_table_column(t, (size_t)ci), i);
+  }
+  segkit_means_input in = {.n = n, .values = y, .col_codes = by->codes,
+                           .n_col_levels = by->n_levels, .weights = w};
+  segkit_error err;
+  int rc = segkit_means_new(&in, so, out, &err) == SEGKIT_OK ? 0 : cli_report(&err);
+  free(y);
+  return rc;
 }

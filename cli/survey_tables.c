@@ -222,28 +222,8 @@ static int crosstab_table(const survey_question *rq, const survey_question *cq,
  * and letters of the columns each mean is significantly above. */
 static int means_of(cli_args *a, const segkit_table *t, const char *q, const survey_question *cq,
                     const double *w, const segkit_sig_options *so) {
-  long ci = segkit_table_column_index(t, q);
-  segkit_type ty = ci >= 0 ? segkit_column_type(segkit_table_column(t, (size_t)ci))
-                           : SEGKIT_TYPE_STRING;
-  if (ci < 0 || (ty != SEGKIT_TYPE_INT64 && ty != SEGKIT_TYPE_FLOAT64)) {
-    return cli_usage_error("survey", "--mean needs a numeric question, and '%s' is not one", q);
-  }
-  size_t n = segkit_table_n_rows(t);
-  double *y = malloc((n + 1) * sizeof *y);
-  if (y == NULL) {
-    return CLI_EXIT_ENV;
-  }
-  for (size_t i = 0; i < n; i++) {
-    y[i] = survey_value_at(segkit_table_column(t, (size_t)ci), i);
-  }
-  segkit_means_input in = {.n = n, .values = y, .col_codes = cq->codes,
-                           .n_col_levels = cq->n_levels, .weights = w};
   segkit_means *m = NULL;
-  segkit_error err;
-  int rc = 0;
-  if (segkit_means_new(&in, so, &m, &err) != SEGKIT_OK) {
-    rc = cli_report(&err);
-  }
+  int rc = survey_means_by(t, q, cq, w, so, &m);
   const segkit_means_view *v = rc == 0 ? segkit_means_get(m) : NULL;
   if (rc == 0 && a->format == CLI_FORMAT_JSON) {
     json_t *cols = json_array();
@@ -294,7 +274,6 @@ static int means_of(cli_args *a, const segkit_table *t, const char *q, const sur
     }
   }
   segkit_means_free(m);
-  free(y);
   return rc;
 }
 

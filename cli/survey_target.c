@@ -25,30 +25,12 @@ static json_t *num_or_null(double v) { return isfinite(v) ? json_real(v) : json_
 /* Per-segment (weighted) means of a numeric column, NaN where undefined. */
 static int segment_means(const segkit_table *t, const char *col, const survey_question *seg,
                          const double *w, double *out) {
-  long ci = segkit_table_column_index(t, col);
-  if (ci < 0) {
-    return cli_usage_error("survey", "no column '%s'", col);
-  }
-  size_t n = segkit_table_n_rows(t);
-  double *y = malloc((n + 1) * sizeof *y);
-  if (y == NULL) {
-    return CLI_EXIT_ENV;
-  }
-  for (size_t i = 0; i < n; i++) {
-    y[i] = survey_value_at(segkit_table_column(t, (size_t)ci), i);
-  }
-  segkit_means_input in = {.n = n, .values = y, .col_codes = seg->codes,
-                           .n_col_levels = seg->n_levels, .weights = w};
   segkit_means *m = NULL;
-  segkit_error err;
-  int rc = 0;
-  if (segkit_means_new(&in, NULL, &m, &err) != SEGKIT_OK) {
-    rc = cli_report(&err);
-  } else {
+  int rc = survey_means_by(t, col, seg, w, NULL, &m);
+  if (rc == 0) {
     memcpy(out, segkit_means_get(m)->mean, seg->n_levels * sizeof *out);
   }
   segkit_means_free(m);
-  free(y);
   return rc;
 }
 
