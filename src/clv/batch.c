@@ -44,12 +44,11 @@ static uint64_t bits_of(double v) {
   return u;
 }
 
+/* core's byte hash over the three canonical bit patterns: small whole numbers as doubles
+ * have all-zero low bits, which a plain multiplicative mix leaves in the slot index */
 static uint64_t hash_triple(double f, double r, double T) {
-  uint64_t h = bits_of(f) * UINT64_C(0x9E3779B97F4A7C15);
-  h ^= bits_of(r) + UINT64_C(0xC2B2AE3D27D4EB4F) + (h << 6) + (h >> 2);
-  h ^= bits_of(T) + UINT64_C(0x165667B19E3779F9) + (h << 6) + (h >> 2);
-  h ^= h >> 31;
-  return h * UINT64_C(0x94D049BB133111EB);
+  uint64_t key[3] = {bits_of(f), bits_of(r), bits_of(T)};
+  return sk__hash_bytes(key, sizeof key, 0);
 }
 
 static bool same_triple(const triples *t, size_t k, double f, double r, double T) {
