@@ -77,4 +77,11 @@ int survey_bridge(cli_args *a);
 int survey_segment(cli_args *a);
 int survey_target(cli_args *a);
 
+/* For segments labelled labels[0..k): the index of our customers' share against the
+ * market's (100 = as in the market) from typing model `model` applied to dataset
+ * `customers`, and with --subscriptions their LTV (NaN where unknown); segments are matched
+ * to the model's by name (survey_typing.c). 0 or an exit code (reported). */
+int survey_customer_mix(cli_args *a, const char *model, const char *customers, size_t k,
+                        char *const *labels, double *index_out, double *ltv_out);
+
 #endif

@@ -2,8 +2,11 @@
  *
  * The segments side by side on size (weighted share, and people or companies with
  * --population), value (the mean of --value-col, e.g. a budget) and fit (the mean of
- * --fit-col, e.g. purchase intent), each ranked, and an overall rank as the mean of the
- * three ranks (a Borda count: no weights to argue about, each criterion counts once).
+ * --fit-col, e.g. purchase intent), and with --typing MODEL --customers NAME on our
+ * customers there: their index against the market (higher = where we already win) and,
+ * with --subscriptions, their LTV (retention); each ranked, and an overall rank as the
+ * mean of the ranks (a Borda count: no weights to argue about, each criterion counts
+ * once).
  * Then the ideal-customer profile of the chosen segment (the best overall, or --segment):
  * one clause per question whose answers the segment gives significantly more often than
  * the market (the profile's Benjamini-Hochberg cells with index >= 120), in the
@@ -97,9 +100,17 @@ int survey_target(cli_args *a) {
   }
   size_t k = seg.n_levels;
   double share[MAX_SEGMENTS], value[MAX_SEGMENTS], fit[MAX_SEGMENTS];
+  double traction[MAX_SEGMENTS], ltv[MAX_SEGMENTS];
   double r_size[MAX_SEGMENTS], r_value[MAX_SEGMENTS], r_fit[MAX_SEGMENTS], overall[MAX_SEGMENTS];
+  double r_traction[MAX_SEGMENTS], r_ltv[MAX_SEGMENTS];
   for (size_t s = 0; s < MAX_SEGMENTS; s++) {
-    share[s] = value[s] = fit[s] = NAN;
+    share[s] = value[s] = fit[s] = traction[s] = ltv[s] = NAN;
+  }
+  const char *typing = cli_get(a, "typing");
+  const char *customers = cli_get(a, "customers");
+  if (rc == 0 && (typing == NULL) != (customers == NULL)) {
+    rc = cli_usage_error("survey", "--typing MODEL and --customers NAME go together (our "
+                                   "customers typed into the segments)");
   }
   segkit_error err;
   if (rc == 0) {
@@ -120,14 +131,28 @@ int survey_target(cli_args *a) {
   if (rc == 0 && cli_get(a, "fit-col") != NULL) {
     rc = segment_means(t, cli_get(a, "fit-col"), &seg, w, fit);
   }
+  if (rc == 0 && typing != NULL) {
+    rc = survey_customer_mix(a, typing, customers, k, seg.labels, traction, ltv);
+  }
+  bool has_ltv = typing != NULL && cli_get(a, "subscriptions") != NULL;
   /* the ranking */
   size_t order[MAX_SEGMENTS];
   if (rc == 0) {
     ranks_of(share, k, r_size);
     ranks_of(value, k, r_value);
     ranks_of(fit, k, r_fit);
+    ranks_of(traction, k, r_traction);
+    ranks_of(ltv, k, r_ltv);
     for (size_t s = 0; s < k; s++) {
       double sum = r_size[s], used = 1;
+      if (typing != NULL) {
+        sum += r_traction[s];
+        used++;
+      }
+      if (has_ltv) {
+        sum += r_ltv[s];
+        used++;
+      }
       if (cli_get(a, "value-col") != NULL) {
         sum += r_value[s];
         used++;
@@ -255,6 +280,9 @@ int survey_target(cli_args *a) {
                     population > 0 ? json_real(share[s] * population) : json_null(), "value",
                     num_or_null(value[s]), "fit", num_or_null(fit[s]), "rank_size", r_size[s],
                     "rank_value", r_value[s], "rank_fit", r_fit[s], "overall_rank", overall[s]));
+      json_t *row = json_array_get(ranking, i);
+      json_object_set_new(row, "customer_index", num_or_null(traction[s]));
+      json_object_set_new(row, "ltv", num_or_null(ltv[s]));
     }
     json_t *trace = json_array();
     for (size_t i = 0; i < shown; i++) {
@@ -273,8 +301,9 @@ int survey_target(cli_args *a) {
     printf("\n");
     json_decref(root);
   } else if (rc == 0) {
-    const char *headers[] = {"rank", "segment", "share_pct", "size", "value", "fit"};
-    cli_grid *g = cli_grid_new(6, headers);
+    const char *headers[] = {"rank", "segment", "share_pct", "size", "value", "fit",
+                             "customer_index", "ltv"};
+    cli_grid *g = cli_grid_new(typing != NULL ? 8 : 6, headers);
     for (size_t i = 0; g != NULL && i < k; i++) {
       size_t s = order[i];
       cli_grid_row(g);
@@ -296,16 +325,31 @@ int survey_target(cli_args *a) {
       } else {
         cli_grid_null(g);
       }
+      if (typing != NULL) {
+        if (isfinite(traction[s])) {
+          cli_grid_real(g, traction[s], 0);
+        } else {
+          cli_grid_null(g);
+        }
+        if (isfinite(ltv[s])) {
+          cli_grid_real(g, ltv[s], 0);
+        } else {
+          cli_grid_null(g);
+        }
+      }
     }
     rc = g != NULL && cli_grid_print(g, a->format, stdout) ? 0 : CLI_EXIT_ENV;
     cli_grid_free(g);
     if (rc == 0 && a->format == CLI_FORMAT_TABLE) {
-      printf("rank: the mean of the segment's ranks on size%s%s%s%s (1 = first on every "
+      printf("rank: the mean of the segment's ranks on size%s%s%s%s%s%s (1 = first on every "
              "criterion)\n\n",
              cli_get(a, "value-col") != NULL ? ", value = mean " : "",
              cli_get(a, "value-col") != NULL ? cli_get(a, "value-col") : "",
              cli_get(a, "fit-col") != NULL ? ", fit = mean " : "",
-             cli_get(a, "fit-col") != NULL ? cli_get(a, "fit-col") : "");
+             cli_get(a, "fit-col") != NULL ? cli_get(a, "fit-col") : "",
+             typing != NULL ? ", customer_index = our customers' share / the market's x 100 "
+                              "(where we already win)" : "",
+             has_ltv ? ", ltv = our customers' lifetime value there (retention)" : "");
       printf("ideal customer profile\n  %s\n\nwhere each clause comes from (segment %% vs "
              "everyone, index, Benjamini-Hochberg p):\n", statement);
       for (size_t i = 0; i < shown; i++) {

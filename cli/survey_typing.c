@@ -825,3 +825,79 @@ int survey_bridge(cli_args *a) {
   segkit_workspace_close(ws);
   return rc;
 }
+
+int survey_customer_mix(cli_args *a, const char *model, const char *customers, size_t k,
+                        char *const *labels, double *index_out, double *ltv_out) {
+  for (size_t s = 0; s < k; s++) {
+    index_out[s] = NAN;
+    ltv_out[s] = NAN;
+  }
+  segkit_workspace *ws = NULL;
+  int rc = cli_open_workspace(a, false, &ws);
+  json_t *doc = NULL;
+  segkit_typing *tm = NULL;
+  if (rc == 0) {
+    rc = load_typing(ws, model, &doc, &tm);
+  }
+  const json_t *shares = json_object_get(json_object_get(doc, "market"), "shares");
+  const json_t *names = json_object_get(doc, "segments");
+  if (rc == 0 && !json_is_array(shares)) {
+    fprintf(stderr, "segkit survey: typing model '%s' was saved without its market shares: "
+                    "save it again with survey typing --save\n", model);
+    rc = CLI_EXIT_DATA;
+  }
+  segkit_table *t = NULL;
+  segkit_error err;
+  if (rc == 0 && segkit_workspace_load(ws, customers, &t, &err) != SEGKIT_OK) {
+    rc = cli_report(&err);
+  }
+  int32_t *seg = NULL;
+  double *prob = NULL;
+  size_t untyped = 0;
+  if (rc == 0) {
+    rc = typed(model, tm, t, &seg, &prob, &untyped);
+  }
+  size_t km = json_array_size(names);
+  size_t *count = rc == 0 ? calloc(km + 1, sizeof *count) : NULL;
+  if (rc == 0 && count == NULL) {
+    rc = CLI_EXIT_ENV;
+  }
+  size_t n = rc == 0 ? segkit_table_n_rows(t) : 0;
+  for (size_t i = 0; rc == 0 && i < n; i++) {
+    if (seg[i] >= 0 && (size_t)seg[i] < km) {
+      count[seg[i]]++;
+    }
+  }
+  economics e;
+  memset(&e, 0, sizeof e);
+  if (rc == 0) {
+    rc = economics_of(a, ws, t, seg, km, &e);
+  }
+  size_t typed_n = n - untyped;
+  /* the model's segments, matched to the caller's by name */
+  for (size_t m = 0; rc == 0 && m < km; m++) {
+    const char *nm = json_string_value(json_array_get(names, m));
+    double share = json_number_value(json_object_get(json_array_get(shares, m), "share"));
+    for (size_t s = 0; nm != NULL && s < k; s++) {
+      if (strcmp(labels[s], nm) != 0) {
+        continue;
+      }
+      index_out[s] = typed_n > 0 && share > 0
+                         ? 100.0 * ((double)count[m] / (double)typed_n) / share
+                         : NAN;
+      if (e.on) {
+        double churn = e.months[m] > 0 ? (double)e.churned[m] / e.months[m] : NAN;
+        double arpu = e.active[m] > 0 ? e.mrr[m] / (double)e.active[m] : NAN;
+        ltv_out[s] = churn > 0 ? arpu / churn : NAN;
+      }
+    }
+  }
+  free(count);
+  free(seg);
+  free(prob);
+  segkit_table_free(t);
+  segkit_typing_free(tm);
+  json_decref(doc);
+  segkit_workspace_close(ws);
+  return rc;
+}

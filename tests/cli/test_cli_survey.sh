@@ -426,6 +426,24 @@ print("ok" if got == want else f"segkit {got} pandas {want}")
 PY
 )" "ok" "bridge: active and churned customers per segment as pandas reads the subscriptions"
 
+# ---- target with our customers: the bridge's index and LTV join the ranking ----
+run 0 "$SEGKIT" survey target --by segment_name --dataset prospects --segments truth --value-col monthly_budget --fit-col purchase_intent \
+  --typing market_golden --customers customer_answers --subscriptions subs3000 --rates USD=1,EUR=1.08,GBP=1.27 --format json
+printf '%s' "$OUT" > "$WORK/target2.json"
+equals "$("$PY" - "$WORK/target2.json" "$WORK/bridge_econ.json" <<'PY'
+import json, sys
+import pandas as pd
+t = json.load(open(sys.argv[1]))
+b = {s["segment"]: s for s in json.load(open(sys.argv[2]))["segments"]}
+r = pd.DataFrame(t["ranking"]).set_index("segment")
+bad = sum(abs(r.customer_index[s] - b[s]["index"]) > 1e-9 or abs(r.ltv[s] - b[s]["ltv"]) > 1e-6 * b[s]["ltv"] for s in r.index)
+rank = lambda c: r[c].rank(ascending=False, method="min")
+overall = (rank("share") + rank("value") + rank("fit") + rank("customer_index") + rank("ltv")) / 5
+bad += sum(abs(overall - r.overall_rank) > 1e-9)
+print(bad, t["chosen"] == min(overall.index, key=lambda s: (overall[s], -r.share[s])))
+PY
+)" "0 True" "target: our customers' index and LTV as the bridge gives them, in a five-criterion Borda rank"
+
 # ---- errors name what is wrong ----
 printf 'variable,category,share\nage,18-24,0.5\nage,25-34,0.5\n' > "$WORK/bad_margins.csv"
 run 3 "$SEGKIT" survey weight resp --margins "$WORK/bad_margins.csv"
