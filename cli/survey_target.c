@@ -62,6 +62,83 @@ static int cmp_clause(const void *a, const void *b) {
   return (x < y) - (x > y);
 }
 
+/* A numeric question where the segment differs from the rest: its middle half. */
+typedef struct range_clause {
+  const char *name, *text;
+  double q25, q75, mean_segment, mean_rest, p;   /* p: Bonferroni over the numeric tests */
+} range_clause;
+
+static int cmp_double(const void *a, const void *b) {
+  double x = *(const double *)a, y = *(const double *)b;
+  return (x > y) - (x < y);
+}
+
+/* The codebook's numeric questions on which the chosen segment's mean differs from the
+ * rest's (z-test on the two linearisation SEs, as survey crosstab --mean; Bonferroni over
+ * the numeric questions tested), each with the segment's interquartile range (answers
+ * as given, unweighted). */
+static int numeric_clauses(const segkit_table *t, const segkit_codebook *cb,
+                           const survey_question *seg, size_t chosen, const double *w,
+                           const char *by, const char *id, range_clause *out, size_t max,
+                           size_t *n_out) {
+  *n_out = 0;
+  size_t n = segkit_table_n_rows(t);
+  survey_question two = {.name = "segment", .n = n, .n_levels = 2};
+  two.codes = malloc((n + 1) * sizeof *two.codes);
+  double *vals = malloc((n + 1) * sizeof *vals);
+  if (two.codes == NULL || vals == NULL) {
+    free(two.codes);
+    free(vals);
+    return CLI_EXIT_ENV;
+  }
+  for (size_t i = 0; i < n; i++) {
+    two.codes[i] = seg->codes[i] < 0 ? -1 : seg->codes[i] == (int32_t)chosen ? 0 : 1;
+  }
+  range_clause found[MAX_Q];
+  size_t nf = 0, tested = 0;
+  int rc = 0;
+  for (size_t c = 0; rc == 0 && c < segkit_table_n_cols(t) && nf < MAX_Q; c++) {
+    const char *name = segkit_column_name(segkit_table_column(t, c));
+    long v = cb != NULL ? segkit_codebook_find(cb, name) : -1;
+    if (v < 0 || segkit_codebook_type(cb, (size_t)v) != SEGKIT_SURVEY_NUMERIC ||
+        strcmp(name, by) == 0 || strcmp(name, id) == 0) {
+      continue;
+    }
+    segkit_sig_options so = {.alpha = 0.05, .adjust = SEGKIT_ADJUST_NONE};
+    segkit_means *m = NULL;
+    rc = survey_means_by(t, name, &two, w, &so, &m);
+    if (rc != 0) {
+      break;
+    }
+    const segkit_means_view *mv = segkit_means_get(m);
+    tested++;
+    size_t k = 0;
+    for (size_t i = 0; i < n; i++) {
+      double x = survey_value_at(segkit_table_column(t, c), i);
+      if (two.codes[i] == 0 && isfinite(x)) {
+        vals[k++] = x;
+      }
+    }
+    if (k >= 4 && isfinite(mv->pair_p[1])) {
+      qsort(vals, k, sizeof *vals, cmp_double);
+      found[nf++] = (range_clause){.name = name, .text = segkit_codebook_question(cb, (size_t)v),
+                                   .q25 = vals[(k - 1) / 4], .q75 = vals[(3 * (k - 1)) / 4],
+                                   .mean_segment = mv->mean[0], .mean_rest = mv->mean[1],
+                                   .p = mv->pair_p[1]};
+    }
+    segkit_means_free(m);
+  }
+  for (size_t i = 0; i < nf && *n_out < max; i++) {
+    found[i].p = fmin(1.0, found[i].p * (double)tested);
+    if (found[i].p < 0.05) {
+      out[(*n_out)++] = found[i];
+    }
+  }
+  free(two.codes);
+  free(vals);
+  return rc;
+}
+
 int survey_target(cli_args *a) {
   const char *by = cli_get(a, "by");
   const char *dataset = cli_get(a, "dataset");
@@ -245,6 +322,12 @@ int survey_target(cli_args *a) {
     qsort(cl, ncl, sizeof *cl, cmp_clause);
   }
   size_t shown = ncl < MAX_CLAUSES ? ncl : MAX_CLAUSES;
+  /* numeric questions: the segment's middle half where its mean differs */
+  range_clause rcl[MAX_CLAUSES];
+  size_t nr = 0;
+  if (rc == 0) {
+    rc = numeric_clauses(t, cb, &seg, chosen, w, by, id, rcl, MAX_CLAUSES, &nr);
+  }
   /* the statement */
   char statement[8192];
   size_t used = 0;
@@ -264,7 +347,13 @@ int survey_target(cli_args *a) {
                                  c > 0 ? " or " : "", q->labels[x->level]);
       }
     }
-    if (shown == 0) {
+    for (size_t i = 0; i < nr && used < sizeof statement; i++) {
+      used += (size_t)snprintf(statement + used, sizeof statement - used, "%s\"%s\" %g-%g",
+                               shown + i > 0 ? "; " : "",
+                               rcl[i].text[0] != '\0' ? rcl[i].text : rcl[i].name, rcl[i].q25,
+                               rcl[i].q75);
+    }
+    if (shown == 0 && nr == 0) {
       snprintf(statement + used, sizeof statement - used,
                "no answer sets this segment apart significantly");
     }
@@ -295,8 +384,16 @@ int survey_target(cli_args *a) {
                              "p_adjusted", x->p_adjusted));
       }
     }
-    json_t *root = json_pack("{s:o, s:s, s:s, s:o}", "ranking", ranking, "chosen",
-                             seg.labels[chosen], "profile", statement, "trace", trace);
+    json_t *ranges = json_array();
+    for (size_t i = 0; i < nr; i++) {
+      json_array_append_new(
+          ranges, json_pack("{s:s, s:f, s:f, s:f, s:f, s:f}", "question", rcl[i].name, "q25",
+                            rcl[i].q25, "q75", rcl[i].q75, "segment_mean", rcl[i].mean_segment,
+                            "rest_mean", rcl[i].mean_rest, "p_adjusted", rcl[i].p));
+    }
+    json_t *root = json_pack("{s:o, s:s, s:s, s:o, s:o}", "ranking", ranking, "chosen",
+                             seg.labels[chosen], "profile", statement, "trace", trace,
+                             "ranges", ranges);
     json_dumpf(root, stdout, CLI_JSON_FLAGS);
     printf("\n");
     json_decref(root);
@@ -359,6 +456,12 @@ int survey_target(cli_args *a) {
                  qs[x->question].name, qs[x->question].labels[x->level], x->segment_pct,
                  x->total_pct, x->index, x->p_adjusted);
         }
+      }
+      for (size_t i = 0; i < nr; i++) {
+        printf("  %-16s middle half %g-%g: mean %.1f vs %.1f for the rest, p %.2g "
+               "(Bonferroni over the numeric questions)\n",
+               rcl[i].name, rcl[i].q25, rcl[i].q75, rcl[i].mean_segment, rcl[i].mean_rest,
+               rcl[i].p);
       }
     }
   }

@@ -291,6 +291,22 @@ print(bad, got == want, j["chosen"] == want[0], ok_trace)
 PY
 )" "0 True True True" "target: size, value, fit and their mean rank as pandas; the profile's clauses are significant over-representations"
 contains "$(json 'j["profile"]')" "Manual invoicing takes too much of our team's time." "the ideal-customer profile speaks the codebook's words"
+equals "$("$PY" - "$WORK/target.json" "$WORK/gen/survey.csv" "$WORK/gen/survey_truth.csv" <<'PY'
+import json, sys
+import pandas as pd
+j = json.load(open(sys.argv[1]))
+d = pd.read_csv(sys.argv[2]).merge(pd.read_csv(sys.argv[3]), on="respondent_id")
+d.loc[d.monthly_budget == 9998, "monthly_budget"] = None
+d.loc[d.age == 99, "age"] = None
+bad = 0
+for r in j["ranges"]:
+    x = d[d.segment_name == j["chosen"]][r["question"]].dropna()
+    rest = d[d.segment_name != j["chosen"]][r["question"]].dropna()
+    bad += r["q25"] != x.quantile(0.25, interpolation="lower") or r["q75"] != x.quantile(0.75, interpolation="lower")
+    bad += abs(r["segment_mean"] - x.mean()) > 1e-9 or abs(r["rest_mean"] - rest.mean()) > 1e-9
+print(bad, [r["question"] for r in j["ranges"]])
+PY
+)" "0 ['monthly_budget']" "numeric clauses: the segment's middle half and the means as pandas"
 
 # ---- sizing: TAM, SAM, SOM with svyciprop's intervals (R, live) ----
 "$PY" - "$WORK/gen/survey.csv" "$WORK/gen/survey_truth.csv" "$WORK/sized.csv" <<'PY'
