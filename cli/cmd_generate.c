@@ -93,10 +93,11 @@ const cli_verb cli_verb_generate = {
     .usage = "segkit generate [--customers N] [--seed S] [--out DIR] [--dirty]",
     .description =
         "Writes customers.csv, subscriptions.csv, transactions.csv, events.csv, survey.csv,\n"
-        "survey_codebook.json, survey_truth.csv and customer_survey.csv. The same options\n"
-        "give byte-identical files on any machine and thread count. The planted effects\n"
-        "(churn by plan, billing interval and feature adoption; survey segments; the\n"
-        "customers' segment mix) are listed in docs/sample-data.md.",
+        "survey_codebook.json, survey_truth.csv, customer_survey.csv and survey_margins.csv.\n"
+        "The same options give byte-identical files on any machine and thread count. The\n"
+        "planted effects (churn by plan, billing interval and feature adoption; survey\n"
+        "segments; the market's and the customers' segment mix) are listed in\n"
+        "docs/sample-data.md.",
     .opts = generate_opts,
     .n_opts = sizeof generate_opts / sizeof generate_opts[0],
     .run = run_generate,

@@ -72,7 +72,8 @@ static int32_t *planted(const char *dir, const segkit_table *survey,
   return out;
 }
 
-static int read_survey(segkit_workspace *ws, const char *dir, segkit_table **t) {
+static int read_survey(segkit_workspace *ws, const char *dir, segkit_table **t,
+                       segkit_codebook **codebook) {
   char data[4096], book[4096];
   snprintf(data, sizeof data, "%s/survey.csv", dir);
   snprintf(book, sizeof book, "%s/survey_codebook.json", dir);
@@ -108,9 +109,95 @@ static int read_survey(segkit_workspace *ws, const char *dir, segkit_table **t) 
            segkit_table_n_rows(*t), segkit_codebook_n_variables(c), missing,
            segkit_survey_data_n_bad(d));
   }
+  if (rc == 0) {
+    *codebook = segkit_survey_data_take_codebook(d);
+  }
   segkit_survey_data_free(d);
   segkit_codebook_free(cb);
   return rc;
+}
+
+/* Weights from raking the respondents to the market's margins (survey_margins.csv:
+ * variable,category,share, categories named by the codebook's labels); NULL when the file
+ * is missing or does not fit, which the demo reports and goes on without. */
+static double *rake_to_market(const char *dir, const segkit_table *t, const segkit_codebook *cb) {
+  char path[4096];
+  snprintf(path, sizeof path, "%s/survey_margins.csv", dir);
+  segkit_read_options o;
+  segkit_read_options_init(&o);
+  const segkit_type_override types[] = {{"variable", SEGKIT_TYPE_STRING},
+                                        {"category", SEGKIT_TYPE_STRING},
+                                        {"share", SEGKIT_TYPE_FLOAT64}};
+  o.types = types;
+  o.n_types = 3;
+  o.n_threads = 1;
+  segkit_read_result *res = NULL;
+  segkit_error err;
+  if (segkit_csv_read(path, &o, &res, &err) != SEGKIT_OK) {
+    printf("  (not weighted: %s)\n", err.message);
+    return NULL;
+  }
+  const segkit_table *m = segkit_read_result_table(res);
+  size_t nr = segkit_table_n_rows(m);
+  segkit_margin_row rows[64];
+  const char *vars[8];
+  size_t nv = 0;
+  size_t len = 0;
+  for (size_t i = 0; i < nr && i < 64; i++) {
+    const segkit_column *cv = segkit_table_column(m, 0);
+    const segkit_column *cc = segkit_table_column(m, 1);
+    rows[i] = (segkit_margin_row){
+        .variable = segkit_column_dict_value(cv, segkit_column_codes(cv)[i], &len),
+        .category = segkit_column_dict_value(cc, segkit_column_codes(cc)[i], &len),
+        .share = segkit_column_float64(segkit_table_column(m, 2))[i]};
+    size_t k = 0;
+    while (k < nv && strcmp(vars[k], rows[i].variable) != 0) {
+      k++;
+    }
+    if (k == nv && nv < 8) {
+      vars[nv++] = rows[i].variable;
+    }
+  }
+  size_t n = segkit_table_n_rows(t);
+  const char **answers[8];
+  bool ok = true;
+  for (size_t v = 0; v < nv; v++) {
+    answers[v] = calloc(n + 1, sizeof *answers[v]);
+    long ci = segkit_table_column_index(t, vars[v]);
+    long cv = segkit_codebook_find(cb, vars[v]);
+    ok = ok && answers[v] != NULL && ci >= 0 && cv >= 0;
+    for (size_t i = 0; ok && i < n; i++) {
+      const segkit_column *c = segkit_table_column(t, (size_t)ci);
+      answers[v][i] = segkit_column_is_valid(c, i) && segkit_column_int64(c) != NULL
+                          ? segkit_codebook_label(cb, (size_t)cv, segkit_column_int64(c)[i])
+                          : NULL;
+    }
+  }
+  segkit_rake_spec *spec = NULL;
+  segkit_rake *rk = NULL;
+  double *w = NULL;
+  if (ok && segkit_rake_spec_new(rows, nr, vars, nv, n, (const char *const *const *)answers,
+                                 &spec, &err) == SEGKIT_OK &&
+      segkit_rake_new(n, NULL, segkit_rake_spec_vars(spec), segkit_rake_spec_n_vars(spec), NULL,
+                      &rk, &err) == SEGKIT_OK) {
+    const segkit_rake_report *r = segkit_rake_result(rk);
+    w = malloc((n + 1) * sizeof *w);
+    if (w != NULL) {
+      memcpy(w, segkit_rake_weights(rk), n * sizeof *w);
+    }
+    printf("  weighted to the market's company-size and region margins (survey_margins.csv, "
+           "segkit survey weight): %s, design effect %.3f, effective sample size %.0f of %zu\n",
+           r->converged ? "converged" : "NOT converged", r->weights.deff, r->weights.n_eff, n);
+  } else {
+    printf("  (not weighted: %s)\n", ok ? err.message : "the margins name unknown questions");
+  }
+  segkit_rake_free(rk);
+  segkit_rake_spec_free(spec);
+  for (size_t v = 0; v < nv; v++) {
+    free(answers[v]);
+  }
+  segkit_read_result_free(res);
+  return w;
 }
 
 /* Codes of an attitude item per respondent for the profile (answer 1..5 -> 0..4). */
@@ -158,22 +245,30 @@ static void print_profile(const segkit_table *t, const int32_t *seg, const char 
   free(codes);
 }
 
-static void print_sizes(const int32_t *seg, size_t n) {
+static void print_sizes(const int32_t *seg, size_t n, const double *w,
+                        const char *const *names) {
   segkit_shares_input in = {.n = n, .codes = seg, .n_levels = DEMO_SEGMENTS, .level = 0.95,
-                            .population_total = 120000};
+                            .population_total = 120000, .weights = w};
+  segkit_shares_input plain = in;
+  plain.weights = NULL;
+  segkit_shares *unweighted = NULL;
   segkit_shares *sh = NULL;
   segkit_error err;
-  if (segkit_shares_new(&in, &sh, &err) != SEGKIT_OK) {
+  if (segkit_shares_new(&in, &sh, &err) != SEGKIT_OK ||
+      segkit_shares_new(&plain, &unweighted, &err) != SEGKIT_OK) {
+    segkit_shares_free(sh);
     return;
   }
-  printf("  sizes in an assumed market of 120,000 companies (95%% logit intervals):");
+  printf("  %s sizes in an assumed market of 120,000 companies (95%% logit intervals):\n",
+         w != NULL ? "weighted" : "unweighted");
   for (uint32_t s = 0; s < DEMO_SEGMENTS; s++) {
     const segkit_share *x = segkit_shares_at(sh, s);
-    printf("%s %u: %.0f (%.0f-%.0f)", s > 0 ? "," : "", s + 1, x->projected, x->projected_lower,
-           x->projected_upper);
+    printf("    %-26s %5.1f%% (unweighted %5.1f%%): %.0f (%.0f-%.0f)\n", names[s],
+           100 * x->share, 100 * segkit_shares_at(unweighted, s)->share, x->projected,
+           x->projected_lower, x->projected_upper);
   }
-  printf("\n");
   segkit_shares_free(sh);
+  segkit_shares_free(unweighted);
 }
 
 static segkit_typing *print_typing(const segkit_table *t, const int32_t *seg,
@@ -297,7 +392,8 @@ int cli_demo_market(segkit_workspace *ws, const char *dir, int n_threads) {
   printf("\n== 10. market segments from the prospect survey (segkit survey import, cluster fit, "
          "survey profile, size, typing)\n");
   segkit_table *t = NULL;
-  int rc = read_survey(ws, dir, &t);
+  segkit_codebook *cb = NULL;
+  int rc = read_survey(ws, dir, &t, &cb);
   if (rc != 0) {
     return rc;
   }
@@ -321,6 +417,7 @@ int cli_demo_market(segkit_workspace *ws, const char *dir, int n_threads) {
   if (rc == 0 && d.n < 20 * DEMO_SEGMENTS) {
     printf("  too few respondents to segment\n");
     cli_cluster_data_free(&d);
+    segkit_codebook_free(cb);
     segkit_table_free(t);
     return 0;
   }
@@ -353,20 +450,35 @@ int cli_demo_market(segkit_workspace *ws, const char *dir, int n_threads) {
     printf("  k-means (k = %d) on the %d attitude items (z-scored, no answer = the item's "
            "mean): adjusted Rand index against the planted segments %.3f\n",
            DEMO_SEGMENTS, N_ITEMS, ari);
+    const char *names[DEMO_SEGMENTS];
+    cluster_names(seg, truth, n, planted_names, names);
     print_profile(t, seg, items);
-    print_sizes(seg, n);
+    double *w = rake_to_market(dir, t, cb);
+    print_sizes(seg, n, w, names);
     segkit_typing *tm = print_typing(t, seg, items);
+    /* the market's shares: weighted when the raking worked */
+    double market[DEMO_SEGMENTS] = {0}, total = 0;
+    for (size_t i = 0; i < n; i++) {
+      if (seg[i] >= 0 && seg[i] < DEMO_SEGMENTS) {
+        double wi = w != NULL ? w[i] : 1.0;
+        market[seg[i]] += wi;
+        total += wi;
+      }
+    }
+    for (int k2 = 0; k2 < DEMO_SEGMENTS && total > 0; k2++) {
+      market[k2] /= total;
+    }
     if (tm != NULL) {
-      const char *names[DEMO_SEGMENTS];
-      cluster_names(seg, truth, n, planted_names, names);
-      print_bridge(dir, tm, segkit_cluster_model_shares(m), names);
+      print_bridge(dir, tm, market, names);
     }
     segkit_typing_free(tm);
+    free(w);
   }
   free(truth);
   free(seg);
   segkit_cluster_model_free(m);
   cli_cluster_data_free(&d);
+  segkit_codebook_free(cb);
   segkit_table_free(t);
   return rc;
 }

@@ -21,7 +21,8 @@
 
 static const char *const file_names[SEGKIT_SAMPLE_FILE_COUNT] = {
     "customers.csv", "subscriptions.csv",    "transactions.csv", "events.csv",
-    "survey.csv",    "survey_codebook.json", "survey_truth.csv", "customer_survey.csv"};
+    "survey.csv",    "survey_codebook.json", "survey_truth.csv", "customer_survey.csv",
+    "survey_margins.csv"};
 
 const char *segkit_sample_file_name(segkit_sample_file f) {
   if ((int)f < 0 || f >= SEGKIT_SAMPLE_FILE_COUNT) {
@@ -350,6 +351,9 @@ static segkit_status generate(const char *out_dir, const sk__world *w, sk__outfi
   }
   if (st == SEGKIT_OK) {
     st = sk__customer_survey_write(w, &files[SEGKIT_SAMPLE_CUSTOMER_SURVEY], sum, err);
+  }
+  if (st == SEGKIT_OK) {
+    st = sk__survey_margins_write(&files[SEGKIT_SAMPLE_SURVEY_MARGINS], sum, err);
   }
   for (int f = 0; f < SEGKIT_SAMPLE_FILE_COUNT && st == SEGKIT_OK; f++) {
     st = sk__outfile_close(&files[f], err);

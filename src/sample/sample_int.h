@@ -313,6 +313,10 @@ void sk__outfile_discard(sk__outfile *f);
 segkit_status sk__survey_write(const sk__world *w, sk__outfile *survey, sk__outfile *codebook,
                                sk__outfile *truth, segkit_sample_summary *sum,
                                segkit_error *err);
+/* survey_margins.csv: the market's company-size and region margins, from a segment mix
+ * the survey's sample under-represents (survey.c). */
+segkit_status sk__survey_margins_write(sk__outfile *f, segkit_sample_summary *sum,
+                                       segkit_error *err);
 /* customer_survey.csv: a share of the customers answering the attitude battery, their
  * segments drawn from the customer mix (survey.c). */
 segkit_status sk__customer_survey_write(const sk__world *w, sk__outfile *f,

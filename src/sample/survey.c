@@ -547,3 +547,53 @@ segkit_status sk__customer_survey_write(const sk__world *w, sk__outfile *f,
   sum->rows[SEGKIT_SAMPLE_CUSTOMER_SURVEY] = rows;
   return st;
 }
+
+/* ==== survey_margins.csv ==================================================================== */
+
+/* The market the survey was drawn from has more budget seekers than the sample reached
+ * (micro businesses answer surveys less): order as segment_names. survey_margins.csv
+ * gives the population's company-size and region shares under this mix, computed from the
+ * same per-segment answer weights the respondents are drawn with, so raking the sample to
+ * them moves its segment shares from segment_shares towards these. */
+static const double market_segment_shares[N_SEGMENTS] = {22, 34, 14, 16, 14};
+
+static segkit_status write_margin(sk__outfile *f, const choice_question *q, int64_t *rows,
+                                  segkit_error *err) {
+  double total = 0;
+  for (int s = 0; s < N_SEGMENTS; s++) {
+    total += market_segment_shares[s];
+  }
+  segkit_status st = SEGKIT_OK;
+  for (int c = 0; c < q->n && st == SEGKIT_OK; c++) {
+    double share = 0;
+    for (int s = 0; s < N_SEGMENTS; s++) {
+      double row = 0;
+      for (int k = 0; k < q->n; k++) {
+        row += q->weights[s][k];
+      }
+      share += market_segment_shares[s] / total * q->weights[s][c] / row;
+    }
+    char line[256];
+    char *p = line + snprintf(line, 64, "%s,", q->name);
+    p = sk__put_csv_field(p, q->labels[c], strlen(q->labels[c]));
+    p += snprintf(p, 32, ",%.6f\n", share);
+    st = sk__outfile_write(f, line, (size_t)(p - line), err);
+    (*rows)++;
+  }
+  return st;
+}
+
+segkit_status sk__survey_margins_write(sk__outfile *f, segkit_sample_summary *sum,
+                                       segkit_error *err) {
+  static const char head[] = "variable,category,share\n";
+  int64_t rows = 0;
+  segkit_status st = sk__outfile_write(f, head, sizeof head - 1, err);
+  if (st == SEGKIT_OK) {
+    st = write_margin(f, &q_size, &rows, err);
+  }
+  if (st == SEGKIT_OK) {
+    st = write_margin(f, &q_region, &rows, err);
+  }
+  sum->rows[SEGKIT_SAMPLE_SURVEY_MARGINS] = rows;
+  return st;
+}

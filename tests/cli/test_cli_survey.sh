@@ -460,6 +460,10 @@ print(bad, t["chosen"] == min(overall.index, key=lambda s: (overall[s], -r.share
 PY
 )" "0 True" "target: our customers' index and LTV as the bridge gives them, in a five-criterion Borda rank"
 
+# ---- the generator's margins rake its survey; categories are the codebook's labels ----
+run 0 "$SEGKIT" survey weight prospects --margins "$WORK/gen/survey_margins.csv" --format json
+equals "$(json 'j["converged"] and all(abs(c["achieved"] - c["target"]) < 1e-8 for v in j["variables"] for c in v["categories"])')" "True" "raked to survey_margins.csv by value labels (North America, 1-10)"
+
 # ---- errors name what is wrong ----
 printf 'variable,category,share\nage,18-24,0.5\nage,25-34,0.5\n' > "$WORK/bad_margins.csv"
 run 3 "$SEGKIT" survey weight resp --margins "$WORK/bad_margins.csv"
