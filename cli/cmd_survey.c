@@ -36,7 +36,7 @@ static const cli_opt survey_opts[] = {
     {"questions", CLI_OPT_VALUE, "Q,Q", "profile: the questions to profile (default: the codebook's coded questions, or columns with 2-20 answers); typing: the candidates (default: scales and numeric questions)"},
     {"top", CLI_OPT_VALUE, "N", "profile: distinguishing answers shown per segment (default 5)"},
     {"items", CLI_OPT_VALUE, "A,B|PREFIX*", "segment: the attitude battery (a list, or a prefix like 'att_*')"},
-    {"method", CLI_OPT_VALUE, "M", "segment: kmeans (default) or gmm"},
+    {"method", CLI_OPT_VALUE, "M", "segment: kmeans (default), gmm, or lca (latent classes on the answers as categories)"},
     {"k", CLI_OPT_VALUE, "K|A..B", "segment: segments, or a range to sweep and recommend from (default 2..8)"},
     {"factors", CLI_OPT_VALUE, "N", "segment: components kept and rotated (default: eigenvalue > 1)"},
     {"on", CLI_OPT_VALUE, "WHAT", "segment: cluster the items (default) or the kept factors' scores"},

@@ -293,9 +293,9 @@ int survey_segment(cli_args *a) {
   }
   const char *method_s = cli_get(a, "method") != NULL ? cli_get(a, "method") : "kmeans";
   int method = segkit_cluster_method_parse(method_s);
-  if (method != SEGKIT_CLUSTER_KMEANS && method != SEGKIT_CLUSTER_GMM) {
-    return cli_usage_error("survey", "--method must be kmeans or gmm (latent classes: segkit "
-                                     "cluster fit --method lca on the items)");
+  if (method != SEGKIT_CLUSTER_KMEANS && method != SEGKIT_CLUSTER_GMM &&
+      method != SEGKIT_CLUSTER_LCA) {
+    return cli_usage_error("survey", "--method must be kmeans, gmm or lca");
   }
   size_t k_lo = 0, k_hi = 0;
   if (!parse_k(cli_get(a, "k"), &k_lo, &k_hi)) {
@@ -308,6 +308,10 @@ int survey_segment(cli_args *a) {
   const char *on = cli_get(a, "on") != NULL ? cli_get(a, "on") : "items";
   if (strcmp(on, "items") != 0 && strcmp(on, "factors") != 0) {
     return cli_usage_error("survey", "--on must be items or factors");
+  }
+  if (strcmp(on, "factors") == 0 && method == SEGKIT_CLUSTER_LCA) {
+    return cli_usage_error("survey", "latent classes take the items' answers as categories: "
+                                     "leave out --on factors");
   }
   if (strcmp(on, "factors") == 0 && cli_get(a, "save") != NULL) {
     return cli_usage_error("survey", "--save keeps a segmentation of the items (so it can type "
@@ -332,15 +336,25 @@ int survey_segment(cli_args *a) {
   spec.missing = cli_get(a, "missing") != NULL && strcmp(cli_get(a, "missing"), "drop") == 0
                      ? SEGKIT_MISSING_DROP
                      : SEGKIT_MISSING_MEAN;
-  cli_cluster_data d;
-  memset(&d, 0, sizeof d);
+  /* the items as numbers for the factors (and k-means, mixtures); latent classes read the
+   * same answers as categories */
+  cli_cluster_spec num_spec = spec;
+  num_spec.method = SEGKIT_CLUSTER_KMEANS;
+  cli_cluster_data dnum;
+  memset(&dnum, 0, sizeof dnum);
   if (rc == 0) {
-    rc = cli_cluster_data_fit(t, &spec, &d);
+    rc = cli_cluster_data_fit(t, &num_spec, &dnum);
   }
+  cli_cluster_data dcat;
+  memset(&dcat, 0, sizeof dcat);
+  if (rc == 0 && method == SEGKIT_CLUSTER_LCA) {
+    rc = cli_cluster_data_fit(t, &spec, &dcat);
+  }
+  cli_cluster_data d = method == SEGKIT_CLUSTER_LCA ? dcat : dnum;
   factors f;
   memset(&f, 0, sizeof f);
   if (rc == 0) {
-    rc = factor_structure(&d, (size_t)want_factors, &f);
+    rc = factor_structure(&dnum, (size_t)want_factors, &f);
   }
   if (rc == 0 && a->format == CLI_FORMAT_TABLE) {
     print_factors(&f, items);
@@ -355,7 +369,7 @@ int survey_segment(cli_args *a) {
     if (all == NULL || scores == NULL) {
       rc = CLI_EXIT_ENV;
     } else {
-      segkit_pca_project(f.pca, f.z, d.n, all);
+      segkit_pca_project(f.pca, f.z, dnum.n, all);
       for (size_t i = 0; i < d.n; i++) {
         memcpy(scores + i * f.k, all + i * f.p, f.k * sizeof *scores);
       }
@@ -417,9 +431,13 @@ int survey_segment(cli_args *a) {
     for (size_t j = 0; j < k; j++) {
       printf("%s %zu: %zu (%.1f%%)", j > 0 ? "," : "", j + 1, sizes[j], 100 * shares[j]);
     }
-    printf("\n  silhouette %.3f; segkit survey profile --segments NAME --by cluster shows what "
-           "sets each apart\n",
-           json_number_value(json_object_get(summary, "silhouette")));
+    const json_t *sil = json_object_get(summary, "silhouette");
+    if (json_is_number(sil)) {
+      printf("\n  silhouette %.3f;", json_number_value(sil));
+    } else {
+      printf("\n ");
+    }
+    printf(" segkit survey profile --segments NAME --by cluster shows what sets each apart\n");
   }
   if (rc == 0 && a->format == CLI_FORMAT_JSON) {
     json_t *root = json_pack("{s:o, s:s, s:s, s:O}", "factors", factors_json(&f, items),
@@ -478,7 +496,8 @@ int survey_segment(cli_args *a) {
   segkit_cluster_model_free(m);
   free(scores);
   factors_free(&f);
-  cli_cluster_data_free(&d);
+  cli_cluster_data_free(&dnum);
+  cli_cluster_data_free(&dcat);
   segkit_table_free(t);
   return rc;
 }

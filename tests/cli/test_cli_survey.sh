@@ -216,6 +216,18 @@ j = json.load(open(sys.argv[1]))
 print(len(j["segments"]), all(s["distinctive"] for s in j["segments"]))
 PY
 )" "5 True" "the saved segmentation feeds survey profile (--segments needs --by cluster)"
+run 0 "$SEGKIT" survey segment --dataset prospects --items 'att_*' --k 5 --method lca --format json
+printf '%s' "$OUT" > "$WORK/lca.json"
+equals "$("$PY" - "$WORK/lca.json" "$WORK/gen/survey_truth.csv" <<'PY'
+import json, sys
+import pandas as pd
+got = sorted(json.load(open(sys.argv[1]))["segments"]["shares"])
+want = sorted(pd.read_csv(sys.argv[2]).segment_name.value_counts(normalize=True))
+print(all(abs(g - w) < 0.02 for g, w in zip(got, want)) and len(got) == 5)
+PY
+)" "True" "latent classes on the items' answers find segments of the planted sizes (within 2 points)"
+run 2 "$SEGKIT" survey segment --dataset prospects --items 'att_*' --k 5 --method lca --on factors
+contains "$ERR" "latent classes take the items' answers as categories" "lca on factors is refused"
 run 0 "$SEGKIT" survey segment --dataset prospects --items 'att_*' --k 5 --names "S1,S2,S3,S4,S5" --save named --quiet
 run 0 "$SEGKIT" survey profile --by segment --dataset prospects --segments named --top 1 --format json
 equals "$(json '" ".join(s["segment"] for s in j["segments"])')" "S1 S2 S3 S4 S5" "segment names are kept with the segmentation and label its profile"
