@@ -49,9 +49,17 @@ int survey_weights_from_args(cli_args *a, const segkit_table *t, const char *ver
  * first_file. 0 or an exit code (reported). */
 int survey_load(cli_args *a, size_t first_file, segkit_table **t);
 
-/* With --segments NAME: *t with the column `by` of dataset NAME added, matched by the id
- * column (a survey's respondent id); without, *t as it is. 0 or an exit code (reported). */
-int survey_with_segments(cli_args *a, segkit_table **t, const char *id, const char *by);
+/* The respondents and their segments (survey_source.c): --dataset NAME or a FILE with
+ * --by (and --segments NAME to look --by up by id), or a saved segmentation as the first
+ * argument (its dataset, id and segment column). *t has the `by` column. */
+typedef struct survey_source {
+  char dataset[128];   /* "" when read from a file */
+  const char *file;
+  char segments[128];  /* "" when by is the survey's own column */
+  char by[128];
+  char id[256];
+} survey_source;
+int survey_open(cli_args *a, survey_source *src, segkit_table **t);
 
 /* Survey responses as the workspace keeps them: missing codes' reasons in COL_missing
  * columns, an SPSS/Stata id of whole numbers as int64 (survey_import.c). */

@@ -71,36 +71,6 @@ static bool auto_question(const segkit_table *t, size_t c, const segkit_codebook
   return k >= 2 && k <= MAX_AUTO_LEVELS;
 }
 
-int survey_with_segments(cli_args *a, segkit_table **t, const char *id, const char *by) {
-  const char *segs = cli_get(a, "segments");
-  if (segs == NULL) {
-    return 0;
-  }
-  segkit_workspace *ws = NULL;
-  int rc = cli_open_workspace(a, false, &ws);
-  segkit_table *s = NULL;
-  segkit_error err;
-  if (rc == 0 && segkit_workspace_load(ws, segs, &s, &err) != SEGKIT_OK) {
-    rc = cli_report(&err);
-  }
-  segkit_workspace_close(ws);
-  if (rc == 0 && segkit_table_column_index(s, id) < 0) {
-    rc = cli_usage_error("survey", "--segments %s has no column '%s' to match respondents by "
-                                   "(give --id)", segs, id);
-  }
-  segkit_table *joined = NULL;
-  const char *cols[] = {by};
-  if (rc == 0 && segkit_table_lookup(*t, id, s, id, cols, 1, &joined, &err) != SEGKIT_OK) {
-    rc = cli_report(&err);
-  }
-  if (rc == 0) {
-    segkit_table_free(*t);
-    *t = joined;
-  }
-  segkit_table_free(s);
-  return rc;
-}
-
 typedef struct profile_run {
   survey_question seg;
   survey_question *qs;
@@ -209,11 +179,6 @@ static int print_profile(cli_args *a, const profile_run *r, const segkit_profile
 }
 
 int survey_profile(cli_args *a) {
-  const char *by = cli_get(a, "by");
-  if (by == NULL) {
-    return cli_usage_error("survey", "expected: survey profile --by SEGMENT (--dataset NAME | "
-                                     "FILE) [--segments NAME]");
-  }
   int64_t top = DEFAULT_TOP;
   if (!cli_get_int(a, "top", 1, MAX_TOP, &top)) {
     return CLI_EXIT_USAGE;
@@ -226,23 +191,15 @@ int survey_profile(cli_args *a) {
       return cli_usage_error("survey", "--alpha must be a number between 0 and 1");
     }
   }
-  const char *dataset = cli_get(a, "dataset");
+  survey_source src;
   segkit_table *t = NULL;
-  int rc = 0;
-  if ((dataset == NULL) == (a->n_positional != 2)) {
-    return cli_usage_error("survey", "give --dataset NAME or one FILE");
+  int rc = survey_open(a, &src, &t);
+  if (rc != 0) {
+    return rc;
   }
-  rc = cli_load_named(a, "survey", dataset, dataset == NULL ? a->positional[1] : NULL, &t);
-  const char *id = cli_get(a, "id");
-  if (rc == 0 && id == NULL) {
-    id = segkit_table_n_cols(t) > 0 ? segkit_column_name(segkit_table_column(t, 0)) : "";
-  }
-  char id_buf[256];
-  if (rc == 0) {
-    snprintf(id_buf, sizeof id_buf, "%s", id); /* the name outlives a re-made table */
-    id = id_buf;
-    rc = survey_with_segments(a, &t, id, by);
-  }
+  const char *by = src.by;
+  const char *id = src.id;
+  const char *dataset = src.dataset[0] != '\0' ? src.dataset : NULL;
   segkit_codebook *cb = rc == 0 ? survey_codebook_load(a, dataset) : NULL;
   profile_run r;
   memset(&r, 0, sizeof r);

@@ -227,12 +227,6 @@ static int print_sizes(cli_args *a, const survey_question *q, const segkit_share
 }
 
 int survey_size(cli_args *a) {
-  const char *by = cli_get(a, "by");
-  if (by == NULL) {
-    return cli_usage_error("survey", "expected: survey size --by SEGMENT (--dataset NAME | "
-                                     "FILE) [--population N [--serviceable RULE [--reachable "
-                                     "P]] [--value V]]");
-  }
   sizes z = {0};
   double level = 0.95;
   if (!get_positive(a, "population", INFINITY, &z.population) ||
@@ -250,12 +244,17 @@ int survey_size(cli_args *a) {
     return cli_usage_error("survey", "--reachable applies to the serviceable market: give "
                                      "--serviceable RULE");
   }
+  survey_source src;
   segkit_table *t = NULL;
-  int rc = survey_load(a, 1, &t);
+  int rc = survey_open(a, &src, &t);
+  if (rc != 0) {
+    return rc;
+  }
+  const char *by = src.by;
   survey_question q;
   memset(&q, 0, sizeof q);
   double *w = NULL;
-  segkit_codebook *cb = rc == 0 ? survey_codebook_load(a, cli_get(a, "dataset")) : NULL;
+  segkit_codebook *cb = survey_codebook_load(a, src.dataset[0] != '\0' ? src.dataset : NULL);
   if (rc == 0) {
     rc = survey_question_from_column(t, by, "survey", cb, &q);
   }

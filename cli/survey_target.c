@@ -140,12 +140,6 @@ static int numeric_clauses(const segkit_table *t, const segkit_codebook *cb,
 }
 
 int survey_target(cli_args *a) {
-  const char *by = cli_get(a, "by");
-  const char *dataset = cli_get(a, "dataset");
-  if (by == NULL || (dataset == NULL) == (a->n_positional != 2)) {
-    return cli_usage_error("survey", "expected: survey target --by SEGMENT (--dataset NAME | "
-                                     "FILE) [--value-col COL] [--fit-col COL]");
-  }
   double population = 0;
   if (cli_get(a, "population") != NULL) {
     char *end = NULL;
@@ -154,14 +148,15 @@ int survey_target(cli_args *a) {
       return cli_usage_error("survey", "--population must be a number > 0");
     }
   }
+  survey_source src;
   segkit_table *t = NULL;
-  int rc = cli_load_named(a, "survey", dataset, dataset == NULL ? a->positional[1] : NULL, &t);
-  char id[256] = "";
-  if (rc == 0) {
-    snprintf(id, sizeof id, "%s", cli_get(a, "id") != NULL ? cli_get(a, "id")
-                                  : segkit_column_name(segkit_table_column(t, 0)));
-    rc = survey_with_segments(a, &t, id, by);
+  int rc = survey_open(a, &src, &t);
+  if (rc != 0) {
+    return rc;
   }
+  const char *by = src.by;
+  const char *id = src.id;
+  const char *dataset = src.dataset[0] != '\0' ? src.dataset : NULL;
   segkit_codebook *cb = rc == 0 ? survey_codebook_load(a, dataset) : NULL;
   survey_question seg;
   memset(&seg, 0, sizeof seg);

@@ -187,11 +187,6 @@ static int save_typing(cli_args *a, const char *name, const char *dataset,
 }
 
 int survey_typing(cli_args *a) {
-  const char *by = cli_get(a, "by");
-  if (by == NULL) {
-    return cli_usage_error("survey", "expected: survey typing --by SEGMENT (--dataset NAME | "
-                                     "FILE) [--segments NAME] [--max-questions N] [--save NAME]");
-  }
   segkit_typing_options o;
   memset(&o, 0, sizeof o);
   int64_t maxq = 8, folds = 5;
@@ -201,20 +196,15 @@ int survey_typing(cli_args *a) {
   }
   o.max_questions = (uint32_t)maxq;
   o.folds = (uint32_t)folds;
-  const char *dataset = cli_get(a, "dataset");
-  if ((dataset == NULL) == (a->n_positional != 2)) {
-    return cli_usage_error("survey", "give --dataset NAME or one FILE");
-  }
+  survey_source src;
   segkit_table *t = NULL;
-  int rc = cli_load_named(a, "survey", dataset, dataset == NULL ? a->positional[1] : NULL, &t);
-  char id[256] = "";
-  if (rc == 0) {
-    snprintf(id, sizeof id, "%s", cli_get(a, "id") != NULL ? cli_get(a, "id")
-                                  : segkit_table_n_cols(t) > 0
-                                      ? segkit_column_name(segkit_table_column(t, 0))
-                                      : "");
-    rc = survey_with_segments(a, &t, id, by);
+  int rc = survey_open(a, &src, &t);
+  if (rc != 0) {
+    return rc;
   }
+  const char *by = src.by;
+  const char *id = src.id;
+  const char *dataset = src.dataset[0] != '\0' ? src.dataset : NULL;
   segkit_codebook *cb = rc == 0 ? survey_codebook_load(a, dataset) : NULL;
   survey_question seg;
   memset(&seg, 0, sizeof seg);

@@ -231,6 +231,13 @@ contains "$ERR" "latent classes take the items' answers as categories" "lca on f
 run 0 "$SEGKIT" survey segment --dataset prospects --items 'att_*' --k 5 --names "S1,S2,S3,S4,S5" --save named --quiet
 run 0 "$SEGKIT" survey profile --by segment --dataset prospects --segments named --top 1 --format json
 equals "$(json '" ".join(s["segment"] for s in j["segments"])')" "S1 S2 S3 S4 S5" "segment names are kept with the segmentation and label its profile"
+# a saved segmentation as the first argument brings its dataset, id and names
+run 0 "$SEGKIT" survey profile named --top 1 --format json
+equals "$(json '" ".join(s["segment"] for s in j["segments"])')" "S1 S2 S3 S4 S5" "survey profile MODEL"
+run 0 "$SEGKIT" survey size named --population 1000 --format json
+equals "$(json '(len(j["segments"]), round(sum(s["share"] for s in j["segments"]), 12))')" "(5, 1.0)" "survey size MODEL"
+run 0 "$SEGKIT" survey typing named --max-questions 3 --format json
+equals "$(json 'len(j["questions"])')" "3" "survey typing MODEL --max-questions N"
 run 2 "$SEGKIT" survey segment --dataset prospects --items 'att_*' --k 5 --names "A,B"
 contains "$ERR" "one name per segment (5)" "a name per segment"
 
