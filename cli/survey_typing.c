@@ -637,6 +637,61 @@ static int economics_of(cli_args *a, segkit_workspace *ws, const segkit_table *c
   return rc;
 }
 
+/* Our customers typed into a typing model's segments: the model's document, the counts
+ * per segment and (with --subscriptions) their economics. */
+typedef struct customer_mix {
+  json_t *doc;
+  segkit_typing *tm;
+  segkit_table *t;
+  int32_t *seg;
+  double *prob;
+  size_t n, untyped, k;
+  size_t *count;
+  economics e;
+} customer_mix;
+
+static void mix_free(customer_mix *x) {
+  json_decref(x->doc);
+  segkit_typing_free(x->tm);
+  segkit_table_free(x->t);
+  free(x->seg);
+  free(x->prob);
+  free(x->count);
+}
+
+static int mix_open(cli_args *a, segkit_workspace *ws, const char *model, const char *customers,
+                    customer_mix *x) {
+  memset(x, 0, sizeof *x);
+  int rc = load_typing(ws, model, &x->doc, &x->tm);
+  if (rc == 0 && !json_is_array(json_object_get(json_object_get(x->doc, "market"), "shares"))) {
+    fprintf(stderr, "segkit survey: typing model '%s' was saved without its market shares: "
+                    "save it again with survey typing --save\n", model);
+    rc = CLI_EXIT_DATA;
+  }
+  segkit_error err;
+  if (rc == 0 && segkit_workspace_load(ws, customers, &x->t, &err) != SEGKIT_OK) {
+    rc = cli_report(&err);
+  }
+  if (rc == 0) {
+    x->n = segkit_table_n_rows(x->t);
+    rc = typed(model, x->tm, x->t, &x->seg, &x->prob, &x->untyped);
+  }
+  x->k = json_array_size(json_object_get(x->doc, "segments"));
+  if (rc == 0) {
+    x->count = calloc(x->k + 1, sizeof *x->count);
+    rc = x->count == NULL ? CLI_EXIT_ENV : 0;
+  }
+  for (size_t i = 0; rc == 0 && i < x->n; i++) {
+    if (x->seg[i] >= 0 && (size_t)x->seg[i] < x->k) {
+      x->count[x->seg[i]]++;
+    }
+  }
+  if (rc == 0) {
+    rc = economics_of(a, ws, x->t, x->seg, x->k, &x->e);
+  }
+  return rc;
+}
+
 int survey_bridge(cli_args *a) {
   const char *customers = cli_get(a, "customers");
   if (a->n_positional != 2 || customers == NULL) {
@@ -655,46 +710,17 @@ int survey_bridge(cli_args *a) {
   const char *name = a->positional[1];
   segkit_workspace *ws = NULL;
   int rc = cli_open_workspace(a, false, &ws);
-  json_t *doc = NULL;
-  segkit_typing *tm = NULL;
+  customer_mix x;
+  memset(&x, 0, sizeof x);
   if (rc == 0) {
-    rc = load_typing(ws, name, &doc, &tm);
+    rc = mix_open(a, ws, name, customers, &x);
   }
-  const json_t *market = json_object_get(doc, "market");
-  const json_t *labels = json_object_get(doc, "segments");
-  if (rc == 0 && !json_is_array(json_object_get(market, "shares"))) {
-    fprintf(stderr, "segkit survey: typing model '%s' was saved without its market shares: "
-                    "save it again with survey typing --save\n", name);
-    rc = CLI_EXIT_DATA;
-  }
-  segkit_table *t = NULL;
-  segkit_error err;
-  if (rc == 0 && segkit_workspace_load(ws, customers, &t, &err) != SEGKIT_OK) {
-    rc = cli_report(&err);
-  }
-  size_t n = rc == 0 ? segkit_table_n_rows(t) : 0;
-  int32_t *seg = NULL;
-  double *prob = NULL;
-  size_t untyped = 0;
-  if (rc == 0) {
-    rc = typed(name, tm, t, &seg, &prob, &untyped);
-  }
-  size_t k = json_array_size(labels);
-  size_t *count = rc == 0 ? calloc(k + 1, sizeof *count) : NULL;
-  if (rc == 0 && count == NULL) {
-    rc = CLI_EXIT_ENV;
-  }
-  for (size_t i = 0; rc == 0 && i < n; i++) {
-    if (seg[i] >= 0 && (size_t)seg[i] < k) {
-      count[seg[i]]++;
-    }
-  }
+  const json_t *market = json_object_get(x.doc, "market");
+  const json_t *labels = json_object_get(x.doc, "segments");
+  size_t k = x.k, n = x.n, untyped = x.untyped;
+  const size_t *count = x.count;
   size_t typed = n - untyped;
-  economics e;
-  memset(&e, 0, sizeof e);
-  if (rc == 0) {
-    rc = economics_of(a, ws, t, seg, k, &e);
-  }
+  const economics e = x.e;
   if (rc == 0 && a->format == CLI_FORMAT_JSON) {
     json_t *rows = json_array();
     for (size_t s = 0; s < k; s++) {
@@ -806,12 +832,7 @@ int survey_bridge(cli_args *a) {
       }
     }
   }
-  free(count);
-  free(seg);
-  free(prob);
-  segkit_typing_free(tm);
-  json_decref(doc);
-  segkit_table_free(t);
+  mix_free(&x);
   segkit_workspace_close(ws);
   return rc;
 }
@@ -824,48 +845,16 @@ int survey_customer_mix(cli_args *a, const char *model, const char *customers, s
   }
   segkit_workspace *ws = NULL;
   int rc = cli_open_workspace(a, false, &ws);
-  json_t *doc = NULL;
-  segkit_typing *tm = NULL;
+  customer_mix x;
+  memset(&x, 0, sizeof x);
   if (rc == 0) {
-    rc = load_typing(ws, model, &doc, &tm);
+    rc = mix_open(a, ws, model, customers, &x);
   }
-  const json_t *shares = json_object_get(json_object_get(doc, "market"), "shares");
-  const json_t *names = json_object_get(doc, "segments");
-  if (rc == 0 && !json_is_array(shares)) {
-    fprintf(stderr, "segkit survey: typing model '%s' was saved without its market shares: "
-                    "save it again with survey typing --save\n", model);
-    rc = CLI_EXIT_DATA;
-  }
-  segkit_table *t = NULL;
-  segkit_error err;
-  if (rc == 0 && segkit_workspace_load(ws, customers, &t, &err) != SEGKIT_OK) {
-    rc = cli_report(&err);
-  }
-  int32_t *seg = NULL;
-  double *prob = NULL;
-  size_t untyped = 0;
-  if (rc == 0) {
-    rc = typed(model, tm, t, &seg, &prob, &untyped);
-  }
-  size_t km = json_array_size(names);
-  size_t *count = rc == 0 ? calloc(km + 1, sizeof *count) : NULL;
-  if (rc == 0 && count == NULL) {
-    rc = CLI_EXIT_ENV;
-  }
-  size_t n = rc == 0 ? segkit_table_n_rows(t) : 0;
-  for (size_t i = 0; rc == 0 && i < n; i++) {
-    if (seg[i] >= 0 && (size_t)seg[i] < km) {
-      count[seg[i]]++;
-    }
-  }
-  economics e;
-  memset(&e, 0, sizeof e);
-  if (rc == 0) {
-    rc = economics_of(a, ws, t, seg, km, &e);
-  }
-  size_t typed_n = n - untyped;
+  const json_t *shares = json_object_get(json_object_get(x.doc, "market"), "shares");
+  const json_t *names = json_object_get(x.doc, "segments");
+  size_t typed_n = x.n - x.untyped;
   /* the model's segments, matched to the caller's by name */
-  for (size_t m = 0; rc == 0 && m < km; m++) {
+  for (size_t m = 0; rc == 0 && m < x.k; m++) {
     const char *nm = json_string_value(json_array_get(names, m));
     double share = json_number_value(json_object_get(json_array_get(shares, m), "share"));
     for (size_t s = 0; nm != NULL && s < k; s++) {
@@ -873,21 +862,16 @@ int survey_customer_mix(cli_args *a, const char *model, const char *customers, s
         continue;
       }
       index_out[s] = typed_n > 0 && share > 0
-                         ? 100.0 * ((double)count[m] / (double)typed_n) / share
+                         ? 100.0 * ((double)x.count[m] / (double)typed_n) / share
                          : NAN;
-      if (e.on) {
-        double churn = e.months[m] > 0 ? (double)e.churned[m] / e.months[m] : NAN;
-        double arpu = e.active[m] > 0 ? e.mrr[m] / (double)e.active[m] : NAN;
+      if (x.e.on) {
+        double churn = x.e.months[m] > 0 ? (double)x.e.churned[m] / x.e.months[m] : NAN;
+        double arpu = x.e.active[m] > 0 ? x.e.mrr[m] / (double)x.e.active[m] : NAN;
         ltv_out[s] = churn > 0 ? arpu / churn : NAN;
       }
     }
   }
-  free(count);
-  free(seg);
-  free(prob);
-  segkit_table_free(t);
-  segkit_typing_free(tm);
-  json_decref(doc);
+  mix_free(&x);
   segkit_workspace_close(ws);
   return rc;
 }
