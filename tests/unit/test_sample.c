@@ -819,21 +819,24 @@ static void sample_zero_rows_write_headers_only(void **state) {
   o.n_respondents = 0;
   segkit_sample_summary sum;
   char *dir = generate_into(&o, &sum);
-  static const char *const csv_files[] = {"customers.csv", "subscriptions.csv",
-                                          "transactions.csv", "events.csv", "survey.csv",
-                                          "survey_truth.csv"};
-  for (size_t i = 0; i < 6; i++) {
+  static const char *const csv_files[] = {"customers.csv",    "subscriptions.csv",
+                                          "transactions.csv", "events.csv",
+                                          "survey.csv",       "survey_truth.csv",
+                                          "customer_survey.csv"};
+  for (size_t i = 0; i < sizeof csv_files / sizeof csv_files[0]; i++) {
     size_t size = 0;
     char *data = read_named(dir, csv_files[i], &size);
     assert_int_equal(count_lines(data), 1);
     free(data);
   }
   for (int f = 0; f < SEGKIT_SAMPLE_FILE_COUNT; f++) {
-    if (f != SEGKIT_SAMPLE_SURVEY_CODEBOOK) {
+    if (f != SEGKIT_SAMPLE_SURVEY_CODEBOOK && f != SEGKIT_SAMPLE_SURVEY_MARGINS) {
       assert_int_equal(sum.rows[f], 0);
     }
   }
   assert_true(sum.rows[SEGKIT_SAMPLE_SURVEY_CODEBOOK] > 15); /* the questions still exist */
+  /* so do the market's margins: 5 company sizes and 7 regions, shares summing to 1 each */
+  assert_int_equal(sum.rows[SEGKIT_SAMPLE_SURVEY_MARGINS], 12);
   tu_rmtree(dir);
   free(dir);
 }
