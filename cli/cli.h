@@ -181,6 +181,7 @@ extern const cli_verb cli_verb_tiers;
 extern const cli_verb cli_verb_cluster;
 extern const cli_verb cli_verb_clv;
 extern const cli_verb cli_verb_survey;
+extern const cli_verb cli_verb_insights;
 extern const cli_verb cli_verb_serve;
 extern const cli_verb cli_verb_key;
 

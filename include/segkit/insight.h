@@ -93,6 +93,57 @@ SEGKIT_API double segkit_profile_segment_share(const segkit_profile *p, uint32_t
 SEGKIT_API size_t segkit_profile_top(const segkit_profile *p, uint32_t s, size_t max,
                                      size_t *cells_out);
 
+/* ---- findings on rates: which segments churn differently (src/insight/rates.c) ------ *
+ *
+ * For every level of every dimension (a column's values: plan = starter, plan = pro, ...;
+ * region = DACH, ...), the share of its customers with the event (churned) against the
+ * share among all other customers: both with Wilson intervals, their ratio, and the pooled
+ * two-proportion z-test (R's prop.test(correct = FALSE)). The p-values of every level of
+ * every dimension are corrected together by Benjamini & Hochberg; a finding is
+ * significant when its corrected p is below alpha and both sides have at least min_n
+ * customers. Levels with fewer than min_n customers are never findings: they are listed
+ * as too small to trust. */
+typedef struct segkit_rate_dimension {
+  const char *name;
+  const int32_t *codes;            /* n codes 0..n_levels-1; -1 = no value (left out) */
+  uint32_t n_levels;
+  const char *const *level_labels; /* may be NULL */
+} segkit_rate_dimension;
+
+typedef struct segkit_rate_finding {
+  size_t dimension;
+  uint32_t level;
+  uint64_t n, events;              /* the level's customers and events */
+  uint64_t n_rest, events_rest;    /* everyone else with a value in this dimension */
+  double rate, lower, upper;       /* Wilson interval at the options' level */
+  double rate_rest, lower_rest, upper_rest;
+  double ratio;                    /* rate / rate_rest; NaN when rate_rest is 0 */
+  double z, p, p_adjusted;
+  bool significant;
+  bool too_small;                  /* n < min_n or n_rest < min_n: not tested */
+} segkit_rate_finding;
+
+typedef struct segkit_rate_findings segkit_rate_findings;
+
+typedef struct segkit_rate_options {
+  double alpha;     /* false-discovery rate; 0 = 0.05 */
+  double level;     /* interval level; 0 = 0.95 */
+  uint64_t min_n;   /* 0 = 30 */
+} segkit_rate_options;
+
+/* n customers with event[i] (0/1) and n_dims dimensions. Errors (SEGKIT_ERR_USAGE, named):
+ * an event not 0/1, a code out of range, no dimensions. */
+SEGKIT_API segkit_status segkit_rate_findings_new(size_t n, const uint8_t *event,
+                                                  const segkit_rate_dimension *dims,
+                                                  size_t n_dims, const segkit_rate_options *opt,
+                                                  segkit_rate_findings **out, segkit_error *err);
+SEGKIT_API void segkit_rate_findings_free(segkit_rate_findings *f);
+/* Every level, significant ones first by p, then the others by p, the too-small last. */
+SEGKIT_API size_t segkit_rate_findings_n(const segkit_rate_findings *f);
+SEGKIT_API const segkit_rate_finding *segkit_rate_findings_at(const segkit_rate_findings *f,
+                                                             size_t i);
+SEGKIT_API size_t segkit_rate_findings_n_tests(const segkit_rate_findings *f);
+
 #ifdef __cplusplus
 }
 #endif
