@@ -699,9 +699,7 @@ segkit_status sk__gmm_fit(const segkit_cluster_data *data, const segkit_cluster_
                             "components", data->n, opt->k);
   }
   gmm_fit *f = &s.f;
-  f->total_w = 0;
-  for (size_t i = 0; i < f->n; i++)
-    f->total_w += f->w ? f->w[i] : 1.0;
+  f->total_w = sk__mix_total_weight(f->w, f->n);
   if (!(f->total_w > 0)) {
     state_free(&s);
     return segkit_error_set(err, SEGKIT_ERR_USAGE, "gmm: every row has weight 0");

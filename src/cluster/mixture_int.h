@@ -160,6 +160,14 @@ static inline double sk__mix_normalise(double *lp, size_t k) {
   return mx + log(s);
 }
 
+/* W = sum_i w_i, the weighted row count (weights NULL = 1, so W = n). */
+static inline double sk__mix_total_weight(const double *w, size_t n) {
+  double total = 0;
+  for (size_t i = 0; i < n; i++)
+    total += w ? w[i] : 1.0;
+  return total;
+}
+
 /* Relative entropy of the classification (Ramaswamy et al. 1993, as Mplus reports it):
  * 1 - sum_i w_i sum_c (-p_ic ln p_ic) / (W ln k), W = sum_i w_i (weights NULL = 1, so
  * W = n and this is the formula of cluster.h). NaN for k = 1 (0 / 0) or W = 0. */

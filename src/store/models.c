@@ -183,17 +183,8 @@ segkit_status segkit_workspace_model_drop(segkit_workspace *ws, const char *name
   if (s != SEGKIT_OK) {
     return s;
   }
-  sqlite3_stmt *st = NULL;
-  s = sk__prepare(ws->db, "DELETE FROM models WHERE name = ?", &st, err);
-  if (s == SEGKIT_OK) {
-    sqlite3_bind_text(st, 1, name, -1, SQLITE_STATIC);
-    s = sk__step_done(ws->db, st, "removing a model", err);
-  }
-  sqlite3_finalize(st);
-  if (s == SEGKIT_OK && sqlite3_changes(ws->db) == 0) {
-    s = segkit_error_set_at(err, SEGKIT_ERR_NOT_FOUND, NULL, 0, 0, "model",
-                            "no model named '%.64s'", name);
-  }
+  s = sk__delete_named(ws->db, "DELETE FROM models WHERE name = ?", name, "removing a model",
+                       "model", err);
   if (s == SEGKIT_OK) {
     s = sk__audit_fields(ws->db, ws->actor, "model_drop", name, NULL, NULL, 0, err);
   }

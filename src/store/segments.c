@@ -347,18 +347,10 @@ segkit_status segkit_workspace_segment_drop(segkit_workspace *ws, const char *na
   if (s != SEGKIT_OK) {
     return s;
   }
-  sqlite3_stmt *st = NULL;
-  s = sk__prepare(ws->db, "DELETE FROM segments WHERE name = ?", &st, err);
+  s = sk__delete_named(ws->db, "DELETE FROM segments WHERE name = ?", name,
+                       "removing a segment", "segment", err);
   if (s == SEGKIT_OK) {
-    sqlite3_bind_text(st, 1, name, -1, SQLITE_STATIC);
-    s = sk__step_done(ws->db, st, "removing a segment", err);
-  }
-  sqlite3_finalize(st);
-  if (s == SEGKIT_OK && sqlite3_changes(ws->db) == 0) {
-    s = segkit_error_set_at(err, SEGKIT_ERR_NOT_FOUND, NULL, 0, 0, "segment",
-                            "no segment named '%s'", name);
-  }
-  if (s == SEGKIT_OK) {
+    sqlite3_stmt *st = NULL;
     s = sk__prepare(ws->db, "DELETE FROM segment_snapshots WHERE segment = ?", &st, err);
     if (s == SEGKIT_OK) {
       sqlite3_bind_text(st, 1, name, -1, SQLITE_STATIC);

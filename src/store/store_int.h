@@ -51,6 +51,11 @@ segkit_status sk__prepare(sqlite3 *db, const char *sql, sqlite3_stmt **out, segk
 segkit_status sk__step_done(sqlite3 *db, sqlite3_stmt *stmt, const char *what,
                             segkit_error *err);
 
+/* Run a one-parameter DELETE (?1 = name); a statement that removes nothing is
+ * ERR_NOT_FOUND "no <kind> named '<name>'", with <kind> as the error's field. */
+segkit_status sk__delete_named(sqlite3 *db, const char *sql, const char *name,
+                               const char *what, const char *kind, segkit_error *err);
+
 /* BEGIN IMMEDIATE: the write lock is taken at once, so a transaction that has started
  * never fails later with SQLITE_BUSY (busy_timeout waits for other writers). */
 segkit_status sk__begin_write(segkit_workspace *ws, segkit_error *err);

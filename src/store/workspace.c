@@ -89,6 +89,22 @@ segkit_status sk__step_done(sqlite3 *db, sqlite3_stmt *stmt, const char *what,
   return SEGKIT_OK;
 }
 
+segkit_status sk__delete_named(sqlite3 *db, const char *sql, const char *name,
+                               const char *what, const char *kind, segkit_error *err) {
+  sqlite3_stmt *st = NULL;
+  segkit_status s = sk__prepare(db, sql, &st, err);
+  if (s == SEGKIT_OK) {
+    sqlite3_bind_text(st, 1, name, -1, SQLITE_STATIC);
+    s = sk__step_done(db, st, what, err);
+  }
+  sqlite3_finalize(st);
+  if (s == SEGKIT_OK && sqlite3_changes(db) == 0) {
+    s = segkit_error_set_at(err, SEGKIT_ERR_NOT_FOUND, NULL, 0, 0, kind, "no %s named '%.64s'",
+                            kind, name);
+  }
+  return s;
+}
+
 segkit_status sk__begin_write(segkit_workspace *ws, segkit_error *err) {
   if (ws->readonly) {
     return segkit_error_set(err, SEGKIT_ERR_STORE, "workspace %s is open read-only",
