@@ -146,6 +146,9 @@ int cli_grid_write_file(const cli_grid *g, cli_format fmt, const char *path);
 
 /* Thousands separators for people: 1234567 -> "1,234,567". buf >= 32 bytes. */
 const char *cli_thousands(int64_t v, char *buf, size_t size);
+/* A JSON number, or null for NaN and infinities (which JSON cannot hold): how every
+ * verb writes an estimate that may be undefined. */
+json_t *cli_json_number(double v);
 
 /* ---- progress ------------------------------------------------------------------------ */
 

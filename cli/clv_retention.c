@@ -36,8 +36,6 @@ typedef struct history_fit {
   cli_format format;
 } history_fit;
 
-static json_t *num_or_null(double v) { return isfinite(v) ? json_real(v) : json_null(); }
-
 /* Count churn and censoring per segment (index n_groups = all customers). */
 static int count(const segkit_table *lt, const segkit_mrr_result *r, size_t n_groups,
                  size_t n_months, group_counts *g, size_t *left_out) {
@@ -103,7 +101,7 @@ static json_t *fit_json(const segkit_clv_model *m, const group_counts *gc) {
     json_object_set_new(params, segkit_clv_model_param_name(m, i),
                         json_real(segkit_clv_model_param(m, i)));
     json_object_set_new(ses, segkit_clv_model_param_name(m, i),
-                        num_or_null(segkit_clv_model_std_error(m, i)));
+                        cli_json_number(segkit_clv_model_std_error(m, i)));
   }
   json_object_set_new(o, "params", params);
   json_object_set_new(o, "std_errors", ses);
@@ -116,7 +114,7 @@ static json_t *fit_json(const segkit_clv_model *m, const group_counts *gc) {
     json_object_set_new(ret, key, json_real(segkit_clv_survival(m, k_horizons[h])));
   }
   json_object_set_new(o, "retention", ret);
-  json_object_set_new(o, "expected_lifetime", num_or_null(segkit_clv_expected_lifetime(m, 0)));
+  json_object_set_new(o, "expected_lifetime", cli_json_number(segkit_clv_expected_lifetime(m, 0)));
   json_object_set_new(o, "expected_lifetime_10y",
                       json_real(segkit_clv_expected_lifetime(m, LIFETIME_CAP)));
   return o;

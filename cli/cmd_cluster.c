@@ -173,10 +173,6 @@ void cli_cluster_score(const segkit_cluster_model *m, const cli_cluster_data *d,
   }
 }
 
-static json_t *num(double v) {
-  return isfinite(v) ? json_real(v) : json_null();
-}
-
 /* Centroids in original units, one object per cluster ({feature: value}), and the same as
  * a grid for people. LCA has no centroids: its item-response probabilities instead. */
 static json_t *centroids_json(const segkit_cluster_model *m, const cli_cluster_data *d) {
@@ -190,7 +186,7 @@ static json_t *centroids_json(const segkit_cluster_model *m, const cli_cluster_d
     if (c != NULL && dims > 0) {
       segkit_prep_inverse(d->prep, c + j * dims, units);
       for (size_t f = 0; f < dims; f++) {
-        json_object_set_new(o, segkit_prep_dim_name(d->prep, f), num(units[f]));
+        json_object_set_new(o, segkit_prep_dim_name(d->prep, f), cli_json_number(units[f]));
       }
     }
     const int32_t *modes = segkit_cluster_model_modes(m);
@@ -270,21 +266,21 @@ json_t *cli_cluster_summary(const segkit_cluster_model *m, const cli_cluster_dat
   segkit_cluster_method method = segkit_cluster_model_method(m);
   json_t *o = json_pack("{s:s, s:I, s:I, s:I, s:s, s:o, s:o, s:o, s:o}", "method",
                         segkit_cluster_method_name(method), "k", (json_int_t)k, "rows",
-                        (json_int_t)d->n, "rows_left_out", (json_int_t)d->n_dropped, "scale",
-                        scale, "inertia", num(segkit_cluster_model_inertia(m)), "sizes", js,
+                        (json_int_t)d->n, "rows_left_out", (json_int_t)d->n_dropped, "scale", scale,
+                        "inertia", cli_json_number(segkit_cluster_model_inertia(m)), "sizes", js,
                         "shares", jh, "small_clusters", small);
-  json_object_set_new(o, "silhouette", num(s->silhouette));
+  json_object_set_new(o, "silhouette", cli_json_number(s->silhouette));
   json_object_set_new(o, "silhouette_rows", json_integer((json_int_t)s->silhouette_rows));
-  json_object_set_new(o, "calinski_harabasz", num(s->ch));
-  json_object_set_new(o, "davies_bouldin", num(s->db));
-  json_object_set_new(o, "log_likelihood", num(segkit_cluster_model_log_likelihood(m)));
-  json_object_set_new(o, "bic", num(segkit_cluster_model_bic(m)));
-  json_object_set_new(o, "aic", num(segkit_cluster_model_aic(m)));
-  json_object_set_new(o, "entropy", num(segkit_cluster_model_entropy(m)));
+  json_object_set_new(o, "calinski_harabasz", cli_json_number(s->ch));
+  json_object_set_new(o, "davies_bouldin", cli_json_number(s->db));
+  json_object_set_new(o, "log_likelihood", cli_json_number(segkit_cluster_model_log_likelihood(m)));
+  json_object_set_new(o, "bic", cli_json_number(segkit_cluster_model_bic(m)));
+  json_object_set_new(o, "aic", cli_json_number(segkit_cluster_model_aic(m)));
+  json_object_set_new(o, "entropy", cli_json_number(segkit_cluster_model_entropy(m)));
   json_object_set_new(o, "stability",
                       s->stab_boot > 0
-                          ? json_pack("{s:o, s:o, s:i}", "mean", num(s->stab_mean), "sd",
-                                      num(s->stab_sd), "resamples", s->stab_boot)
+                          ? json_pack("{s:o, s:o, s:i}", "mean", cli_json_number(s->stab_mean),
+                                      "sd", cli_json_number(s->stab_sd), "resamples", s->stab_boot)
                           : json_null());
   json_object_set_new(o, "iterations", json_integer(segkit_cluster_model_iterations(m)));
   json_object_set_new(o, "converged", json_boolean(segkit_cluster_model_converged(m)));
@@ -672,11 +668,12 @@ static int sweep(cli_args *a, segkit_cluster_options *o, size_t lo, size_t hi,
     for (size_t i = 0; i < segkit_sweep_n(s); i++) {
       const segkit_sweep_row *r = segkit_sweep_row_at(s, i);
       json_array_append_new(
-          rows, json_pack("{s:I, s:o, s:o, s:o, s:o, s:o, s:o, s:I}", "k", (json_int_t)r->k,
-                          "inertia", num(r->inertia), "silhouette", num(r->silhouette),
-                          "calinski_harabasz", num(r->calinski_harabasz), "davies_bouldin",
-                          num(r->davies_bouldin), "bic", num(r->bic), "stability",
-                          num(r->stability_mean), "small_clusters", (json_int_t)r->n_small));
+          rows,
+          json_pack("{s:I, s:o, s:o, s:o, s:o, s:o, s:o, s:I}", "k", (json_int_t)r->k, "inertia",
+                    cli_json_number(r->inertia), "silhouette", cli_json_number(r->silhouette),
+                    "calinski_harabasz", cli_json_number(r->calinski_harabasz), "davies_bouldin",
+                    cli_json_number(r->davies_bouldin), "bic", cli_json_number(r->bic), "stability",
+                    cli_json_number(r->stability_mean), "small_clusters", (json_int_t)r->n_small));
     }
     doc = json_pack("{s:s, s:o, s:I, s:s, s:I}", "method", segkit_cluster_method_name(o->method),
                     "sweep", rows, "recommended_k", (json_int_t)best, "reason",

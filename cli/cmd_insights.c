@@ -24,8 +24,6 @@ static const cli_opt insights_opts[] = {
     {"conf", CLI_OPT_VALUE, "LEVEL", "confidence level of the intervals (default 0.95)"},
 };
 
-static json_t *num_or_null(double v) { return isfinite(v) ? json_real(v) : json_null(); }
-
 /* "2.3x as often" / "3.9x less" */
 static void how_much(const segkit_rate_finding *x, char *buf, size_t size) {
   if (!isfinite(x->ratio) || x->ratio <= 0) {
@@ -137,13 +135,14 @@ static int run_insights(cli_args *a) {
           "{s:s, s:s, s:I, s:I, s:o, s:o, s:o, s:I, s:I, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:b, "
           "s:b}",
           "column", q[x->dimension].name, "segment", q[x->dimension].labels[x->level], "customers",
-          (json_int_t)x->n, "churned", (json_int_t)x->events, "churn_rate", num_or_null(x->rate),
-          "ci_low", num_or_null(x->lower), "ci_high", num_or_null(x->upper), "rest_customers",
-          (json_int_t)x->n_rest, "rest_churned", (json_int_t)x->events_rest, "rest_churn_rate",
-          num_or_null(x->rate_rest), "rest_ci_low", num_or_null(x->lower_rest), "rest_ci_high",
-          num_or_null(x->upper_rest), "ratio", num_or_null(x->ratio), "z", num_or_null(x->z),
-          "p", num_or_null(x->p), "p_adjusted", num_or_null(x->p_adjusted), "finding",
-          x->significant, "too_small", x->too_small);
+          (json_int_t)x->n, "churned", (json_int_t)x->events, "churn_rate",
+          cli_json_number(x->rate), "ci_low", cli_json_number(x->lower), "ci_high",
+          cli_json_number(x->upper), "rest_customers", (json_int_t)x->n_rest, "rest_churned",
+          (json_int_t)x->events_rest, "rest_churn_rate", cli_json_number(x->rate_rest),
+          "rest_ci_low", cli_json_number(x->lower_rest), "rest_ci_high",
+          cli_json_number(x->upper_rest), "ratio", cli_json_number(x->ratio), "z",
+          cli_json_number(x->z), "p", cli_json_number(x->p), "p_adjusted",
+          cli_json_number(x->p_adjusted), "finding", x->significant, "too_small", x->too_small);
       json_array_append_new(list, o1);
     }
     json_t *root = json_pack("{s:s, s:I, s:I, s:s, s:f, s:f, s:I, s:o}", "event", churned,

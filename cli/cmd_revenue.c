@@ -41,10 +41,6 @@ static void period_text(int32_t m, int period_months, char *buf, size_t size) {
   }
 }
 
-static json_t *real_or_null(double v) {
-  return isfinite(v) ? json_real(v) : json_null();
-}
-
 static json_t *periods_json(const segkit_revenue_result *r, size_t group) {
   json_t *arr = json_array();
   const segkit_revenue_period *p = segkit_revenue_periods(r, group);
@@ -60,8 +56,8 @@ static json_t *periods_json(const segkit_revenue_result *r, size_t group) {
     json_object_set_new(o, "net", json_real((double)p[i].net_cents / 100.0));
     json_object_set_new(o, "paying_customers", json_integer(p[i].paying_customers));
     json_object_set_new(o, "net_per_paying_customer",
-                        real_or_null(p[i].net_per_paying_cents / 100.0));
-    json_object_set_new(o, "refund_rate", real_or_null(p[i].refund_rate));
+                        cli_json_number(p[i].net_per_paying_cents / 100.0));
+    json_object_set_new(o, "refund_rate", cli_json_number(p[i].refund_rate));
     json_array_append_new(arr, o);
   }
   return arr;

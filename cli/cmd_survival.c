@@ -35,8 +35,6 @@ static double surv_at(const segkit_km_curve *c, double t, double *lower, double 
   return s;
 }
 
-static json_t *num_or_null(double v) { return isfinite(v) ? json_real(v) : json_null(); }
-
 /* The --by groups and the --strata strata of the rows kept. The data is grouped by the by
  * columns then the strata columns together (segkit_surv_data_from_table drops rows with a
  * null in any of them, as R does); each combined group maps to its by part and its strata
@@ -147,12 +145,12 @@ static json_t *cox_json(const segkit_cox *c, const split *sp, bool stratified) {
   json_object_set_new(o, "group", json_string(sp->labels[1]));
   json_object_set_new(o, "reference", json_string(sp->labels[0]));
   json_object_set_new(o, "stratified", json_boolean(stratified));
-  json_object_set_new(o, "hazard_ratio", num_or_null(c->infinite ? NAN : c->hazard_ratio));
-  json_object_set_new(o, "ci_low", num_or_null(c->hr_low));
-  json_object_set_new(o, "ci_high", num_or_null(c->hr_high));
-  json_object_set_new(o, "p", num_or_null(c->p_value));
-  json_object_set_new(o, "beta", num_or_null(c->infinite ? NAN : c->beta));
-  json_object_set_new(o, "se", num_or_null(c->se));
+  json_object_set_new(o, "hazard_ratio", cli_json_number(c->infinite ? NAN : c->hazard_ratio));
+  json_object_set_new(o, "ci_low", cli_json_number(c->hr_low));
+  json_object_set_new(o, "ci_high", cli_json_number(c->hr_high));
+  json_object_set_new(o, "p", cli_json_number(c->p_value));
+  json_object_set_new(o, "beta", cli_json_number(c->infinite ? NAN : c->beta));
+  json_object_set_new(o, "se", cli_json_number(c->se));
   json_object_set_new(o, "infinite", json_boolean(c->infinite));
   return o;
 }
@@ -170,9 +168,9 @@ static json_t *survival_json(const segkit_surv_data *d, const split *sp, const s
       json_object_set_new(pt, "events", json_integer((json_int_t)c->n_event[i]));
       json_object_set_new(pt, "censored", json_integer((json_int_t)c->n_censor[i]));
       json_object_set_new(pt, "survival", json_real(c->surv[i]));
-      json_object_set_new(pt, "std_err", num_or_null(c->std_err[i]));
-      json_object_set_new(pt, "lower", num_or_null(c->lower[i]));
-      json_object_set_new(pt, "upper", num_or_null(c->upper[i]));
+      json_object_set_new(pt, "std_err", cli_json_number(c->std_err[i]));
+      json_object_set_new(pt, "lower", cli_json_number(c->lower[i]));
+      json_object_set_new(pt, "upper", cli_json_number(c->upper[i]));
       json_array_append_new(curve, pt);
     }
     json_t *key = json_object();
@@ -183,7 +181,7 @@ static json_t *survival_json(const segkit_surv_data *d, const split *sp, const s
     json_object_set_new(grp, "key", key);
     json_object_set_new(grp, "n", json_integer((json_int_t)c->n_subjects));
     json_object_set_new(grp, "events", json_integer((json_int_t)c->n_events));
-    json_object_set_new(grp, "median", num_or_null(c->median));
+    json_object_set_new(grp, "median", cli_json_number(c->median));
     json_object_set_new(grp, "too_small", json_boolean(c->n_subjects < 30));
     json_object_set_new(grp, "curve", curve);
     json_array_append_new(groups, grp);
@@ -191,9 +189,9 @@ static json_t *survival_json(const segkit_surv_data *d, const split *sp, const s
   json_t *root = json_object();
   json_object_set_new(root, "groups", groups);
   if (lr != NULL) {
-    json_object_set_new(root, "logrank", json_pack("{s:o, s:I, s:o}", "chi2", num_or_null(lr->chi2),
-                                                   "df", (json_int_t)lr->df, "p",
-                                                   num_or_null(lr->p_value)));
+    json_object_set_new(root, "logrank",
+                        json_pack("{s:o, s:I, s:o}", "chi2", cli_json_number(lr->chi2), "df",
+                                  (json_int_t)lr->df, "p", cli_json_number(lr->p_value)));
   } else {
     json_object_set_new(root, "logrank", json_null());
   }

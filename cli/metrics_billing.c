@@ -10,10 +10,6 @@
 
 #include "cli.h"
 
-static json_t *num_or_null(double v) {
-  return isfinite(v) ? json_real(v) : json_null();
-}
-
 static json_t *money(int64_t cents) {
   return json_real((double)cents / 100.0);
 }
@@ -66,33 +62,33 @@ static json_t *period_json(segkit_mrr_period_kind kind, const segkit_mrr_period 
   json_object_set_new(o, "expansion", money(p->expansion_cents));
   json_object_set_new(o, "contraction", money(p->contraction_cents));
   json_object_set_new(o, "churned", money(p->churned_cents));
-  json_object_set_new(o, "logo_churn", num_or_null(p->logo_churn));
-  json_object_set_new(o, "logo_churn_ci_low", num_or_null(p->logo_churn_low));
-  json_object_set_new(o, "logo_churn_ci_high", num_or_null(p->logo_churn_high));
-  json_object_set_new(o, "monthly_churn", num_or_null(p->monthly_churn));
-  json_object_set_new(o, "monthly_churn_ci_low", num_or_null(p->monthly_churn_low));
-  json_object_set_new(o, "monthly_churn_ci_high", num_or_null(p->monthly_churn_high));
+  json_object_set_new(o, "logo_churn", cli_json_number(p->logo_churn));
+  json_object_set_new(o, "logo_churn_ci_low", cli_json_number(p->logo_churn_low));
+  json_object_set_new(o, "logo_churn_ci_high", cli_json_number(p->logo_churn_high));
+  json_object_set_new(o, "monthly_churn", cli_json_number(p->monthly_churn));
+  json_object_set_new(o, "monthly_churn_ci_low", cli_json_number(p->monthly_churn_low));
+  json_object_set_new(o, "monthly_churn_ci_high", cli_json_number(p->monthly_churn_high));
   json_object_set_new(o, "customer_months", json_integer(p->customer_months));
-  json_object_set_new(o, "nrr", num_or_null(p->nrr));
-  json_object_set_new(o, "nrr_ci_low", num_or_null(p->nrr_low));
-  json_object_set_new(o, "nrr_ci_high", num_or_null(p->nrr_high));
-  json_object_set_new(o, "grr", num_or_null(p->grr));
-  json_object_set_new(o, "grr_ci_low", num_or_null(p->grr_low));
-  json_object_set_new(o, "grr_ci_high", num_or_null(p->grr_high));
-  json_object_set_new(o, "revenue_churn", num_or_null(p->revenue_churn));
-  json_object_set_new(o, "arpu", num_or_null(p->arpu_cents / 100.0));
+  json_object_set_new(o, "nrr", cli_json_number(p->nrr));
+  json_object_set_new(o, "nrr_ci_low", cli_json_number(p->nrr_low));
+  json_object_set_new(o, "nrr_ci_high", cli_json_number(p->nrr_high));
+  json_object_set_new(o, "grr", cli_json_number(p->grr));
+  json_object_set_new(o, "grr_ci_low", cli_json_number(p->grr_low));
+  json_object_set_new(o, "grr_ci_high", cli_json_number(p->grr_high));
+  json_object_set_new(o, "revenue_churn", cli_json_number(p->revenue_churn));
+  json_object_set_new(o, "arpu", cli_json_number(p->arpu_cents / 100.0));
   json_object_set_new(o, "too_small", json_boolean(p->too_small));
   return o;
 }
 
 static json_t *ltv_json(const segkit_ltv *l) {
   json_t *o = json_object();
-  json_object_set_new(o, "arpu", num_or_null(l->arpu_cents / 100.0));
-  json_object_set_new(o, "monthly_churn", num_or_null(l->monthly_churn));
+  json_object_set_new(o, "arpu", cli_json_number(l->arpu_cents / 100.0));
+  json_object_set_new(o, "monthly_churn", cli_json_number(l->monthly_churn));
   json_object_set_new(o, "gross_margin", json_real(l->gross_margin));
   json_object_set_new(o, "horizon_months", json_integer(l->horizon_months));
-  json_object_set_new(o, "ltv_simple", num_or_null(l->ltv_simple_cents / 100.0));
-  json_object_set_new(o, "ltv_survival", num_or_null(l->ltv_survival_cents / 100.0));
+  json_object_set_new(o, "ltv_simple", cli_json_number(l->ltv_simple_cents / 100.0));
+  json_object_set_new(o, "ltv_survival", cli_json_number(l->ltv_survival_cents / 100.0));
   json_object_set_new(o, "survival_months_observed", json_integer((json_int_t)l->n_observed));
   return o;
 }

@@ -403,6 +403,8 @@ bool cli_grid_print(const cli_grid *g, cli_format fmt, FILE *f) {
   }
 }
 
+json_t *cli_json_number(double v) { return isfinite(v) ? json_real(v) : json_null(); }
+
 const char *cli_thousands(int64_t v, char *buf, size_t size) {
   char digits[32];
   unsigned long long u = v < 0 ? 0ULL - (unsigned long long)v : (unsigned long long)v;

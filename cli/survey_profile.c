@@ -16,8 +16,6 @@
 
 enum { MAX_QUESTIONS = 512, MAX_AUTO_LEVELS = 20, DEFAULT_TOP = 5, MAX_TOP = 100 };
 
-static json_t *num_or_null(double v) { return isfinite(v) ? json_real(v) : json_null(); }
-
 /* Columns to profile: --questions, or the coded questions of the codebook, or columns with
  * few distinct answers; never the id, the segment or a COL_missing reason column. */
 static bool auto_question(const segkit_table *t, size_t c, const segkit_codebook *cb,
@@ -102,12 +100,12 @@ static int print_profile(cli_args *a, const profile_run *r, const segkit_profile
       size_t k = segkit_profile_top(p, s, top, idx);
       for (size_t i = 0; i < k; i++) {
         const segkit_profile_cell *c = segkit_profile_cell_at(p, idx[i]);
-        json_array_append_new(
-            list, json_pack("{s:s, s:s, s:f, s:f, s:o, s:o, s:o}", "question",
-                            r->qs[c->question].name, "answer",
-                            r->qs[c->question].labels[c->level], "segment_pct", c->segment_pct,
-                            "total_pct", c->total_pct, "index", num_or_null(c->index), "z",
-                            num_or_null(c->z), "p_adjusted", num_or_null(c->p_adjusted)));
+        json_array_append_new(list, json_pack("{s:s, s:s, s:f, s:f, s:o, s:o, s:o}", "question",
+                                              r->qs[c->question].name, "answer",
+                                              r->qs[c->question].labels[c->level], "segment_pct",
+                                              c->segment_pct, "total_pct", c->total_pct, "index",
+                                              cli_json_number(c->index), "z", cli_json_number(c->z),
+                                              "p_adjusted", cli_json_number(c->p_adjusted)));
       }
       json_array_append_new(
           segs, json_pack("{s:s, s:f, s:f, s:o}", "segment", r->seg.labels[s], "size",
@@ -118,15 +116,15 @@ static int print_profile(cli_args *a, const profile_run *r, const segkit_profile
     for (size_t i = 0; i < segkit_profile_n_cells(p); i++) {
       const segkit_profile_cell *c = segkit_profile_cell_at(p, i);
       json_array_append_new(
-          cells, json_pack("{s:s, s:s, s:s, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:f, s:b, s:b}",
-                           "segment", r->seg.labels[c->segment], "question",
-                           r->qs[c->question].name, "answer", r->qs[c->question].labels[c->level],
-                           "segment_pct", num_or_null(c->segment_pct), "total_pct",
-                           num_or_null(c->total_pct), "rest_pct", num_or_null(c->rest_pct),
-                           "index", num_or_null(c->index), "z", num_or_null(c->z), "p",
-                           num_or_null(c->p), "p_adjusted", num_or_null(c->p_adjusted),
-                           "segment_base", c->segment_base, "significant", c->significant,
-                           "small_base", c->small_base));
+          cells,
+          json_pack("{s:s, s:s, s:s, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:f, s:b, s:b}", "segment",
+                    r->seg.labels[c->segment], "question", r->qs[c->question].name, "answer",
+                    r->qs[c->question].labels[c->level], "segment_pct",
+                    cli_json_number(c->segment_pct), "total_pct", cli_json_number(c->total_pct),
+                    "rest_pct", cli_json_number(c->rest_pct), "index", cli_json_number(c->index),
+                    "z", cli_json_number(c->z), "p", cli_json_number(c->p), "p_adjusted",
+                    cli_json_number(c->p_adjusted), "segment_base", c->segment_base, "significant",
+                    c->significant, "small_base", c->small_base));
     }
     json_t *root = json_pack("{s:s, s:I, s:s, s:o, s:o}", "by", r->seg.name, "tests",
                              (json_int_t)segkit_profile_n_tests(p), "correction",

@@ -21,8 +21,6 @@
 #include "segkit/survey.h"
 #include "survey_cli.h"
 
-static json_t *num_or_null(double v) { return isfinite(v) ? json_real(v) : json_null(); }
-
 static bool get_positive(cli_args *a, const char *flag, double max, double *out) {
   const char *s = cli_get(a, flag);
   if (s == NULL) {
@@ -88,12 +86,12 @@ typedef struct sizes {
 static json_t *measure_json(double share, double lo, double hi, const sizes *z, double scale) {
   double count = share * z->population * scale;
   json_t *o = json_pack("{s:f, s:o, s:o}", "count", count, "lower",
-                        num_or_null(lo * z->population * scale), "upper",
-                        num_or_null(hi * z->population * scale));
+                        cli_json_number(lo * z->population * scale), "upper",
+                        cli_json_number(hi * z->population * scale));
   if (z->has_value) {
     json_object_set_new(o, "value", json_real(count * z->value));
-    json_object_set_new(o, "value_lower", num_or_null(lo * z->population * scale * z->value));
-    json_object_set_new(o, "value_upper", num_or_null(hi * z->population * scale * z->value));
+    json_object_set_new(o, "value_lower", cli_json_number(lo * z->population * scale * z->value));
+    json_object_set_new(o, "value_upper", cli_json_number(hi * z->population * scale * z->value));
   }
   return o;
 }
@@ -114,17 +112,17 @@ static int print_sizes(cli_args *a, const survey_question *q, const segkit_share
     json_t *segs = json_array();
     for (uint32_t k = 0; k < q->n_levels; k++) {
       const segkit_share *s = segkit_shares_at(sh, k);
-      json_t *o = json_pack("{s:s, s:f, s:o, s:o, s:o, s:f, s:I, s:b}", "segment", q->labels[k],
-                            "share", s->share, "se", num_or_null(s->se), "lower",
-                            num_or_null(s->lower), "upper", num_or_null(s->upper), "base",
-                            s->base, "respondents", (json_int_t)s->base_unweighted,
-                            "degenerate", s->degenerate);
+      json_t *o =
+          json_pack("{s:s, s:f, s:o, s:o, s:o, s:f, s:I, s:b}", "segment", q->labels[k], "share",
+                    s->share, "se", cli_json_number(s->se), "lower", cli_json_number(s->lower),
+                    "upper", cli_json_number(s->upper), "base", s->base, "respondents",
+                    (json_int_t)s->base_unweighted, "degenerate", s->degenerate);
       if (z->population > 0) {
         json_object_set_new(o, "tam", measure_json(s->share, s->lower, s->upper, z, 1.0));
         /* kept for scripts written against the first version of this output */
         json_object_set_new(o, "projected", json_real(s->projected));
-        json_object_set_new(o, "projected_lower", num_or_null(s->projected_lower));
-        json_object_set_new(o, "projected_upper", num_or_null(s->projected_upper));
+        json_object_set_new(o, "projected_lower", cli_json_number(s->projected_lower));
+        json_object_set_new(o, "projected_upper", cli_json_number(s->projected_upper));
       }
       if (sam != NULL) {
         const segkit_share *v = segkit_shares_at(sam, k);

@@ -11,8 +11,6 @@
 #include "segkit/survey.h"
 #include "survey_cli.h"
 
-static json_t *num_or_null(double v) { return isfinite(v) ? json_real(v) : json_null(); }
-
 static int sig_options(cli_args *a, segkit_sig_options *o) {
   memset(o, 0, sizeof *o);
   const char *adj = cli_get(a, "adjust");
@@ -74,23 +72,24 @@ static int crosstab_json(const survey_question *rq, const survey_question *cq,
     json_t *cells = json_array();
     for (uint32_t c = 0; c < v->n_cols; c++) {
       size_t i = (size_t)r * v->n_cols + c;
-      json_array_append_new(
-          cells, json_pack("{s:f, s:I, s:o, s:o, s:s}", "count", v->count[i], "count_unweighted",
-                           (json_int_t)v->count_unweighted[i], "col_pct",
-                           num_or_null(v->col_pct[i]), "row_pct", num_or_null(v->row_pct[i]),
-                           "higher_than", v->letters[i]));
+      json_array_append_new(cells, json_pack("{s:f, s:I, s:o, s:o, s:s}", "count", v->count[i],
+                                             "count_unweighted", (json_int_t)v->count_unweighted[i],
+                                             "col_pct", cli_json_number(v->col_pct[i]), "row_pct",
+                                             cli_json_number(v->row_pct[i]), "higher_than",
+                                             v->letters[i]));
     }
     json_array_append_new(rows, json_pack("{s:s, s:f, s:o}", "label", rq->labels[r], "base",
                                           v->row_base[r], "cells", cells));
   }
-  json_t *root = json_pack(
-      "{s:s, s:s, s:b, s:I, s:I, s:f, s:o, s:o, s:o, s:o, s:s, s:o, s:s, s:f, s:o, s:o}",
-      "question", rq->name, "by", cq->name, "weighted", v->weighted, "n_used",
-      (json_int_t)v->n_used, "n_missing", (json_int_t)v->n_missing, "total", v->total, "chi2",
-      num_or_null(v->chi2), "df", num_or_null(v->df), "p", num_or_null(v->p), "chi2_adjusted",
-      num_or_null(v->chi2_adjusted), "test", v->weighted ? "rao-scott" : "pearson",
-      "mean_deff", num_or_null(v->mean_deff), "adjust", adjust_name(so->adjust), "alpha",
-      so->alpha > 0 ? so->alpha : 0.05, "columns", cols, "rows", rows);
+  json_t *root =
+      json_pack("{s:s, s:s, s:b, s:I, s:I, s:f, s:o, s:o, s:o, s:o, s:s, s:o, s:s, s:f, s:o, s:o}",
+                "question", rq->name, "by", cq->name, "weighted", v->weighted, "n_used",
+                (json_int_t)v->n_used, "n_missing", (json_int_t)v->n_missing, "total", v->total,
+                "chi2", cli_json_number(v->chi2), "df", cli_json_number(v->df), "p",
+                cli_json_number(v->p), "chi2_adjusted", cli_json_number(v->chi2_adjusted), "test",
+                v->weighted ? "rao-scott" : "pearson", "mean_deff", cli_json_number(v->mean_deff),
+                "adjust", adjust_name(so->adjust), "alpha", so->alpha > 0 ? so->alpha : 0.05,
+                "columns", cols, "rows", rows);
   json_dumpf(root, stdout, CLI_JSON_FLAGS);
   printf("\n");
   json_decref(root);
@@ -229,18 +228,18 @@ static int means_of(cli_args *a, const segkit_table *t, const char *q, const sur
     json_t *cols = json_array();
     for (uint32_t c = 0; c < v->n_cols; c++) {
       char letter[2] = {v->has_letters ? letter_of(c) : '\0', '\0'};
-      json_array_append_new(
-          cols, json_pack("{s:s, s:s, s:o, s:o, s:f, s:I, s:b, s:s}", "label", cq->labels[c],
-                          "letter", letter, "mean", num_or_null(v->mean[c]), "se",
-                          num_or_null(v->se[c]), "base", v->base[c], "base_unweighted",
-                          (json_int_t)v->base_unweighted[c], "small", v->small[c],
-                          "higher_than", v->letters[c]));
+      json_array_append_new(cols, json_pack("{s:s, s:s, s:o, s:o, s:f, s:I, s:b, s:s}", "label",
+                                            cq->labels[c], "letter", letter, "mean",
+                                            cli_json_number(v->mean[c]), "se",
+                                            cli_json_number(v->se[c]), "base", v->base[c],
+                                            "base_unweighted", (json_int_t)v->base_unweighted[c],
+                                            "small", v->small[c], "higher_than", v->letters[c]));
     }
-    json_t *root = json_pack("{s:s, s:s, s:b, s:o, s:o, s:I, s:I, s:s, s:o}", "question", q, "by",
-                             cq->name, "weighted", w != NULL, "mean", num_or_null(v->mean_all),
-                             "se", num_or_null(v->se_all), "n_used", (json_int_t)v->n_used,
-                             "n_missing", (json_int_t)v->n_missing, "adjust",
-                             adjust_name(so->adjust), "columns", cols);
+    json_t *root =
+        json_pack("{s:s, s:s, s:b, s:o, s:o, s:I, s:I, s:s, s:o}", "question", q, "by", cq->name,
+                  "weighted", w != NULL, "mean", cli_json_number(v->mean_all), "se",
+                  cli_json_number(v->se_all), "n_used", (json_int_t)v->n_used, "n_missing",
+                  (json_int_t)v->n_missing, "adjust", adjust_name(so->adjust), "columns", cols);
     json_dumpf(root, stdout, CLI_JSON_FLAGS);
     printf("\n");
     json_decref(root);

@@ -23,8 +23,6 @@
 
 enum { MAX_SEGMENTS = 64, MAX_Q = 512, MAX_CLAUSES = 6, MIN_INDEX = 120 };
 
-static json_t *num_or_null(double v) { return isfinite(v) ? json_real(v) : json_null(); }
-
 /* Per-segment (weighted) means of a numeric column, NaN where undefined. */
 static int segment_means(const segkit_table *t, const char *col, const survey_question *seg,
                          const double *w, double *out) {
@@ -358,15 +356,15 @@ int survey_target(cli_args *a) {
     for (size_t i = 0; i < k; i++) {
       size_t s = order[i];
       json_array_append_new(
-          ranking,
-          json_pack("{s:s, s:f, s:o, s:o, s:o, s:f, s:f, s:f, s:f}", "segment", seg.labels[s],
-                    "share", share[s], "size",
-                    population > 0 ? json_real(share[s] * population) : json_null(), "value",
-                    num_or_null(value[s]), "fit", num_or_null(fit[s]), "rank_size", r_size[s],
-                    "rank_value", r_value[s], "rank_fit", r_fit[s], "overall_rank", overall[s]));
+          ranking, json_pack("{s:s, s:f, s:o, s:o, s:o, s:f, s:f, s:f, s:f}", "segment",
+                             seg.labels[s], "share", share[s], "size",
+                             population > 0 ? json_real(share[s] * population) : json_null(),
+                             "value", cli_json_number(value[s]), "fit", cli_json_number(fit[s]),
+                             "rank_size", r_size[s], "rank_value", r_value[s], "rank_fit", r_fit[s],
+                             "overall_rank", overall[s]));
       json_t *row = json_array_get(ranking, i);
-      json_object_set_new(row, "customer_index", num_or_null(traction[s]));
-      json_object_set_new(row, "ltv", num_or_null(ltv[s]));
+      json_object_set_new(row, "customer_index", cli_json_number(traction[s]));
+      json_object_set_new(row, "ltv", cli_json_number(ltv[s]));
     }
     json_t *trace = json_array();
     for (size_t i = 0; i < shown; i++) {

@@ -23,8 +23,6 @@
 
 enum { MAX_CANDIDATES = SEGKIT_TYPING_MAX_QUESTIONS * 4, DOC_VERSION = 1 };
 
-static json_t *num_or_null(double v) { return isfinite(v) ? json_real(v) : json_null(); }
-
 static bool ordered_question(const segkit_table *t, size_t c, const segkit_codebook *cb,
                              const char *id, const char *by) {
   const segkit_column *col = segkit_table_column(t, c);
@@ -61,18 +59,18 @@ static int print_typing(cli_args *a, const segkit_typing *tm, const survey_quest
         json_array_append_new(row, json_integer((json_int_t)v->confusion[r * v->n_segments + c]));
       }
       json_array_append_new(conf, row);
-      json_object_set_new(recall, seg->labels[r], num_or_null(v->recall[r]));
+      json_object_set_new(recall, seg->labels[r], cli_json_number(v->recall[r]));
     }
     json_t *labels = json_array();
     for (uint32_t s = 0; s < seg->n_levels; s++) {
       json_array_append_new(labels, json_string(seg->labels[s]));
     }
-    json_t *root = json_pack("{s:o, s:I, s:I, s:I, s:I, s:i, s:o, s:o, s:o, s:o}", "questions",
-                             path, "respondents", (json_int_t)v->n, "left_out",
-                             (json_int_t)left_out, "train", (json_int_t)v->n_train, "holdout",
-                             (json_int_t)v->n_holdout, "folds", (int)v->folds,
-                             "holdout_accuracy", num_or_null(v->holdout_accuracy), "segments",
-                             labels, "confusion", conf, "recall", recall);
+    json_t *root =
+        json_pack("{s:o, s:I, s:I, s:I, s:I, s:i, s:o, s:o, s:o, s:o}", "questions", path,
+                  "respondents", (json_int_t)v->n, "left_out", (json_int_t)left_out, "train",
+                  (json_int_t)v->n_train, "holdout", (json_int_t)v->n_holdout, "folds",
+                  (int)v->folds, "holdout_accuracy", cli_json_number(v->holdout_accuracy),
+                  "segments", labels, "confusion", conf, "recall", recall);
     json_dumpf(root, stdout, CLI_JSON_FLAGS);
     printf("\n");
     json_decref(root);
@@ -136,10 +134,10 @@ static json_t *market_json(const survey_question *seg, const double *w, segkit_e
   json_t *shares = json_array();
   for (uint32_t k = 0; k < seg->n_levels; k++) {
     const segkit_share *s = segkit_shares_at(sh, k);
-    json_array_append_new(shares, json_pack("{s:f, s:o, s:o, s:I}", "share", s->share, "lower",
-                                            num_or_null(s->lower), "upper",
-                                            num_or_null(s->upper), "respondents",
-                                            (json_int_t)s->base_unweighted));
+    json_array_append_new(shares,
+                          json_pack("{s:f, s:o, s:o, s:I}", "share", s->share, "lower",
+                                    cli_json_number(s->lower), "upper", cli_json_number(s->upper),
+                                    "respondents", (json_int_t)s->base_unweighted));
   }
   json_t *o = json_pack("{s:I, s:b, s:f, s:o}", "respondents",
                         (json_int_t)segkit_shares_n_used(sh), "weighted", w != NULL, "level",
@@ -732,18 +730,19 @@ int survey_bridge(cli_args *a) {
       json_t *o = json_pack("{s:s, s:f, s:f, s:f, s:I, s:o, s:o}", "segment",
                             json_string_value(json_array_get(labels, s)), "market_share", share,
                             "market_lower", lo, "market_upper", hi, "customers",
-                            (json_int_t)count[s], "customer_share", num_or_null(ours), "index",
-                            num_or_null(share > 0 ? 100 * ours / share : NAN));
+                            (json_int_t)count[s], "customer_share", cli_json_number(ours), "index",
+                            cli_json_number(share > 0 ? 100 * ours / share : NAN));
       if (population > 0) {
         json_object_set_new(o, "market_size", json_real(share * population));
         json_object_set_new(o, "market_size_lower", json_real(lo * population));
         json_object_set_new(o, "market_size_upper", json_real(hi * population));
-        json_object_set_new(o, "penetration",
-                            num_or_null(share > 0 ? (double)count[s] / (share * population) : NAN));
+        json_object_set_new(
+            o, "penetration",
+            cli_json_number(share > 0 ? (double)count[s] / (share * population) : NAN));
         json_object_set_new(o, "penetration_lower",
-                            num_or_null(hi > 0 ? (double)count[s] / (hi * population) : NAN));
+                            cli_json_number(hi > 0 ? (double)count[s] / (hi * population) : NAN));
         json_object_set_new(o, "penetration_upper",
-                            num_or_null(lo > 0 ? (double)count[s] / (lo * population) : NAN));
+                            cli_json_number(lo > 0 ? (double)count[s] / (lo * population) : NAN));
       }
       if (e.on) {
         double churn = e.months[s] > 0 ? (double)e.churned[s] / e.months[s] : NAN;
@@ -751,9 +750,9 @@ int survey_bridge(cli_args *a) {
         json_object_set_new(o, "active", json_integer((json_int_t)e.active[s]));
         json_object_set_new(o, "churned", json_integer((json_int_t)e.churned[s]));
         json_object_set_new(o, "mrr", json_real(e.mrr[s]));
-        json_object_set_new(o, "arpu", num_or_null(arpu));
-        json_object_set_new(o, "monthly_churn", num_or_null(churn));
-        json_object_set_new(o, "ltv", num_or_null(churn > 0 ? arpu / churn : NAN));
+        json_object_set_new(o, "arpu", cli_json_number(arpu));
+        json_object_set_new(o, "monthly_churn", cli_json_number(churn));
+        json_object_set_new(o, "ltv", cli_json_number(churn > 0 ? arpu / churn : NAN));
       }
       json_array_append_new(rows, o);
     }

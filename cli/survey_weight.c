@@ -217,8 +217,6 @@ static int answers_of(const segkit_table *t, const margins *m, const char *var,
   return 0;
 }
 
-static json_t *num_or_null(double v) { return isfinite(v) ? json_real(v) : json_null(); }
-
 static int print_report(cli_args *a, const segkit_rake *rk, const segkit_table *t,
                         const char *id_col) {
   const segkit_rake_report *rep = segkit_rake_result(rk);
@@ -245,7 +243,7 @@ static int print_report(cli_args *a, const segkit_rake *rk, const segkit_table *
         json_array_append_new(
             cats, json_pack("{s:s, s:f, s:o, s:f, s:I}", "category",
                             mg->level_labels != NULL ? mg->level_labels[k] : "", "target",
-                            mg->target[k], "sample", num_or_null(mg->sample[k]), "achieved",
+                            mg->target[k], "sample", cli_json_number(mg->sample[k]), "achieved",
                             mg->achieved[k], "respondents", (json_int_t)mg->respondents[k]));
       }
       json_array_append_new(vars, json_pack("{s:s, s:o}", "variable", mg->name, "categories", cats));
