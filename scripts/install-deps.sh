@@ -23,6 +23,7 @@ packages=(
   python3-sklearn python3-scipy          # reference clustering and statistics in tests
   python3-mpmath                         # high-precision 2F1 in the CLV reference script
   time                                   # /usr/bin/time for peak-memory checks
+  chromium fonts-dejavu-core             # browser tests of the report and dashboard
 )
 
 missing=()
@@ -32,14 +33,26 @@ for p in "${packages[@]}"; do
   fi
 done
 
-if [ ${#missing[@]} -eq 0 ]; then
-  exit 0
+# Node.js and npm only when the machine has none: a newer Node.js already there is kept.
+if ! command -v npm >/dev/null 2>&1; then
+  missing+=(nodejs npm)
 fi
 
 SUDO=""
 if [ "$(id -u)" -ne 0 ]; then
   SUDO="sudo"
 fi
-echo "install-deps: installing ${missing[*]}" >&2
-$SUDO apt-get update -qq
-DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >&2
+if [ ${#missing[@]} -gt 0 ]; then
+  echo "install-deps: installing ${missing[*]}" >&2
+  $SUDO apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >&2
+fi
+
+# The npm packages of package-lock.json: ECharts, which the build embeds in the binary, and
+# playwright-core for the browser tests. Skipped when node_modules already matches the lock.
+root=$(cd "$(dirname "$0")/.." && pwd)
+if ! cmp -s "$root/package-lock.json" "$root/node_modules/.segkit-lock" 2>/dev/null; then
+  echo "install-deps: npm ci (echarts, playwright-core)" >&2
+  (cd "$root" && npm ci --no-audit --no-fund --loglevel=error >&2)
+  cp "$root/package-lock.json" "$root/node_modules/.segkit-lock"
+fi
