@@ -302,6 +302,7 @@
       visualMap: {min: 0, max: maxV, calculable: false, orient: 'horizontal', left: 'center',
                   bottom: 0, inRange: {color: SEQUENTIAL}, text: [maxV + '%', '0%']},
       series: [{name: v.metric + ' retention', type: 'heatmap', data: data,
+                itemStyle: {decal: 'none'},
                 label: {show: rows.length <= 24 && maxK <= 13, fontSize: 9,
                         formatter: function (p) { return Math.round(p.value[2]); }}}]},
       Math.max(240, 18 * rows.length + 120))];
@@ -332,27 +333,32 @@
     var series = [];
     v.groups.forEach(function (g, i) {
       var pts = [[0, 1]].concat(g.curve.map(function (p) { return [p.time, p.survival]; }));
-      var low = [[0, 1]].concat(g.curve.map(function (p) {
-        return [p.time, isNum(p.lower) ? p.lower : null];
-      }));
-      var band = [[0, 0]].concat(g.curve.map(function (p) {
-        return [p.time, isNum(p.upper) && isNum(p.lower) ? p.upper - p.lower : null];
-      }));
+      // The band as one rectangle per step of the curve: from a point's time to the next
+      // one's, between its lower and upper limits (a custom series, so nothing is stacked).
+      var steps = [];
+      g.curve.forEach(function (p, j) {
+        var next = j + 1 < g.curve.length ? g.curve[j + 1].time : p.time;
+        if (isNum(p.lower) && isNum(p.upper) && next > p.time) {
+          steps.push([p.time, next, p.lower, p.upper]);
+        }
+      });
       var colour = PALETTE[i % PALETTE.length];
-      series.push({name: g.name + ' band low', type: 'line', step: 'end', data: low,
-                   stack: 'band' + i, symbol: 'none', lineStyle: {opacity: 0},
-                   tooltip: {show: false}, silent: true});
-      series.push({name: g.name + ' 95% band', type: 'line', step: 'end', data: band,
-                   stack: 'band' + i, symbol: 'none', lineStyle: {opacity: 0},
-                   areaStyle: {color: colour, opacity: 0.18}, tooltip: {show: false},
-                   silent: true});
+      series.push({name: g.name + ' 95% band', type: 'custom', data: steps, silent: true,
+                   encode: {x: [0, 1], y: [2, 3]}, tooltip: {show: false}, z: 1,
+                   renderItem: function (params, api) {
+                     var a = api.coord([api.value(0), api.value(3)]);
+                     var b = api.coord([api.value(1), api.value(2)]);
+                     return {type: 'rect', shape: {x: a[0], y: a[1], width: b[0] - a[0],
+                                                   height: b[1] - a[1]},
+                             style: {fill: colour, opacity: 0.16}};
+                   }});
       series.push(lineSeries(g.name + (g.too_small ? ' (small)' : ''), pts, i,
                              {step: 'end', color: colour, showSymbol: false, z: 3}));
     });
     var charts = [chart(body, 'Kaplan-Meier survival by ' + (v.by || 'customer') +
                         ', months since the first paid month, with 95% bands', {
       tooltip: {trigger: 'axis', valueFormatter: function (x) { return pct(x, 1); }},
-      legend: {top: 0, data: series.filter(function (s) { return !s.stack; })
+      legend: {top: 0, data: series.filter(function (s) { return s.type === 'line'; })
                                     .map(function (s) { return s.name; })},
       xAxis: {type: 'value', name: 'months', min: 0},
       yAxis: {type: 'value', min: 0, max: 1,
@@ -399,12 +405,14 @@
         var c = byCell[p.value[1] + ',' + p.value[0]];
         return 'R ' + c.r + ', F ' + c.f + ': ' + int(c.count) + ' (' + (c.segment || '–') + ')';
       }},
-      grid: {left: 8, right: 16, top: 16, bottom: 72, containLabel: true},
-      xAxis: {type: 'category', name: 'frequency score', data: ['1', '2', '3', '4', '5']},
-      yAxis: {type: 'category', name: 'recency score', data: ['1', '2', '3', '4', '5']},
+      grid: {left: 24, right: 16, top: 16, bottom: 80, containLabel: true},
+      xAxis: {type: 'category', name: 'frequency score (5 = most purchases)',
+              nameLocation: 'middle', nameGap: 28, data: ['1', '2', '3', '4', '5']},
+      yAxis: {type: 'category', name: 'recency score (5 = most recent)', nameLocation: 'middle',
+              nameGap: 28, data: ['1', '2', '3', '4', '5']},
       visualMap: {min: 0, max: Math.max(1, max), orient: 'horizontal', left: 'center',
                   bottom: 0, inRange: {color: SEQUENTIAL}},
-      series: [{name: 'customers', type: 'heatmap', data: data,
+      series: [{name: 'customers', type: 'heatmap', data: data, itemStyle: {decal: 'none'},
                 label: {show: true, fontSize: 10, formatter: function (p) {
                   var c = byCell[p.value[1] + ',' + p.value[0]];
                   return int(c.count) + '\n' + (c.segment || '');

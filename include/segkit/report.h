@@ -57,6 +57,11 @@ SEGKIT_API size_t segkit_view_count(void);
 /* Name of view i (NULL when out of range). */
 SEGKIT_API const char *segkit_view_name(size_t i);
 
+/* The options views take (dataset and view options, docs/report.md): i < count; NULL when
+ * out of range. A server reads exactly these from a query string. */
+SEGKIT_API size_t segkit_view_option_count(void);
+SEGKIT_API const char *segkit_view_option_name(size_t i);
+
 /* {"views": [{"name", "title", "available", "reason"}]}: which views have their data, from
  * the datasets and models present (cheap: nothing is computed). *json_out is the caller's. */
 SEGKIT_API segkit_status segkit_views_list(segkit_views *v, char **json_out, segkit_error *err);

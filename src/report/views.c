@@ -22,6 +22,14 @@ static const char *const k_known[] = {
 };
 enum { N_KNOWN = sizeof k_known / sizeof k_known[0] };
 
+size_t segkit_view_option_count(void) {
+  return N_KNOWN;
+}
+
+const char *segkit_view_option_name(size_t i) {
+  return i < N_KNOWN ? k_known[i] : NULL;
+}
+
 static segkit_status check_param(const char *name, const char *value, segkit_error *err) {
   for (size_t i = 0; i < N_KNOWN; i++) {
     if (strcmp(k_known[i], name) == 0) {

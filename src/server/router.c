@@ -82,6 +82,8 @@ static const sk_route api_routes[] = {
     {"DELETE", "/api/v1/segments/{name}", sk__delete_segment, SEGKIT_ROLE_WRITE},
     {"GET", "/api/v1/segments/{name}/count", sk__get_segment_count, SEGKIT_ROLE_READ},
     {"GET", "/api/v1/segments/{name}/members", sk__get_segment_members, SEGKIT_ROLE_READ},
+    {"GET", "/api/v1/views", sk__get_views, SEGKIT_ROLE_READ},
+    {"GET", "/api/v1/views/{name}", sk__get_view, SEGKIT_ROLE_READ},
 };
 
 const sk_route *sk__api_routes(size_t *n) {

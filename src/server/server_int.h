@@ -202,6 +202,8 @@ void sk__get_segment_count(const sk_request *req, sk_reply *out);
 void sk__get_segment_members(const sk_request *req, sk_reply *out);
 void sk__post_segment(const sk_request *req, sk_reply *out);
 void sk__delete_segment(const sk_request *req, sk_reply *out);
+void sk__get_views(const sk_request *req, sk_reply *out);
+void sk__get_view(const sk_request *req, sk_reply *out);
 
 /* Open the request's own workspace connection (read-only for GETs); on failure the reply
  * is filled and NULL returned. */
