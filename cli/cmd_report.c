@@ -21,6 +21,7 @@ static const cli_opt report_opts[] = {
     {"months", CLI_OPT_VALUE, "N", "months the overview, movements and segments cover (default 12)"},
     {"segment", CLI_OPT_MULTI, "NAME", "also compare this stored segment with the rest (repeatable)"},
     {"title", CLI_OPT_VALUE, "TEXT", "the report's title (default \"segkit report\")"},
+    {"save-settings", CLI_OPT_FLAG, NULL, "keep the dataset names and rates in the workspace for later reports and the dashboard"},
 };
 
 int cli_write_report(const char *workspace, const segkit_view_param *params, size_t n_params,
@@ -95,6 +96,13 @@ static int run_report(cli_args *a) {
                r[i].currency, r[i].rate);
     }
     params[n++] = (segkit_view_param){"rates", rates_text};
+  }
+  if (cli_has(a, "save-settings")) {
+    segkit_error err;
+    segkit_error_clear(&err);
+    if (segkit_views_save_settings(cli_workspace_path(a), params, n, &err) != SEGKIT_OK) {
+      return cli_report(&err);
+    }
   }
   const char *const *segments = NULL;
   size_t n_segments = cli_get_multi(a, "segment", &segments);

@@ -51,6 +51,15 @@ SEGKIT_API segkit_status segkit_views_open(const char *workspace, const segkit_v
 /* Close; NULL is a no-op. */
 SEGKIT_API void segkit_views_close(segkit_views *v);
 
+/* Keep options in the workspace (model "report-settings", kind "settings"; replaced), so
+ * every later handle on it — the dashboard's server, a report — starts from them: which
+ * dataset is which and the exchange rates are facts about the data, not about one
+ * request. Options given to segkit_views_open and to each view still win. The options are
+ * checked as segkit_views_open checks them; the workspace is opened for writing. */
+SEGKIT_API segkit_status segkit_views_save_settings(const char *workspace,
+                                                    const segkit_view_param *params,
+                                                    size_t n_params, segkit_error *err);
+
 /* The views, in report order: overview, segments, mrr_movements, cohorts, survival, rfm,
  * clusters, clv, survey, insights. */
 SEGKIT_API size_t segkit_view_count(void);

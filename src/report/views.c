@@ -127,6 +127,77 @@ static segkit_status parse_rates(sk_ctx *c, segkit_error *err) {
 
 /* ---- the handle ------------------------------------------------------------------------ */
 
+enum { SK_MAX_SETTINGS = 16 };
+
+/* The saved settings go before the given options, so the given ones win (sk__opt reads
+ * the last of a name). */
+static segkit_status load_settings(segkit_views *v, segkit_error *err) {
+  segkit_model_list *l = NULL;
+  segkit_error e;
+  if (segkit_workspace_models(v->ws, "settings", "report-settings", &l, &e) != SEGKIT_OK ||
+      l->n == 0) {
+    segkit_model_list_free(l);
+    return SEGKIT_OK; /* none saved */
+  }
+  json_t *doc = json_loads(l->items[0].document, 0, NULL);
+  segkit_model_list_free(l);
+  json_t *opts = json_object_get(doc, "options");
+  const char *name;
+  json_t *value;
+  size_t n = 0;
+  char *names[SK_MAX_SETTINGS];
+  char *values[SK_MAX_SETTINGS];
+  json_object_foreach(opts, name, value) {
+    if (n < SK_MAX_SETTINGS && json_is_string(value) &&
+        check_param(name, json_string_value(value), &e) == SEGKIT_OK &&
+        v->n_params + n < SK_MAX_PARAMS) {
+      names[n] = strdup(name);
+      values[n] = strdup(json_string_value(value));
+      n++;
+    }
+  }
+  json_decref(doc);
+  memmove(v->names + n, v->names, v->n_params * sizeof *v->names);
+  memmove(v->values + n, v->values, v->n_params * sizeof *v->values);
+  memcpy(v->names, names, n * sizeof *names);
+  memcpy(v->values, values, n * sizeof *values);
+  v->n_params += n;
+  for (size_t i = 0; i < n; i++) {
+    if (v->names[i] == NULL || v->values[i] == NULL) {
+      return segkit_error_set(err, SEGKIT_ERR_NOMEM, "out of memory");
+    }
+  }
+  return SEGKIT_OK;
+}
+
+segkit_status segkit_views_save_settings(const char *workspace, const segkit_view_param *params,
+                                         size_t n_params, segkit_error *err) {
+  json_t *opts = json_object();
+  for (size_t i = 0; i < n_params; i++) {
+    segkit_status st = check_param(params[i].name, params[i].value, err);
+    if (st != SEGKIT_OK) {
+      json_decref(opts);
+      return st;
+    }
+    json_object_set_new(opts, params[i].name, json_string(params[i].value));
+  }
+  json_t *doc = json_pack("{s:s, s:i, s:o}", "format", "segkit-report-settings", "version", 1,
+                          "options", opts);
+  char *text = doc != NULL ? json_dumps(doc, JSON_COMPACT) : NULL;
+  json_decref(doc);
+  if (text == NULL) {
+    return segkit_error_set(err, SEGKIT_ERR_NOMEM, "out of memory");
+  }
+  segkit_workspace *ws = NULL;
+  segkit_status st = segkit_workspace_open(workspace, 0, &ws, err);
+  if (st == SEGKIT_OK) {
+    st = segkit_workspace_model_save(ws, "report-settings", "settings", NULL, text, true, err);
+  }
+  segkit_workspace_close(ws);
+  free(text);
+  return st;
+}
+
 segkit_status segkit_views_open(const char *workspace, const segkit_view_param *params,
                                 size_t n_params, segkit_views **out, segkit_error *err) {
   if (n_params > SK_MAX_PARAMS) {
@@ -157,6 +228,9 @@ segkit_status segkit_views_open(const char *workspace, const segkit_view_param *
                          : segkit_error_set(err, SEGKIT_ERR_NOMEM, "out of memory");
   if (st == SEGKIT_OK) {
     st = segkit_workspace_list_datasets(v->ws, &v->datasets, err);
+  }
+  if (st == SEGKIT_OK) {
+    st = load_settings(v, err);
   }
   if (st != SEGKIT_OK) {
     segkit_views_close(v);
