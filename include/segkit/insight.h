@@ -22,6 +22,7 @@
 #include <stdint.h>
 
 #include "segkit/error.h"
+#include "segkit/metrics.h"
 
 #ifdef __cplusplus
 extern "C" {
@@ -186,6 +187,37 @@ typedef struct segkit_comparison {
 SEGKIT_API segkit_status segkit_comparisons_test(segkit_comparison *c, size_t n,
                                                  const segkit_rate_options *opt, size_t *n_tests,
                                                  segkit_error *err);
+
+/* ---- findings on a subscription history (src/insight/mrr_findings.c) ----------------- *
+ *
+ * Every value of every by column of an MRR result (segkit_mrr_compute with by columns;
+ * tenure stages count as a column), against the customers with another, non-null value of
+ * that column, over period `period` of the result: churn per month (PROPORTION: churns
+ * over customer-months at risk; n = customers active at the period's start plus those who
+ * start or come back in it) and NRR (ESTIMATE: the ratio estimator and its delta-method
+ * standard error, n = customers active at the start), all tested and corrected together
+ * (segkit_comparisons_test). A column with two values is compared once (its first value).
+ * Formulas: docs/insights.md. The findings borrow their column and segment names from r,
+ * which must outlive them. Order: significant first by p, then the rest by p, the
+ * too-small last. */
+typedef struct segkit_segment_finding {
+  const char *column;  /* the by column (segkit_mrr_key_name) */
+  const char *segment; /* its value */
+  const char *measure; /* "monthly_churn" or "nrr" */
+  segkit_comparison c;
+  size_t order; /* position before sorting: column order, then value order */
+} segkit_segment_finding;
+
+typedef struct segkit_segment_findings segkit_segment_findings;
+
+SEGKIT_API segkit_status segkit_mrr_findings_new(const segkit_mrr_result *r, size_t period,
+                                                 const segkit_rate_options *opt,
+                                                 segkit_segment_findings **out, segkit_error *err);
+SEGKIT_API void segkit_segment_findings_free(segkit_segment_findings *f);
+SEGKIT_API size_t segkit_segment_findings_n(const segkit_segment_findings *f);
+SEGKIT_API const segkit_segment_finding *
+segkit_segment_findings_at(const segkit_segment_findings *f, size_t i);
+SEGKIT_API size_t segkit_segment_findings_n_tests(const segkit_segment_findings *f);
 
 #ifdef __cplusplus
 }
