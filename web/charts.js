@@ -302,7 +302,7 @@
       visualMap: {min: 0, max: maxV, calculable: false, orient: 'horizontal', left: 'center',
                   bottom: 0, inRange: {color: SEQUENTIAL}, text: [maxV + '%', '0%']},
       series: [{name: v.metric + ' retention', type: 'heatmap', data: data,
-                itemStyle: {decal: 'none'},
+                itemStyle: {decal: {symbol: 'none'}},
                 label: {show: rows.length <= 24 && maxK <= 13, fontSize: 9,
                         formatter: function (p) { return Math.round(p.value[2]); }}}]},
       Math.max(240, 18 * rows.length + 120))];
@@ -360,7 +360,8 @@
       tooltip: {trigger: 'axis', valueFormatter: function (x) { return pct(x, 1); }},
       legend: {top: 0, data: series.filter(function (s) { return s.type === 'line'; })
                                     .map(function (s) { return s.name; })},
-      xAxis: {type: 'value', name: 'months', min: 0},
+      xAxis: {type: 'value', name: 'months since the first paid month', nameLocation: 'middle',
+              nameGap: 28, min: 0},
       yAxis: {type: 'value', min: 0, max: 1,
               axisLabel: {formatter: function (x) { return pct(x, 0); }}},
       series: series}, 360)];
@@ -412,7 +413,7 @@
               nameGap: 28, data: ['1', '2', '3', '4', '5']},
       visualMap: {min: 0, max: Math.max(1, max), orient: 'horizontal', left: 'center',
                   bottom: 0, inRange: {color: SEQUENTIAL}},
-      series: [{name: 'customers', type: 'heatmap', data: data, itemStyle: {decal: 'none'},
+      series: [{name: 'customers', type: 'heatmap', data: data, itemStyle: {decal: {symbol: 'none'}},
                 label: {show: true, fontSize: 10, formatter: function (p) {
                   var c = byCell[p.value[1] + ',' + p.value[0]];
                   return int(c.count) + '\n' + (c.segment || '');
@@ -536,6 +537,9 @@
         });
     table(body, 'Customer value (' + v.source + ')',
           ['measure', 'customers', 'mean', '10th pct', 'median', '90th pct', 'total'], rows);
+    if (v.value_reason) {
+      note(body, v.value_reason + '.');
+    }
     if (v.p_alive_bands) {
       table(body, 'Customers by P(alive) band', ['band', 'customers'],
             v.p_alive_bands.map(function (b) { return [b.band, int(b.customers)]; }));
@@ -573,41 +577,61 @@
     return charts;
   }
 
-  function insights(body, v) {
-    var list = el('ul', {'class': 'findings'});
-    v.findings.forEach(function (f) {
-      list.appendChild(el('li', null, f.text));
+  // One family of findings: the sentences, a chart of each segment's rate against the
+  // rest's, and the numbers.
+  function findingsBlock(body, heading, list, tests, digits) {
+    body.appendChild(el('h3', null, heading));
+    var ul = el('ul', {'class': 'findings'});
+    list.forEach(function (f) {
+      ul.appendChild(el('li', null, f.text));
     });
-    if (v.findings.length === 0) {
-      list.appendChild(el('li', null, 'No segment\'s churn differs from the rest\'s by more ' +
-                          'than chance allows.'));
+    if (list.length === 0) {
+      ul.appendChild(el('li', null, 'No segment differs from the rest by more than chance ' +
+                        'allows (' + tests + ' comparisons).'));
     }
-    body.appendChild(list);
+    body.appendChild(ul);
+    if (list.length === 0) {
+      return [];
+    }
+    var f = list.slice(0, 12);
+    var c = chart(body, heading + ': each segment against the rest', {
+      tooltip: {trigger: 'axis', valueFormatter: function (x) { return pct(x, digits); }},
+      legend: {top: 0},
+      grid: {left: 8, right: 64, top: 36, bottom: 16, containLabel: true},
+      xAxis: {type: 'value', axisLabel: {formatter: function (x) { return pct(x, digits); }}},
+      yAxis: {type: 'category', inverse: true,
+              data: f.map(function (x) {
+                return x.dimension + ' = ' + x.segment +
+                       (x.kind === 'nrr' ? ' (NRR)' : '');
+              })},
+      series: [{name: 'segment', type: 'bar', data: f.map(function (x) { return x.rate; }),
+                label: {show: true, position: 'right',
+                        formatter: function (p) { return pct(p.value, digits); }}},
+               {name: 'rest', type: 'bar', data: f.map(function (x) { return x.rest_rate; })}]},
+      Math.max(200, 56 * f.length + 60));
+    table(body, heading + ' (' + tests + ' comparisons, Benjamini-Hochberg at 0.05; 95% ' +
+          'intervals)',
+          ['segment', 'measure', 'customers', 'value', '95% CI', 'rest', '95% CI', 'ratio',
+           'adjusted p'],
+          list.map(function (x) {
+            return [x.dimension + ' = ' + x.segment, x.kind.replace('_', ' '), int(x.customers),
+                    pct(x.rate, digits), interval(x.ci, digits), pct(x.rest_rate, digits),
+                    interval(x.rest_ci, digits), fixed(x.ratio, 2),
+                    isNum(x.p_adjusted) ? x.p_adjusted.toPrecision(2) : '–'];
+          }));
+    return [c];
+  }
+
+  function insights(body, v) {
     var charts = [];
-    if (v.findings.length > 0) {
-      var f = v.findings.slice(0, 12);
-      charts.push(chart(body, 'Churn of each finding\'s segment against the rest', {
-        tooltip: {trigger: 'axis', valueFormatter: function (x) { return pct(x, 1); }},
-        legend: {top: 0},
-        grid: {left: 8, right: 56, top: 36, bottom: 16, containLabel: true},
-        xAxis: {type: 'value', axisLabel: {formatter: function (x) { return pct(x, 0); }}},
-        yAxis: {type: 'category', inverse: true,
-                data: f.map(function (x) { return x.dimension + ' = ' + x.segment; })},
-        series: [{name: 'segment', type: 'bar', data: f.map(function (x) { return x.rate; }),
-                  label: {show: true, position: 'right',
-                          formatter: function (p) { return pct(p.value, 1); }}},
-                 {name: 'rest', type: 'bar', data: f.map(function (x) { return x.rest_rate; })}]},
-        Math.max(200, 56 * f.length + 60)));
-      table(body, 'Findings (' + v.tests + ' comparisons, Benjamini-Hochberg at ' + v.alpha +
-            '; 95% Wilson intervals)',
-            ['segment', 'customers', 'churned', 'rate', '95% CI', 'rest rate', '95% CI', 'ratio',
-             'adjusted p'],
-            v.findings.map(function (x) {
-              return [x.dimension + ' = ' + x.segment, int(x.customers), int(x.events),
-                      pct(x.rate), interval(x.ci), pct(x.rest_rate), interval(x.rest_ci),
-                      fixed(x.ratio, 2), isNum(x.p_adjusted) ? x.p_adjusted.toPrecision(2) : '–'];
-            }));
+    var sf = v.segment_findings;
+    if (sf) {
+      charts = charts.concat(findingsBlock(body, 'Churn per month and NRR, ' + sf.from + ' to ' +
+                                           sf.to, sf.findings, sf.tests, 2));
     }
+    charts = charts.concat(findingsBlock(body, 'Share of customers ever churned, by what ' +
+                                         'they started on and who they are', v.findings,
+                                         v.tests, 1));
     if (v.too_small && v.too_small.length) {
       note(body, 'Too small to trust (fewer than ' + v.min_customers + ' customers): ' +
            v.too_small.map(function (s) {

@@ -240,7 +240,20 @@ static void fitted(sk_ctx *c, json_t *view, const char *name) {
                             sk__num(segkit_clv_model_param(m, i)));
       }
       json_object_set_new(view, "params", params);
-      fill(view, p, spend != NULL ? v : NULL, x, n);
+      size_t finite = 0;
+      for (size_t i = 0; spend != NULL && i < n; i++) {
+        finite += isfinite(v[i]);
+      }
+      fill(view, p, finite > 0 ? v : NULL, x, n);
+      if (finite == 0) {
+        /* Gamma-Gamma's mean spend is p gamma / (q - 1): with q <= 1 (spend heavier-tailed
+         * than the model allows) it does not exist, and no value is honest */
+        json_object_set_new(view, "value_reason",
+                            json_string(spend != NULL
+                                            ? "no predicted value: the Gamma-Gamma fit of spend "
+                                              "has q <= 1, so mean spend is not finite"
+                                            : "no predicted value: spend could not be fitted"));
+      }
     }
   }
   segkit_clv_model_free(m);

@@ -1,5 +1,5 @@
-/* insights: what the insight module finds (segkit_rate_findings_new) — segments whose churn
- * differs from everyone else's, each with both rates, their Wilson intervals, the ratio, the
+/* insights: what the insight module finds. "findings": segkit_rate_findings_new, segments
+ * whose share of churned customers (over their whole lifetime) differs from everyone else's, each with both rates, their Wilson intervals, the ratio, the
  * z-test and the Benjamini-Hochberg adjusted p over every comparison made; only those that
  * pass are findings, and segments too small to test are listed as such.
  *
@@ -7,7 +7,10 @@
  * churned = no MRR at the last month end). The dimensions compared are the plan and billing
  * interval a customer started on, when the history has them, and every text column of the
  * customers dataset with 2 to 30 values (country, industry, company size, ...). Findings
- * of other kinds join this list as the insight module grows ("kind" says which). */
+ * of other kinds join this list as the insight module grows ("kind" says which).
+ * "segment_findings": segkit_mrr_findings_new over the last 12 months, churn per month and
+ * NRR of each value of the same dimensions against the rest (what segkit insights says on
+ * a subscription history), corrected together as one family. */
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -59,6 +62,96 @@ static bool dim_from_texts(dim *d, const char *name, const char *const *texts, s
     d->codes[i] = (int32_t)k;
   }
   return d->n_levels >= 2;
+}
+
+/* The text columns of the customers dataset with 2..MAX_LEVELS values, comma-separated
+ * after `by` (for the MRR split). */
+static void customer_dims(sk_ctx *c, char *by, size_t size) {
+  const char *name = sk__dataset(c, "customers");
+  const segkit_table *cust = NULL;
+  segkit_error e;
+  const char *key = segkit_mrr_columns_default().customer;
+  if (name == NULL || sk__table(c->v, name, &cust, &e) != SEGKIT_OK ||
+      segkit_table_column_index(cust, key) < 0) {
+    return;
+  }
+  for (size_t j = 0; j < segkit_table_n_cols(cust); j++) {
+    const segkit_column *cc = segkit_table_column(cust, j);
+    if (segkit_column_type(cc) == SEGKIT_TYPE_STRING && segkit_column_dict_size(cc) >= 2 &&
+        segkit_column_dict_size(cc) <= MAX_LEVELS && strcmp(segkit_column_name(cc), key) != 0) {
+      size_t len = strlen(by);
+      snprintf(by + len, size - len, "%s%s", len > 0 ? "," : "", segkit_column_name(cc));
+    }
+  }
+}
+
+/* Churn per month and NRR of every segment against the rest over the last 12 months
+ * (segkit_mrr_findings_new, what segkit insights says on a history): "segment_findings". */
+static void history_findings(sk_ctx *c, json_t *view, const char *start_by) {
+  char by[1024];
+  snprintf(by, sizeof by, "%s", start_by);
+  customer_dims(c, by, sizeof by);
+  int32_t to = sk__last_month(c);
+  const segkit_mrr_result *r = NULL;
+  segkit_error e;
+  segkit_segment_findings *f = NULL;
+  segkit_rate_options o = {.alpha = 0.05, .level = 0.95, .min_n = SK_MIN_N};
+  if (by[0] == '\0' || sk__mrr(c, to - 11, to, by, false, &r, NULL, &e) != SEGKIT_OK ||
+      segkit_mrr_findings_new(r, 0, &o, &f, &e) != SEGKIT_OK) {
+    json_object_set_new(view, "segment_findings", json_null());
+    return;
+  }
+  json_t *list = json_array();
+  size_t tests = 0;
+  for (size_t i = 0; i < segkit_segment_findings_n(f); i++) {
+    const segkit_segment_finding *x = segkit_segment_findings_at(f, i);
+    const segkit_comparison *k = &x->c;
+    tests += !k->too_small && k->p == k->p;
+    if (!k->significant) {
+      continue;
+    }
+    char text[512];
+    bool churn = strcmp(x->measure, "monthly_churn") == 0;
+    if (churn) {
+      char much[48];
+      if (!isfinite(k->ratio) || k->ratio <= 0) {
+        snprintf(much, sizeof much, "%s", k->value > k->value_rest ? "more" : "less");
+      } else if (k->ratio >= 1) {
+        snprintf(much, sizeof much, "%.1fx as often", k->ratio);
+      } else {
+        snprintf(much, sizeof much, "%.1fx less", 1.0 / k->ratio);
+      }
+      snprintf(text, sizeof text,
+               "customers with %s = %s churn %s: %.2f%% (%.2f-%.2f%%) vs %.2f%% (%.2f-%.2f%%) a "
+               "month, n = %llu vs %llu (z-test, adjusted p = %.2g)",
+               x->column, x->segment, much, 100 * k->value, 100 * k->lower, 100 * k->upper,
+               100 * k->value_rest, 100 * k->lower_rest, 100 * k->upper_rest,
+               (unsigned long long)k->n, (unsigned long long)k->n_rest, k->p_adjusted);
+    } else {
+      snprintf(text, sizeof text,
+               "customers with %s = %s keep %s of their MRR: NRR %.1f%% (%.1f-%.1f%%) vs %.1f%% "
+               "(%.1f-%.1f%%) over 12 months, n = %llu vs %llu (Wald test, adjusted p = %.2g)",
+               x->column, x->segment, k->value > k->value_rest ? "more" : "less",
+               100 * k->value, 100 * k->lower, 100 * k->upper, 100 * k->value_rest,
+               100 * k->lower_rest, 100 * k->upper_rest, (unsigned long long)k->n,
+               (unsigned long long)k->n_rest, k->p_adjusted);
+    }
+    json_array_append_new(
+        list, json_pack("{s:s, s:s, s:s, s:s, s:I, s:I, s:o, s:[o, o], s:o, s:[o, o], s:o, s:o, "
+                        "s:o}",
+                        "kind", x->measure, "text", text, "dimension", x->column, "segment",
+                        x->segment, "customers", (json_int_t)k->n, "rest_customers",
+                        (json_int_t)k->n_rest, "rate", sk__num(k->value), "ci",
+                        sk__num(k->lower), sk__num(k->upper), "rest_rate",
+                        sk__num(k->value_rest), "rest_ci", sk__num(k->lower_rest),
+                        sk__num(k->upper_rest), "ratio", sk__num(k->ratio), "p", sk__num(k->p),
+                        "p_adjusted", sk__num(k->p_adjusted)));
+  }
+  json_object_set_new(view, "segment_findings",
+                      json_pack("{s:o, s:o, s:I, s:s, s:o}", "from", sk__month(to - 11), "to",
+                                sk__month(to), "tests", (json_int_t)tests, "correction",
+                                "benjamini-hochberg", "findings", list));
+  segkit_segment_findings_free(f);
 }
 
 segkit_status sk__view_insights(sk_ctx *c, json_t *view, segkit_error *err) {
@@ -243,6 +336,7 @@ segkit_status sk__view_insights(sk_ctx *c, json_t *view, segkit_error *err) {
     json_object_set_new(view, "too_small", small);
     json_object_set_new(view, "not_findings",
                         json_integer((json_int_t)(segkit_rate_findings_n_tests(f) - shown)));
+    history_findings(c, view, by);
   }
   segkit_rate_findings_free(f);
   for (size_t d = 0; d < nd; d++) {
