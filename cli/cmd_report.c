@@ -12,7 +12,10 @@
 #include "cli.h"
 
 static const cli_opt report_opts[] = {
-    {"out", CLI_OPT_VALUE, "FILE", "where the HTML goes (required)"},
+    {"out", CLI_OPT_VALUE, "FILE", "where the HTML goes (required unless --view or --list)"},
+    {"view", CLI_OPT_VALUE, "NAME", "print one view's JSON instead (overview, segments, mrr_movements, cohorts, survival, rfm, clusters, clv, survey, insights)"},
+    {"list", CLI_OPT_FLAG, NULL, "print the views and whether each has its data, as JSON"},
+    {"option", CLI_OPT_MULTI, "NAME=VALUE", "a view option (by, metric, model, sample, to, ...: docs/report.md; repeatable)"},
     {"subscriptions", CLI_OPT_VALUE, "NAME", "the subscription history (default: detected, docs/report.md)"},
     {"customers", CLI_OPT_VALUE, "NAME", "the customers dataset (default: the dataset named customers)"},
     {"transactions", CLI_OPT_VALUE, "NAME", "the transactions log (default: detected)"},
@@ -64,12 +67,37 @@ int cli_write_report(const char *workspace, const segkit_view_param *params, siz
   return ok ? 0 : CLI_EXIT_ENV;
 }
 
+/* --view NAME / --list: one view's JSON (or the list) on stdout, for programs and tests. */
+static int print_view(cli_args *a, const segkit_view_param *params, size_t n) {
+  segkit_views *v = NULL;
+  segkit_error err;
+  segkit_error_clear(&err);
+  if (segkit_views_open(cli_workspace_path(a), NULL, 0, &v, &err) != SEGKIT_OK) {
+    return cli_report(&err);
+  }
+  char *text = NULL;
+  segkit_status st = cli_get(a, "view") != NULL
+                         ? segkit_view(v, cli_get(a, "view"), params, n, &text, &err)
+                         : segkit_views_list(v, &text, &err);
+  segkit_views_close(v);
+  if (st != SEGKIT_OK) {
+    return cli_report(&err);
+  }
+  json_t *j = json_loads(text, 0, NULL);
+  free(text);
+  json_dumpf(j, stdout, CLI_JSON_FLAGS);
+  printf("\n");
+  json_decref(j);
+  return 0;
+}
+
 static int run_report(cli_args *a) {
   const char *out = cli_get(a, "out");
-  if (out == NULL) {
+  bool printing = cli_get(a, "view") != NULL || cli_has(a, "list");
+  if (out == NULL && !printing) {
     return cli_usage_error("report", "--out FILE is required (e.g. --out report.html)");
   }
-  segkit_view_param params[8];
+  segkit_view_param params[8 + CLI_MAX_VALUES];
   size_t n = 0;
   static const char *const passed[] = {"subscriptions", "customers", "transactions", "survey",
                                        "months"};
@@ -96,6 +124,25 @@ static int run_report(cli_args *a) {
                r[i].currency, r[i].rate);
     }
     params[n++] = (segkit_view_param){"rates", rates_text};
+  }
+  const char *const *options = NULL;
+  size_t n_options = cli_get_multi(a, "option", &options);
+  char option_buf[CLI_MAX_VALUES][256];
+  for (size_t i = 0; i < n_options; i++) {
+    const char *eq = strchr(options[i], '=');
+    if (eq == NULL || eq == options[i] || strlen(options[i]) >= sizeof option_buf[0]) {
+      return cli_usage_error("report", "--option needs NAME=VALUE, not '%s'", options[i]);
+    }
+    snprintf(option_buf[i], sizeof option_buf[i], "%s", options[i]);
+    option_buf[i][eq - options[i]] = '\0';
+    params[n++] = (segkit_view_param){option_buf[i], option_buf[i] + (eq - options[i]) + 1};
+  }
+  const char *const *segs = NULL;
+  if (printing && cli_get_multi(a, "segment", &segs) > 0) {
+    params[n++] = (segkit_view_param){"segment", segs[0]};
+  }
+  if (printing) {
+    return print_view(a, params, n);
   }
   if (cli_has(a, "save-settings")) {
     segkit_error err;

@@ -640,9 +640,9 @@ typedef struct view_def {
 static const view_def k_views[] = {
     {"overview", "Overview", sk__view_overview, "subscriptions",
      "no subscription history in this workspace: import one (segkit import subscriptions.csv "
-     "--dataset subscriptions) or name it with subscriptions=NAME"},
+     "--as subscriptions) or name it with subscriptions=NAME"},
     {"segments", "Segments", sk__view_segments, "segments",
-     "no stored segments: save one with segkit segment add NAME RULE --dataset customers"},
+     "no stored segments: save one with segkit segment add NAME 'RULE' --dataset customers"},
     {"mrr_movements", "MRR movements", sk__view_movements, "subscriptions",
      "no subscription history in this workspace: import one or name it with "
      "subscriptions=NAME"},
