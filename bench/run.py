@@ -472,6 +472,66 @@ def bench_clv(args):
           "itself cannot be installed here)")
 
 
+VIEWS = ["overview", "segments", "mrr_movements", "cohorts", "survival", "rfm", "clusters",
+         "clv", "survey", "insights"]
+RATES = "USD=1,EUR=1.08,GBP=1.27"
+
+
+def views_workspace(args):
+    """A workspace of the generated customers, subscriptions and transactions, with an RFM
+    table, a k-means model on it and a stored segment: what the report shows."""
+    ensure_data(args.customers)
+    d = os.path.join(ROOT, "bench", "data", f"c{args.customers}")
+    ws = os.path.join(d, "views.db")
+    if os.path.exists(ws):
+        return ws
+    tmp = ws + ".part"
+    if os.path.exists(tmp):
+        os.remove(tmp)
+    env = dict(os.environ, SEGKIT_WORKSPACE=tmp)
+    steps = [["init"]]
+    for t in ("customers", "subscriptions", "transactions"):
+        steps.append(["import", os.path.join(d, f"{t}.csv"), "--as", t, "--quiet"])
+    steps += [["family", "rfm", "--dataset", "transactions", "--as-of", "2026-06-30",
+               "--currency-col", "currency", "--rates", RATES, "--as", "rfm", "--quiet"],
+              ["cluster", "fit", "--dataset", "rfm", "--features",
+               "recency_days,frequency,monetary", "--log1p", "frequency", "--k", "4",
+               "--save", "behaviour", "--quiet"],
+              ["segment", "add", "enterprise", 'industry == "Software"', "--dataset",
+               "customers"]]
+    for s in steps:
+        print("  segkit " + " ".join(s), file=sys.stderr)
+        subprocess.run([SEGKIT] + s, check=True, env=env, stdout=subprocess.DEVNULL)
+    os.rename(tmp, ws)
+    return ws
+
+
+def bench_views(args):
+    ws = views_workspace(args)
+    print(f"{ws}: {os.path.getsize(ws) / 1e6:.0f} MB; each view in its own process, "
+          f"{args.repeat} runs, medians", file=sys.stderr)
+    rows = []
+    for v in VIEWS:
+        r = measure(v, [BENCH, "view", ws, v, RATES, "5"], args.repeat)
+        warm = statistics.median(x["warm"] for x in r["runs"])
+        rows.append((v, r["seconds"], warm, r["rss_mb"], r["check"]["bytes"],
+                     r["check"]["available"]))
+    rep = measure("report", [BENCH, "report", ws, RATES], max(1, min(args.repeat, 3)))
+    print()
+    print(f"views of a workspace of {args.customers} customers (subscriptions, 20 M "
+          f"transactions, RFM table, k-means model, a segment); median of {args.repeat} "
+          f"processes")
+    print(f"{'view':<16} {'first call s':>12} {'warm s':>9} {'peak MB':>8} {'JSON KB':>8}  "
+          f"{'available':>9}  {'< 300 ms warm':>13}")
+    for v, cold, warm, rss, size, avail in rows:
+        print(f"{v:<16} {cold:12.3f} {warm:9.4f} {rss:8.0f} {size / 1024:8.1f}  "
+              f"{'yes' if avail else 'no':>9}  {'yes' if warm < 0.3 else 'NO':>13}")
+    print(f"{'whole report':<16} {rep['seconds']:12.3f} {'':>9} {rep['rss_mb']:8.0f} "
+          f"{rep['check']['bytes'] / 1e6:7.1f}M")
+    print("first call: a new handle (opens the workspace, loads the datasets the view needs); "
+          "warm: the same view again on that handle (what a server keeping its handle answers)")
+
+
 def measure_env(name, cmd, repeat, env):
     """measure() with an environment (the peers' thread settings)."""
     old = dict(os.environ)
@@ -487,7 +547,7 @@ def measure_env(name, cmd, repeat, env):
 def main():
     p = argparse.ArgumentParser(prog="bench/run")
     p.add_argument("what", choices=["csv", "survival", "metrics", "segment", "rfm", "kmeans",
-                                    "clv"])
+                                    "clv", "views"])
     p.add_argument("--customers", type=int, default=None,
                    help="customers (default 1000000; clv: 10000000)")
     p.add_argument("--peer-customers", type=int, default=1000000,
@@ -518,6 +578,8 @@ def main():
         bench_kmeans(args)
     elif args.what == "clv":
         bench_clv(args)
+    elif args.what == "views":
+        bench_views(args)
 
 
 if __name__ == "__main__":
