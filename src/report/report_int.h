@@ -25,7 +25,8 @@
 #include "segkit/table.h"
 #include "segkit/workspace.h"
 
-enum { SK_MAX_PARAMS = 32, SK_MAX_RATES = 32, SK_MAX_TABLES = 16, SK_MAX_MRR = 8 };
+enum { SK_MAX_PARAMS = 32, SK_MAX_RATES = 32, SK_MAX_TABLES = 16, SK_MAX_MRR = 8,
+       SK_MAX_ANSWERS = 64 };
 
 /* Segments (and groups) with fewer customers than this are flagged too small, as the CLI
  * flags them (segkit metrics --min-n). */
@@ -43,6 +44,12 @@ typedef struct sk_table_entry {
   segkit_table *t;
 } sk_table_entry;
 
+/* A view's JSON already computed by this handle, for the same options. */
+typedef struct sk_answer {
+  char *key;                    /* view name and the call's options */
+  char *json;
+} sk_answer;
+
 struct segkit_views {
   char *path;
   segkit_workspace *ws;
@@ -54,6 +61,8 @@ struct segkit_views {
   size_t n_tables;
   sk_mrr_entry mrr[SK_MAX_MRR];
   size_t n_mrr;
+  sk_answer answers[SK_MAX_ANSWERS];
+  size_t n_answers;
 };
 
 /* One call's options: the handle's defaults overridden by the call's. */

@@ -64,9 +64,14 @@ static bool dim_from_texts(dim *d, const char *name, const char *const *texts, s
   return d->n_levels >= 2;
 }
 
+/* The MRR split multiplies the levels of its columns; the history findings add customer
+ * columns while the product stays under this (the plan x billing interval split first). */
+enum { MAX_SPLIT = 2048 };
+
 /* The text columns of the customers dataset with 2..MAX_LEVELS values, comma-separated
- * after `by` (for the MRR split). */
-static void customer_dims(sk_ctx *c, char *by, size_t size) {
+ * after `by` (for the MRR split), while the product of the levels (times `levels`, the
+ * product of the columns already in `by`) stays at most MAX_SPLIT. */
+static void customer_dims(sk_ctx *c, char *by, size_t size, size_t levels) {
   const char *name = sk__dataset(c, "customers");
   const segkit_table *cust = NULL;
   segkit_error e;
@@ -77,20 +82,23 @@ static void customer_dims(sk_ctx *c, char *by, size_t size) {
   }
   for (size_t j = 0; j < segkit_table_n_cols(cust); j++) {
     const segkit_column *cc = segkit_table_column(cust, j);
-    if (segkit_column_type(cc) == SEGKIT_TYPE_STRING && segkit_column_dict_size(cc) >= 2 &&
-        segkit_column_dict_size(cc) <= MAX_LEVELS && strcmp(segkit_column_name(cc), key) != 0) {
+    size_t k = segkit_column_dict_size(cc) + 1; /* a null is a value of its own */
+    if (segkit_column_type(cc) == SEGKIT_TYPE_STRING && k >= 3 && k <= MAX_LEVELS + 1 &&
+        strcmp(segkit_column_name(cc), key) != 0 && levels * k <= MAX_SPLIT) {
       size_t len = strlen(by);
       snprintf(by + len, size - len, "%s%s", len > 0 ? "," : "", segkit_column_name(cc));
+      levels *= k;
     }
   }
 }
 
 /* Churn per month and NRR of every segment against the rest over the last 12 months
  * (segkit_mrr_findings_new, what segkit insights says on a history): "segment_findings". */
-static void history_findings(sk_ctx *c, json_t *view, const char *start_by) {
+static void history_findings(sk_ctx *c, json_t *view, const char *start_by,
+                             size_t start_levels) {
   char by[1024];
   snprintf(by, sizeof by, "%s", start_by);
-  customer_dims(c, by, sizeof by);
+  customer_dims(c, by, sizeof by, start_levels);
   int32_t to = sk__last_month(c);
   const segkit_mrr_result *r = NULL;
   segkit_error e;
@@ -148,9 +156,9 @@ static void history_findings(sk_ctx *c, json_t *view, const char *start_by) {
                         "p_adjusted", sk__num(k->p_adjusted)));
   }
   json_object_set_new(view, "segment_findings",
-                      json_pack("{s:o, s:o, s:I, s:s, s:o}", "from", sk__month(to - 11), "to",
-                                sk__month(to), "tests", (json_int_t)tests, "correction",
-                                "benjamini-hochberg", "findings", list));
+                      json_pack("{s:o, s:o, s:s, s:I, s:s, s:o}", "from", sk__month(to - 11),
+                                "to", sk__month(to), "by", by, "tests", (json_int_t)tests,
+                                "correction", "benjamini-hochberg", "findings", list));
   segkit_segment_findings_free(f);
 }
 
@@ -336,7 +344,11 @@ segkit_status sk__view_insights(sk_ctx *c, json_t *view, segkit_error *err) {
     json_object_set_new(view, "too_small", small);
     json_object_set_new(view, "not_findings",
                         json_integer((json_int_t)(segkit_rate_findings_n_tests(f) - shown)));
-    history_findings(c, view, by);
+    size_t start_levels = 1;
+    for (size_t d = 0; d < nd && d < 2 && segkit_mrr_n_groups(r) > 0; d++) {
+      start_levels *= dims[d].n_levels + 1;
+    }
+    history_findings(c, view, by, start_levels);
   }
   segkit_rate_findings_free(f);
   for (size_t d = 0; d < nd; d++) {

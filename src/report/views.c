@@ -262,6 +262,10 @@ void segkit_views_close(segkit_views *v) {
     free(v->names[i]);
     free(v->values[i]);
   }
+  for (size_t i = 0; i < v->n_answers; i++) {
+    free(v->answers[i].key);
+    free(v->answers[i].json);
+  }
   segkit_dataset_list_free(v->datasets);
   segkit_workspace_close(v->ws);
   free(v->path);
@@ -768,8 +772,63 @@ segkit_status segkit_views_list(segkit_views *v, char **json_out, segkit_error *
   return *json_out != NULL ? SEGKIT_OK : segkit_error_set(err, SEGKIT_ERR_NOMEM, "out of memory");
 }
 
+/* "name|opt=value|..." of a call, or NULL when out of memory. */
+static char *answer_key(const char *name, const segkit_view_param *params, size_t n) {
+  size_t len = strlen(name) + 1;
+  for (size_t i = 0; i < n; i++) {
+    len += strlen(params[i].name) + strlen(params[i].value) + 3;
+  }
+  char *key = malloc(len);
+  if (key == NULL) {
+    return NULL;
+  }
+  size_t at = (size_t)snprintf(key, len, "%s", name);
+  for (size_t i = 0; i < n; i++) {
+    at += (size_t)snprintf(key + at, len - at, "|%s=%s", params[i].name, params[i].value);
+  }
+  return key;
+}
+
+static segkit_status compute_view(segkit_views *v, const char *name,
+                                  const segkit_view_param *params, size_t n_params,
+                                  char **json_out, segkit_error *err);
+
+/* A view is computed once per handle and options: the handle's data do not change under it
+ * (a server opens a new handle when the workspace changes), and some views fit models. */
 segkit_status segkit_view(segkit_views *v, const char *name, const segkit_view_param *params,
                           size_t n_params, char **json_out, segkit_error *err) {
+  segkit_error_clear(err);
+  char *key = answer_key(name, params, n_params);
+  if (key == NULL) {
+    return segkit_error_set(err, SEGKIT_ERR_NOMEM, "out of memory");
+  }
+  for (size_t i = 0; i < v->n_answers; i++) {
+    if (strcmp(v->answers[i].key, key) == 0) {
+      free(key);
+      *json_out = strdup(v->answers[i].json);
+      return *json_out != NULL ? SEGKIT_OK
+                               : segkit_error_set(err, SEGKIT_ERR_NOMEM, "out of memory");
+    }
+  }
+  segkit_status st = compute_view(v, name, params, n_params, json_out, err);
+  char *copy = st == SEGKIT_OK ? strdup(*json_out) : NULL;
+  if (copy == NULL) {
+    free(key);
+    return st;
+  }
+  if (v->n_answers == SK_MAX_ANSWERS) {
+    free(v->answers[0].key);
+    free(v->answers[0].json);
+    memmove(&v->answers[0], &v->answers[1], (SK_MAX_ANSWERS - 1) * sizeof v->answers[0]);
+    v->n_answers--;
+  }
+  v->answers[v->n_answers++] = (sk_answer){key, copy};
+  return st;
+}
+
+static segkit_status compute_view(segkit_views *v, const char *name,
+                                  const segkit_view_param *params, size_t n_params,
+                                  char **json_out, segkit_error *err) {
   const view_def *d = NULL;
   for (size_t i = 0; i < N_VIEWS && d == NULL; i++) {
     d = strcmp(k_views[i].name, name) == 0 ? &k_views[i] : NULL;

@@ -4,9 +4,14 @@
  * JSON is segkit_view's, unchanged, so the dashboard and the HTML report read the same
  * documents.
  *
- * Each request opens its own views handle on the workspace (read-only), as every handler
- * opens its own workspace connection (endpoints_meta.c): concurrent requests share
- * nothing, and each sees one committed state of the workspace. */
+ * Key design choice: the server keeps one views handle per process and reuses it, because
+ * a handle caches the datasets and MRR results it loaded, and on a large workspace loading
+ * is most of a view's time (bench/run views: on 1 M customers a first call costs seconds, a
+ * cached one milliseconds). The handle is current while the workspace's newest audit entry
+ * is the one it was opened at: every import, drop, segment or model saved is audited, so a
+ * change opens a new handle. A handle is used by one thread at a time, so view requests
+ * take turns on it (the other endpoints do not wait). */
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -37,45 +42,103 @@ static void reply_text(sk_reply *out, char *text) {
   sk__reply_json(out, 200, body);
 }
 
-static segkit_views *open_views(const sk_request *req, sk_reply *out) {
-  segkit_view_param params[32];
-  size_t n = query_params(req, params, 32);
-  segkit_views *v = NULL;
-  segkit_error err;
-  segkit_error_clear(&err);
-  if (segkit_views_open(req->workspace, params, n, &v, &err) != SEGKIT_OK) {
-    sk__reply_from_error(out, &err);
-    return NULL;
+/* The process's views handle (the one piece of shared state of this file). */
+static struct {
+  pthread_mutex_t lock;
+  segkit_views *views;
+  char *workspace;
+  int64_t version;
+} g_views = {PTHREAD_MUTEX_INITIALIZER, NULL, NULL, 0};
+
+/* The workspace's newest audit entry id: changes when anything is imported, dropped or
+ * saved. -1 when it cannot be read (then no handle is trusted). */
+static int64_t workspace_version(const sk_request *req, sk_reply *out) {
+  segkit_workspace *ws = sk__request_workspace(req, false, out);
+  if (ws == NULL) {
+    return -2;
   }
+  segkit_audit_list *l = NULL;
+  segkit_error err;
+  int64_t v = -1;
+  if (segkit_workspace_audit(ws, 1, &l, &err) == SEGKIT_OK) {
+    v = l->n > 0 ? l->items[0].id : 0;
+  }
+  segkit_audit_list_free(l);
+  segkit_workspace_close(ws);
   return v;
 }
 
-void sk__get_views(const sk_request *req, sk_reply *out) {
-  segkit_views *v = open_views(req, out);
+/* With g_views.lock held: a handle current for the request's workspace, or NULL (out
+ * filled). */
+static segkit_views *current_views(const sk_request *req, sk_reply *out) {
+  int64_t version = workspace_version(req, out);
+  if (version == -2) {
+    return NULL;
+  }
+  bool same = g_views.views != NULL && version >= 0 && version == g_views.version &&
+              strcmp(g_views.workspace, req->workspace) == 0;
+  if (same) {
+    return g_views.views;
+  }
+  segkit_views_close(g_views.views);
+  free(g_views.workspace);
+  g_views.views = NULL;
+  g_views.workspace = strdup(req->workspace);
+  segkit_error err;
+  segkit_error_clear(&err);
+  if (g_views.workspace == NULL) {
+    sk__reply_error(out, 500, "internal", "out of memory");
+    return NULL;
+  }
+  if (segkit_views_open(req->workspace, NULL, 0, &g_views.views, &err) != SEGKIT_OK) {
+    g_views.views = NULL;
+    sk__reply_from_error(out, &err);
+    return NULL;
+  }
+  g_views.version = version;
+  return g_views.views;
+}
+
+/* name NULL: the list. */
+static void answer(const sk_request *req, const char *name, sk_reply *out) {
+  segkit_view_param params[32];
+  size_t n = query_params(req, params, 32);
+  pthread_mutex_lock(&g_views.lock);
+  segkit_views *v = current_views(req, out);
+  char *text = NULL;
+  segkit_error err;
+  segkit_error_clear(&err);
+  segkit_status st = SEGKIT_OK;
+  if (v != NULL) {
+    if (name != NULL) {
+      st = segkit_view(v, name, params, n, &text, &err);
+    } else if (n > 0) {
+      /* the list takes the dataset options: they decide what is available */
+      segkit_views *once = NULL;
+      st = segkit_views_open(req->workspace, params, n, &once, &err);
+      if (st == SEGKIT_OK) {
+        st = segkit_views_list(once, &text, &err);
+      }
+      segkit_views_close(once);
+    } else {
+      st = segkit_views_list(v, &text, &err);
+    }
+  }
+  pthread_mutex_unlock(&g_views.lock);
   if (v == NULL) {
     return;
   }
-  char *text = NULL;
-  segkit_error err;
-  if (segkit_views_list(v, &text, &err) != SEGKIT_OK) {
+  if (st != SEGKIT_OK) {
     sk__reply_from_error(out, &err);
   } else {
     reply_text(out, text);
   }
-  segkit_views_close(v);
+}
+
+void sk__get_views(const sk_request *req, sk_reply *out) {
+  answer(req, NULL, out);
 }
 
 void sk__get_view(const sk_request *req, sk_reply *out) {
-  segkit_views *v = open_views(req, out);
-  if (v == NULL) {
-    return;
-  }
-  char *text = NULL;
-  segkit_error err;
-  if (segkit_view(v, req->match->params[0], NULL, 0, &text, &err) != SEGKIT_OK) {
-    sk__reply_from_error(out, &err);
-  } else {
-    reply_text(out, text);
-  }
-  segkit_views_close(v);
+  answer(req, req->match->params[0], out);
 }
