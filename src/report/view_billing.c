@@ -298,6 +298,8 @@ segkit_status sk__view_segments(sk_ctx *c, json_t *view, segkit_error *err) {
   json_object_set_new(view, "from", sk__month(from));
   json_object_set_new(view, "to", sk__month(to));
   json_object_set_new(view, "min_customers", json_integer(SK_MIN_N));
+  json_object_set_new(view, "as_of", sk__opt(c, "as_of") != NULL ? json_string(sk__opt(c, "as_of"))
+                                                                  : json_null());
   json_object_set_new(view, "segments", rows);
   return SEGKIT_OK;
 }

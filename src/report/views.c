@@ -18,7 +18,7 @@
 
 static const char *const k_known[] = {
     "subscriptions", "customers", "transactions", "survey", "rates", "segment", "by",
-    "metric",        "months",    "model",        "sample", "from", "to",
+    "metric",        "months",    "model",        "sample", "from", "to",  "as_of",
 };
 enum { N_KNOWN = sizeof k_known / sizeof k_known[0] };
 
@@ -43,7 +43,7 @@ static segkit_status check_param(const char *name, const char *value, segkit_err
   return segkit_error_set_at(err, SEGKIT_ERR_USAGE, NULL, 0, 0, name,
                              "unknown option '%s' (expected subscriptions, customers, "
                              "transactions, survey, rates, segment, by, metric, months, model, "
-                             "sample, from or to)",
+                             "sample, from, to or as_of)",
                              name);
 }
 
