@@ -13,18 +13,27 @@
 
 static const cli_opt report_opts[] = {
     {"out", CLI_OPT_VALUE, "FILE", "where the HTML goes (required unless --view or --list)"},
-    {"view", CLI_OPT_VALUE, "NAME", "print one view's JSON instead (overview, segments, mrr_movements, cohorts, survival, rfm, clusters, clv, survey, insights)"},
+    {"view", CLI_OPT_VALUE, "NAME",
+     "print one view's JSON instead (overview, segments, mrr_movements, cohorts, survival, rfm, "
+     "clusters, clv, survey, insights)"},
     {"list", CLI_OPT_FLAG, NULL, "print the views and whether each has its data, as JSON"},
-    {"option", CLI_OPT_MULTI, "NAME=VALUE", "a view option (by, metric, model, sample, to, ...: docs/report.md; repeatable)"},
-    {"subscriptions", CLI_OPT_VALUE, "NAME", "the subscription history (default: detected, docs/report.md)"},
-    {"customers", CLI_OPT_VALUE, "NAME", "the customers dataset (default: the dataset named customers)"},
+    {"option", CLI_OPT_MULTI, "NAME=VALUE",
+     "a view option (by, metric, model, sample, to, ...: docs/report.md; repeatable)"},
+    {"subscriptions", CLI_OPT_VALUE, "NAME",
+     "the subscription history (default: detected, docs/report.md)"},
+    {"customers", CLI_OPT_VALUE, "NAME",
+     "the customers dataset (default: the dataset named customers)"},
     {"transactions", CLI_OPT_VALUE, "NAME", "the transactions log (default: detected)"},
     {"survey", CLI_OPT_VALUE, "NAME", "the survey (default: a dataset with a codebook)"},
-    {"rates", CLI_OPT_VALUE, "RATES", "currency rates to the reporting currency: USD=1,EUR=1.08 or a CSV file currency,rate"},
-    {"months", CLI_OPT_VALUE, "N", "months the overview, movements and segments cover (default 12)"},
-    {"segment", CLI_OPT_MULTI, "NAME", "also compare this stored segment with the rest (repeatable)"},
+    {"rates", CLI_OPT_VALUE, "RATES",
+     "currency rates to the reporting currency: USD=1,EUR=1.08 or a CSV file currency,rate"},
+    {"months", CLI_OPT_VALUE, "N",
+     "months the overview, movements and segments cover (default 12)"},
+    {"segment", CLI_OPT_MULTI, "NAME",
+     "also compare this stored segment with the rest (repeatable)"},
     {"title", CLI_OPT_VALUE, "TEXT", "the report's title (default \"segkit report\")"},
-    {"save-settings", CLI_OPT_FLAG, NULL, "keep the dataset names and rates in the workspace for later reports and the dashboard"},
+    {"save-settings", CLI_OPT_FLAG, NULL,
+     "keep the dataset names and rates in the workspace for later reports and the dashboard"},
 };
 
 int cli_write_report(const char *workspace, const segkit_view_param *params, size_t n_params,
@@ -114,8 +123,9 @@ static int run_report(cli_args *a) {
     char names[CLI_MAX_RATES][16];
     size_t nr = 0;
     if (!cli_parse_rates(rates, r, names, &nr)) {
-      return cli_usage_error("report", "--rates needs CUR=RATE,... or a CSV file of "
-                                       "currency,rate (rates > 0), not '%s'",
+      return cli_usage_error("report",
+                             "--rates needs CUR=RATE,... or a CSV file of "
+                             "currency,rate (rates > 0), not '%s'",
                              rates);
     }
     for (size_t i = 0; i < nr; i++) {
@@ -163,7 +173,8 @@ static int run_report(cli_args *a) {
 
 const cli_verb cli_verb_report = {
     .name = "report",
-    .summary = "one self-contained HTML report: overview, segments, cohorts, survival, RFM, clusters, value, survey, insights",
+    .summary = "one self-contained HTML report: overview, segments, cohorts, survival, RFM, "
+               "clusters, value, survey, insights",
     .usage = "segkit report --out FILE [--workspace PATH] [--rates R] [--segment NAME ...]",
     .description =
         "Writes one HTML file with everything inline (charts by Apache ECharts, the numbers as\n"

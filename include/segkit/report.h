@@ -46,8 +46,7 @@ typedef struct segkit_views segkit_views;
  * Errors: the workspace's own (missing file, not a workspace), an unknown option or a bad
  * value (SEGKIT_ERR_USAGE naming it). */
 SEGKIT_API segkit_status segkit_views_open(const char *workspace, const segkit_view_param *params,
-                                           size_t n_params, segkit_views **out,
-                                           segkit_error *err);
+                                           size_t n_params, segkit_views **out, segkit_error *err);
 /* Close; NULL is a no-op. */
 SEGKIT_API void segkit_views_close(segkit_views *v);
 
@@ -86,9 +85,9 @@ SEGKIT_API segkit_status segkit_view(segkit_views *v, const char *name,
 /* ---- the HTML report (src/report/html.c) ----------------------------------------------- */
 
 typedef struct segkit_report_options {
-  const char *title;              /* NULL = "segkit report" */
-  const char *const *segments;    /* stored segments to show against the rest, each a
-                                     section of its own (may be NULL) */
+  const char *title;           /* NULL = "segkit report" */
+  const char *const *segments; /* stored segments to show against the rest, each a
+                                  section of its own (may be NULL) */
   size_t n_segments;
 } segkit_report_options;
 
@@ -97,8 +96,7 @@ typedef struct segkit_report_options {
  * segkit_view_count() in order, then the segment sections. *html_out (NUL-terminated) and
  * its length are the caller's. */
 SEGKIT_API segkit_status segkit_report_html(segkit_views *v, const segkit_report_options *opt,
-                                            char **html_out, size_t *len_out,
-                                            segkit_error *err);
+                                            char **html_out, size_t *len_out, segkit_error *err);
 
 /* Text safe inside an HTML <script> element: "<" written as \u003c (so neither
  * "</script>" nor "<!--" can occur), U+2028 and U+2029 as \u2028 and \u2029 (line

@@ -1,6 +1,6 @@
 /* The web assets compiled into the library (CMake segkit_embed): ECharts from npm and the
- * report's chart code and styles, web/charts.js and web/report.css. The report inlines them and the server serves them,
- * so both hand out the same bytes and neither needs files beside the binary. */
+ * report's chart code and styles, web/charts.js and web/report.css. The report inlines them and the
+ * server serves them, so both hand out the same bytes and neither needs files beside the binary. */
 #include <string.h>
 
 #include "report/report_int.h"

@@ -41,9 +41,7 @@ static void put_n(buf *b, const char *s, size_t n) {
   b->p[b->len] = '\0';
 }
 
-static void put(buf *b, const char *s) {
-  put_n(b, s, strlen(s));
-}
+static void put(buf *b, const char *s) { put_n(b, s, strlen(s)); }
 
 /* Text as HTML element content or attribute value. */
 static void put_text(buf *b, const char *s) {
@@ -119,11 +117,10 @@ static segkit_status add_view(segkit_views *v, const char *name, const segkit_vi
 }
 
 /* The views a segment section shows against the rest of the customers. */
-static const char *const k_segment_views[] = {"overview", "mrr_movements", "cohorts",
-                                              "survival"};
+static const char *const k_segment_views[] = {"overview", "mrr_movements", "cohorts", "survival"};
 
-segkit_status segkit_report_html(segkit_views *v, const segkit_report_options *opt,
-                                 char **html_out, size_t *len_out, segkit_error *err) {
+segkit_status segkit_report_html(segkit_views *v, const segkit_report_options *opt, char **html_out,
+                                 size_t *len_out, segkit_error *err) {
   const char *title = opt != NULL && opt->title != NULL ? opt->title : "segkit report";
   json_t *views = json_array();
   segkit_status st = SEGKIT_OK;

@@ -25,8 +25,13 @@
 #include "segkit/table.h"
 #include "segkit/workspace.h"
 
-enum { SK_MAX_PARAMS = 32, SK_MAX_RATES = 32, SK_MAX_TABLES = 16, SK_MAX_MRR = 8,
-       SK_MAX_ANSWERS = 64 };
+enum {
+  SK_MAX_PARAMS = 32,
+  SK_MAX_RATES = 32,
+  SK_MAX_TABLES = 16,
+  SK_MAX_MRR = 8,
+  SK_MAX_ANSWERS = 64
+};
 
 /* Segments (and groups) with fewer customers than this are flagged too small, as the CLI
  * flags them (segkit metrics --min-n). */
@@ -35,8 +40,8 @@ enum { SK_MAX_PARAMS = 32, SK_MAX_RATES = 32, SK_MAX_TABLES = 16, SK_MAX_MRR = 8
 typedef struct sk_mrr_entry {
   char key[512];
   segkit_mrr_result *r;
-  const segkit_table *t;        /* the history it was computed from: a cached dataset, or */
-  segkit_table *owned;          /* this copy with customer columns or membership joined */
+  const segkit_table *t; /* the history it was computed from: a cached dataset, or */
+  segkit_table *owned;   /* this copy with customer columns or membership joined */
 } sk_mrr_entry;
 
 typedef struct sk_table_entry {
@@ -46,14 +51,14 @@ typedef struct sk_table_entry {
 
 /* A view's JSON already computed by this handle, for the same options. */
 typedef struct sk_answer {
-  char *key;                    /* view name and the call's options */
+  char *key; /* view name and the call's options */
   char *json;
 } sk_answer;
 
 struct segkit_views {
   char *path;
   segkit_workspace *ws;
-  char *names[SK_MAX_PARAMS];   /* default options, owned */
+  char *names[SK_MAX_PARAMS]; /* default options, owned */
   char *values[SK_MAX_PARAMS];
   size_t n_params;
   segkit_dataset_list *datasets;
@@ -73,14 +78,14 @@ typedef struct sk_ctx {
   segkit_mrr_rate rates[SK_MAX_RATES];
   char rate_names[SK_MAX_RATES][16];
   size_t n_rates;
-  const char *segment;          /* the segment option, or NULL */
+  const char *segment; /* the segment option, or NULL */
 } sk_ctx;
 
 /* The option `name` of this call, or NULL. */
 const char *sk__opt(const sk_ctx *c, const char *name);
 /* An integer option within lo..hi (dflt when absent); SEGKIT_ERR_USAGE otherwise. */
-segkit_status sk__opt_int(const sk_ctx *c, const char *name, long lo, long hi, long dflt,
-                          long *out, segkit_error *err);
+segkit_status sk__opt_int(const sk_ctx *c, const char *name, long lo, long hi, long dflt, long *out,
+                          segkit_error *err);
 
 /* Which dataset plays a role ("subscriptions", "customers", "transactions", "survey"): the
  * option of that name, else the detection rule of docs/report.md; NULL when none. */
@@ -97,8 +102,7 @@ segkit_status sk__table(segkit_views *v, const char *name, const segkit_table **
  * membership of the segment (the last key, values "member" / "rest"); keep: per-customer
  * MRR. Cached per handle. *t_out (may be NULL) gets the history it was computed from. */
 segkit_status sk__mrr(sk_ctx *c, int32_t from, int32_t to, const char *by, bool keep,
-                      const segkit_mrr_result **out, const segkit_table **t_out,
-                      segkit_error *err);
+                      const segkit_mrr_result **out, const segkit_table **t_out, segkit_error *err);
 /* The last month of the history (the latest start or end), or INT32_MIN when none. */
 int32_t sk__last_month(sk_ctx *c);
 

@@ -47,9 +47,9 @@ static json_t *kpis(const segkit_mrr_period *p, const segkit_mrr_month *last) {
   json_object_set_new(o, "churned_customers", json_integer(p->n_churned));
   json_object_set_new(o, "customer_months", json_integer(p->customer_months));
   json_object_set_new(o, "monthly_churn", sk__num(p->monthly_churn));
-  json_object_set_new(o, "monthly_churn_ci",
-                      json_pack("[o, o]", sk__num(p->monthly_churn_low),
-                                sk__num(p->monthly_churn_high)));
+  json_object_set_new(
+      o, "monthly_churn_ci",
+      json_pack("[o, o]", sk__num(p->monthly_churn_low), sk__num(p->monthly_churn_high)));
   json_object_set_new(o, "nrr", sk__num(p->nrr));
   json_object_set_new(o, "nrr_ci", json_pack("[o, o]", sk__num(p->nrr_low), sk__num(p->nrr_high)));
   json_object_set_new(o, "grr", sk__num(p->grr));
@@ -65,11 +65,11 @@ static json_t *series(const segkit_mrr_result *r, size_t group) {
   json_t *arr = json_array();
   const segkit_mrr_month *m = segkit_mrr_months(r, group);
   for (size_t i = 0; m != NULL && i < segkit_mrr_n_months(r); i++) {
-    json_array_append_new(
-        arr, json_pack("{s:o, s:o, s:I, s:o, s:o, s:o}", "month", sk__month(m[i].month), "mrr",
-                       sk__money(m[i].end_cents), "customers", (json_int_t)m[i].customers_end,
-                       "logo_churn", sk__num(m[i].logo_churn_rate), "nrr", sk__num(m[i].nrr),
-                       "arpu", sk__num(m[i].arpu_cents / 100.0)));
+    json_array_append_new(arr, json_pack("{s:o, s:o, s:I, s:o, s:o, s:o}", "month",
+                                         sk__month(m[i].month), "mrr", sk__money(m[i].end_cents),
+                                         "customers", (json_int_t)m[i].customers_end, "logo_churn",
+                                         sk__num(m[i].logo_churn_rate), "nrr", sk__num(m[i].nrr),
+                                         "arpu", sk__num(m[i].arpu_cents / 100.0)));
   }
   return arr;
 }
@@ -94,8 +94,8 @@ static json_t *group_block(const segkit_mrr_result *r, size_t g, const char *nam
   if (p == NULL || m == NULL) {
     return json_pack("{s:s, s:n}", "name", name, "kpis");
   }
-  return json_pack("{s:s, s:o, s:o}", "name", name, "kpis",
-                   kpis(p, &m[segkit_mrr_n_months(r) - 1]), "series", series(r, g));
+  return json_pack("{s:s, s:o, s:o}", "name", name, "kpis", kpis(p, &m[segkit_mrr_n_months(r) - 1]),
+                   "series", series(r, g));
 }
 
 /* Unavailable with the analysis's own message when the history cannot be computed. */
@@ -143,9 +143,9 @@ segkit_status sk__view_overview(sk_ctx *c, json_t *view, segkit_error *err) {
     /* with a segment the result above is already split by membership (sk__mrr adds it) */
     size_t member, rest;
     member_groups(r, &member, &rest);
-    json_object_set_new(view, "groups",
-                        json_pack("[o, o]", group_block(r, member, "member"),
-                                  group_block(r, rest, "rest")));
+    json_object_set_new(
+        view, "groups",
+        json_pack("[o, o]", group_block(r, member, "member"), group_block(r, rest, "rest")));
   }
   return SEGKIT_OK;
 }
@@ -187,17 +187,15 @@ segkit_status sk__view_movements(sk_ctx *c, json_t *view, segkit_error *err) {
                     "end", sk__money(m[i].end_cents), "customers_start",
                     (json_int_t)m[i].customers_start, "customers_end",
                     (json_int_t)m[i].customers_end, "new_customers", (json_int_t)m[i].n_new,
-                    "reactivated_customers", (json_int_t)m[i].n_reactivation,
-                    "expanded_customers", (json_int_t)m[i].n_expansion, "churned_customers",
-                    (json_int_t)m[i].n_churned));
+                    "reactivated_customers", (json_int_t)m[i].n_reactivation, "expanded_customers",
+                    (json_int_t)m[i].n_expansion, "churned_customers", (json_int_t)m[i].n_churned));
     }
     if (b == 0) {
       json_object_set_new(view, "months", months);
       json_object_set_new(view, "reconciles", json_boolean(reconciles));
     } else {
-      json_array_append_new(blocks, json_pack("{s:s, s:o, s:b}", "name",
-                                              b == 1 ? "member" : "rest", "months", months,
-                                              "reconciles", reconciles));
+      json_array_append_new(blocks, json_pack("{s:s, s:o, s:b}", "name", b == 1 ? "member" : "rest",
+                                              "months", months, "reconciles", reconciles));
     }
   }
   json_object_set_new(view, "from", sk__month(from));
@@ -261,16 +259,17 @@ static json_t *segment_row(sk_ctx *c, const segkit_segment_info *s, int32_t from
                                           (double)segkit_mrr_periods(r, SEGKIT_MRR_ALL)->end_cents
                                     : NAN));
     json_object_set_new(o, "monthly_churn", sk__num(p->monthly_churn));
-    json_object_set_new(o, "monthly_churn_ci", json_pack("[o, o]", sk__num(p->monthly_churn_low),
-                                                         sk__num(p->monthly_churn_high)));
+    json_object_set_new(
+        o, "monthly_churn_ci",
+        json_pack("[o, o]", sk__num(p->monthly_churn_low), sk__num(p->monthly_churn_high)));
     json_object_set_new(o, "nrr", sk__num(p->nrr));
     json_object_set_new(o, "churn_too_small", json_boolean(p->too_small));
   }
   if (q != NULL) {
     json_object_set_new(o, "rest_monthly_churn", sk__num(q->monthly_churn));
-    json_object_set_new(o, "rest_monthly_churn_ci",
-                        json_pack("[o, o]", sk__num(q->monthly_churn_low),
-                                  sk__num(q->monthly_churn_high)));
+    json_object_set_new(
+        o, "rest_monthly_churn_ci",
+        json_pack("[o, o]", sk__num(q->monthly_churn_low), sk__num(q->monthly_churn_high)));
   }
   return o;
 }
@@ -298,8 +297,8 @@ segkit_status sk__view_segments(sk_ctx *c, json_t *view, segkit_error *err) {
   json_object_set_new(view, "from", sk__month(from));
   json_object_set_new(view, "to", sk__month(to));
   json_object_set_new(view, "min_customers", json_integer(SK_MIN_N));
-  json_object_set_new(view, "as_of", sk__opt(c, "as_of") != NULL ? json_string(sk__opt(c, "as_of"))
-                                                                  : json_null());
+  json_object_set_new(view, "as_of",
+                      sk__opt(c, "as_of") != NULL ? json_string(sk__opt(c, "as_of")) : json_null());
   json_object_set_new(view, "segments", rows);
   return SEGKIT_OK;
 }

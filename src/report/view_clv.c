@@ -102,12 +102,12 @@ static json_t *bands(const double *p, size_t n) {
     }
   }
   return json_pack("[{s:s, s:I}, {s:s, s:I}, {s:s, s:I}]", "band", "below 0.3", "customers",
-                   (json_int_t)k[0], "band", "0.3 to 0.7", "customers", (json_int_t)k[1],
-                   "band", "0.7 and above", "customers", (json_int_t)k[2]);
+                   (json_int_t)k[0], "band", "0.3 to 0.7", "customers", (json_int_t)k[1], "band",
+                   "0.7 and above", "customers", (json_int_t)k[2]);
 }
 
-static void fill(json_t *view, const double *p_alive, const double *value,
-                 const double *purchases, size_t n) {
+static void fill(json_t *view, const double *p_alive, const double *value, const double *purchases,
+                 size_t n) {
   json_object_set_new(view, "customers", json_integer((json_int_t)n));
   json_object_set_new(view, "p_alive", distribution(p_alive, n, 0, 1, false));
   json_object_set_new(view, "p_alive_bands", bands(p_alive, n));
@@ -150,8 +150,8 @@ static void from_stored(sk_ctx *c, json_t *view, const char *name) {
   size_t n = segkit_table_n_rows(t);
   double *p = as_doubles(col(t, "p_alive"), n);
   double *v = col(t, "clv") != NULL ? as_doubles(col(t, "clv"), n) : NULL;
-  double *x = col(t, "expected_purchases") != NULL ? as_doubles(col(t, "expected_purchases"), n)
-                                                   : NULL;
+  double *x =
+      col(t, "expected_purchases") != NULL ? as_doubles(col(t, "expected_purchases"), n) : NULL;
   json_object_set_new(view, "source", json_string("stored predictions"));
   json_object_set_new(view, "predictions", json_string(name));
   if (p != NULL) {
@@ -186,8 +186,8 @@ static void fitted(sk_ctx *c, json_t *view, const char *name) {
     if (d == NULL && ts == NULL) {
       break;
     }
-    int32_t day = d != NULL ? d[i]
-                            : (int32_t)((ts[i] >= 0 ? ts[i] : ts[i] - 86399999999) / 86400000000);
+    int32_t day =
+        d != NULL ? d[i] : (int32_t)((ts[i] >= 0 ? ts[i] : ts[i] - 86399999999) / 86400000000);
     so.calibration_end = !any || day > so.calibration_end ? day : so.calibration_end;
     any = true;
   }
@@ -225,8 +225,8 @@ static void fitted(sk_ctx *c, json_t *view, const char *name) {
     if (mon != NULL && segkit_clv_fit_spend(f, mon, n, &fo, &spend, &e) != SEGKIT_OK) {
       spend = NULL; /* value is left out; P(alive) and purchases still stand */
     }
-    if (segkit_clv_predict(m, spend, f, r, T, mon, n, &po, p, x, NULL,
-                           spend != NULL ? v : NULL, &e) != SEGKIT_OK) {
+    if (segkit_clv_predict(m, spend, f, r, T, mon, n, &po, p, x, NULL, spend != NULL ? v : NULL,
+                           &e) != SEGKIT_OK) {
       sk__unavailable(view, "%s", e.message);
     } else {
       json_object_set_new(view, "source",

@@ -44,8 +44,8 @@ segkit_status sk__view_cohorts(sk_ctx *c, json_t *view, segkit_error *err) {
     json_t *cells = json_array();
     json_t *active = json_array();
     json_t *observed = json_array();
-    const double *v = revenue ? segkit_cohorts_revenue_retention(co, i)
-                              : segkit_cohorts_logo_retention(co, i);
+    const double *v =
+        revenue ? segkit_cohorts_revenue_retention(co, i) : segkit_cohorts_logo_retention(co, i);
     const int64_t *ac = segkit_cohorts_active(co, i);
     const int64_t *ob = segkit_cohorts_observed(co, i);
     size_t cells_n = segkit_cohorts_n_cells(co, i);
@@ -63,10 +63,10 @@ segkit_status sk__view_cohorts(sk_ctx *c, json_t *view, segkit_error *err) {
       label = json_string(name);
     }
     int64_t size = segkit_cohorts_size(co, i);
-    json_array_append_new(rows, json_pack("{s:o, s:I, s:b, s:o, s:o, s:o}", "cohort", label,
-                                          "size", (json_int_t)size, "too_small",
-                                          size < SK_MIN_N, "retention", cells, "active", active,
-                                          "observed", observed));
+    json_array_append_new(rows,
+                          json_pack("{s:o, s:I, s:b, s:o, s:o, s:o}", "cohort", label, "size",
+                                    (json_int_t)size, "too_small", size < SK_MIN_N, "retention",
+                                    cells, "active", active, "observed", observed));
   }
   size_t ns = 0;
   const double *surv = NULL;

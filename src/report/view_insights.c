@@ -1,7 +1,8 @@
 /* insights: what the insight module finds. "findings": segkit_rate_findings_new, segments
- * whose share of churned customers (over their whole lifetime) differs from everyone else's, each with both rates, their Wilson intervals, the ratio, the
- * z-test and the Benjamini-Hochberg adjusted p over every comparison made; only those that
- * pass are findings, and segments too small to test are listed as such.
+ * whose share of churned customers (over their whole lifetime) differs from everyone else's, each
+ * with both rates, their Wilson intervals, the ratio, the z-test and the Benjamini-Hochberg
+ * adjusted p over every comparison made; only those that pass are findings, and segments too small
+ * to test are listed as such.
  *
  * Customers are the subscription history's (segkit_mrr_lifetimes over the whole history:
  * churned = no MRR at the last month end). The dimensions compared are the plan and billing
@@ -94,8 +95,7 @@ static void customer_dims(sk_ctx *c, char *by, size_t size, size_t levels) {
 
 /* Churn per month and NRR of every segment against the rest over the last 12 months
  * (segkit_mrr_findings_new, what segkit insights says on a history): "segment_findings". */
-static void history_findings(sk_ctx *c, json_t *view, const char *start_by,
-                             size_t start_levels) {
+static void history_findings(sk_ctx *c, json_t *view, const char *start_by, size_t start_levels) {
   char by[1024];
   snprintf(by, sizeof by, "%s", start_by);
   customer_dims(c, by, sizeof by, start_levels);
@@ -139,26 +139,25 @@ static void history_findings(sk_ctx *c, json_t *view, const char *start_by,
       snprintf(text, sizeof text,
                "customers with %s = %s keep %s of their MRR: NRR %.1f%% (%.1f-%.1f%%) vs %.1f%% "
                "(%.1f-%.1f%%) over 12 months, n = %llu vs %llu (Wald test, adjusted p = %.2g)",
-               x->column, x->segment, k->value > k->value_rest ? "more" : "less",
-               100 * k->value, 100 * k->lower, 100 * k->upper, 100 * k->value_rest,
-               100 * k->lower_rest, 100 * k->upper_rest, (unsigned long long)k->n,
-               (unsigned long long)k->n_rest, k->p_adjusted);
+               x->column, x->segment, k->value > k->value_rest ? "more" : "less", 100 * k->value,
+               100 * k->lower, 100 * k->upper, 100 * k->value_rest, 100 * k->lower_rest,
+               100 * k->upper_rest, (unsigned long long)k->n, (unsigned long long)k->n_rest,
+               k->p_adjusted);
     }
     json_array_append_new(
         list, json_pack("{s:s, s:s, s:s, s:s, s:I, s:I, s:o, s:[o, o], s:o, s:[o, o], s:o, s:o, "
                         "s:o}",
                         "kind", x->measure, "text", text, "dimension", x->column, "segment",
                         x->segment, "customers", (json_int_t)k->n, "rest_customers",
-                        (json_int_t)k->n_rest, "rate", sk__num(k->value), "ci",
-                        sk__num(k->lower), sk__num(k->upper), "rest_rate",
-                        sk__num(k->value_rest), "rest_ci", sk__num(k->lower_rest),
-                        sk__num(k->upper_rest), "ratio", sk__num(k->ratio), "p", sk__num(k->p),
-                        "p_adjusted", sk__num(k->p_adjusted)));
+                        (json_int_t)k->n_rest, "rate", sk__num(k->value), "ci", sk__num(k->lower),
+                        sk__num(k->upper), "rest_rate", sk__num(k->value_rest), "rest_ci",
+                        sk__num(k->lower_rest), sk__num(k->upper_rest), "ratio", sk__num(k->ratio),
+                        "p", sk__num(k->p), "p_adjusted", sk__num(k->p_adjusted)));
   }
   json_object_set_new(view, "segment_findings",
-                      json_pack("{s:o, s:o, s:s, s:I, s:s, s:o}", "from", sk__month(to - 11),
-                                "to", sk__month(to), "by", by, "tests", (json_int_t)tests,
-                                "correction", "benjamini-hochberg", "findings", list));
+                      json_pack("{s:o, s:o, s:s, s:I, s:s, s:o}", "from", sk__month(to - 11), "to",
+                                sk__month(to), "by", by, "tests", (json_int_t)tests, "correction",
+                                "benjamini-hochberg", "findings", list));
   segkit_segment_findings_free(f);
 }
 
@@ -180,8 +179,7 @@ segkit_status sk__view_insights(sk_ctx *c, json_t *view, segkit_error *err) {
   }
   const segkit_mrr_result *r = NULL;
   const segkit_table *t = NULL;
-  if (sk__mrr(c, INT32_MIN, INT32_MIN, by[0] != '\0' ? by : NULL, true, &r, &t, &e) !=
-      SEGKIT_OK) {
+  if (sk__mrr(c, INT32_MIN, INT32_MIN, by[0] != '\0' ? by : NULL, true, &r, &t, &e) != SEGKIT_OK) {
     sk__unavailable(view, "%s", e.message);
     return SEGKIT_OK;
   }
@@ -213,19 +211,18 @@ segkit_status sk__view_insights(sk_ctx *c, json_t *view, segkit_error *err) {
     }
     if (paid) {
       event[row] = churned[row];
-      start_group[row] = segkit_mrr_n_groups(r) > 0 ? segkit_mrr_customer_start_group(r, i)
-                                                    : SEGKIT_MRR_NO_GROUP;
+      start_group[row] =
+          segkit_mrr_n_groups(r) > 0 ? segkit_mrr_customer_start_group(r, i) : SEGKIT_MRR_NO_GROUP;
       row++;
     }
   }
   /* dimensions of the start: plan, billing interval */
-  for (size_t k = 0; st == SEGKIT_OK && segkit_mrr_n_groups(r) > 0 && k < segkit_mrr_n_keys(r) &&
-                     nd < MAX_DIMS;
+  for (size_t k = 0;
+       st == SEGKIT_OK && segkit_mrr_n_groups(r) > 0 && k < segkit_mrr_n_keys(r) && nd < MAX_DIMS;
        k++) {
     for (size_t i = 0; i < n; i++) {
-      texts[i] = start_group[i] != SEGKIT_MRR_NO_GROUP
-                     ? segkit_mrr_group_key(r, start_group[i], k)
-                     : NULL;
+      texts[i] =
+          start_group[i] != SEGKIT_MRR_NO_GROUP ? segkit_mrr_group_key(r, start_group[i], k) : NULL;
     }
     char name[160];
     snprintf(name, sizeof name, "%s at start", segkit_mrr_key_name(r, k));
@@ -270,7 +267,8 @@ segkit_status sk__view_insights(sk_ctx *c, json_t *view, segkit_error *err) {
   }
   segkit_rate_dimension rd[MAX_DIMS];
   for (size_t d = 0; d < nd; d++) {
-    rd[d] = (segkit_rate_dimension){.name = dims[d].name, .codes = dims[d].codes,
+    rd[d] = (segkit_rate_dimension){.name = dims[d].name,
+                                    .codes = dims[d].codes,
                                     .n_levels = dims[d].n_levels,
                                     .level_labels = (const char *const *)dims[d].labels};
   }
@@ -292,8 +290,8 @@ segkit_status sk__view_insights(sk_ctx *c, json_t *view, segkit_error *err) {
       const char *dn = dims[x->dimension].name;
       const char *level = dims[x->dimension].labels[x->level];
       if (x->too_small) {
-        json_array_append_new(small, json_pack("{s:s, s:s, s:I}", "dimension", dn, "segment",
-                                               level, "customers", (json_int_t)x->n));
+        json_array_append_new(small, json_pack("{s:s, s:s, s:I}", "dimension", dn, "segment", level,
+                                               "customers", (json_int_t)x->n));
         continue;
       }
       if (!x->significant) {
@@ -312,19 +310,18 @@ segkit_status sk__view_insights(sk_ctx *c, json_t *view, segkit_error *err) {
       snprintf(text, sizeof text,
                "customers with %s = %s churn %s: %.1f%% (%.1f-%.1f%%) vs %.1f%% (%.1f-%.1f%%), "
                "n = %llu vs %llu (z-test, adjusted p = %.2g)",
-               dn, level, much, 100 * x->rate, 100 * x->lower, 100 * x->upper,
-               100 * x->rate_rest, 100 * x->lower_rest, 100 * x->upper_rest,
-               (unsigned long long)x->n, (unsigned long long)x->n_rest, x->p_adjusted);
+               dn, level, much, 100 * x->rate, 100 * x->lower, 100 * x->upper, 100 * x->rate_rest,
+               100 * x->lower_rest, 100 * x->upper_rest, (unsigned long long)x->n,
+               (unsigned long long)x->n_rest, x->p_adjusted);
       json_t *o1 = json_pack(
           "{s:s, s:s, s:s, s:s, s:I, s:I, s:o, s:[o, o], s:I, s:I, s:o, s:[o, o], s:o, s:o, s:o, "
           "s:o}",
           "kind", "churn_rate", "text", text, "dimension", dn, "segment", level, "customers",
           (json_int_t)x->n, "events", (json_int_t)x->events, "rate", sk__num(x->rate), "ci",
           sk__num(x->lower), sk__num(x->upper), "rest_customers", (json_int_t)x->n_rest,
-          "rest_events", (json_int_t)x->events_rest, "rest_rate", sk__num(x->rate_rest),
-          "rest_ci", sk__num(x->lower_rest), sk__num(x->upper_rest), "ratio",
-          sk__num(x->ratio), "z", sk__num(x->z), "p", sk__num(x->p), "p_adjusted",
-          sk__num(x->p_adjusted));
+          "rest_events", (json_int_t)x->events_rest, "rest_rate", sk__num(x->rate_rest), "rest_ci",
+          sk__num(x->lower_rest), sk__num(x->upper_rest), "ratio", sk__num(x->ratio), "z",
+          sk__num(x->z), "p", sk__num(x->p), "p_adjusted", sk__num(x->p_adjusted));
       json_array_append_new(findings, o1);
       shown++;
     }

@@ -80,8 +80,8 @@ static json_t *profiles(json_t *summary, json_t *names) {
     json_array_append_new(
         out, json_pack("{s:I, s:s, s:I, s:o, s:b, s:o}", "cluster", (json_int_t)c + 1, "name",
                        json_is_string(name) ? json_string_value(name) : label, "size", size,
-                       "share", sk__num(json_number_value(json_array_get(shares, c))),
-                       "too_small", size < SK_MIN_N, "features", feats));
+                       "share", sk__num(json_number_value(json_array_get(shares, c))), "too_small",
+                       size < SK_MIN_N, "features", feats));
   }
   json_decref(mean);
   return out;
@@ -137,8 +137,9 @@ segkit_status sk__view_clusters(sk_ctx *c, json_t *view, segkit_error *err) {
   segkit_error e;
   const segkit_model_info *m = sk__pick_model(c, "cluster", 0, &l, &e);
   if (m == NULL) {
-    sk__unavailable(view, "no cluster model of customers in this workspace%s: run segkit "
-                          "cluster fit --dataset NAME --features A,B,C --k 4 --save NAME",
+    sk__unavailable(view,
+                    "no cluster model of customers in this workspace%s: run segkit "
+                    "cluster fit --dataset NAME --features A,B,C --k 4 --save NAME",
                     sk__opt(c, "model") != NULL ? " of that name" : "");
     segkit_model_list_free(l);
     return SEGKIT_OK;
@@ -200,15 +201,15 @@ static json_t *bridge(sk_ctx *c, json_t *typing_doc, const char *survey) {
       for (uint32_t q = 0; q < tv->n_chosen && answered; q++) {
         const segkit_column *qc = col(t, tv->chosen_names[q]);
         answered = segkit_column_is_valid(qc, i);
-        row[q] = !answered                                   ? NAN
+        row[q] = !answered                                     ? NAN
                  : segkit_column_type(qc) == SEGKIT_TYPE_INT64 ? (double)segkit_column_int64(qc)[i]
                  : segkit_column_type(qc) == SEGKIT_TYPE_FLOAT64 ? segkit_column_float64(qc)[i]
                                                                  : NAN;
         answered = answered && isfinite(row[q]);
       }
       int32_t seg = -1;
-      if (answered && segkit_typing_classify(tm, 1, row, &seg, NULL, &e) == SEGKIT_OK &&
-          seg >= 0 && (uint32_t)seg < ns) {
+      if (answered && segkit_typing_classify(tm, 1, row, &seg, NULL, &e) == SEGKIT_OK && seg >= 0 &&
+          (uint32_t)seg < ns) {
         count[seg]++;
         typed++;
       }
@@ -218,14 +219,13 @@ static json_t *bridge(sk_ctx *c, json_t *typing_doc, const char *survey) {
       for (uint32_t k = 0; k < ns; k++) {
         double mk = json_number_value(json_object_get(json_array_get(market, k), "share"));
         double ours = (double)count[k] / (double)typed;
-        json_array_append_new(
-            rows, json_pack("{s:o, s:o, s:I, s:o, s:o}", "segment",
-                            json_incref(json_array_get(labels, k)) != NULL
-                                ? json_array_get(labels, k)
-                                : json_string("?"),
-                            "market_share", sk__num(mk), "customers", (json_int_t)count[k],
-                            "customer_share", sk__num(ours), "index",
-                            sk__num(mk > 0 ? 100.0 * ours / mk : NAN)));
+        json_array_append_new(rows, json_pack("{s:o, s:o, s:I, s:o, s:o}", "segment",
+                                              json_incref(json_array_get(labels, k)) != NULL
+                                                  ? json_array_get(labels, k)
+                                                  : json_string("?"),
+                                              "market_share", sk__num(mk), "customers",
+                                              (json_int_t)count[k], "customer_share", sk__num(ours),
+                                              "index", sk__num(mk > 0 ? 100.0 * ours / mk : NAN)));
       }
       out = json_pack("{s:s, s:I, s:o}", "customers_dataset", name, "typed", (json_int_t)typed,
                       "segments", rows);

@@ -107,13 +107,13 @@ static void fill(json_t *view, const segkit_table *t, const rfm_cols *rc) {
       continue;
     }
     double k = (double)seg_n[s];
-    json_array_append_new(
-        segs, json_pack("{s:s, s:I, s:o, s:o, s:o, s:o, s:b}", "name",
-                        segkit_column_dict_value(rc->seg_col, s, NULL), "count",
-                        (json_int_t)seg_n[s], "share", sk__num(k / (double)used),
-                        "mean_recency_days", sk__num(sums[3 * s] / k), "mean_frequency",
-                        sk__num(sums[3 * s + 1] / k), "mean_monetary", sk__num(sums[3 * s + 2] / k),
-                        "too_small", seg_n[s] < SK_MIN_N));
+    json_array_append_new(segs, json_pack("{s:s, s:I, s:o, s:o, s:o, s:o, s:b}", "name",
+                                          segkit_column_dict_value(rc->seg_col, s, NULL), "count",
+                                          (json_int_t)seg_n[s], "share", sk__num(k / (double)used),
+                                          "mean_recency_days", sk__num(sums[3 * s] / k),
+                                          "mean_frequency", sk__num(sums[3 * s + 1] / k),
+                                          "mean_monetary", sk__num(sums[3 * s + 2] / k),
+                                          "too_small", seg_n[s] < SK_MIN_N));
   }
   json_object_set_new(view, "customers", json_integer((json_int_t)used));
   json_object_set_new(view, "cells", cells);
@@ -163,8 +163,8 @@ static bool last_day(const segkit_table *t, const char *name, int32_t *out) {
     if (!segkit_column_is_valid(cd, i) || (d == NULL && ts == NULL)) {
       continue;
     }
-    int32_t day = d != NULL ? d[i]
-                            : (int32_t)((ts[i] >= 0 ? ts[i] : ts[i] - 86399999999) / 86400000000);
+    int32_t day =
+        d != NULL ? d[i] : (int32_t)((ts[i] >= 0 ? ts[i] : ts[i] - 86399999999) / 86400000000);
     if (!any || day > *out) {
       *out = day;
     }
@@ -184,8 +184,10 @@ segkit_status sk__view_rfm(sk_ctx *c, json_t *view, segkit_error *err) {
     }
     rfm_cols rc;
     if (!read_cols(t, &rc)) {
-      sk__unavailable(view, "dataset '%s' has r, f and segment columns of other types than "
-                            "segkit family rfm writes", stored);
+      sk__unavailable(view,
+                      "dataset '%s' has r, f and segment columns of other types than "
+                      "segkit family rfm writes",
+                      stored);
       return SEGKIT_OK;
     }
     json_object_set_new(view, "source", json_string(stored));

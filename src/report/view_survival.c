@@ -20,13 +20,13 @@ static json_t *curve_json(const segkit_km_curve *k, const char *name) {
   for (size_t i = 0; i < k->n_points; i++) {
     json_array_append_new(
         pts, json_pack("{s:f, s:I, s:I, s:I, s:f, s:o, s:o}", "time", k->time[i], "at_risk",
-                       (json_int_t)k->n_risk[i], "events", (json_int_t)k->n_event[i],
-                       "censored", (json_int_t)k->n_censor[i], "survival", k->surv[i], "lower",
+                       (json_int_t)k->n_risk[i], "events", (json_int_t)k->n_event[i], "censored",
+                       (json_int_t)k->n_censor[i], "survival", k->surv[i], "lower",
                        sk__num(k->lower[i]), "upper", sk__num(k->upper[i])));
   }
-  return json_pack("{s:s, s:I, s:I, s:o, s:b, s:o}", "name", name, "n",
-                   (json_int_t)k->n_subjects, "events", (json_int_t)k->n_events, "median",
-                   sk__num(k->median), "too_small", k->n_subjects < SK_MIN_N, "curve", pts);
+  return json_pack("{s:s, s:I, s:I, s:o, s:b, s:o}", "name", name, "n", (json_int_t)k->n_subjects,
+                   "events", (json_int_t)k->n_events, "median", sk__num(k->median), "too_small",
+                   k->n_subjects < SK_MIN_N, "curve", pts);
 }
 
 /* The grouping: the by option, else "plan" when the history has it. */
@@ -103,8 +103,8 @@ segkit_status sk__view_survival(sk_ctx *c, json_t *view, segkit_error *err) {
     }
     row++;
   }
-  segkit_surv_input in = {.n = m, .time_i64 = time, .event = event, .group = group,
-                          .n_groups = n_groups};
+  segkit_surv_input in = {
+      .n = m, .time_i64 = time, .event = event, .group = group, .n_groups = n_groups};
   segkit_km *km = NULL;
   segkit_logrank *lr = NULL;
   segkit_status st = segkit_km_fit(&in, 0.95, &km, &e);
@@ -124,14 +124,15 @@ segkit_status sk__view_survival(sk_ctx *c, json_t *view, segkit_error *err) {
       if (k->n_subjects == 0) {
         continue;
       }
-      const char *name = ng == 0 ? "all customers"
-                         : c->segment != NULL
-                             ? segkit_mrr_group_key(r, g, segkit_mrr_n_keys(r) - 1)
-                             : segkit_mrr_group_name(r, g);
+      const char *name = ng == 0              ? "all customers"
+                         : c->segment != NULL ? segkit_mrr_group_key(r, g, segkit_mrr_n_keys(r) - 1)
+                                              : segkit_mrr_group_name(r, g);
       json_array_append_new(groups, curve_json(k, name));
     }
-    json_object_set_new(view, "by", by != NULL ? json_string(by)
-                                    : c->segment != NULL ? json_string("segment") : json_null());
+    json_object_set_new(view, "by",
+                        by != NULL           ? json_string(by)
+                        : c->segment != NULL ? json_string("segment")
+                                             : json_null());
     json_object_set_new(view, "time_unit", json_string("months"));
     json_object_set_new(view, "confidence", json_real(0.95));
     json_object_set_new(view, "band", json_string("log"));

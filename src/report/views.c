@@ -18,17 +18,13 @@
 
 static const char *const k_known[] = {
     "subscriptions", "customers", "transactions", "survey", "rates", "segment", "by",
-    "metric",        "months",    "model",        "sample", "from", "to",  "as_of",
+    "metric",        "months",    "model",        "sample", "from",  "to",      "as_of",
 };
 enum { N_KNOWN = sizeof k_known / sizeof k_known[0] };
 
-size_t segkit_view_option_count(void) {
-  return N_KNOWN;
-}
+size_t segkit_view_option_count(void) { return N_KNOWN; }
 
-const char *segkit_view_option_name(size_t i) {
-  return i < N_KNOWN ? k_known[i] : NULL;
-}
+const char *segkit_view_option_name(size_t i) { return i < N_KNOWN ? k_known[i] : NULL; }
 
 static segkit_status check_param(const char *name, const char *value, segkit_error *err) {
   for (size_t i = 0; i < N_KNOWN; i++) {
@@ -62,8 +58,8 @@ const char *sk__opt(const sk_ctx *c, const char *name) {
   return NULL;
 }
 
-segkit_status sk__opt_int(const sk_ctx *c, const char *name, long lo, long hi, long dflt,
-                          long *out, segkit_error *err) {
+segkit_status sk__opt_int(const sk_ctx *c, const char *name, long lo, long hi, long dflt, long *out,
+                          segkit_error *err) {
   const char *s = sk__opt(c, name);
   if (s == NULL) {
     *out = dflt;
@@ -73,8 +69,8 @@ segkit_status sk__opt_int(const sk_ctx *c, const char *name, long lo, long hi, l
   long v = strtol(s, &end, 10);
   if (end == s || *end != '\0' || v < lo || v > hi) {
     return segkit_error_set_at(err, SEGKIT_ERR_USAGE, NULL, 0, 0, name,
-                               "option '%s' must be a whole number from %ld to %ld, not '%s'",
-                               name, lo, hi, s);
+                               "option '%s' must be a whole number from %ld to %ld, not '%s'", name,
+                               lo, hi, s);
   }
   *out = v;
   return SEGKIT_OK;
@@ -321,8 +317,8 @@ static bool schema_has(const segkit_dataset_schema *s, const char *const *cols, 
 static bool dataset_has(segkit_views *v, const char *name, const char *const *cols, size_t n) {
   segkit_dataset_schema *s = NULL;
   segkit_error err;
-  bool ok = segkit_workspace_dataset_schema(v->ws, name, &s, &err) == SEGKIT_OK &&
-            schema_has(s, cols, n);
+  bool ok =
+      segkit_workspace_dataset_schema(v->ws, name, &s, &err) == SEGKIT_OK && schema_has(s, cols, n);
   segkit_dataset_schema_free(s);
   return ok;
 }
@@ -344,8 +340,7 @@ const char *sk__dataset(sk_ctx *c, const char *role) {
   if (named != NULL) {
     return sk__has_dataset(c->v, named) ? named : NULL;
   }
-  static const char *const subs[] = {"customer_id", "unit_price", "billing_interval",
-                                     "started_at"};
+  static const char *const subs[] = {"customer_id", "unit_price", "billing_interval", "started_at"};
   static const char *const tx[] = {"customer_id", "timestamp", "amount"};
   static const char *const cust[] = {"customer_id"};
   segkit_views *v = c->v;
@@ -431,9 +426,9 @@ int32_t sk__last_month(sk_ctx *c) {
         continue;
       }
       int32_t day = d != NULL ? d[i]
-                    : ts != NULL ? (int32_t)((ts[i] >= 0 ? ts[i] : ts[i] - 86399999999) /
-                                             86400000000)
-                                 : INT32_MIN;
+                    : ts != NULL
+                        ? (int32_t)((ts[i] >= 0 ? ts[i] : ts[i] - 86399999999) / 86400000000)
+                        : INT32_MIN;
       last = day > last ? day : last;
     }
   }
@@ -453,9 +448,9 @@ static int32_t first_month(const segkit_table *t) {
   for (size_t i = 0; i < segkit_table_n_rows(t); i++) {
     if (segkit_column_is_valid(col, i)) {
       int32_t day = d != NULL ? d[i]
-                    : ts != NULL ? (int32_t)((ts[i] >= 0 ? ts[i] : ts[i] - 86399999999) /
-                                             86400000000)
-                                 : INT32_MAX;
+                    : ts != NULL
+                        ? (int32_t)((ts[i] >= 0 ? ts[i] : ts[i] - 86399999999) / 86400000000)
+                        : INT32_MAX;
       first = day < first ? day : first;
     }
   }
@@ -497,8 +492,8 @@ static segkit_status prepared_history(sk_ctx *c, const segkit_table *subs, const
     segkit_table *joined = NULL;
     const char *col[] = {"segment"};
     if (st == SEGKIT_OK) {
-      st = segkit_table_lookup(t != NULL ? t : subs, key, m, segkit_column_name(segkit_table_column(m, 0)), col, 1,
-                               &joined, err);
+      st = segkit_table_lookup(t != NULL ? t : subs, key, m,
+                               segkit_column_name(segkit_table_column(m, 0)), col, 1, &joined, err);
     }
     segkit_table_free(m);
     if (st == SEGKIT_OK) {
@@ -522,9 +517,8 @@ segkit_status sk__mrr(sk_ctx *c, int32_t from, int32_t to, const char *by, bool 
   char rates[256] = "";
   const char *rs = sk__opt(c, "rates");
   snprintf(rates, sizeof rates, "%s", rs != NULL ? rs : "");
-  snprintf(key, sizeof key, "%s|%ld|%ld|%s|%d|%s|%s", sk__dataset(c, "subscriptions"),
-           (long)from, (long)to, by != NULL ? by : "", keep, c->segment != NULL ? c->segment : "",
-           rates);
+  snprintf(key, sizeof key, "%s|%ld|%ld|%s|%d|%s|%s", sk__dataset(c, "subscriptions"), (long)from,
+           (long)to, by != NULL ? by : "", keep, c->segment != NULL ? c->segment : "", rates);
   for (size_t i = 0; i < v->n_mrr; i++) {
     if (strcmp(v->mrr[i].key, key) == 0) {
       *out = v->mrr[i].r;
@@ -613,9 +607,7 @@ void sk__unavailable(json_t *view, const char *fmt, ...) {
   json_object_set_new(view, "reason", json_string(buf));
 }
 
-json_t *sk__num(double v) {
-  return v == v && v - v == 0 ? json_real(v) : json_null();
-}
+json_t *sk__num(double v) { return v == v && v - v == 0 ? json_real(v) : json_null(); }
 
 json_t *sk__month(int32_t month) {
   int64_t y;
@@ -626,9 +618,7 @@ json_t *sk__month(int32_t month) {
   return json_string(buf);
 }
 
-json_t *sk__money(int64_t cents) {
-  return json_real((double)cents / 100.0);
-}
+json_t *sk__money(int64_t cents) { return json_real((double)cents / 100.0); }
 
 /* ---- the table of views ------------------------------------------------------------------ */
 
@@ -674,13 +664,9 @@ static const view_def k_views[] = {
 };
 enum { N_VIEWS = sizeof k_views / sizeof k_views[0] };
 
-size_t segkit_view_count(void) {
-  return N_VIEWS;
-}
+size_t segkit_view_count(void) { return N_VIEWS; }
 
-const char *segkit_view_name(size_t i) {
-  return i < N_VIEWS ? k_views[i].name : NULL;
-}
+const char *segkit_view_name(size_t i) { return i < N_VIEWS ? k_views[i].name : NULL; }
 
 static bool models_of(sk_ctx *c, const char *kind, int want_survey) {
   segkit_model_list *l = NULL;
@@ -737,8 +723,8 @@ static bool view_ready(sk_ctx *c, const view_def *d) {
   return false;
 }
 
-static segkit_status make_ctx(segkit_views *v, const segkit_view_param *params, size_t n,
-                              sk_ctx *c, segkit_error *err) {
+static segkit_status make_ctx(segkit_views *v, const segkit_view_param *params, size_t n, sk_ctx *c,
+                              segkit_error *err) {
   memset(c, 0, sizeof *c);
   c->v = v;
   c->params = params;
@@ -762,9 +748,9 @@ segkit_status segkit_views_list(segkit_views *v, char **json_out, segkit_error *
   json_t *list = json_array();
   for (size_t i = 0; i < N_VIEWS; i++) {
     bool ready = view_ready(&c, &k_views[i]);
-    json_array_append_new(list, json_pack("{s:s, s:s, s:b, s:s?}", "name", k_views[i].name,
-                                          "title", k_views[i].title, "available", ready,
-                                          "reason", ready ? NULL : k_views[i].missing));
+    json_array_append_new(list, json_pack("{s:s, s:s, s:b, s:s?}", "name", k_views[i].name, "title",
+                                          k_views[i].title, "available", ready, "reason",
+                                          ready ? NULL : k_views[i].missing));
   }
   json_t *root = json_pack("{s:o}", "views", list);
   *json_out = root != NULL ? json_dumps(root, JSON_COMPACT | JSON_REAL_PRECISION(12)) : NULL;
@@ -790,8 +776,8 @@ static char *answer_key(const char *name, const segkit_view_param *params, size_
 }
 
 static segkit_status compute_view(segkit_views *v, const char *name,
-                                  const segkit_view_param *params, size_t n_params,
-                                  char **json_out, segkit_error *err);
+                                  const segkit_view_param *params, size_t n_params, char **json_out,
+                                  segkit_error *err);
 
 /* A view is computed once per handle and options: the handle's data do not change under it
  * (a server opens a new handle when the workspace changes), and some views fit models. */
@@ -827,8 +813,8 @@ segkit_status segkit_view(segkit_views *v, const char *name, const segkit_view_p
 }
 
 static segkit_status compute_view(segkit_views *v, const char *name,
-                                  const segkit_view_param *params, size_t n_params,
-                                  char **json_out, segkit_error *err) {
+                                  const segkit_view_param *params, size_t n_params, char **json_out,
+                                  segkit_error *err) {
   const view_def *d = NULL;
   for (size_t i = 0; i < N_VIEWS && d == NULL; i++) {
     d = strcmp(k_views[i].name, name) == 0 ? &k_views[i] : NULL;

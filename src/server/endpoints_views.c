@@ -135,10 +135,6 @@ static void answer(const sk_request *req, const char *name, sk_reply *out) {
   }
 }
 
-void sk__get_views(const sk_request *req, sk_reply *out) {
-  answer(req, NULL, out);
-}
+void sk__get_views(const sk_request *req, sk_reply *out) { answer(req, NULL, out); }
 
-void sk__get_view(const sk_request *req, sk_reply *out) {
-  answer(req, req->match->params[0], out);
-}
+void sk__get_view(const sk_request *req, sk_reply *out) { answer(req, req->match->params[0], out); }
