@@ -105,6 +105,11 @@ segkit_status sk__mrr(sk_ctx *c, int32_t from, int32_t to, const char *by, bool 
                       const segkit_mrr_result **out, const segkit_table **t_out, segkit_error *err);
 /* The last month of the history (the latest start or end), or INT32_MIN when none. */
 int32_t sk__last_month(sk_ctx *c);
+/* The latest (or earliest) UTC day of a date or timestamp column; false when the column is
+ * missing, of another type, or has no value. */
+bool sk__day_bound(const segkit_table *t, const char *col, bool latest, int32_t *out);
+/* "2.3x as often" / "3.9x less" / "more" of a rate against the rest's. */
+void sk__how_much(double value, double rest, double ratio, char *buf, size_t size);
 
 /* Mark the view unavailable with a reason (printf-style). */
 void sk__unavailable(json_t *view, const char *fmt, ...) SEGKIT_PRINTF(2, 3);

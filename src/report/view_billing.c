@@ -110,17 +110,27 @@ static bool computed(segkit_status st, json_t *view, const segkit_error *e) {
   return false;
 }
 
+/* The months shown and their MRR: false (with *st) when the view cannot go on, either
+ * for a bad option (*st the error) or because the history cannot be computed (the view
+ * is then unavailable and *st SEGKIT_OK). */
+static bool history(sk_ctx *c, json_t *view, int32_t *from, int32_t *to,
+                    const segkit_mrr_result **r, segkit_status *st, segkit_error *err) {
+  *st = month_range(c, from, to, err);
+  if (*st != SEGKIT_OK) {
+    return false;
+  }
+  segkit_error e;
+  return computed(sk__mrr(c, *from, *to, NULL, false, r, NULL, &e), view, &e);
+}
+
 segkit_status sk__view_overview(sk_ctx *c, json_t *view, segkit_error *err) {
   int32_t from, to;
-  segkit_status st = month_range(c, &from, &to, err);
-  if (st != SEGKIT_OK) {
+  const segkit_mrr_result *r = NULL;
+  segkit_status st;
+  if (!history(c, view, &from, &to, &r, &st, err)) {
     return st;
   }
-  const segkit_mrr_result *r = NULL;
   segkit_error e;
-  if (!computed(sk__mrr(c, from, to, NULL, false, &r, NULL, &e), view, &e)) {
-    return SEGKIT_OK;
-  }
   size_t nm = segkit_mrr_n_months(r);
   const segkit_mrr_month *m = segkit_mrr_months(r, SEGKIT_MRR_ALL);
   json_object_set_new(view, "from", sk__month(from));
@@ -152,14 +162,10 @@ segkit_status sk__view_overview(sk_ctx *c, json_t *view, segkit_error *err) {
 
 segkit_status sk__view_movements(sk_ctx *c, json_t *view, segkit_error *err) {
   int32_t from, to;
-  segkit_status st = month_range(c, &from, &to, err);
-  if (st != SEGKIT_OK) {
-    return st;
-  }
   const segkit_mrr_result *r = NULL;
-  segkit_error e;
-  if (!computed(sk__mrr(c, from, to, NULL, false, &r, NULL, &e), view, &e)) {
-    return SEGKIT_OK;
+  segkit_status st;
+  if (!history(c, view, &from, &to, &r, &st, err)) {
+    return st;
   }
   size_t ng = c->segment != NULL ? 2 : 0;
   size_t member = SIZE_MAX, rest = SIZE_MAX;

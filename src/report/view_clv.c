@@ -175,22 +175,7 @@ static void fitted(sk_ctx *c, json_t *view, const char *name) {
   so.date = "timestamp";
   so.amount = col(tx, "amount") != NULL ? "amount" : NULL;
   so.days_per_unit = 7;
-  const segkit_column *dc = col(tx, so.date);
-  bool any = false;
-  for (size_t i = 0; dc != NULL && i < segkit_table_n_rows(tx); i++) {
-    if (!segkit_column_is_valid(dc, i)) {
-      continue;
-    }
-    const int32_t *d = segkit_column_date(dc);
-    const int64_t *ts = segkit_column_timestamp(dc);
-    if (d == NULL && ts == NULL) {
-      break;
-    }
-    int32_t day =
-        d != NULL ? d[i] : (int32_t)((ts[i] >= 0 ? ts[i] : ts[i] - 86399999999) / 86400000000);
-    so.calibration_end = !any || day > so.calibration_end ? day : so.calibration_end;
-    any = true;
-  }
+  bool any = sk__day_bound(tx, so.date, true, &so.calibration_end);
   if (!any) {
     sk__unavailable(view, "transactions '%s' have no purchase dates to summarise", name);
     return;

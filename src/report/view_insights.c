@@ -122,13 +122,7 @@ static void history_findings(sk_ctx *c, json_t *view, const char *start_by, size
     bool churn = strcmp(x->measure, "monthly_churn") == 0;
     if (churn) {
       char much[48];
-      if (!isfinite(k->ratio) || k->ratio <= 0) {
-        snprintf(much, sizeof much, "%s", k->value > k->value_rest ? "more" : "less");
-      } else if (k->ratio >= 1) {
-        snprintf(much, sizeof much, "%.1fx as often", k->ratio);
-      } else {
-        snprintf(much, sizeof much, "%.1fx less", 1.0 / k->ratio);
-      }
+      sk__how_much(k->value, k->value_rest, k->ratio, much, sizeof much);
       snprintf(text, sizeof text,
                "customers with %s = %s churn %s: %.2f%% (%.2f-%.2f%%) vs %.2f%% (%.2f-%.2f%%) a "
                "month, n = %llu vs %llu (z-test, adjusted p = %.2g)",
@@ -298,15 +292,8 @@ segkit_status sk__view_insights(sk_ctx *c, json_t *view, segkit_error *err) {
         continue;
       }
       char text[512];
-      double ratio = x->ratio;
       char much[64];
-      if (!isfinite(ratio) || ratio <= 0) {
-        snprintf(much, sizeof much, "%s", x->rate > x->rate_rest ? "more" : "less");
-      } else if (ratio >= 1) {
-        snprintf(much, sizeof much, "%.1fx as often", ratio);
-      } else {
-        snprintf(much, sizeof much, "%.1fx less", 1.0 / ratio);
-      }
+      sk__how_much(x->rate, x->rate_rest, x->ratio, much, sizeof much);
       snprintf(text, sizeof text,
                "customers with %s = %s churn %s: %.1f%% (%.1f-%.1f%%) vs %.1f%% (%.1f-%.1f%%), "
                "n = %llu vs %llu (z-test, adjusted p = %.2g)",

@@ -150,29 +150,6 @@ static const char *stored_rfm(sk_ctx *c) {
   return NULL;
 }
 
-/* The last day of a date or timestamp column. */
-static bool last_day(const segkit_table *t, const char *name, int32_t *out) {
-  const segkit_column *cd = col(t, name);
-  if (cd == NULL) {
-    return false;
-  }
-  const int32_t *d = segkit_column_date(cd);
-  const int64_t *ts = segkit_column_timestamp(cd);
-  bool any = false;
-  for (size_t i = 0; i < segkit_table_n_rows(t); i++) {
-    if (!segkit_column_is_valid(cd, i) || (d == NULL && ts == NULL)) {
-      continue;
-    }
-    int32_t day =
-        d != NULL ? d[i] : (int32_t)((ts[i] >= 0 ? ts[i] : ts[i] - 86399999999) / 86400000000);
-    if (!any || day > *out) {
-      *out = day;
-    }
-    any = true;
-  }
-  return any;
-}
-
 segkit_status sk__view_rfm(sk_ctx *c, json_t *view, segkit_error *err) {
   segkit_error e;
   const char *stored = stored_rfm(c);
@@ -203,7 +180,7 @@ segkit_status sk__view_rfm(sk_ctx *c, json_t *view, segkit_error *err) {
   }
   segkit_rfm_options o;
   segkit_rfm_options_init(&o);
-  if (!last_day(tx, o.columns.date, &o.as_of)) {
+  if (!sk__day_bound(tx, o.columns.date, true, &o.as_of)) {
     sk__unavailable(view, "transactions '%s' have no dates in column '%s'", name, o.columns.date);
     return SEGKIT_OK;
   }

@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "report/report_int.h"
+#include "segkit/datetime.h"
 
 /* ---- options ------------------------------------------------------------------------- */
 
@@ -402,6 +403,42 @@ const segkit_model_info *sk__pick_model(sk_ctx *c, const char *kind, int want_su
 
 /* ---- MRR, cached --------------------------------------------------------------------------- */
 
+bool sk__day_bound(const segkit_table *t, const char *col, bool latest, int32_t *out) {
+  long ci = segkit_table_column_index(t, col);
+  if (ci < 0) {
+    return false;
+  }
+  const segkit_column *c = segkit_table_column(t, (size_t)ci);
+  const int32_t *d = segkit_column_date(c);
+  const int64_t *ts = segkit_column_timestamp(c);
+  bool any = false;
+  for (size_t i = 0; (d != NULL || ts != NULL) && i < segkit_table_n_rows(t); i++) {
+    if (!segkit_column_is_valid(c, i)) {
+      continue;
+    }
+    /* a timestamp counts from its UTC day (floor division for times before 1970) */
+    int32_t day =
+        d != NULL
+            ? d[i]
+            : (int32_t)((ts[i] >= 0 ? ts[i] : ts[i] - (SEGKIT_US_PER_DAY - 1)) / SEGKIT_US_PER_DAY);
+    if (!any || (latest ? day > *out : day < *out)) {
+      *out = day;
+    }
+    any = true;
+  }
+  return any;
+}
+
+void sk__how_much(double value, double rest, double ratio, char *buf, size_t size) {
+  if (!(ratio > 0) || ratio - ratio != 0) {
+    snprintf(buf, size, "%s", value > rest ? "more" : "less");
+  } else if (ratio >= 1) {
+    snprintf(buf, size, "%.1fx as often", ratio);
+  } else {
+    snprintf(buf, size, "%.1fx less", 1.0 / ratio);
+  }
+}
+
 int32_t sk__last_month(sk_ctx *c) {
   const char *name = sk__dataset(c, "subscriptions");
   const segkit_table *t = NULL;
@@ -410,51 +447,21 @@ int32_t sk__last_month(sk_ctx *c) {
     return INT32_MIN;
   }
   segkit_mrr_columns cols = segkit_mrr_columns_default();
-  int32_t last = INT32_MIN;
-  const char *day_cols[] = {cols.start, cols.end};
-  for (size_t k = 0; k < 2; k++) {
-    long ci = segkit_table_column_index(t, day_cols[k]);
-    if (ci < 0) {
-      continue;
-    }
-    const segkit_column *col = segkit_table_column(t, (size_t)ci);
-    size_t n = segkit_table_n_rows(t);
-    const int32_t *d = segkit_column_date(col);
-    const int64_t *ts = segkit_column_timestamp(col);
-    for (size_t i = 0; i < n; i++) {
-      if (!segkit_column_is_valid(col, i)) {
-        continue;
-      }
-      int32_t day = d != NULL ? d[i]
-                    : ts != NULL
-                        ? (int32_t)((ts[i] >= 0 ? ts[i] : ts[i] - 86399999999) / 86400000000)
-                        : INT32_MIN;
-      last = day > last ? day : last;
-    }
+  int32_t start = INT32_MIN;
+  int32_t end = INT32_MIN;
+  bool has_start = sk__day_bound(t, cols.start, true, &start);
+  bool has_end = sk__day_bound(t, cols.end, true, &end);
+  if (!has_start && !has_end) {
+    return INT32_MIN;
   }
-  return last == INT32_MIN ? INT32_MIN : segkit_month_of_day(last);
+  return segkit_month_of_day(has_end && end > start ? end : start);
 }
 
 static int32_t first_month(const segkit_table *t) {
-  segkit_mrr_columns cols = segkit_mrr_columns_default();
-  long ci = segkit_table_column_index(t, cols.start);
-  int32_t first = INT32_MAX;
-  if (ci < 0) {
-    return INT32_MIN;
-  }
-  const segkit_column *col = segkit_table_column(t, (size_t)ci);
-  const int32_t *d = segkit_column_date(col);
-  const int64_t *ts = segkit_column_timestamp(col);
-  for (size_t i = 0; i < segkit_table_n_rows(t); i++) {
-    if (segkit_column_is_valid(col, i)) {
-      int32_t day = d != NULL ? d[i]
-                    : ts != NULL
-                        ? (int32_t)((ts[i] >= 0 ? ts[i] : ts[i] - 86399999999) / 86400000000)
-                        : INT32_MAX;
-      first = day < first ? day : first;
-    }
-  }
-  return first == INT32_MAX ? INT32_MIN : segkit_month_of_day(first);
+  int32_t day = 0;
+  return sk__day_bound(t, segkit_mrr_columns_default().start, false, &day)
+             ? segkit_month_of_day(day)
+             : INT32_MIN;
 }
 
 /* The history with the by columns it lacks looked up in the customers dataset, and the
@@ -631,21 +638,18 @@ typedef struct view_def {
   const char *missing;
 } view_def;
 
+/* Every billing view needs the history; they say so alike. */
+#define NO_HISTORY                                                                                 \
+  "no subscription history in this workspace: import one (segkit import subscriptions.csv "        \
+  "--as subscriptions) or name it with subscriptions=NAME"
+
 static const view_def k_views[] = {
-    {"overview", "Overview", sk__view_overview, "subscriptions",
-     "no subscription history in this workspace: import one (segkit import subscriptions.csv "
-     "--as subscriptions) or name it with subscriptions=NAME"},
+    {"overview", "Overview", sk__view_overview, "subscriptions", NO_HISTORY},
     {"segments", "Segments", sk__view_segments, "segments",
      "no stored segments: save one with segkit segment add NAME 'RULE' --dataset customers"},
-    {"mrr_movements", "MRR movements", sk__view_movements, "subscriptions",
-     "no subscription history in this workspace: import one or name it with "
-     "subscriptions=NAME"},
-    {"cohorts", "Cohort retention", sk__view_cohorts, "subscriptions",
-     "no subscription history in this workspace: import one or name it with "
-     "subscriptions=NAME"},
-    {"survival", "Survival curves", sk__view_survival, "subscriptions",
-     "no subscription history in this workspace: import one or name it with "
-     "subscriptions=NAME"},
+    {"mrr_movements", "MRR movements", sk__view_movements, "subscriptions", NO_HISTORY},
+    {"cohorts", "Cohort retention", sk__view_cohorts, "subscriptions", NO_HISTORY},
+    {"survival", "Survival curves", sk__view_survival, "subscriptions", NO_HISTORY},
     {"rfm", "RFM grid", sk__view_rfm, "rfm",
      "no transactions and no RFM table in this workspace: import a transactions log "
      "(customer_id, timestamp, amount) or run segkit family rfm --dataset NAME --as rfm"},
@@ -658,9 +662,7 @@ static const view_def k_views[] = {
     {"survey", "Survey segments", sk__view_survey, "survey",
      "no survey segmentation in this workspace: import a survey with segkit survey import, "
      "then segkit survey segment --dataset NAME --items 'att_*' --k 5 --save NAME"},
-    {"insights", "Insights", sk__view_insights, "subscriptions",
-     "no subscription history to find churn differences in: import one or name it with "
-     "subscriptions=NAME"},
+    {"insights", "Insights", sk__view_insights, "subscriptions", NO_HISTORY},
 };
 enum { N_VIEWS = sizeof k_views / sizeof k_views[0] };
 
