@@ -15,6 +15,10 @@
 
 enum { N_BINS = 20 };
 
+/* Above this many transactions the view does not fit models while a reader waits (on 20 M
+ * rows a fit takes minutes): it asks for stored predictions instead. */
+#define MAX_FIT_ROWS 2000000
+
 static int cmp_double(const void *a, const void *b) {
   double x = *(const double *)a;
   double y = *(const double *)b;
@@ -167,6 +171,14 @@ static void fitted(sk_ctx *c, json_t *view, const char *name) {
   segkit_error e;
   if (sk__table(c->v, name, &tx, &e) != SEGKIT_OK) {
     sk__unavailable(view, "%s", e.message);
+    return;
+  }
+  if (segkit_table_n_rows(tx) > MAX_FIT_ROWS) {
+    sk__unavailable(view,
+                    "%zu transactions are too many to fit a model while the page waits: run "
+                    "segkit clv fit --model bgnbd --dataset %s --time-unit week --save M, then "
+                    "segkit clv predict M --as M_pred (this view then reads the predictions)",
+                    segkit_table_n_rows(tx), name);
     return;
   }
   segkit_clv_summary_options so;
