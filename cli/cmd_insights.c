@@ -230,6 +230,12 @@ static int run_insights(cli_args *a) {
     if (no_flag > 0) {
       printf("left out: %zu customers without a value in %s\n", no_flag, flag);
     }
+    if (shown > 0) {
+      const char *ds = cli_get(a, "dataset");
+      printf("each finding's numbers: segkit metrics %s%s --churned %s --by COL gives the "
+             "segment's row; the rest is the column's other rows added up\n",
+             ds != NULL ? "--dataset " : "", ds != NULL ? ds : a->positional[0], churned);
+    }
   }
   if (rc == 0 && profile != NULL) {
     printf("\n");

@@ -90,6 +90,24 @@ static json_t *finding_json(const segkit_segment_finding *f) {
   return o;
 }
 
+/* The segkit metrics command whose rows give a finding's numbers: the segment's row, and the
+ * rest as the other rows of that column added up (customers, churns, customer-months, MRR
+ * at the start and end are sums). */
+static void trace_query(const cli_args *a, const char *column, const char *from, const char *to,
+                        char *buf, size_t size) {
+  const char *ds = cli_get(a, "dataset");
+  size_t o = (size_t)snprintf(
+      buf, size, "segkit metrics %s%s --by %s --from %s --to %s", ds != NULL ? "--dataset " : "",
+      ds != NULL ? ds : (a->n_positional > 0 ? a->positional[0] : ""), column, from, to);
+  static const char *const carried[] = {"rates", "customers", "customers-key", "mapping",
+                                        "on-error"};
+  for (size_t i = 0; i < sizeof carried / sizeof carried[0] && o < size; i++) {
+    if (cli_get(a, carried[i]) != NULL) {
+      o += (size_t)snprintf(buf + o, size - o, " --%s %s", carried[i], cli_get(a, carried[i]));
+    }
+  }
+}
+
 static void print_findings(cli_args *a, const segkit_mrr_result *r,
                            const segkit_segment_findings *f, const segkit_rate_options *o,
                            double level) {
@@ -104,7 +122,12 @@ static void print_findings(cli_args *a, const segkit_mrr_result *r,
   if (a->format == CLI_FORMAT_JSON) {
     json_t *list = json_array();
     for (size_t i = 0; i < n; i++) {
-      json_array_append_new(list, finding_json(segkit_segment_findings_at(f, i)));
+      const segkit_segment_finding *x = segkit_segment_findings_at(f, i);
+      json_t *fj = finding_json(x);
+      char q[2048];
+      trace_query(a, x->column, from, to, q, sizeof q);
+      json_object_set_new(fj, "query", json_string(q));
+      json_array_append_new(list, fj);
     }
     json_t *root = json_object();
     json_object_set_new(root, "source", json_string("subscriptions"));
@@ -122,6 +145,13 @@ static void print_findings(cli_args *a, const segkit_mrr_result *r,
     return;
   }
   cli_insights_print_findings(r, f, o, level);
+  if (segkit_segment_findings_n(f) > 0) {
+    char q[2048];
+    trace_query(a, "COL", from, to, q, sizeof q);
+    printf("each finding's numbers: %s gives the segment's row; the rest is the column's other "
+           "rows added up\n",
+           q);
+  }
 }
 
 void cli_insights_print_findings(const segkit_mrr_result *r, const segkit_segment_findings *f,

@@ -103,7 +103,8 @@ SEGKIT_API size_t segkit_profile_top(const segkit_profile *p, uint32_t s, size_t
  * every dimension are corrected together by Benjamini & Hochberg; a finding is
  * significant when its corrected p is below alpha and both sides have at least min_n
  * customers. Levels with fewer than min_n customers are never findings: they are listed
- * as too small to trust. */
+ * as too small to trust. Of a dimension with two levels only the first is compared (the
+ * second against the rest is the same comparison mirrored). */
 typedef struct segkit_rate_dimension {
   const char *name;
   const int32_t *codes;            /* n codes 0..n_levels-1; -1 = no value (left out) */

@@ -11,7 +11,9 @@ d <- read.csv(commandArgs(TRUE)[1])
 out <- NULL
 for (col in c("sex", "ph.ecog")) {
   x <- d[!is.na(d[[col]]), ]
-  for (lv in sort(unique(x[[col]]))) {
+  lvs <- sort(unique(x[[col]]))
+  if (length(lvs) == 2) lvs <- lvs[1]  # the second is the first mirrored
+  for (lv in lvs) {
     ins <- x[[col]] == lv
     k <- c(sum(x$status[ins] == 2), sum(x$status[!ins] == 2))
     n <- c(sum(ins), sum(!ins))
