@@ -573,7 +573,9 @@ static int demo_report(const char *ws_path, const char *out, int32_t window_end)
   if (segkit_views_save_settings(ws_path, params, 2, &err) != SEGKIT_OK) {
     return cli_report(&err);
   }
-  int rc = cli_write_report(ws_path, NULL, 0, NULL, 0, "segkit demo report", out);
+  /* the adopters of step 7's automators segment against the rest, as step 6 asked */
+  static const char *const segments[] = {"automators"};
+  int rc = cli_write_report(ws_path, NULL, 0, segments, 1, "segkit demo report", out);
   if (rc == 0) {
     printf("\n== 11. the report: %s (segkit report; one HTML file, opens without a network)\n",
            out);

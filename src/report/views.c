@@ -832,6 +832,17 @@ static segkit_status compute_view(segkit_views *v, const char *name,
   if (st != SEGKIT_OK) {
     return st;
   }
+  /* the segment option shapes the billing views only; the others show everyone and say so
+   * with "segment": null */
+  static const char *const by_segment[] = {"overview", "segments", "mrr_movements", "cohorts",
+                                           "survival"};
+  bool takes_segment = false;
+  for (size_t i = 0; i < sizeof by_segment / sizeof by_segment[0]; i++) {
+    takes_segment = takes_segment || strcmp(by_segment[i], d->name) == 0;
+  }
+  if (!takes_segment) {
+    c.segment = NULL;
+  }
   json_t *view = json_pack("{s:s, s:s, s:b, s:n, s:s?}", "view", d->name, "title", d->title,
                            "available", 1, "reason", "segment", c.segment);
   if (view == NULL) {

@@ -140,7 +140,8 @@ assert ops == sorted([("GET", "/api/v1/health"), ("GET", "/openapi.json"),
     ("GET", "/api/v1/datasets"), ("GET", "/api/v1/datasets/{name}"),
     ("GET", "/api/v1/segments"), ("POST", "/api/v1/segments"),
     ("GET", "/api/v1/segments/{name}"), ("DELETE", "/api/v1/segments/{name}"),
-    ("GET", "/api/v1/segments/{name}/count"), ("GET", "/api/v1/segments/{name}/members")]), ops
+    ("GET", "/api/v1/segments/{name}/count"), ("GET", "/api/v1/segments/{name}/members"),
+    ("GET", "/api/v1/views"), ("GET", "/api/v1/views/{name}")]), ops
 PY
 then pass "served OpenAPI equals docs/openapi.json and lists exactly the endpoints"; else fail "OpenAPI document"; fi
 
