@@ -83,7 +83,10 @@
     rows.forEach(function (r) {
       var row = el('tr');
       r.forEach(function (cell, i) {
-        var c = el(i === 0 ? 'th' : 'td', i === 0 ? {scope: 'row'} : null, cell);
+        // numbers line up on the right, words (rules, names) read from the left
+        var numeric = /^[-\u2013+0-9.,%\s\[\]()]*$/.test(String(cell));
+        var c = el(i === 0 ? 'th' : 'td', i === 0 ? {scope: 'row'}
+                                                  : (numeric ? {'class': 'num'} : null), cell);
         row.appendChild(c);
       });
       tbody.appendChild(row);
@@ -207,7 +210,7 @@
     if (counted.length > 0) {
       charts.push(chart(body, 'Customers per stored segment', {
         tooltip: {trigger: 'axis'},
-        grid: {left: 8, right: 48, top: 16, bottom: 16, containLabel: true},
+        grid: {left: 24, right: 48, top: 16, bottom: 16, containLabel: true},
         xAxis: {type: 'value'},
         yAxis: {type: 'category', data: counted.map(function (s) { return s.name; }),
                 inverse: true},
@@ -216,6 +219,10 @@
                   label: {show: true, position: 'right'}}]},
         Math.max(160, 40 * counted.length + 40)));
     }
+    note(body, 'Members are the customers each rule picks ' + (v.as_of ? 'as of ' + v.as_of
+         : 'now') + '; their churn over ' + v.from + ' to ' + v.to + ' counts customers who ' +
+         'are still members, so segments of current customers show little churn by ' +
+         'construction. Compare cohorts and survival for how a segment retains.');
     table(body, 'Stored segments (' + v.from + ' to ' + v.to + ' for MRR and churn)',
           ['segment', 'members', 'share', 'MRR', 'monthly churn', '95% CI', 'rest churn',
            'rule', 'note'],
@@ -420,7 +427,7 @@
                 }}}]}, 380)];
     charts.push(chart(body, 'Customers per RFM segment', {
       tooltip: {trigger: 'axis'},
-      grid: {left: 8, right: 56, top: 16, bottom: 16, containLabel: true},
+      grid: {left: 24, right: 56, top: 16, bottom: 16, containLabel: true},
       xAxis: {type: 'value'},
       yAxis: {type: 'category', inverse: true,
               data: v.segments.map(function (s) { return s.name; })},
@@ -483,7 +490,7 @@
   function sizesChart(body, v, label) {
     return chart(body, label, {
       tooltip: {trigger: 'axis', valueFormatter: function (x) { return pct(x, 1); }},
-      grid: {left: 8, right: 56, top: 16, bottom: 16, containLabel: true},
+      grid: {left: 24, right: 56, top: 16, bottom: 16, containLabel: true},
       xAxis: {type: 'value', axisLabel: {formatter: function (x) { return pct(x, 0); }}},
       yAxis: {type: 'category', inverse: true,
               data: v.clusters.map(function (c) { return c.name; })},
@@ -557,7 +564,7 @@
       charts.push(chart(body, 'Our customers against the market, by segment', {
         tooltip: {trigger: 'axis', valueFormatter: function (x) { return pct(x, 1); }},
         legend: {top: 0},
-        grid: {left: 8, right: 56, top: 36, bottom: 16, containLabel: true},
+        grid: {left: 24, right: 56, top: 36, bottom: 16, containLabel: true},
         xAxis: {type: 'value', axisLabel: {formatter: function (x) { return pct(x, 0); }}},
         yAxis: {type: 'category', inverse: true, data: b.map(function (s) { return s.segment; })},
         series: [{name: 'market', type: 'bar', data: b.map(function (s) { return s.market_share; })},
@@ -597,7 +604,7 @@
     var c = chart(body, heading + ': each segment against the rest', {
       tooltip: {trigger: 'axis', valueFormatter: function (x) { return pct(x, digits); }},
       legend: {top: 0},
-      grid: {left: 8, right: 64, top: 36, bottom: 16, containLabel: true},
+      grid: {left: 24, right: 64, top: 36, bottom: 16, containLabel: true},
       xAxis: {type: 'value', axisLabel: {formatter: function (x) { return pct(x, digits); }}},
       yAxis: {type: 'category', inverse: true,
               data: f.map(function (x) {
