@@ -573,10 +573,10 @@
         Math.max(200, 48 * b.length + 60)));
       table(body, 'The bridge: ' + int(v.bridge.typed) + ' customers of ' +
             v.bridge.customers_dataset + ' typed with model ' + v.typing_model,
-            ['segment', 'market share', 'customers', 'customer share', 'index'],
+            ['segment', 'market share', '95% CI', 'customers', 'customer share', 'index'],
             b.map(function (s) {
-              return [s.segment, pct(s.market_share), int(s.customers), pct(s.customer_share),
-                      fixed(s.index, 0)];
+              return [s.segment, pct(s.market_share), interval(s.market_ci), int(s.customers),
+                      pct(s.customer_share), fixed(s.index, 0)];
             }));
     } else if (v.bridge_reason) {
       note(body, 'No bridge to customers: ' + v.bridge_reason + '.');

@@ -157,8 +157,9 @@ segkit_status sk__view_clusters(sk_ctx *c, json_t *view, segkit_error *err) {
 
 /* ---- survey ------------------------------------------------------------------------------ */
 
-/* Our customers typed with the typing model: a dataset (not the survey itself) with every
- * golden question, its rows classified; the share per segment against the market's. */
+/* Our customers typed with the typing model: a dataset of customers (it has the customers'
+ * key column, customer_id; not the survey) with every golden question, its rows
+ * classified; the share per segment against the market's. */
 static json_t *bridge(sk_ctx *c, json_t *typing_doc, const char *survey) {
   char *text = json_dumps(json_object_get(typing_doc, "model"), JSON_COMPACT);
   segkit_typing *tm = NULL;
@@ -180,6 +181,11 @@ static json_t *bridge(sk_ctx *c, json_t *typing_doc, const char *survey) {
     }
     segkit_dataset_schema *s = NULL;
     bool all = segkit_workspace_dataset_schema(c->v->ws, name, &s, &e) == SEGKIT_OK;
+    bool customers = false;
+    for (size_t j = 0; all && j < s->n; j++) {
+      customers = customers || strcmp(s->names[j], segkit_mrr_columns_default().customer) == 0;
+    }
+    all = all && customers;
     for (uint32_t q = 0; all && q < tv->n_chosen; q++) {
       bool found = false;
       for (size_t j = 0; j < s->n && !found; j++) {

@@ -115,6 +115,39 @@ equals "$(printf '%s' "$OUT" | "$PY" -c "import json,sys; print(len(json.load(sy
 kill $SPID 2>/dev/null || true
 wait $SPID 2>/dev/null || true
 
+# survey segments and the bridge: the view's sizes are the stored clustering's and its bridge
+# is segkit survey bridge's, customer for customer
+G=$WORK/survey_data
+run 0 "$SEGKIT" generate --customers 300 --seed 9 --respondents 600 --events-per-month 0 --out "$G" --quiet
+run 0 "$SEGKIT" survey import "$G/survey.csv" --codebook "$G/survey_codebook.json" --as prospects --id respondent_id --quiet
+run 0 "$SEGKIT" survey segment --dataset prospects --items 'att_*' --k 4 --save market --quiet
+ITEMS=att_01,att_02,att_03,att_04,att_05,att_06,att_07,att_08,att_09,att_10,att_11,att_12,att_13,att_14,att_15
+run 0 "$SEGKIT" survey typing market --questions "$ITEMS" --max-questions 5 --save typer
+run 0 "$SEGKIT" import "$G/customer_survey.csv" --as customer_survey --quiet
+run 0 "$SEGKIT" survey bridge typer --customers customer_survey --format json
+printf '%s' "$OUT" > "$WORK/bridge_cli.json"
+run 0 "$SEGKIT" cluster show market --format json
+printf '%s' "$OUT" > "$WORK/market_show.json"
+run 0 "$SEGKIT" report --view survey
+printf '%s' "$OUT" > "$WORK/survey_view.json"
+if "$PY" - "$WORK" <<'PY'
+import json, math, sys
+w = sys.argv[1]
+cli = json.load(open(f"{w}/bridge_cli.json")); show = json.load(open(f"{w}/market_show.json"))
+v = json.load(open(f"{w}/survey_view.json"))
+assert v["available"], v["reason"]
+assert [c["size"] for c in v["clusters"]] == show["sizes"], (v["clusters"], show["sizes"])
+b = v["bridge"]
+assert b["customers_dataset"] == "customer_survey" and b["typed"] == cli["typed"], (b, cli["typed"])
+for got, want in zip(b["segments"], cli["segments"]):
+    assert got["segment"] == want["segment"] and got["customers"] == want["customers"], (got, want)
+    for k in ("market_share", "customer_share", "index"):
+        assert math.isclose(got[k], want[k], rel_tol=1e-9), (k, got, want)
+    assert math.isclose(got["market_ci"][0], want["market_lower"], rel_tol=1e-9)
+print("ok")
+PY
+then pass "survey view: sizes as cluster show, bridge as survey bridge"; else fail "survey view"; fi
+
 # the contract every view keeps
 for v in overview segments mrr_movements cohorts survival rfm clusters clv survey insights; do
   run 0 "$SEGKIT" report --view "$v" --rates "$RATES"
