@@ -108,6 +108,10 @@ int32_t sk__last_month(sk_ctx *c);
 /* The latest (or earliest) UTC day of a date or timestamp column; false when the column is
  * missing, of another type, or has no value. */
 bool sk__day_bound(const segkit_table *t, const char *col, bool latest, int32_t *out);
+/* The columns of what a customer started on that the history has, of "plan" and
+ * "billing_interval", comma-separated into by ("" when none). Cohorts, survival and
+ * insights split the whole history's MRR by it, so a report computes that once. */
+void sk__start_split(sk_ctx *c, char *by, size_t size);
 /* "2.3x as often" / "3.9x less" / "more" of a rate against the rest's. */
 void sk__how_much(double value, double rest, double ratio, char *buf, size_t size);
 

@@ -26,7 +26,12 @@ segkit_status sk__view_cohorts(sk_ctx *c, json_t *view, segkit_error *err) {
   }
   const segkit_mrr_result *r = NULL;
   segkit_error e;
-  if (sk__mrr(c, INT32_MIN, INT32_MIN, NULL, true, &r, NULL, &e) != SEGKIT_OK) {
+  /* month cohorts ignore the split; asking for the one survival and insights use shares
+   * the result with them */
+  char by[256];
+  sk__start_split(c, by, sizeof by);
+  if (sk__mrr(c, INT32_MIN, INT32_MIN, c->segment == NULL && by[0] != '\0' ? by : NULL, true, &r,
+              NULL, &e) != SEGKIT_OK) {
     sk__unavailable(view, "%s", e.message);
     return SEGKIT_OK;
   }

@@ -163,14 +163,8 @@ segkit_status sk__view_insights(sk_ctx *c, json_t *view, segkit_error *err) {
     sk__unavailable(view, "%s", e.message);
     return SEGKIT_OK;
   }
-  char by[256] = "";
-  static const char *const start_cols[] = {"plan", "billing_interval"};
-  for (size_t k = 0; k < 2; k++) {
-    if (segkit_table_column_index(subs, start_cols[k]) >= 0) {
-      size_t len = strlen(by);
-      snprintf(by + len, sizeof by - len, "%s%s", len > 0 ? "," : "", start_cols[k]);
-    }
-  }
+  char by[256];
+  sk__start_split(c, by, sizeof by);
   const segkit_mrr_result *r = NULL;
   const segkit_table *t = NULL;
   if (sk__mrr(c, INT32_MIN, INT32_MIN, by[0] != '\0' ? by : NULL, true, &r, &t, &e) != SEGKIT_OK) {

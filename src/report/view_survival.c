@@ -51,10 +51,15 @@ static const char *grouping(sk_ctx *c) {
 segkit_status sk__view_survival(sk_ctx *c, json_t *view, segkit_error *err) {
   (void)err;
   const char *by = grouping(c);
+  /* The default grouping (plan) is read off the split by plan and billing interval that
+   * cohorts and insights use: the same MRR result, its groups merged by their first key. */
+  char split[256];
+  sk__start_split(c, split, sizeof split);
+  bool merge = by != NULL && sk__opt(c, "by") == NULL && strncmp(split, "plan,", 5) == 0;
   const segkit_mrr_result *r = NULL;
   const segkit_table *t = NULL;
   segkit_error e;
-  if (sk__mrr(c, INT32_MIN, INT32_MIN, by, true, &r, &t, &e) != SEGKIT_OK) {
+  if (sk__mrr(c, INT32_MIN, INT32_MIN, merge ? split : by, true, &r, &t, &e) != SEGKIT_OK) {
     sk__unavailable(view, "%s", e.message);
     return SEGKIT_OK;
   }
@@ -66,11 +71,27 @@ segkit_status sk__view_survival(sk_ctx *c, json_t *view, segkit_error *err) {
   size_t n = segkit_table_n_rows(lt);
   size_t n_months = segkit_mrr_n_months(r);
   size_t ng = segkit_mrr_n_groups(r);
-  uint32_t n_groups = ng > 0 ? (uint32_t)ng : 1;
+  /* group -> curve: the identity, or merged by the first key (groups come in value order,
+   * so equal first keys are neighbours) */
+  uint32_t *curve_of = malloc((ng + 1) * sizeof *curve_of);
+  const char **curve_name = malloc((ng + 1) * sizeof *curve_name);
+  uint32_t n_curves = 0;
+  for (size_t g = 0; curve_of != NULL && curve_name != NULL && g < ng; g++) {
+    const char *name = merge                ? segkit_mrr_group_key(r, g, 0)
+                       : c->segment != NULL ? segkit_mrr_group_key(r, g, segkit_mrr_n_keys(r) - 1)
+                                            : segkit_mrr_group_name(r, g);
+    if (!merge || n_curves == 0 || strcmp(curve_name[n_curves - 1], name) != 0) {
+      curve_name[n_curves++] = name;
+    }
+    curve_of[g] = n_curves - 1;
+  }
+  uint32_t n_groups = ng > 0 ? n_curves : 1;
   int64_t *time = malloc((n + 1) * sizeof *time);
   uint8_t *event = malloc(n + 1);
   uint32_t *group = malloc((n + 1) * sizeof *group);
-  if (time == NULL || event == NULL || group == NULL) {
+  if (time == NULL || event == NULL || group == NULL || curve_of == NULL || curve_name == NULL) {
+    free(curve_of);
+    free(curve_name);
     free(time);
     free(event);
     free(group);
@@ -98,7 +119,7 @@ segkit_status sk__view_survival(sk_ctx *c, json_t *view, segkit_error *err) {
     } else {
       time[m] = tenure[row];
       event[m] = churned[row];
-      group[m] = g;
+      group[m] = ng > 0 ? curve_of[g] : 0;
       m++;
     }
     row++;
@@ -124,9 +145,7 @@ segkit_status sk__view_survival(sk_ctx *c, json_t *view, segkit_error *err) {
       if (k->n_subjects == 0) {
         continue;
       }
-      const char *name = ng == 0              ? "all customers"
-                         : c->segment != NULL ? segkit_mrr_group_key(r, g, segkit_mrr_n_keys(r) - 1)
-                                              : segkit_mrr_group_name(r, g);
+      const char *name = ng == 0 ? "all customers" : curve_name[g];
       json_array_append_new(groups, curve_json(k, name));
     }
     json_object_set_new(view, "by",
@@ -147,6 +166,8 @@ segkit_status sk__view_survival(sk_ctx *c, json_t *view, segkit_error *err) {
   }
   segkit_logrank_free(lr);
   segkit_km_free(km);
+  free(curve_of);
+  free(curve_name);
   free(time);
   free(event);
   free(group);

@@ -429,6 +429,23 @@ bool sk__day_bound(const segkit_table *t, const char *col, bool latest, int32_t 
   return any;
 }
 
+void sk__start_split(sk_ctx *c, char *by, size_t size) {
+  by[0] = '\0';
+  const char *name = sk__dataset(c, "subscriptions");
+  const segkit_table *t = NULL;
+  segkit_error e;
+  if (name == NULL || sk__table(c->v, name, &t, &e) != SEGKIT_OK) {
+    return;
+  }
+  static const char *const cols[] = {"plan", "billing_interval"};
+  for (size_t k = 0; k < 2; k++) {
+    if (segkit_table_column_index(t, cols[k]) >= 0) {
+      size_t len = strlen(by);
+      snprintf(by + len, size - len, "%s%s", len > 0 ? "," : "", cols[k]);
+    }
+  }
+}
+
 void sk__how_much(double value, double rest, double ratio, char *buf, size_t size) {
   if (!(ratio > 0) || ratio - ratio != 0) {
     snprintf(buf, size, "%s", value > rest ? "more" : "less");
