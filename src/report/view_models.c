@@ -223,15 +223,18 @@ static json_t *bridge(sk_ctx *c, json_t *typing_doc, const char *survey) {
     if (typed > 0) {
       json_t *rows = json_array();
       for (uint32_t k = 0; k < ns; k++) {
-        double mk = json_number_value(json_object_get(json_array_get(market, k), "share"));
+        json_t *ms = json_array_get(market, k);
+        double mk = json_number_value(json_object_get(ms, "share"));
         double ours = (double)count[k] / (double)typed;
-        json_array_append_new(rows, json_pack("{s:o, s:o, s:I, s:o, s:o}", "segment",
-                                              json_incref(json_array_get(labels, k)) != NULL
-                                                  ? json_array_get(labels, k)
-                                                  : json_string("?"),
-                                              "market_share", sk__num(mk), "customers",
-                                              (json_int_t)count[k], "customer_share", sk__num(ours),
-                                              "index", sk__num(mk > 0 ? 100.0 * ours / mk : NAN)));
+        json_t *label = json_array_get(labels, k);
+        json_array_append_new(
+            rows, json_pack("{s:o, s:o, s:[o, o], s:I, s:o, s:o}", "segment",
+                            label != NULL ? json_incref(label) : json_string("?"), "market_share",
+                            sk__num(mk), "market_ci",
+                            sk__num(json_number_value(json_object_get(ms, "lower"))),
+                            sk__num(json_number_value(json_object_get(ms, "upper"))), "customers",
+                            (json_int_t)count[k], "customer_share", sk__num(ours), "index",
+                            sk__num(mk > 0 ? 100.0 * ours / mk : NAN)));
       }
       out = json_pack("{s:s, s:I, s:o}", "customers_dataset", name, "typed", (json_int_t)typed,
                       "segments", rows);
