@@ -468,8 +468,8 @@
                  pct(ex[0], 0) + ' and ' + pct(ex[1], 0) + ' of its variance), ' +
                  v.points.length + ' of ' + int(v.points_of) + ' rows', {
       tooltip: {trigger: 'item'}, legend: {top: 0, type: 'scroll'},
-      xAxis: {type: 'value', name: 'PC1', scale: true},
-      yAxis: {type: 'value', name: 'PC2', scale: true},
+      xAxis: {type: 'value', name: 'PC1', scale: true, nameLocation: 'middle', nameGap: 28},
+      yAxis: {type: 'value', name: 'PC2', scale: true, nameLocation: 'middle', nameGap: 36},
       series: series}, 400);
   }
 
@@ -479,7 +479,8 @@
     }) : [];
     table(body, caption, ['cluster', 'rows', 'share'].concat(feats),
           v.clusters.map(function (c) {
-            return [c.cluster + ' ' + c.name + (c.too_small ? ' (small)' : ''), int(c.size),
+            var label = c.name === 'cluster ' + c.cluster ? c.name : c.cluster + ' ' + c.name;
+            return [label + (c.too_small ? ' (small)' : ''), int(c.size),
                     pct(c.share)].concat(c.features.map(function (f) {
                       return fixed(f.value, 2) + (isNum(f.index) ? ' (' + Math.round(f.index) +
                                                   ')' : '');
