@@ -163,7 +163,10 @@ segkit_status segkit_report_html(segkit_views *v, const segkit_report_options *o
   put(&b, "\n</style>\n</head>\n<body>\n<header class=\"report-header\">\n<h1>");
   put_text(&b, title);
   put(&b, "</h1>\n<p class=\"meta\">Workspace <code>");
-  put_text(&b, v->path);
+  /* its file name only: a report is passed around, the folders it came from are not its
+   * business */
+  const char *slash = strrchr(v->path, '/');
+  put_text(&b, slash != NULL ? slash + 1 : v->path);
   put(&b, "</code>, written ");
   put(&b, when);
   put(&b, " by segkit " SEGKIT_VERSION ". Every number is defined in docs/metrics.md; "
