@@ -541,6 +541,61 @@ def bench_views(args):
           f"{rep['check']['bytes'] / 1e6:7.1f}M")
     print("first call: a new handle (opens the workspace, loads the datasets the view needs); "
           "warm: the same view again on that handle (what a server keeping its handle answers)")
+    views_http(ws, args.repeat)
+
+
+def views_http(ws, repeat):
+    """The views over HTTP from `segkit serve`: the time until the server's warm-up has
+    computed every view, then each view's response time (curl's time_total, median)."""
+    env = dict(os.environ, SEGKIT_WORKSPACE=ws)
+    # the rates as the workspace's settings, so the server's warm-up computes what is asked
+    with tempfile.TemporaryDirectory() as tmp:
+        subprocess.run([SEGKIT, "report", "--out", os.path.join(tmp, "r.html"), "--rates", RATES,
+                        "--save-settings", "--quiet"], check=True, env=env)
+    key = subprocess.run([SEGKIT, "key", "create", "--role", "read", "--name", "bench"],
+                         check=True, env=env, capture_output=True, text=True).stdout.split()[-1]
+    out = tempfile.NamedTemporaryFile("w+", suffix=".serve")
+    srv = subprocess.Popen([SEGKIT, "serve", "--port", "0"], env=env, stdout=out,
+                           stderr=subprocess.DEVNULL)
+    try:
+        port = None
+        for _ in range(200):
+            out.seek(0)
+            text = out.read()
+            if "127.0.0.1:" in text:
+                port = text.split("127.0.0.1:")[1].split("/")[0]
+                break
+            time.sleep(0.05)
+        base = f"http://127.0.0.1:{port}/api/v1/views"
+
+        def get(path):
+            r = subprocess.run(["curl", "-s", "-o", "/dev/null", "-w", "%{http_code} %{time_total}",
+                                "-H", f"Authorization: Bearer {key}", base + path],
+                               capture_output=True, text=True, check=True).stdout.split()
+            return r[0], float(r[1])
+
+        t0 = time.time()
+        get("")                       # opens the server's handle and starts the warm-up
+        for v in VIEWS:               # each waits for the warm-up to reach it
+            get("/" + v)
+        warmed = time.time() - t0
+        print()
+        print(f"over HTTP (segkit serve, rates from the workspace's saved settings): every view "
+              f"computed {warmed:.1f} s after the first request; then, over "
+              f"{max(5, repeat)} requests each:")
+        print(f"{'view':<16} {'HTTP':>5} {'median ms':>10} {'max ms':>8}  {'< 300 ms':>8}")
+        for v in VIEWS:
+            codes, times = set(), []
+            for _ in range(max(5, repeat)):
+                code, t = get(f"/{v}")
+                codes.add(code)
+                times.append(1000 * t)
+            med = statistics.median(times)
+            print(f"{v:<16} {','.join(sorted(codes)):>5} {med:10.1f} {max(times):8.1f}  "
+                  f"{'yes' if max(times) < 300 else 'NO':>8}")
+    finally:
+        srv.terminate()
+        srv.wait()
 
 
 def measure_env(name, cmd, repeat, env):
