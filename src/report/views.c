@@ -77,49 +77,27 @@ segkit_status sk__opt_int(const sk_ctx *c, const char *name, long lo, long hi, l
   return SEGKIT_OK;
 }
 
-/* "USD=1,EUR=1.08" */
+/* "USD=1,EUR=1.08", read by the metrics module's parser. Only the inline form: the
+ * parser also takes a file's path, and a view's options come from HTTP requests, which
+ * must not make the server read its files (the CLI reads a rates file itself). */
 static segkit_status parse_rates(sk_ctx *c, segkit_error *err) {
   const char *spec = sk__opt(c, "rates");
   c->n_rates = 0;
   if (spec == NULL) {
     return SEGKIT_OK;
   }
-  const char *p = spec;
-  while (*p != '\0') {
-    const char *end = strchr(p, ',');
-    size_t len = end != NULL ? (size_t)(end - p) : strlen(p);
-    const char *eq = memchr(p, '=', len);
-    char num[64];
-    size_t name_len = eq != NULL ? (size_t)(eq - p) : 0;
-    size_t num_len = eq != NULL ? len - name_len - 1 : 0;
-    double rate = 0;
-    if (eq != NULL && name_len > 0 && name_len < sizeof c->rate_names[0] && num_len > 0 &&
-        num_len < sizeof num && c->n_rates < SK_MAX_RATES) {
-      memcpy(num, eq + 1, num_len);
-      num[num_len] = '\0';
-      char *e = NULL;
-      rate = strtod(num, &e);
-      if (e == num || *e != '\0') {
-        rate = 0;
-      }
-    }
-    if (!(rate > 0)) {
-      return segkit_error_set_at(err, SEGKIT_ERR_USAGE, NULL, 0, 0, "rates",
-                                 "option 'rates' needs CUR=RATE,... with rates > 0 (e.g. "
-                                 "USD=1,EUR=1.08), not '%s'",
-                                 spec);
-    }
-    memcpy(c->rate_names[c->n_rates], p, name_len);
-    c->rate_names[c->n_rates][name_len] = '\0';
-    c->rates[c->n_rates].currency = c->rate_names[c->n_rates];
-    c->rates[c->n_rates].rate = rate;
-    c->n_rates++;
-    p += len;
-    if (*p == ',') {
-      p++;
-    }
+  if (strchr(spec, '/') != NULL || strchr(spec, '=') == NULL) {
+    return segkit_error_set_at(err, SEGKIT_ERR_USAGE, NULL, 0, 0, "rates",
+                               "option 'rates' needs CUR=RATE,... with rates > 0 (e.g. "
+                               "USD=1,EUR=1.08), not '%s'",
+                               spec);
   }
-  return SEGKIT_OK;
+  segkit_status st =
+      segkit_mrr_rates_parse(spec, c->rates, c->rate_names, SK_MAX_RATES, &c->n_rates, err);
+  if (st != SEGKIT_OK) {
+    snprintf(err->field, sizeof err->field, "rates");
+  }
+  return st;
 }
 
 /* ---- the handle ------------------------------------------------------------------------ */
