@@ -103,6 +103,8 @@ else
 fi
 get "/api/v1/views/nope" "$KEY"
 equals "$CODE" "404" "an unknown view: 404"
+get "/api/v1/views/overview?rates=/etc/passwd" "$KEY"
+equals "$CODE" "400" "rates naming a file over HTTP: 400 (the server reads no file a request names)"
 get "/api/v1/views/cohorts?metric=pie" "$KEY"
 equals "$CODE" "400" "a bad option: 400"
 contains "$OUT" "metric" "the 400 names the option"
