@@ -2,11 +2,11 @@
  * loaded only when the rule names them, in_segment() of stored segments (cycles and depth
  * refused), every table handed back to the caller's loader, and the rule check the
  * dashboard's builder calls. Expected members counted by hand from the six customers. */
-#include <cmocka.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <cmocka.h>
 #include <stdlib.h>
 #include <string.h>
 
