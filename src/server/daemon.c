@@ -25,6 +25,8 @@
 struct segkit_server {
   struct MHD_Daemon *daemon;
   sk_auth *auth;
+  sk_table_cache *cache;
+  segkit_segeval_loader loader; /* over cache */
   char *workspace;
   size_t max_body;
   uint16_t port;
@@ -47,6 +49,7 @@ void segkit_server_options_init(segkit_server_options *opt) {
   opt->threads = 4;
   opt->max_connections = 256;
   opt->timeout_s = 30;
+  opt->cache_bytes = (size_t)512 << 20;
 }
 
 /* ---- replies ---------------------------------------------------------------------------- */
@@ -159,6 +162,7 @@ static enum MHD_Result dispatch(segkit_server *srv, struct MHD_Connection *c, co
       .who = public_route ? NULL : &who,
       .query = query_arg,
       .query_ctx = c,
+      .loader = &srv->loader,
   };
   sk_reply r = {500, NULL};
   m.route->handler(&req, &r);
@@ -310,6 +314,12 @@ segkit_status segkit_server_start(const segkit_server_options *opt, segkit_serve
   if (s == SEGKIT_OK) {
     s = sk__auth_new(&srv->auth, err);
   }
+  if (s == SEGKIT_OK) {
+    s = sk__cache_new(opt->cache_bytes, &srv->cache, err);
+    srv->loader.acquire = sk__cache_acquire;
+    srv->loader.release = sk__cache_release;
+    srv->loader.ctx = srv->cache;
+  }
   if (s != SEGKIT_OK) {
     segkit_server_stop(srv);
     return s;
@@ -345,6 +355,7 @@ void segkit_server_stop(segkit_server *server) {
     MHD_stop_daemon(server->daemon);
   }
   sk__auth_free(server->auth);
+  sk__cache_free(server->cache);
   free(server->workspace);
   free(server);
 }

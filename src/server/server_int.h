@@ -7,6 +7,8 @@
  *                     cache of verified keys
  *   keys.c            key format, Argon2id hashing, the api_keys rows (public key_* API)
  *   json_reply.c      replies as JSON: bodies, errors, segkit status -> HTTP status
+ *   table_cache.c     datasets loaded once and shared by requests (refcounted, bounded,
+ *                     invalidated when the dataset changes)
  *   endpoints_*.c     one handler per route
  *   openapi.c         the OpenAPI document (kept equal to docs/openapi.json by a test)
  * Handlers never see libmicrohttpd: they get an sk_request and fill an sk_reply, so they
@@ -155,6 +157,31 @@ sk_route_result sk__route(const sk_route *table, size_t n, const char *method,
                           const char *path, sk_match *m);
 /* The API's routes (endpoints_*.c handlers). */
 const sk_route *sk__api_routes(size_t *n);
+
+/* ---- table_cache.c ---------------------------------------------------------------------- */
+
+typedef struct sk_table_cache sk_table_cache;
+
+typedef struct sk_cache_stats {
+  uint64_t hits;          /* acquires served from memory */
+  uint64_t misses;        /* acquires that loaded */
+  uint64_t loads;         /* loads filed in the cache */
+  uint64_t uncached;      /* loads handed out privately (too big, or changed meanwhile) */
+  uint64_t evictions;     /* entries dropped for the budget */
+  uint64_t invalidations; /* entries dropped because their dataset changed */
+  size_t bytes;           /* held by cached tables */
+  size_t entries;
+} sk_cache_stats;
+
+/* A cache holding at most budget_bytes of tables that no request holds. */
+segkit_status sk__cache_new(size_t budget_bytes, sk_table_cache **out, segkit_error *err);
+/* Free; no table may be held any more. NULL is a no-op. */
+void sk__cache_free(sk_table_cache *c);
+/* A segkit_segeval_loader over the cache (ctx: the cache). Thread-safe. */
+segkit_status sk__cache_acquire(void *ctx, segkit_workspace *ws, const char *name,
+                                const segkit_table **out, segkit_error *err);
+void sk__cache_release(void *ctx, const segkit_table *table);
+void sk__cache_stats_get(sk_table_cache *c, sk_cache_stats *out);
 
 /* ---- evaluating segments ----------------------------------------------------------------- */
 
