@@ -13,7 +13,7 @@
 #include "server/server_int.h"
 
 void sk__reply_json(sk_reply *r, unsigned status, json_t *body) {
-  json_decref(r->body);
+  sk__reply_clear(r);
   r->status = status;
   r->body = body;
 }
@@ -83,8 +83,20 @@ char *sk__reply_text(const sk_reply *r, size_t *len) {
   return text;
 }
 
+void sk__reply_stream(sk_reply *r, unsigned status, const char *content_type, sk_stream_fn fn,
+                      void *ctx, void (*free_fn)(void *ctx)) {
+  sk__reply_clear(r);
+  r->status = status;
+  r->content_type = content_type;
+  r->stream = fn;
+  r->stream_ctx = ctx;
+  r->stream_free = free_fn;
+}
+
 void sk__reply_clear(sk_reply *r) {
   json_decref(r->body);
-  r->body = NULL;
-  r->status = 0;
+  if (r->stream_free != NULL) {
+    r->stream_free(r->stream_ctx);
+  }
+  memset(r, 0, sizeof *r);
 }

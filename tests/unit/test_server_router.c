@@ -121,7 +121,7 @@ static void server_router_two_params_first_match(void **state) {
 }
 
 static void expect_mapping(segkit_status s, unsigned status, const char *code) {
-  sk_reply r = {0, NULL};
+  sk_reply r = {.status = 0};
   segkit_error err;
   segkit_error_set_at(&err, s, NULL, 0, 0, "name", "what \"went\" wrong");
   sk__reply_from_error(&r, &err);
@@ -149,7 +149,7 @@ static void server_reply_errors(void **state) {
   expect_mapping(SEGKIT_ERR_LIMIT, 413, "too_large");
   expect_mapping(SEGKIT_ERR_STORE, 503, "workspace_unavailable");
   expect_mapping(SEGKIT_ERR_NOMEM, 500, "internal");
-  sk_reply r = {0, NULL};
+  sk_reply r = {.status = 0};
   sk__reply_error(&r, 400, "unknown_field", "unknown field '%s'", "a\"b");
   size_t len = 0;
   char *text = sk__reply_text(&r, &len);
