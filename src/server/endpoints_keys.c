@@ -49,13 +49,13 @@ void sk__get_keys(const sk_request *req, sk_reply *out) {
   segkit_workspace_close(ws);
 }
 
-static const sk_field key_fields[] = {
+const sk_field sk__key_fields[] = {
     {"role", SK_FIELD_STRING, true},
     {"name", SK_FIELD_STRING, false},
 };
 
 void sk__post_key(const sk_request *req, sk_reply *out) {
-  json_t *doc = sk__body_object(req->body, req->body_len, key_fields, 2, false, out);
+  json_t *doc = sk__body_object(req->body, req->body_len, sk__key_fields, 2, false, out);
   if (doc == NULL) {
     return;
   }

@@ -246,7 +246,7 @@ typedef struct new_segment {
   const char *description;
 } new_segment;
 
-static const sk_field segment_fields[] = {
+const sk_field sk__segment_fields[] = {
     {"name", SK_FIELD_STRING, true},         {"rule", SK_FIELD_STRING, true},
     {"dataset", SK_FIELD_STRING, true},      {"key", SK_FIELD_STRING, false},
     {"description", SK_FIELD_STRING, false},
@@ -254,13 +254,13 @@ static const sk_field segment_fields[] = {
 
 /* The body as a new_segment (strings borrowed from doc); on failure the reply is filled. */
 static bool parse_body(const sk_request *req, json_t **doc, new_segment *ns, sk_reply *out) {
-  *doc = sk__body_object(req->body, req->body_len, segment_fields, 5, false, out);
+  *doc = sk__body_object(req->body, req->body_len, sk__segment_fields, 5, false, out);
   if (*doc == NULL) {
     return false;
   }
   const char **slots[] = {&ns->name, &ns->rule, &ns->dataset, &ns->key, &ns->description};
   for (size_t k = 0; k < 5; k++) {
-    *slots[k] = json_string_value(json_object_get(*doc, segment_fields[k].name));
+    *slots[k] = json_string_value(json_object_get(*doc, sk__segment_fields[k].name));
   }
   if (!sk__valid_name(ns->name)) {
     sk__reply_error(out, 400, "invalid_field",

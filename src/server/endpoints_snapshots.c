@@ -26,12 +26,12 @@ static json_t *snapshot_json(const segkit_snapshot_info *s) {
 
 /* ---- POST /api/v1/segments/{name}/snapshots ---------------------------------------------- */
 
-static const sk_field snapshot_fields[] = {
+const sk_field sk__snapshot_fields[] = {
     {"as_of", SK_FIELD_STRING, false},
 };
 
 void sk__post_snapshot(const sk_request *req, sk_reply *out) {
-  json_t *doc = sk__body_object(req->body, req->body_len, snapshot_fields, 1, true, out);
+  json_t *doc = sk__body_object(req->body, req->body_len, sk__snapshot_fields, 1, true, out);
   if (doc == NULL) {
     return;
   }

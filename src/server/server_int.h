@@ -146,6 +146,11 @@ typedef struct sk_field {
  * invalid_field, missing_field) otherwise. allow_empty: an empty body is {}. */
 json_t *sk__body_object(const char *body, size_t len, const sk_field *fields, size_t n,
                         bool allow_empty, sk_reply *out);
+/* The bodies of POST /api/v1/segments (5 fields), /api/v1/keys (2) and
+ * /api/v1/segments/{name}/snapshots (1), shared with the fuzz target. */
+extern const sk_field sk__segment_fields[];
+extern const sk_field sk__key_fields[];
+extern const sk_field sk__snapshot_fields[];
 /* A name the workspace accepts for datasets and segments: 1-64 of [A-Za-z0-9_-]. */
 bool sk__valid_name(const char *s);
 
