@@ -2,6 +2,7 @@
 # bench/run api: a load run of the HTTP API with Debian wrk on a generated workspace.
 #   bench/run api [--customers N] [--duration S] [--connections C] [--threads T]
 #                 [--cache-mb "0 512"] [--segkit PATH]   (--cache-mb none: an older build)
+#                 [--only REGEX]   (the endpoints whose path matches)
 # Generates the data (segkit generate, default 10,000 customers, ~200 k transactions,
 # ~20 k subscriptions), imports it, links the transactions, adds three segments (an
 # attribute rule, an aggregate over the transactions, subscription-derived fields), starts
@@ -17,6 +18,7 @@ wrk_threads=2
 server_threads=4
 caches="0 512"
 segkit=""
+only=""
 while [ $# -gt 0 ]; do
   case $1 in
     --customers) customers=$2; shift 2 ;;
@@ -25,6 +27,7 @@ while [ $# -gt 0 ]; do
     --threads) server_threads=$2; shift 2 ;;
     --cache-mb) caches=$2; shift 2 ;;
     --segkit) segkit=$2; shift 2 ;;
+    --only) only=$2; shift 2 ;;
     *) echo "bench/run api: unknown option $1" >&2; exit 2 ;;
   esac
 done
@@ -80,6 +83,7 @@ for cache in $caches; do
   echo "--cache-mb $cache"
   printf '%-44s %10s %9s %9s %9s\n' endpoint "req/s" p50 p90 p99
   for p in "${paths[@]}"; do
+    if [ -n "$only" ] && ! [[ "$p" =~ $only ]]; then continue; fi
     code=$(curl -s -o /dev/null -w '%{http_code}' -H "Authorization: Bearer $key" \
       "http://127.0.0.1:$port$p")
     if [ "$code" != 200 ]; then

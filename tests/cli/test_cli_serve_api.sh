@@ -6,6 +6,7 @@
 # re-import, and readers counting while a writer imports. Expected values come from pandas
 # reading the generated files (tests/data/server/api_expected.py), never from segkit.
 source "$(dirname "$0")/lib.sh"
+source "$(dirname "$0")/serve_lib.sh"
 SRC=${SEGKIT_SOURCE_DIR:-$(cd "$(dirname "$0")/../.." && pwd)}
 SPID=""
 cleanup() {
@@ -37,31 +38,8 @@ AID=${AKEY:3:16}
 "$PY" "$SRC/tests/data/server/api_expected.py" files "$G" "$WORK" >"$WORK/expected.json"
 E() { "$PY" -c "import json,sys; j=json.load(open('$WORK/expected.json')); print(($1))"; }
 
-"$SEGKIT" serve --port 0 --threads 4 --max-body 4096 --max-upload 40000000 \
-  --cors-origin https://app.example.com >"$WORK/serve.out" 2>"$WORK/serve.err" &
-SPID=$!
-PORT=""
-for _ in $(seq 1 100); do
-  PORT=$(sed -n 's|.*http://127.0.0.1:\([0-9]*\)/.*|\1|p' "$WORK/serve.out" 2>/dev/null || true)
-  if [ -n "$PORT" ] && curl -s -o /dev/null "http://127.0.0.1:$PORT/api/v1/health"; then break; fi
-  sleep 0.1
-done
-[ -n "$PORT" ] || { fail "the server did not start: $(cat "$WORK/serve.err")"; finish; }
-BASE="http://127.0.0.1:$PORT"
+start_serve --threads 4 --max-body 4096 --max-upload 40000000 --cors-origin https://app.example.com
 
-# api METHOD PATH KEY [BODY]: sets CODE, CTYPE, OUT; headers in $WORK/headers.
-api() {
-  local method=$1 path=$2 key=$3
-  shift 3
-  local args=(-s -D "$WORK/headers" -o "$WORK/body" -w '%{http_code} %{content_type}' -X "$method")
-  if [ -n "$key" ]; then args+=(-H "Authorization: Bearer $key"); fi
-  if [ $# -gt 0 ]; then args+=(-H 'Content-Type: application/json' --data-binary "$1"); fi
-  local meta
-  meta=$(curl "${args[@]}" "$BASE$path")
-  CODE=${meta%% *}
-  CTYPE=${meta#* }
-  OUT=$(cat "$WORK/body")
-}
 # upload PATH KEY FILE [CONTENT-TYPE]
 upload() {
   local meta
@@ -70,12 +48,6 @@ upload() {
   CODE=${meta%% *}
   CTYPE=${meta#* }
   OUT=$(cat "$WORK/body")
-}
-expect() { equals "$CODE" "$1" "$2: HTTP $1"; }
-expect_error() {
-  expect "$1" "$4"
-  equals "$(json 'j["error"]["code"]')" "$2" "$4: error code"
-  contains "$(json 'j["error"]["message"]')" "$3" "$4: message"
 }
 header() { grep -i "^$1:" "$WORK/headers" | head -n 1 | cut -d' ' -f2- | tr -d '\r'; }
 
