@@ -164,6 +164,13 @@ static bool same_stamp(const stamp *a, const stamp *b) {
          a->n_rows == b->n_rows && a->n_batches == b->n_batches;
 }
 
+/* Whether stamp a is of a later state of the dataset than b (re-created or re-imported
+ * since). Times come from the importing process's clock, as the workspace records them. */
+static bool newer(const stamp *a, const stamp *b) {
+  return a->created_at_us > b->created_at_us ||
+         (a->created_at_us == b->created_at_us && a->imported_at_us > b->imported_at_us);
+}
+
 /* ---- acquiring and releasing ------------------------------------------------------------ */
 
 static segkit_status read_stamp(segkit_workspace *ws, const char *name, stamp *st,
@@ -221,6 +228,20 @@ static segkit_status load_into(sk_table_cache *c, segkit_workspace *ws, entry *e
   return s;
 }
 
+/* A load for this request alone, released by sk__cache_release like the others. */
+static segkit_status load_private(sk_table_cache *c, segkit_workspace *ws, const char *name,
+                                  const segkit_table **out, segkit_error *err) {
+  segkit_table *t = NULL;
+  segkit_status s = segkit_workspace_load(ws, name, &t, err);
+  if (s == SEGKIT_OK) {
+    pthread_mutex_lock(&c->lock);
+    c->stats.uncached++;
+    pthread_mutex_unlock(&c->lock);
+    *out = t;
+  }
+  return s;
+}
+
 segkit_status sk__cache_acquire(void *ctx, segkit_workspace *ws, const char *name,
                                 const segkit_table **out, segkit_error *err) {
   sk_table_cache *c = ctx;
@@ -243,6 +264,13 @@ segkit_status sk__cache_acquire(void *ctx, segkit_workspace *ws, const char *nam
       *out = e->table;
       pthread_mutex_unlock(&c->lock);
       return SEGKIT_OK;
+    }
+    if (e != NULL && newer(&e->st, &st)) {
+      /* This request read the catalogue just before a change another request already
+       * cached: it loads privately rather than evict the newer entry. */
+      c->stats.misses++;
+      pthread_mutex_unlock(&c->lock);
+      return load_private(c, ws, name, out, err);
     }
     if (e != NULL) {
       c->stats.invalidations++;
