@@ -130,6 +130,10 @@ static bool authorise(segkit_server *srv, struct MHD_Connection *c, const sk_rou
 
 static enum MHD_Result dispatch(segkit_server *srv, struct MHD_Connection *c, const char *url,
                                 const char *method, conn_state *cs) {
+  int queued = MHD_NO;
+  if (sk__static_serve(c, method, url, &queued)) {
+    return (enum MHD_Result)queued;
+  }
   size_t n_routes = 0;
   const sk_route *routes = sk__api_routes(&n_routes);
   sk_match m;

@@ -190,6 +190,14 @@ void sk__eval_free(sk_eval *e);
 char *sk__context_key(const char *context);
 bool sk__context_needs_subscriptions(const char *context);
 
+/* ---- endpoints_static.c -------------------------------------------------------------- */
+
+struct MHD_Connection;
+/* The dashboard's files (GET or HEAD of "/" and "/assets/NAME"), no key needed: true when
+ * url is one of them, the reply then queued on c with *queued libmicrohttpd's result. They
+ * bypass sk_reply because they are bytes with caching and security headers, not JSON. */
+bool sk__static_serve(struct MHD_Connection *c, const char *method, const char *url, int *queued);
+
 /* ---- handlers (endpoints_*.c) ------------------------------------------------------- */
 
 void sk__get_health(const sk_request *req, sk_reply *out);
@@ -202,6 +210,8 @@ void sk__get_segment_count(const sk_request *req, sk_reply *out);
 void sk__get_segment_members(const sk_request *req, sk_reply *out);
 void sk__post_segment(const sk_request *req, sk_reply *out);
 void sk__delete_segment(const sk_request *req, sk_reply *out);
+void sk__post_rule_check(const sk_request *req, sk_reply *out);
+void sk__get_whoami(const sk_request *req, sk_reply *out);
 
 /* Open the request's own workspace connection (read-only for GETs); on failure the reply
  * is filled and NULL returned. */
