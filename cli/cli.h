@@ -296,6 +296,10 @@ int cli_demo_market(segkit_workspace *ws, const char *dir, int n_threads);
 
 /* segkit metrics without --churned: the metrics of a subscription history. */
 int cli_metrics_billing(cli_args *a, double level, int64_t min_n);
+/* segkit insights on a subscription history (insights_history.c): churn per month and NRR
+ * of every --by value and --segment against the rest; 0 or an exit code. */
+struct segkit_rate_options;
+int cli_insights_history(cli_args *a, const struct segkit_rate_options *o, double level);
 /* {"plan": "pro", "tenure_stage": "growth"} of a group. */
 json_t *cli_mrr_group_key(const segkit_mrr_result *r, size_t group);
 

@@ -16,10 +16,11 @@
 enum { MAX_DIMS = 16 };
 
 static const cli_opt insights_opts[] = {
-    {"dataset", CLI_OPT_VALUE, "NAME", "a customer snapshot in the workspace (or give a FILE)"},
-    {"churned", CLI_OPT_VALUE, "COL=VALUE", "a customer churned where COL equals VALUE (churned=true, Churn=Yes)"},
-    {"by", CLI_OPT_VALUE, "COL[,COL]", "the segmentations to look at: each column's values are its segments"},
-    {"min-n", CLI_OPT_VALUE, "N", "segments with fewer customers are too small to trust (default 30)"},
+    {"churned", CLI_OPT_VALUE, "COL=VALUE",
+     "the data is a customer snapshot: a customer churned where COL equals VALUE (churned=true, "
+     "Churn=Yes)"},
+    {"min-n", CLI_OPT_VALUE, "N",
+     "segments with fewer customers are too small to trust (default 30)"},
     {"alpha", CLI_OPT_VALUE, "A", "false-discovery rate of the findings (default 0.05)"},
     {"conf", CLI_OPT_VALUE, "LEVEL", "confidence level of the intervals (default 0.95)"},
 };
@@ -35,13 +36,12 @@ static void how_much(const segkit_rate_finding *x, char *buf, size_t size) {
   }
 }
 
+/* Options of a subscription history that mean nothing for a snapshot. */
+static const char *const k_history_only[] = {"from", "to", "rates", "segment", "customers"};
+
 static int run_insights(cli_args *a) {
   const char *churned = cli_get(a, "churned");
   const char *by = cli_get(a, "by");
-  if (churned == NULL || by == NULL) {
-    return cli_usage_error("insights", "expected: insights (--dataset NAME | FILE) --churned "
-                                       "COL=VALUE --by COL[,COL]");
-  }
   segkit_rate_options o = {0};
   int64_t min_n = 30;
   double level = 0.95;
@@ -57,6 +57,21 @@ static int run_insights(cli_args *a) {
     if (end == cli_get(a, "alpha") || *end != '\0' || !(o.alpha > 0 && o.alpha < 1)) {
       return cli_usage_error("insights", "--alpha must be a number between 0 and 1");
     }
+  }
+  if (churned == NULL) {
+    return cli_insights_history(a, &o, level);
+  }
+  for (size_t i = 0; i < sizeof k_history_only / sizeof k_history_only[0]; i++) {
+    if (cli_get(a, k_history_only[i]) != NULL) {
+      return cli_usage_error("insights",
+                             "--%s applies to a subscription history, not to a "
+                             "snapshot with --churned",
+                             k_history_only[i]);
+    }
+  }
+  if (by == NULL) {
+    return cli_usage_error("insights", "expected: insights (--dataset NAME | FILE) --churned "
+                                       "COL=VALUE --by COL[,COL]");
   }
   segkit_table *t = NULL;
   int rc = cli_load_table(a, "insights", &t);
@@ -211,8 +226,9 @@ static int run_insights(cli_args *a) {
 
 const cli_verb cli_verb_insights = {
     .name = "insights",
-    .summary = "what is worth knowing: segments whose churn differs, with intervals and tests",
-    .usage = "segkit insights (--dataset NAME | FILE) --churned COL=VALUE --by COL[,COL]",
+    .summary =
+        "what is worth knowing: segments whose churn or NRR differ, with intervals and tests",
+    .usage = "segkit insights (--dataset NAME | FILE) [--churned COL=VALUE] --by COL[,COL]",
     .description =
         "Compares every segment of every --by column with the rest of the customers on the\n"
         "churned share (a customer snapshot: one row per customer), with Wilson intervals\n"
@@ -220,9 +236,17 @@ const cli_verb cli_verb_insights = {
         "differences that pass are told, in plain sentences with their numbers; segments\n"
         "under --min-n customers are named as too small to trust. JSON: {\"segments\":\n"
         "[{\"column\", \"segment\", \"customers\", \"churn_rate\", \"ci_low\", \"ci_high\",\n"
-        "\"rest_churn_rate\", \"ratio\", \"p\", \"p_adjusted\", \"finding\", \"too_small\"}]}.",
+        "\"rest_churn_rate\", \"ratio\", \"p\", \"p_adjusted\", \"finding\", \"too_small\"}]}.\n"
+        "Without --churned the data is a subscription history (as segkit metrics reads it):\n"
+        "every --by value and --segment is compared with the rest on churn per month\n"
+        "(churns over customer-months, Wilson, z-test) and on NRR over --from..--to (ratio\n"
+        "estimator with its delta-method standard error, Wald test), all corrected together.\n"
+        "JSON: {\"findings\": [{\"measure\": \"monthly_churn\"|\"nrr\", \"column\", \"segment\",\n"
+        "\"value\", \"ci_low\", \"ci_high\", \"rest_value\", ..., \"p_adjusted\", \"finding\"}]}.",
     .opts = insights_opts,
     .n_opts = sizeof insights_opts / sizeof insights_opts[0],
+    .more_opts = cli_subscription_opts,
+    .n_more_opts = CLI_N_SUBSCRIPTION_OPTS,
     .shared_opts = cli_read_opts,
     .n_shared_opts = CLI_N_READ_OPTS,
     .run = run_insights,

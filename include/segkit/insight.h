@@ -144,6 +144,49 @@ SEGKIT_API const segkit_rate_finding *segkit_rate_findings_at(const segkit_rate_
                                                              size_t i);
 SEGKIT_API size_t segkit_rate_findings_n_tests(const segkit_rate_findings *f);
 
+/* ---- segment-against-rest comparisons of any measure (src/insight/compare.c) -------- *
+ *
+ * For measures that are not one yes/no per customer: churn per customer-month, NRR, any
+ * estimate with a standard error. Each comparison is one segment against the rest of the
+ * customers on one measure; segkit_comparisons_test tests every one and corrects them all
+ * together with Benjamini & Hochberg, so a reader can scan churn and NRR findings of every
+ * segment at once with the false-discovery rate held at alpha.
+ *   PROPORTION: events out of trials on each side (churns out of customer-months):
+ *     Wilson intervals, the pooled two-proportion z-test (prop.test(correct = FALSE));
+ *   ESTIMATE: a value and its standard error on each side (NRR as a ratio estimator):
+ *     normal intervals value -/+ z se (lower end at least 0 when floor_zero), and the Wald
+ *     test of the difference, z = (v - v_rest) / sqrt(se^2 + se_rest^2), the two sides
+ *     being disjoint sets of customers.
+ * A comparison with fewer than min_n units (customers) on a side, or no estimate, is not
+ * tested (too_small, or p NaN) and so is never a finding. */
+typedef enum segkit_comparison_kind {
+  SEGKIT_COMPARE_PROPORTION = 0,
+  SEGKIT_COMPARE_ESTIMATE = 1
+} segkit_comparison_kind;
+
+typedef struct segkit_comparison {
+  segkit_comparison_kind kind;
+  uint64_t n, n_rest;      /* units (customers) on each side; min_n applies */
+  uint64_t events, trials; /* PROPORTION inputs */
+  uint64_t events_rest, trials_rest;
+  double value, se, value_rest, se_rest; /* ESTIMATE inputs; PROPORTION: set by the test */
+  bool floor_zero;                       /* ESTIMATE: the measure cannot be negative */
+  /* outputs */
+  double lower, upper, lower_rest, upper_rest;
+  double ratio; /* value / value_rest; NaN when value_rest is 0 */
+  double z, p, p_adjusted;
+  bool significant;
+  bool too_small;
+} segkit_comparison;
+
+/* Test the n comparisons in place and correct them together; *n_tests (may be NULL) gets
+ * the number tested. opt: alpha, interval level and min_n as for rate findings (NULL:
+ * defaults). SEGKIT_ERR_USAGE for events above trials or a negative or non-finite standard
+ * error (naming the comparison's index). */
+SEGKIT_API segkit_status segkit_comparisons_test(segkit_comparison *c, size_t n,
+                                                 const segkit_rate_options *opt, size_t *n_tests,
+                                                 segkit_error *err);
+
 #ifdef __cplusplus
 }
 #endif

@@ -205,8 +205,10 @@ typedef struct segkit_mrr_period {
   double logo_churn_low, logo_churn_high;
   double nrr;                   /* retained_cents / start_cents (cohort net revenue retention) */
   double nrr_low, nrr_high;     /* its interval: ratio estimator, delta method */
+  double nrr_se;                /* the standard error behind that interval */
   double grr;                   /* retained_capped_cents / start_cents */
   double grr_low, grr_high;
+  double grr_se;
   double revenue_churn;         /* 1 - grr */
   /* monthly averages over the period's months */
   int64_t customer_months;      /* sum of customers_start over the months */
@@ -223,6 +225,16 @@ SEGKIT_API size_t segkit_mrr_n_periods(const segkit_mrr_result *r);
  * range. */
 SEGKIT_API const segkit_mrr_period *segkit_mrr_periods(const segkit_mrr_result *r,
                                                        size_t group);
+
+/* Period `period` of the customers in a union of groups (selected: n_groups flags), as if
+ * they were one group: every rate and interval as for a group (a customer counts in the
+ * group it has when the period starts). A segment against the rest of the customers is
+ * the group against the union of the others; a value of one by column against the rest is
+ * the union of the groups with that value. Exact: the sums are added, nothing is
+ * recomputed. SEGKIT_ERR_USAGE for a period out of range. */
+SEGKIT_API segkit_status segkit_mrr_period_select(const segkit_mrr_result *r, const bool *selected,
+                                                  size_t period, segkit_mrr_period *out,
+                                                  segkit_error *err);
 
 /* Monthly logo survival by months since start of the customers that start in the range
  * (inactive at the end of from_month - 1; a customer's group is its group at its first

@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "insight/insight_int.h"
 #include "segkit/insight.h"
 
 struct segkit_profile {
@@ -85,65 +86,30 @@ static segkit_status check(const segkit_profile_input *in, segkit_error *err) {
   return SEGKIT_OK;
 }
 
-/* Two-sided pooled z-test of x1/n1 against x2/n2 (effective n); NaN when untestable. */
-static void z_test(double x1, double n1, double x2, double n2, double *z, double *p) {
-  *z = NAN;
-  *p = NAN;
-  if (!(n1 > 0) || !(n2 > 0)) {
-    return;
-  }
-  double p1 = x1 / n1;
-  double p2 = x2 / n2;
-  double pooled = (x1 + x2) / (n1 + n2);
-  double var = pooled * (1.0 - pooled) * (1.0 / n1 + 1.0 / n2);
-  if (!(var > 0)) {
-    *z = 0;
-    *p = 1;  /* everyone or no one gave the answer: no difference */
-    return;
-  }
-  *z = (p1 - p2) / sqrt(var);
-  *p = erfc(fabs(*z) / sqrt(2.0));
-}
-
-/* Benjamini-Hochberg: p_adj(i) = min over j >= rank(i) of m p_(j) / j, capped at 1. */
-typedef struct ranked {
-  double p;
-  size_t cell;
-} ranked;
-
-static int cmp_p(const void *a, const void *b) {
-  const ranked *x = a;
-  const ranked *y = b;
-  if (x->p != y->p) {
-    return x->p < y->p ? -1 : 1;
-  }
-  return (x->cell > y->cell) - (x->cell < y->cell);
-}
-
 static segkit_status adjust(segkit_profile *pr, double alpha, segkit_error *err) {
-  ranked *r = malloc((pr->n_cells + 1) * sizeof *r);
-  if (r == NULL) {
-    return segkit_error_set(err, SEGKIT_ERR_NOMEM, "no memory for the profile's tests");
-  }
-  size_t m = 0;
-  for (size_t i = 0; i < pr->n_cells; i++) {
-    pr->cells[i].p_adjusted = NAN;
-    if (!isnan(pr->cells[i].p)) {
-      r[m++] = (ranked){.p = pr->cells[i].p, .cell = i};
+  double *p = malloc((pr->n_cells + 1) * sizeof *p);
+  double *adj = malloc((pr->n_cells + 1) * sizeof *adj);
+  bool *sig = malloc((pr->n_cells + 1) * sizeof *sig);
+  size_t m = SIZE_MAX;
+  if (p != NULL && adj != NULL && sig != NULL) {
+    for (size_t i = 0; i < pr->n_cells; i++) {
+      p[i] = pr->cells[i].p;
     }
+    m = sk__bh_adjust(p, pr->n_cells, alpha, adj, sig);
   }
-  qsort(r, m, sizeof *r, cmp_p);
-  double running = 1.0;
-  for (size_t k = m; k-- > 0;) {
-    double v = r[k].p * (double)m / (double)(k + 1);
-    running = v < running ? v : running;
-    segkit_profile_cell *c = &pr->cells[r[k].cell];
-    c->p_adjusted = running;
-    c->significant = running < alpha;
+  if (m != SIZE_MAX) {
+    for (size_t i = 0; i < pr->n_cells; i++) {
+      pr->cells[i].p_adjusted = adj[i];
+      pr->cells[i].significant = sig[i];
+    }
+    pr->n_tests = m;
   }
-  pr->n_tests = m;
-  free(r);
-  return SEGKIT_OK;
+  free(p);
+  free(adj);
+  free(sig);
+  return m == SIZE_MAX
+             ? segkit_error_set(err, SEGKIT_ERR_NOMEM, "no memory for the profile's tests")
+             : SEGKIT_OK;
 }
 
 segkit_status segkit_profile_new(const segkit_profile_input *in,
@@ -234,8 +200,8 @@ segkit_status segkit_profile_new(const segkit_profile_input *in,
          * answer's count scales with them so the shares stay the weighted ones */
         double ns_eff = sw2 > 0 ? sw * sw / sw2 : 0;
         double nr_eff = rw2 > 0 ? rw * rw / rw2 : 0;
-        z_test(sw > 0 ? xs / sw * ns_eff : 0, ns_eff, rw > 0 ? xr / rw * nr_eff : 0, nr_eff,
-               &c->z, &c->p);
+        sk__pooled_z(sw > 0 ? xs / sw * ns_eff : 0, ns_eff, rw > 0 ? xr / rw * nr_eff : 0, nr_eff,
+                     &c->z, &c->p);
       }
     }
   }

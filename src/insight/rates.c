@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "insight/insight_int.h"
 #include "segkit/insight.h"
 #include "segkit/survival.h"
 
@@ -57,20 +58,6 @@ static int cmp_finding(const void *a, const void *b) {
   return (x->level > y->level) - (x->level < y->level);
 }
 
-typedef struct ranked {
-  double p;
-  size_t i;
-} ranked;
-
-static int cmp_ranked(const void *a, const void *b) {
-  const ranked *x = a;
-  const ranked *y = b;
-  if (x->p != y->p) {
-    return x->p < y->p ? -1 : 1;
-  }
-  return (x->i > y->i) - (x->i < y->i);
-}
-
 static void interval(uint64_t k, uint64_t n, double level, double *lo, double *hi) {
   *lo = NAN;
   *hi = NAN;
@@ -113,14 +100,12 @@ segkit_status segkit_rate_findings_new(size_t n, const uint8_t *event,
   }
   segkit_rate_findings *f = calloc(1, sizeof *f);
   uint64_t *cnt = calloc(2 * (total_levels + 1), sizeof *cnt);
-  ranked *rk = malloc((total_levels + 1) * sizeof *rk);
   if (f != NULL) {
     f->items = calloc(total_levels + 1, sizeof *f->items);
   }
-  if (f == NULL || f->items == NULL || cnt == NULL || rk == NULL) {
+  if (f == NULL || f->items == NULL || cnt == NULL) {
     segkit_rate_findings_free(f);
     free(cnt);
-    free(rk);
     return segkit_error_set(err, SEGKIT_ERR_NOMEM, "no memory for the rate findings");
   }
   size_t at = 0;
@@ -155,37 +140,37 @@ segkit_status segkit_rate_findings_new(size_t n, const uint8_t *event,
       if (x->too_small) {
         continue;
       }
-      double pooled = (double)(x->events + x->events_rest) / (double)(x->n + x->n_rest);
-      double var = pooled * (1 - pooled) * (1.0 / (double)x->n + 1.0 / (double)x->n_rest);
-      if (var > 0) {
-        x->z = (x->rate - x->rate_rest) / sqrt(var);
-        x->p = erfc(fabs(x->z) / sqrt(2.0));
-      } else {
-        x->z = 0;
-        x->p = 1; /* no one, or everyone, had the event: no difference */
-      }
+      sk__pooled_z((double)x->events, (double)x->n, (double)x->events_rest, (double)x->n_rest,
+                   &x->z, &x->p);
     }
   }
   f->n = at;
   /* Benjamini-Hochberg over the tested levels */
-  size_t m = 0;
-  for (size_t i = 0; i < f->n; i++) {
-    if (!isnan(f->items[i].p)) {
-      rk[m++] = (ranked){.p = f->items[i].p, .i = i};
+  double *p = malloc((f->n + 1) * sizeof *p);
+  double *adj = malloc((f->n + 1) * sizeof *adj);
+  bool *sig = malloc((f->n + 1) * sizeof *sig);
+  size_t m = SIZE_MAX;
+  if (p != NULL && adj != NULL && sig != NULL) {
+    for (size_t i = 0; i < f->n; i++) {
+      p[i] = f->items[i].p;
     }
+    m = sk__bh_adjust(p, f->n, alpha, adj, sig);
   }
-  qsort(rk, m, sizeof *rk, cmp_ranked);
-  double running = 1.0;
-  for (size_t r = m; r-- > 0;) {
-    double v = rk[r].p * (double)m / (double)(r + 1);
-    running = v < running ? v : running;
-    f->items[rk[r].i].p_adjusted = running;
-    f->items[rk[r].i].significant = running < alpha;
+  for (size_t i = 0; m != SIZE_MAX && i < f->n; i++) {
+    f->items[i].p_adjusted = adj[i];
+    f->items[i].significant = sig[i];
+  }
+  free(p);
+  free(adj);
+  free(sig);
+  if (m == SIZE_MAX) {
+    segkit_rate_findings_free(f);
+    free(cnt);
+    return segkit_error_set(err, SEGKIT_ERR_NOMEM, "no memory for the rate findings");
   }
   f->n_tests = m;
   qsort(f->items, f->n, sizeof *f->items, cmp_finding);
   free(cnt);
-  free(rk);
   *out = f;
   return SEGKIT_OK;
 }

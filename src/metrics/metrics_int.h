@@ -225,6 +225,8 @@ struct segkit_mrr_result {
   int32_t *period_first;       /* n_periods first months */
   int32_t *period_last;
   sk__period_acc *period_acc;  /* (n_groups + 1) x n_periods */
+  double conf_level;           /* of the periods' intervals (the options', defaulted) */
+  int64_t min_customers;
   segkit_mrr_period *periods;  /* (n_groups + 1) x n_periods */
   int64_t *surv_at_risk;       /* (n_groups + 1) x (n_months + 1) */
   int64_t *surv_churned;

@@ -189,7 +189,8 @@ static segkit_status wilson(int64_t x, int64_t n, double level, double *lo, doub
  * Σ(y - R x)² = Σy² - 2R Σxy + R² Σx² from exact integer sums. Normal interval R -/+ z se,
  * the lower end at least 0. NaN when n < 2 or Σx = 0. */
 static void ratio_interval(double r, int64_t n, int64_t sum_x, sk__i128 sxx, sk__i128 syy,
-                           sk__i128 sxy, double z, double *lo, double *hi) {
+                           sk__i128 sxy, double z, double *se_out, double *lo, double *hi) {
+  *se_out = NAN;
   *lo = NAN;
   *hi = NAN;
   if (n < 2 || sum_x <= 0 || !isfinite(r)) {
@@ -202,6 +203,7 @@ static void ratio_interval(double r, int64_t n, int64_t sum_x, sk__i128 sxx, sk_
     ss = 0.0L; /* rounding of an exact zero */
   }
   double se = (double)sqrtl(ss / ((long double)n * (long double)(n - 1) * xbar * xbar));
+  *se_out = se;
   *lo = fmax(0.0, r - z * se);
   *hi = r + z * se;
 }
@@ -226,16 +228,13 @@ static void sum_months(segkit_mrr_period *p, const segkit_mrr_month *m, size_t i
   }
 }
 
-static segkit_status derive_period(segkit_mrr_result *r, size_t block, size_t pi,
-                                   double level, int64_t min_n, segkit_error *err) {
-  segkit_mrr_period *p = &r->periods[block * r->n_periods + pi];
-  const sk__period_acc *a = &r->period_acc[block * r->n_periods + pi];
-  const segkit_mrr_month *m = r->months + block * r->n_months;
-  memset(p, 0, sizeof *p);
-  p->first_month = r->period_first[pi];
-  p->last_month = r->period_last[pi];
-  size_t i0 = (size_t)(p->first_month - r->from_month);
-  size_t i1 = (size_t)(p->last_month - r->from_month);
+/* The rates of period p from its sums: m is its block's month array (indexed from
+ * from_month), a its accumulator. */
+static segkit_status derive_from(segkit_mrr_period *p, const sk__period_acc *a,
+                                 const segkit_mrr_month *m, int32_t from_month, double level,
+                                 int64_t min_n, segkit_error *err) {
+  size_t i0 = (size_t)(p->first_month - from_month);
+  size_t i1 = (size_t)(p->last_month - from_month);
   sum_months(p, m, i0, i1);
   if (a->customers_start != p->customers_start || a->start_cents != p->start_cents) {
     return segkit_error_set(err, SEGKIT_ERR_INTERNAL,
@@ -255,9 +254,9 @@ static segkit_status derive_period(segkit_mrr_result *r, size_t block, size_t pi
   p->grr = ratio((double)p->retained_capped_cents, (double)p->start_cents);
   double z = gsl_cdf_ugaussian_Qinv((1.0 - level) / 2.0);
   ratio_interval(p->nrr, a->customers_start, a->start_cents, a->sum_xx, a->sum_yy, a->sum_xy, z,
-                 &p->nrr_low, &p->nrr_high);
+                 &p->nrr_se, &p->nrr_low, &p->nrr_high);
   ratio_interval(p->grr, a->customers_start, a->start_cents, a->sum_xx, a->sum_cc, a->sum_xc, z,
-                 &p->grr_low, &p->grr_high);
+                 &p->grr_se, &p->grr_low, &p->grr_high);
   p->grr_high = fmin(p->grr_high, 1.0); /* GRR cannot exceed 1 */
   p->revenue_churn = 1.0 - p->grr;
   p->monthly_churn = ratio((double)p->n_churned, (double)p->customer_months);
@@ -269,6 +268,16 @@ static segkit_status derive_period(segkit_mrr_result *r, size_t block, size_t pi
   p->arpu_cents = ratio((double)p->mrr_month_sum_cents, (double)p->active_months);
   p->too_small = p->customers_start < min_n;
   return SEGKIT_OK;
+}
+
+static segkit_status derive_period(segkit_mrr_result *r, size_t block, size_t pi,
+                                   segkit_error *err) {
+  segkit_mrr_period *p = &r->periods[block * r->n_periods + pi];
+  memset(p, 0, sizeof *p);
+  p->first_month = r->period_first[pi];
+  p->last_month = r->period_last[pi];
+  return derive_from(p, &r->period_acc[block * r->n_periods + pi], r->months + block * r->n_months,
+                     r->from_month, r->conf_level, r->min_customers, err);
 }
 
 static void derive_survival(segkit_mrr_result *r, size_t block) {
@@ -297,9 +306,11 @@ segkit_status sk__mrr_finish_periods(segkit_mrr_result *r, const segkit_mrr_opti
     return segkit_error_set(err, SEGKIT_ERR_USAGE,
                             "confidence level %g is invalid (expected 0 < level < 1)", level);
   }
+  r->conf_level = level;
+  r->min_customers = min_n;
   for (size_t b = 0; b <= r->n_groups; b++) {
     for (size_t p = 0; p < r->n_periods; p++) {
-      segkit_status s = derive_period(r, b, p, level, min_n, err);
+      segkit_status s = derive_period(r, b, p, err);
       if (s != SEGKIT_OK) {
         return s;
       }
@@ -343,6 +354,75 @@ const segkit_mrr_period *segkit_mrr_periods(const segkit_mrr_result *r, size_t g
     return r->periods;
   }
   return group < r->n_groups ? r->periods + (group + 1) * r->n_periods : NULL;
+}
+
+static void add_acc(sk__period_acc *o, const sk__period_acc *a) {
+  o->customers_start += a->customers_start;
+  o->start_cents += a->start_cents;
+  o->retained += a->retained;
+  o->retained_cents += a->retained_cents;
+  o->retained_capped_cents += a->retained_capped_cents;
+  o->sum_xx += a->sum_xx;
+  o->sum_yy += a->sum_yy;
+  o->sum_xy += a->sum_xy;
+  o->sum_cc += a->sum_cc;
+  o->sum_xc += a->sum_xc;
+}
+
+/* Only the fields sum_months reads: the ratios of a month are not additive. */
+static void add_month(segkit_mrr_month *o, const segkit_mrr_month *m) {
+  o->start_cents += m->start_cents;
+  o->end_cents += m->end_cents;
+  o->customers_start += m->customers_start;
+  o->customers_end += m->customers_end;
+  o->new_cents += m->new_cents;
+  o->reactivation_cents += m->reactivation_cents;
+  o->expansion_cents += m->expansion_cents;
+  o->contraction_cents += m->contraction_cents;
+  o->churned_cents += m->churned_cents;
+  o->n_new += m->n_new;
+  o->n_reactivation += m->n_reactivation;
+  o->n_churned += m->n_churned;
+}
+
+/* Every sum the period rates come from is a sum over customers, and each customer is in
+ * one group at a time, so the period of a union of groups is the period of the summed
+ * blocks: exact, with no second pass over the customers. */
+segkit_status segkit_mrr_period_select(const segkit_mrr_result *r, const bool *selected,
+                                       size_t period, segkit_mrr_period *out, segkit_error *err) {
+  if (r == NULL || selected == NULL || out == NULL || period >= r->n_periods) {
+    return segkit_error_set(err, SEGKIT_ERR_USAGE,
+                            "segkit_mrr_period_select: needs a result, a selection and a "
+                            "period below %zu",
+                            r != NULL ? r->n_periods : 0);
+  }
+  segkit_mrr_month *m = calloc(r->n_months, sizeof *m);
+  if (m == NULL) {
+    return nomem(err);
+  }
+  sk__period_acc acc;
+  memset(&acc, 0, sizeof acc);
+  for (size_t g = 0; g < r->n_groups; g++) {
+    if (!selected[g]) {
+      continue;
+    }
+    const segkit_mrr_month *gm = r->months + (g + 1) * r->n_months;
+    for (size_t i = 0; i < r->n_months; i++) {
+      add_month(&m[i], &gm[i]);
+    }
+    add_acc(&acc, &r->period_acc[(g + 1) * r->n_periods + period]);
+  }
+  segkit_mrr_period p;
+  memset(&p, 0, sizeof p);
+  p.first_month = r->period_first[period];
+  p.last_month = r->period_last[period];
+  p.partial = r->periods[period].partial;
+  segkit_status s = derive_from(&p, &acc, m, r->from_month, r->conf_level, r->min_customers, err);
+  free(m);
+  if (s == SEGKIT_OK) {
+    *out = p;
+  }
+  return s;
 }
 
 void segkit_mrr_survival(const segkit_mrr_result *r, size_t group, size_t *n,

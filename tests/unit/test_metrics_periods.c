@@ -517,6 +517,52 @@ static void metrics_periods_by_ids_and_unknown_columns(void **state) {
   segkit_table_free(t);
 }
 
+/* A union of groups is summed exactly: all groups give the totals, one group itself, and
+ * basic/month + pro/month in Q2 is the four customers C, D, E (basic at s3) and A (pro):
+ * x = 500, 800, 1200, 1000 at s3 and y = 1500, 0, 1200, 1000 at s6, so NRR = 3700 / 3500
+ * and its delta-method se = sqrt(sum (y - R x)^2 / (n (n - 1) xbar^2)) = 0.4259441334627;
+ * basic/month alone: R = 2700 / 2500, se 0.6344721270474 (both worked by hand). */
+static void metrics_periods_select_union(void **state) {
+  (void)state;
+  segkit_mrr_result *r = run(SEGKIT_MRR_PERIOD_QUARTER, 2, false, 1);
+  assert_int_equal(segkit_mrr_n_groups(r), 3);
+  bool all[3] = {true, true, true};
+  bool basic[3] = {true, false, false};
+  bool monthly[3] = {true, true, false};
+  segkit_error err;
+  for (size_t pi = 0; pi < 2; pi++) {
+    segkit_mrr_period u;
+    assert_int_equal(segkit_mrr_period_select(r, all, pi, &u, &err), SEGKIT_OK);
+    const segkit_mrr_period *t = &segkit_mrr_periods(r, SEGKIT_MRR_ALL)[pi];
+    assert_int_equal(u.customers_start, t->customers_start);
+    assert_int_equal(u.start_cents, t->start_cents);
+    assert_int_equal(u.retained_cents, t->retained_cents);
+    assert_int_equal(u.n_churned, t->n_churned);
+    assert_int_equal(u.customer_months, t->customer_months);
+    assert_int_equal(u.n_new, t->n_new);
+    assert_int_equal(u.end_cents, t->end_cents);
+    assert_close(u.nrr, t->nrr, 1e-15);
+    assert_close(u.nrr_se, t->nrr_se, 1e-12);
+    assert_close(u.monthly_churn_low, t->monthly_churn_low, 1e-15);
+  }
+  segkit_mrr_period b;
+  assert_int_equal(segkit_mrr_period_select(r, basic, 1, &b, &err), SEGKIT_OK);
+  assert_int_equal(b.customers_start, 3);
+  assert_close(b.nrr, 1.08, 1e-15);
+  assert_close(b.nrr_se, 0.6344721270474, 1e-12);
+  assert_close(segkit_mrr_periods(r, 0)[1].nrr_se, 0.6344721270474, 1e-12);
+  segkit_mrr_period m;
+  assert_int_equal(segkit_mrr_period_select(r, monthly, 1, &m, &err), SEGKIT_OK);
+  assert_int_equal(m.customers_start, 4);
+  assert_int_equal(m.start_cents, 3500);
+  assert_int_equal(m.retained_cents, 3700);
+  assert_close(m.nrr, 3700.0 / 3500.0, 1e-15);
+  assert_close(m.nrr_se, 0.4259441334627, 1e-12);
+  assert_false(m.too_small); /* min_customers 3 */
+  assert_int_equal(segkit_mrr_period_select(r, monthly, 2, &m, &err), SEGKIT_ERR_USAGE);
+  segkit_mrr_result_free(r);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(metrics_periods_quarters_totals),
@@ -528,6 +574,7 @@ int main(void) {
       cmocka_unit_test(metrics_customer_state_on_a_day),
       cmocka_unit_test(metrics_periods_threads_agree),
       cmocka_unit_test(metrics_periods_by_ids_and_unknown_columns),
+      cmocka_unit_test(metrics_periods_select_union),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
