@@ -132,6 +132,7 @@ served, committed = (json.load(open(p)) for p in sys.argv[1:])
 assert served == committed, "served OpenAPI differs from docs/openapi.json"
 ops = sorted((m.upper(), p) for p, item in served["paths"].items() for m in item)
 assert ops == sorted([("GET", "/api/v1/health"), ("GET", "/openapi.json"),
+    ("POST", "/api/v1/rules/check"), ("GET", "/api/v1/whoami"),
     ("GET", "/api/v1/datasets"), ("GET", "/api/v1/datasets/{name}"),
     ("GET", "/api/v1/segments"), ("POST", "/api/v1/segments"),
     ("GET", "/api/v1/segments/{name}"), ("DELETE", "/api/v1/segments/{name}"),
