@@ -487,7 +487,7 @@ def measure_env(name, cmd, repeat, env):
 def main():
     p = argparse.ArgumentParser(prog="bench/run")
     p.add_argument("what", choices=["csv", "survival", "metrics", "segment", "rfm", "kmeans",
-                                    "clv"])
+                                    "clv", "dashboard"])
     p.add_argument("--customers", type=int, default=None,
                    help="customers (default 1000000; clv: 10000000)")
     p.add_argument("--peer-customers", type=int, default=1000000,
@@ -518,6 +518,11 @@ def main():
         bench_kmeans(args)
     elif args.what == "clv":
         bench_clv(args)
+    elif args.what == "dashboard":
+        import dashboard  # bench/dashboard.py
+        ensure_data(args.customers)
+        dashboard.bench_dashboard(args, SEGKIT,
+                                  os.path.join(ROOT, "bench", "data", f"c{args.customers}"))
 
 
 if __name__ == "__main__":
