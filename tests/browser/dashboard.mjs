@@ -87,30 +87,75 @@ async function login(page, key) {
 }
 
 // The charts drawn inside `selector`: for each echarts instance, its series' data points,
-// and whether its canvas has pixels of more than one colour.
-async function chartsIn(page, selector) {
-  return page.evaluate((sel) => {
+// and what its renderer drew: SVG shapes of non-zero size and their fill colours (charts.js
+// draws SVG), or a canvas's distinct pixel colours.
+async function chartsIn(root) {
+  return root.evaluate((box) => {
     const out = [];
-    for (const el of document.querySelectorAll(`${sel} [_echarts_instance_]`)) {
+    for (const el of box.querySelectorAll('[_echarts_instance_]')) {
       const inst = window.echarts.getInstanceByDom(el);
       if (!inst) continue;
       const opt = inst.getOption();
       const points = (opt.series || []).reduce((n, s) => n + (Array.isArray(s.data) ? s.data.length : 0), 0);
-      let colours = 0;
+      const colours = new Set();
+      let shapes = 0;
+      const svg = el.querySelector('svg');
+      if (svg) {
+        for (const p of svg.querySelectorAll('path, rect, circle, polyline, polygon')) {
+          const b = p.getBBox();
+          const fill = p.getAttribute('fill') || p.getAttribute('stroke');
+          if ((b.width > 0 || b.height > 0) && fill && fill !== 'none' && fill !== 'transparent') {
+            shapes++;
+            colours.add(fill.toLowerCase());
+          }
+        }
+      }
       const canvas = el.querySelector('canvas');
       if (canvas) {
-        const ctx = canvas.getContext('2d');
-        const { data } = ctx.getImageData(0, 0, canvas.width, canvas.height);
-        const seen = new Set();
-        for (let i = 0; i < data.length && seen.size < 10; i += 4 * 97) {
-          seen.add((data[i] << 16) | (data[i + 1] << 8) | data[i + 2] | (data[i + 3] << 24));
+        const { data } = canvas.getContext('2d').getImageData(0, 0, canvas.width, canvas.height);
+        for (let i = 0; i < data.length && colours.size < 10; i += 4 * 97) {
+          colours.add((data[i] << 16) | (data[i + 1] << 8) | data[i + 2] | (data[i + 3] << 24));
+          shapes++;
         }
-        colours = seen.size;
       }
-      out.push({ series: (opt.series || []).length, points, colours, w: el.clientWidth, h: el.clientHeight });
+      out.push({ series: (opt.series || []).length, points, shapes, colours: colours.size,
+        w: el.clientWidth, h: el.clientHeight });
     }
     return out;
-  }, selector);
+  });
+}
+
+// Wait until the n views in `selector` are drawn (charts.js marks each .segkit-view, and an
+// unavailable one .unavailable); then each one's name, availability, reason and charts.
+async function viewsDrawn(page, selector, n) {
+  await page.waitForFunction(([sel, k]) => {
+    const boxes = [...document.querySelectorAll(sel)];
+    return boxes.length >= k && boxes.every((b) => b.querySelector('.segkit-view, .msg'));
+  }, [selector, n], { timeout: 90000 });
+  await page.waitForTimeout(500);   // ECharts renders on the next animation frame
+  const boxes = await page.$$(selector);
+  const out = [];
+  for (let i = 0; i < boxes.length; i++) {
+    const info = await boxes[i].evaluate((b) => {
+      const v = b.querySelector('.segkit-view');
+      return { view: v ? v.getAttribute('data-view') : null,
+        unavailable: !v || v.classList.contains('unavailable'),
+        reason: (b.querySelector('.unavailable-reason, .msg') || {}).textContent || null };
+    });
+    info.charts = await chartsIn(boxes[i]);
+    out.push(info);
+  }
+  return out;
+}
+
+function checkCharts(views, where) {
+  for (const v of views) {
+    check(v.charts.length >= 1, `${where}: view ${v.view} draws ${v.charts.length} echarts instance(s)`);
+    check(v.charts.every((c) => c.series > 0 && c.points > 0),
+      `${where}: view ${v.view}'s charts have series with data (${v.charts.map((c) => `${c.series} series, ${c.points} points`).join('; ')})`);
+    check(v.charts.every((c) => c.shapes > 2 && c.colours > 1 && c.w > 100 && c.h > 100),
+      `${where}: view ${v.view}'s charts are drawn (${v.charts.map((c) => `${c.shapes} shapes, ${c.colours} colours, ${c.w}x${c.h}`).join('; ')})`);
+  }
 }
 
 const { browser, close } = await launch();
@@ -139,6 +184,22 @@ try {
   const overviewText = await page.textContent('#main');
   check(overviewText.includes('customers') && overviewText.includes(fmt(TOTAL)),
     `the overview lists the customers dataset with its ${fmt(TOTAL)} rows`);
+  const viewsServed = await page.evaluate(async (key) => (await fetch('/api/v1/views', {
+    headers: { Authorization: `Bearer ${key}` } })).status === 200, RKEY);
+  if (viewsServed) {
+    let [ov] = await viewsDrawn(page, '#overview-view', 1);
+    if (ov.unavailable && /rates/.test(ov.reason)) {
+      // The demo bills in three currencies: the view asks for rates, as a person would give.
+      check(await page.isVisible('#overview-view .rates-form'), `a view that needs exchange rates asks for them (${ov.reason})`);
+      await page.fill('#overview-view .rates-input', 'USD=1,EUR=1.08,GBP=1.27');
+      const before = await page.evaluate(() => document.body.dataset.ready);
+      await page.press('#overview-view .rates-input', 'Enter');
+      await page.waitForFunction((b) => document.body.dataset.ready !== b, before);
+      [ov] = await viewsDrawn(page, '#overview-view', 1);
+    }
+    check(!ov.unavailable, `the overview view is available (${ov.reason || 'yes'})`);
+    checkCharts([ov], 'the overview');
+  }
   await shot(page, 'overview');
 
   // ---- segments list ----
@@ -230,17 +291,17 @@ try {
     `the exported CSV has the ${SMALL} ids pandas finds, in order (got ${exported.length})`);
 
   // ---- the segment's views and their charts ----
-  const viewsServed = await page.evaluate(async (key) => (await fetch('/api/v1/views', {
-    headers: { Authorization: `Bearer ${key}` } })).status, WKEY);
-  if (viewsServed === 200) {
-    await page.waitForSelector('#segment-views .view-block');
-    await page.waitForFunction(() => document.querySelectorAll('#segment-views [_echarts_instance_]').length > 0,
-      null, { timeout: 60000 });
-    await page.waitForTimeout(800);   // ECharts' first frame is drawn on the next animation frames
-    const charts = await chartsIn(page, '#segment-views');
-    check(charts.length >= 2, `the segment page draws ${charts.length} echarts instances`);
-    check(charts.every((c) => c.series > 0 && c.points > 0), `every chart has series with data (${JSON.stringify(charts)})`);
-    check(charts.every((c) => c.colours > 1), 'every chart\'s canvas is drawn (more than one colour)');
+  if (viewsServed) {
+    const blocks = await viewsDrawn(page, '#segment-views .view-block', 4);
+    const available = blocks.filter((b) => !b.unavailable);
+    for (const b of blocks.filter((x) => x.unavailable)) console.log(`  note: view ${b.view} for the segment: ${b.reason}`);
+    // The report's views take a segment once stored segments can be evaluated from it;
+    // until then they say so, and the charts are checked on the pages without a segment.
+    const pending = blocks.every((b) => b.unavailable && /not wired yet/.test(b.reason));
+    if (!pending) {
+      check(available.length >= 2, `the segment page draws ${available.length} of its views (${blocks.map((b) => b.view)})`);
+      checkCharts(available, 'the segment page');
+    }
   } else {
     const text = await page.textContent('#segment-views');
     check(text.includes('serves no views yet'), 'without views the segment page says so (no chart to check yet)');
@@ -250,11 +311,14 @@ try {
   // ---- the other pages ----
   for (const v of ['clusters', 'clv', 'survey', 'insights']) {
     await go(page, `#/view/${v}`, 'view');
-    if (viewsServed === 200) {
-      const c = await chartsIn(page, '#view-body');
-      console.log(`  view ${v}: ${c.length} charts`);
+    if (viewsServed) {
+      const [b] = await viewsDrawn(page, '#view-body', 1);
+      if (b.unavailable) {
+        console.log(`  note: view ${v} is not available here: ${b.reason}`);
+      } else {
+        checkCharts([b], `the ${v} page`);
+      }
     }
-    await page.waitForTimeout(300);
     await shot(page, `view-${v}`);
   }
   await context.close();

@@ -7,14 +7,18 @@
 // Authorization header, never in a URL. Every page builds its DOM with textContent, never
 // innerHTML, so names and rules typed by users are shown, not run.
 //
-// Charts: when the server serves ECharts and the report's charts.js (globals `echarts` and
-// `SegkitCharts`), a view is drawn with SegkitCharts.draw(element, viewJson); its data is
-// always also there as tables (in a <details> under the chart), for screen readers, print,
-// and servers without the charts.
+// Charts: the server serves ECharts and the report's charts.js (globals `echarts` and
+// `SegkitCharts`, the bytes the HTML report inlines), and a view is drawn with
+// SegkitCharts.draw(element, viewJson), which also writes each chart's numbers as a table
+// (for screen readers and print). Without them (an older server, a script that failed to
+// load) a view's JSON is shown as tables here.
 'use strict';
 
 (function () {
   const KEY_STORE = 'segkit.key';
+  // Exchange rates the views need when the subscriptions are in several currencies: not a
+  // secret, so kept across sessions (localStorage) and sent as the views' rates option.
+  const RATES_STORE = 'segkit.rates';
   const VIEW_META = new Set(['view', 'title', 'available', 'reason', 'segment']);
   const SEGMENT_VIEWS = ['overview', 'mrr_movements', 'survival', 'cohorts'];
   const MEMBERS_PAGE = 25;
@@ -168,30 +172,68 @@
     return typeof window.SegkitCharts === 'object' && typeof window.echarts === 'object';
   }
 
-  // A view's JSON: charts (when the server serves them), then its data as tables.
+  // The query string of a view request: its own options and the rates, if set.
+  function viewQuery(options) {
+    const q = new URLSearchParams();
+    for (const [k, v] of Object.entries(options || {})) if (v) q.set(k, v);
+    const rates = localStorage.getItem(RATES_STORE);
+    if (rates) q.set('rates', rates);
+    const text = q.toString();
+    return text ? `?${text}` : '';
+  }
+
+  let ratesForms = 0;
+  // A view that needs exchange rates asks for them where it stands.
+  function ratesForm() {
+    const id = `rates-${++ratesForms}`;
+    const input = h('input', {
+      id, name: 'rates', class: 'rates-input', autocomplete: 'off', spellcheck: 'false',
+      placeholder: 'USD=1,EUR=1.08,GBP=1.27', value: localStorage.getItem(RATES_STORE) || '',
+    });
+    return h('form', {
+      class: 'rates-form',
+      onsubmit: (ev) => {
+        ev.preventDefault();
+        const v = input.value.trim();
+        if (v) localStorage.setItem(RATES_STORE, v);
+        else localStorage.removeItem(RATES_STORE);
+        state.views = undefined;
+        route();
+      },
+    },
+    h('label', { for: id }, 'Exchange rates (CURRENCY=RATE to the reporting currency, comma-separated)'),
+    h('div', { class: 'row' }, input, h('button', { type: 'submit' }, 'Apply')),
+    h('p', { class: 'muted' }, 'Kept in this browser and sent with each view as its rates option.'));
+  }
+
+  // A view's JSON, drawn by the report's charts.js when the server serves it (it writes the
+  // view's title, its charts and each chart's numbers as a table), else as tables here.
   function drawView(container, view) {
+    drawViewBody(container, view);
+    if (view.available === false && /\brates\b/.test(view.reason || '')) {
+      container.append(ratesForm());
+    }
+  }
+
+  function drawViewBody(container, view) {
+    if (chartsAvailable()) {
+      const holder = h('div', { class: 'view-charts' });
+      container.append(holder);
+      try {
+        state.charts.push(...(window.SegkitCharts.draw(holder, view) || []));
+        return;
+      } catch (e) {
+        holder.replaceChildren(message('error', `The charts could not be drawn (${e.message}); the data follows.`));
+      }
+    }
+    const title = view.title + (view.segment ? `: segment ${view.segment} against the rest` : '');
+    container.append(h('h2', {}, title));
     if (view.available === false) {
       container.append(message('info', view.reason || 'This view has no data in this workspace.',
         'Not available:'));
       return;
     }
-    const data = renderData(view);
-    if (chartsAvailable()) {
-      const holder = h('div', { class: 'view-charts' });
-      container.append(holder);
-      let drawn = [];
-      try {
-        drawn = window.SegkitCharts.draw(holder, view) || [];
-      } catch (e) {
-        holder.replaceChildren(message('error', `the chart could not be drawn: ${e.message}`));
-      }
-      state.charts.push(...drawn);
-      if (drawn.length > 0) {
-        container.append(h('details', {}, h('summary', {}, 'The data as a table'), data));
-        return;
-      }
-    }
-    container.append(data);
+    container.append(renderData(view));
   }
 
   // Any JSON document as people read it: top-level numbers and strings as figures, lists of
@@ -345,11 +387,10 @@
     main().replaceChildren(...pageHeader('Overview'), body);
     const [datasets, vs] = await Promise.all([api('/api/v1/datasets'), views()]);
     if (vs && vs.has('overview')) {
-      const box = h('section', { class: 'card', 'aria-labelledby': 'ov-h' },
-        h('h2', { id: 'ov-h' }, vs.get('overview').title || 'Overview'));
+      const box = h('section', { class: 'card', id: 'overview-view' });
       body.append(box);
       try {
-        drawView(box, await api('/api/v1/views/overview'));
+        drawView(box, await api(`/api/v1/views/overview${viewQuery()}`));
       } catch (e) {
         box.append(errorBox(e));
       }
@@ -738,11 +779,10 @@
         return;
       }
       await Promise.all(SEGMENT_VIEWS.filter((v) => vs.has(v)).map(async (v) => {
-        const box = h('section', { class: 'card view-block', 'data-view': v },
-          h('h3', {}, vs.get(v).title || humanize(v)));
+        const box = h('section', { class: 'card view-block', 'data-view': v });
         viewsBox.append(box);
         try {
-          const json = await api(`/api/v1/views/${v}?segment=${encodeURIComponent(name)}`);
+          const json = await api(`/api/v1/views/${v}${viewQuery({ segment: name })}`);
           if (page === state.page) drawView(box, json);
         } catch (e) {
           box.append(errorBox(e) || '');
@@ -781,8 +821,7 @@
     picker.addEventListener('change', () => {
       location.hash = `#/view/${encodeURIComponent(name)}${picker.value ? `?segment=${encodeURIComponent(picker.value)}` : ''}`;
     });
-    const q = segment ? `?segment=${encodeURIComponent(segment)}` : '';
-    drawView(box, await api(`/api/v1/views/${encodeURIComponent(name)}${q}`));
+    drawView(box, await api(`/api/v1/views/${encodeURIComponent(name)}${viewQuery({ segment })}`));
   }
 
   // ---- routing ------------------------------------------------------------------------------
