@@ -5,6 +5,7 @@
 // key is told why it cannot), open its page, page through and export its members, and see
 // the charts drawn; a phone-width run; screenshots of every page. Throughout: no request
 // leaves the server and the console stays free of errors.
+import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { launch, check, artifactDir } from './chromium.mjs';
@@ -21,6 +22,8 @@ const TOTAL = Number(env('EXPECT_TOTAL'));
 const DE = Number(env('EXPECT_DE'));
 const SMALL = Number(env('EXPECT_SMALL'));
 const IDS = fs.readFileSync(env('IDS_FILE'), 'utf8').trim().split('\n');
+const RKEY2 = env('RKEY2');          // revoked during the run
+const SEGKIT = env('SEGKIT');
 const SEGMENT = 'de-small-browser';
 const shots = artifactDir();
 const origin = new URL(BASE).origin;
@@ -323,6 +326,25 @@ try {
   }
   await context.close();
 
+  // ---- a key revoked during a session: the next request returns to the log-in page ----
+  ({ context, page } = await newPage(browser, { viewport: { width: 1366, height: 900 } }));
+  watch(page, 'revoked');
+  await login(page, RKEY2);
+  // The keyboard: the first Tab reaches the skip link, which moves focus to the content.
+  await page.keyboard.press('Tab');
+  check(await page.evaluate(() => document.activeElement.id) === 'skip', 'the first Tab reaches "Skip to content"');
+  await page.keyboard.press('Enter');
+  check(await page.evaluate(() => document.activeElement.id) === 'main', 'the skip link moves focus to the content');
+  execFileSync(SEGKIT, ['key', 'revoke', RKEY2.slice(3, 19)], { stdio: 'ignore' });
+  await page.evaluate(() => { location.hash = '#/segments'; });
+  await ready(page, 'login');
+  const revoked = await page.textContent('#login-status');
+  check(revoked.includes('Your key was refused') && revoked.includes('unknown, revoked or wrong'),
+    `a key revoked mid-session returns to the log-in page with the reason: "${revoked.trim()}"`);
+  check(page.url().endsWith('#/login?next=%2Fsegments'), 'and logging in again returns to the page asked for');
+  check(await page.evaluate(() => sessionStorage.getItem('segkit.key')) === null, 'the revoked key is forgotten');
+  await context.close();
+
   // ---- a 390 px phone ----
   ({ context, page } = await newPage(browser, {
     viewport: { width: 390, height: 844 }, deviceScaleFactor: 2, isMobile: true, hasTouch: true,
@@ -352,9 +374,10 @@ try {
   // ---- what happened on the wire and in the console ----
   check(foreign.length === 0, `no request left the server (${foreign.join(', ') || 'none'})`);
   check(consoleErrors.length === 0, `no console errors (${consoleErrors.join(' | ') || 'none'})`);
-  // The wrong key, the read key's save, views before the server has them, and a demo
+  // The wrong key, the read key's save, the revoked key's next request, views before the server has them, and a demo
   // segment the API cannot evaluate yet (shown as "not countable here").
   const expectedFailures = new Set(['GET /api/v1/whoami 401', 'POST /api/v1/segments 403',
+    'GET /api/v1/segments 401',
     'GET /api/v1/views 404', 'GET /api/v1/segments/automators/count 400']);
   const unexpected = failed.filter((f) => !expectedFailures.has(f));
   check(unexpected.length === 0, `the only failed requests are the expected ones (${failed.join(', ')})`);

@@ -33,6 +33,7 @@ read -r TOTAL DE SMALL <<<"$("$PY" "$SRC/tests/data/dashboard/expected_members.p
   "$WORK/demo/customers.csv" "$WORK/ids.txt")"
 RKEY=$("$SEGKIT" key create --role read --name browser-read --quiet | tail -n 1)
 WKEY=$("$SEGKIT" key create --role write --name browser-write --quiet | tail -n 1)
+RKEY2=$("$SEGKIT" key create --role read --name browser-revoked --quiet | tail -n 1)
 
 "$SEGKIT" serve --port 0 >"$WORK/serve.out" 2>"$WORK/serve.err" &
 SPID=$!
@@ -82,7 +83,7 @@ equals "$(curl -s -o /dev/null -w '%{http_code}' "$BASE/assets/nothing.js")" 401
 equals "$(curl -s -o /dev/null -w '%{http_code}' -X POST "$BASE/")" 401 "only GET and HEAD reach the static files"
 
 # ---- the browser ----
-if BASE=$BASE RKEY=$RKEY WKEY=$WKEY EXPECT_TOTAL=$TOTAL EXPECT_DE=$DE EXPECT_SMALL=$SMALL \
+if BASE=$BASE RKEY=$RKEY WKEY=$WKEY RKEY2=$RKEY2 EXPECT_TOTAL=$TOTAL EXPECT_DE=$DE EXPECT_SMALL=$SMALL \
    IDS_FILE="$WORK/ids.txt" node "$SRC/tests/browser/dashboard.mjs"; then
   pass "dashboard.mjs"
 else
