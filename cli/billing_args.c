@@ -29,74 +29,9 @@ void cli_month_text(int32_t m, char *buf, size_t size) {
   snprintf(buf, size, "%04lld-%02u", (long long)y, mo);
 }
 
-
-/* "USD=1,EUR=1.08" or a file of "currency,rate" lines (a header line is skipped). */
+/* "USD=1,EUR=1.08" or a file of "currency,rate" lines: segkit_mrr_rates_parse. */
 bool cli_parse_rates(const char *spec, segkit_mrr_rate *rates, char names[][16], size_t *n) {
-  *n = 0;
-  struct stat st;
-  char *text = NULL;
-  if (stat(spec, &st) == 0) {
-    FILE *f = fopen(spec, "r");
-    if (f == NULL) {
-      return false;
-    }
-    text = calloc((size_t)st.st_size + 2, 1);
-    size_t got = text != NULL ? fread(text, 1, (size_t)st.st_size, f) : 0;
-    fclose(f);
-    if (text == NULL) {
-      return false;
-    }
-    text[got] = '\0';
-  } else {
-    text = strdup(spec);
-    if (text == NULL) {
-      return false;
-    }
-  }
-  bool ok = true;
-  char *save = NULL;
-  for (char *item = strtok_r(text, ",\n", &save); item != NULL && ok;
-       item = strtok_r(NULL, ",\n", &save)) {
-    char *cur = item;
-    char *val = strchr(item, '=');
-    if (val == NULL) {
-      /* file form: the rate is the next token */
-      char *next = strtok_r(NULL, ",\n", &save);
-      if (next == NULL) {
-        ok = false;
-        break;
-      }
-      val = next;
-    } else {
-      *val++ = '\0';
-    }
-    while (*cur == ' ' || *cur == '\r') {
-      cur++;
-    }
-    char *end = NULL;
-    double r = strtod(val, &end);
-    if (end == val) {
-      if (*n == 0 && strcmp(cur, "currency") == 0) {
-        continue; /* header */
-      }
-      ok = false;
-      break;
-    }
-    if (*n == CLI_MAX_RATES || strlen(cur) == 0 || strlen(cur) >= 16 || !(r > 0)) {
-      ok = false;
-      break;
-    }
-    snprintf(names[*n], 16, "%s", cur);
-    size_t len = strlen(names[*n]);
-    while (len > 0 && (names[*n][len - 1] == ' ' || names[*n][len - 1] == '\r')) {
-      names[*n][--len] = '\0';
-    }
-    rates[*n].currency = names[*n];
-    rates[*n].rate = r;
-    (*n)++;
-  }
-  free(text);
-  return ok && *n > 0;
+  return segkit_mrr_rates_parse(spec, rates, names, CLI_MAX_RATES, n, NULL) == SEGKIT_OK;
 }
 
 const char *cli_mapped(const cli_args *a, const char *flag, const char *dflt) {

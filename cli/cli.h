@@ -300,6 +300,18 @@ int cli_metrics_billing(cli_args *a, double level, int64_t min_n);
  * of every --by value and --segment against the rest; 0 or an exit code. */
 struct segkit_rate_options;
 int cli_insights_history(cli_args *a, const struct segkit_rate_options *o, double level);
+/* The findings of segkit_mrr_findings_new on r as plain sentences (what passed), what did
+ * not, and the segments too small to trust. */
+struct segkit_segment_findings;
+void cli_insights_print_findings(const segkit_mrr_result *r,
+                                 const struct segkit_segment_findings *f,
+                                 const struct segkit_rate_options *o, double level);
+/* segkit insights --profile (insights_profile.c): the attributes over- or under-represented
+ * in each segment of each --by column of t; keep (may be NULL): rows with keep[i] < 0 are
+ * left out. 0 or an exit code. */
+int cli_insights_profile(cli_args *a, const segkit_table *t, const char *by,
+                         const char *profile, const struct segkit_rate_options *o,
+                         const int32_t *keep);
 /* {"plan": "pro", "tenure_stage": "growth"} of a group. */
 json_t *cli_mrr_group_key(const segkit_mrr_result *r, size_t group);
 

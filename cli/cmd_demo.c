@@ -11,6 +11,7 @@
 
 #include "cli.h"
 #include "clv_cli.h"
+#include "segkit/insight.h"
 
 static const cli_opt demo_opts[] = {
     {"customers", CLI_OPT_VALUE, "N", "customers to generate (default 20000)"},
@@ -473,6 +474,17 @@ static int segment_step(const segkit_table *subs, const segkit_mrr_options *base
            "there a year ago;\nLTV = ARPU / monthly churn; segkit metrics adds GRR, the "
            "survival-based LTV and --by tenure_stage)\n");
   }
+  segkit_segment_findings *f = NULL;
+  segkit_rate_options ro = {0};
+  if (rc == 0 && segkit_mrr_findings_new(r, 0, &ro, &f, &err) != SEGKIT_OK) {
+    rc = cli_report(&err);
+  }
+  if (rc == 0) {
+    printf("\nwhich of them differ from the rest (segkit insights --by "
+           "plan,billing_interval):\n");
+    cli_insights_print_findings(r, f, &ro, 0.95);
+  }
+  segkit_segment_findings_free(f);
   cli_grid_free(g);
   segkit_mrr_result_free(r);
   return rc;

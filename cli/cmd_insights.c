@@ -19,6 +19,7 @@ static const cli_opt insights_opts[] = {
     {"churned", CLI_OPT_VALUE, "COL=VALUE",
      "the data is a customer snapshot: a customer churned where COL equals VALUE (churned=true, "
      "Churn=Yes)"},
+    {"profile", CLI_OPT_VALUE, "COL[,COL]", "a customer snapshot: the values of these columns over- or under-represented in each --by segment"},
     {"min-n", CLI_OPT_VALUE, "N",
      "segments with fewer customers are too small to trust (default 30)"},
     {"alpha", CLI_OPT_VALUE, "A", "false-discovery rate of the findings (default 0.05)"},
@@ -58,7 +59,8 @@ static int run_insights(cli_args *a) {
       return cli_usage_error("insights", "--alpha must be a number between 0 and 1");
     }
   }
-  if (churned == NULL) {
+  const char *profile = cli_get(a, "profile");
+  if (churned == NULL && profile == NULL) {
     return cli_insights_history(a, &o, level);
   }
   for (size_t i = 0; i < sizeof k_history_only / sizeof k_history_only[0]; i++) {
@@ -72,6 +74,20 @@ static int run_insights(cli_args *a) {
   if (by == NULL) {
     return cli_usage_error("insights", "expected: insights (--dataset NAME | FILE) --churned "
                                        "COL=VALUE --by COL[,COL]");
+  }
+  if (churned != NULL && profile != NULL && a->format != CLI_FORMAT_TABLE) {
+    return cli_usage_error("insights", "--churned and --profile make two reports: give one "
+                                       "of them with --format %s",
+                           a->format == CLI_FORMAT_JSON ? "json" : "csv");
+  }
+  if (churned == NULL) {
+    segkit_table *pt = NULL;
+    int prc = cli_load_table(a, "insights", &pt);
+    if (prc == 0) {
+      prc = cli_insights_profile(a, pt, by, profile, &o, NULL);
+    }
+    segkit_table_free(pt);
+    return prc;
   }
   segkit_table *t = NULL;
   int rc = cli_load_table(a, "insights", &t);
@@ -214,6 +230,16 @@ static int run_insights(cli_args *a) {
     if (no_flag > 0) {
       printf("left out: %zu customers without a value in %s\n", no_flag, flag);
     }
+    if (shown > 0) {
+      const char *ds = cli_get(a, "dataset");
+      printf("each finding's numbers: segkit metrics %s%s --churned %s --by COL gives the "
+             "segment's row; the rest is the column's other rows added up\n",
+             ds != NULL ? "--dataset " : "", ds != NULL ? ds : a->positional[0], churned);
+    }
+  }
+  if (rc == 0 && profile != NULL) {
+    printf("\n");
+    rc = cli_insights_profile(a, t, by, profile, &o, NULL);
   }
   segkit_rate_findings_free(f);
   for (size_t d = 0; d < n_cols; d++) {
@@ -228,7 +254,8 @@ const cli_verb cli_verb_insights = {
     .name = "insights",
     .summary =
         "what is worth knowing: segments whose churn or NRR differ, with intervals and tests",
-    .usage = "segkit insights (--dataset NAME | FILE) [--churned COL=VALUE] --by COL[,COL]",
+    .usage = "segkit insights (--dataset NAME | FILE) [--churned COL=VALUE] [--profile COL[,COL]] "
+             "--by COL[,COL]",
     .description =
         "Compares every segment of every --by column with the rest of the customers on the\n"
         "churned share (a customer snapshot: one row per customer), with Wilson intervals\n"
@@ -242,7 +269,12 @@ const cli_verb cli_verb_insights = {
         "(churns over customer-months, Wilson, z-test) and on NRR over --from..--to (ratio\n"
         "estimator with its delta-method standard error, Wald test), all corrected together.\n"
         "JSON: {\"findings\": [{\"measure\": \"monthly_churn\"|\"nrr\", \"column\", \"segment\",\n"
-        "\"value\", \"ci_low\", \"ci_high\", \"rest_value\", ..., \"p_adjusted\", \"finding\"}]}.",
+        "\"value\", \"ci_low\", \"ci_high\", \"rest_value\", ..., \"p_adjusted\", \"finding\"}]}.\n"
+        "--profile COL[,COL] (a snapshot): every value of those columns in every --by segment\n"
+        "against the rest, with index (share / everyone's share x 100), z-test and\n"
+        "Benjamini-Hochberg per --by column; the most distinctive that pass are told. JSON:\n"
+        "{\"cells\": [{\"column\", \"segment\", \"attribute\", \"value\", \"segment_pct\",\n"
+        "\"rest_pct\", \"index\", \"p\", \"p_adjusted\", \"finding\", \"small_base\"}]}.",
     .opts = insights_opts,
     .n_opts = sizeof insights_opts / sizeof insights_opts[0],
     .more_opts = cli_subscription_opts,

@@ -10,6 +10,7 @@
 
 #include "cli.h"
 #include "segkit/export.h"
+#include "segkit/segeval.h"
 #include "segkit/segment.h"
 
 static const cli_opt segment_opts[] = {
@@ -28,83 +29,7 @@ static const cli_opt segment_opts[] = {
     {"snapshot", CLI_OPT_VALUE, "ID", "the snapshot to post (post; default: the latest)"},
 };
 
-enum { MAX_DEPTH = 32, MAX_INFERRED = 16 };
-
-/* ---- the environment: customers, linked facts, referenced segments ------------------------ */
-
-typedef struct env_ctx {
-  cli_args *args;
-  segkit_workspace *ws;
-  char *dataset;
-  char *key;
-  char *context;              /* the segment's context JSON (subscriptions, rates), or NULL */
-  segkit_table *customers;
-  segkit_table **facts;
-  size_t n_facts;
-  size_t cap_facts;
-  struct {
-    char *dataset;
-    char *time;
-  } inferred[MAX_INFERRED];   /* links inferred for this rule (stored on add) */
-  size_t n_inferred;
-  segkit_rule_env *env;
-  int64_t now_us;
-  int n_threads;
-  char *stack[MAX_DEPTH];     /* segments being evaluated, for cycles */
-  size_t depth;
-  char **added;               /* segments already added to env */
-  size_t n_added;
-} env_ctx;
-
-static void env_ctx_free(env_ctx *c) {
-  segkit_rule_env_free(c->env);
-  for (size_t i = 0; i < c->n_facts; i++) {
-    segkit_table_free(c->facts[i]);
-  }
-  for (size_t i = 0; i < c->n_added; i++) {
-    free(c->added[i]);
-  }
-  free(c->added);
-  free(c->facts);
-  for (size_t i = 0; i < c->n_inferred; i++) {
-    free(c->inferred[i].dataset);
-    free(c->inferred[i].time);
-  }
-  segkit_table_free(c->customers);
-  free(c->dataset);
-  free(c->key);
-  free(c->context);
-  memset(c, 0, sizeof *c);
-}
-
-/* The customers' key: --key, the dataset's recorded key, its links' key, customer_id, id. */
-static int choose_key(cli_args *a, env_ctx *c, const segkit_link_list *links) {
-  const char *key = cli_get(a, "key");
-  segkit_dataset_list *info = NULL;
-  segkit_error err;
-  if (key == NULL && segkit_workspace_dataset_info(c->ws, c->dataset, &info, &err) == SEGKIT_OK &&
-      info->n == 1 && info->items[0].key != NULL) {
-    c->key = strdup(info->items[0].key);
-  }
-  segkit_dataset_list_free(info);
-  if (key == NULL && c->key == NULL && links->n > 0) {
-    key = links->items[0].key_column;
-  }
-  static const char *const guesses[] = {"customer_id", "id"};
-  for (size_t i = 0; key == NULL && c->key == NULL && i < 2; i++) {
-    if (segkit_table_column_index(c->customers, guesses[i]) >= 0) {
-      key = guesses[i];
-    }
-  }
-  if (c->key == NULL && key != NULL) {
-    c->key = strdup(key);
-  }
-  if (c->key == NULL) {
-    return cli_usage_error("segment", "dataset '%s' has no key column: name it with --key COL",
-                           c->dataset);
-  }
-  return 0;
-}
+/* ---- evaluating: segkit/segeval.h, the library call the API uses too ------------------------ */
 
 static int parse_as_of(cli_args *a, int64_t *now_us) {
   const char *s = cli_get(a, "as-of");
@@ -124,446 +49,81 @@ static int parse_as_of(cli_args *a, int64_t *now_us) {
                          s);
 }
 
-/* The derived fields of docs/rules.md, from the subscriptions the context names, joined
- * onto the customers by key (columns the customers table already has are left alone). */
-static int add_derived_fields(env_ctx *c) {
-  if (c->context == NULL) {
-    return 0;
-  }
-  json_error_t jerr;
-  json_t *ctx = json_loads(c->context, 0, &jerr);
-  const char *subs = json_string_value(json_object_get(ctx, "subscriptions"));
-  const char *rates_spec = json_string_value(json_object_get(ctx, "rates"));
-  if (subs == NULL) {
-    json_decref(ctx);
-    return 0;
-  }
-  segkit_error err;
-  segkit_table *t = NULL;
-  int rc = 0;
-  if (segkit_workspace_load(c->ws, subs, &t, &err) != SEGKIT_OK) {
-    rc = cli_report(&err);
-  }
-  segkit_mrr_options opt;
-  segkit_mrr_options_init(&opt);
-  segkit_mrr_rate rates[CLI_MAX_RATES];
-  char names[CLI_MAX_RATES][16];
-  if (rc == 0 && rates_spec != NULL) {
-    size_t n = 0;
-    if (!cli_parse_rates(rates_spec, rates, names, &n)) {
-      rc = cli_usage_error("segment", "--rates needs CUR=RATE,..., not '%s'", rates_spec);
-    }
-    opt.rates = rates;
-    opt.n_rates = n;
-  }
-  static const char *const by_all[] = {"plan", "billing_interval"};
-  const char *by[2];
-  size_t n_by = 0;
-  for (size_t k = 0; rc == 0 && k < 2; k++) {
-    if (segkit_table_column_index(t, by_all[k]) >= 0) {
-      by[n_by++] = by_all[k];
-    }
-  }
-  opt.by = by;
-  opt.n_by = n_by;
-  if (rc == 0 && segkit_table_column_index(t, opt.columns.currency) < 0) {
-    opt.columns.currency = NULL;
-  }
-  segkit_table *state = NULL;
-  int32_t day = segkit_day_of_us(c->now_us);
-  if (rc == 0 && segkit_mrr_customer_state(t, &opt, day, &state, &err) != SEGKIT_OK) {
-    rc = cli_report(&err);
-  }
-  const char *cols[16];
-  size_t n_cols = 0;
-  for (size_t k = 1; rc == 0 && k < segkit_table_n_cols(state) && n_cols < 16; k++) {
-    const char *name = segkit_column_name(segkit_table_column(state, k));
-    if (segkit_table_column_index(c->customers, name) < 0) {
-      cols[n_cols++] = name;
-    }
-  }
-  segkit_table *joined = NULL;
-  if (rc == 0 &&
-      segkit_table_lookup(c->customers, c->key, state,
-                          segkit_column_name(segkit_table_column(state, 0)), cols, n_cols,
-                          &joined, &err) != SEGKIT_OK) {
-    rc = cli_report(&err);
-  }
-  if (rc == 0) {
-    segkit_table_free(c->customers);
-    c->customers = joined;
-  }
-  segkit_table_free(state);
-  segkit_table_free(t);
-  json_decref(ctx);
-  return rc;
+/* The evaluation options of the arguments: --key, --as-of, --threads. */
+static int eval_options(cli_args *a, segkit_segeval_options *opt) {
+  segkit_segeval_options_init(opt);
+  opt->key = cli_get(a, "key");
+  opt->n_threads = a->threads;
+  return parse_as_of(a, &opt->now_us);
 }
 
-/* The context of a new rule from --subscriptions and --rates, as JSON text (or NULL). */
-static char *context_from_args(cli_args *a) {
-  if (cli_get(a, "subscriptions") == NULL) {
-    return NULL;
-  }
-  json_t *o = json_object();
-  json_object_set_new(o, "subscriptions", json_string(cli_get(a, "subscriptions")));
-  if (cli_get(a, "rates") != NULL) {
-    json_object_set_new(o, "rates", json_string(cli_get(a, "rates")));
-  }
-  char *text = json_dumps(o, JSON_COMPACT | JSON_SORT_KEYS);
-  json_decref(o);
-  return text;
-}
-
-/* ---- links inferred from column names ------------------------------------------------------ */
-
-/* Whether the rule text names `word` as an identifier outside string literals. */
-static bool rule_mentions(const char *text, const char *word) {
-  size_t n = strlen(word);
-  bool quoted = false;
-  for (const char *p = text; *p != '\0'; p++) {
-    if (*p == '"' && (p == text || p[-1] != '\\')) {
-      quoted = !quoted;
-      continue;
-    }
-    bool starts = p == text || !(isalnum((unsigned char)p[-1]) || p[-1] == '_');
-    if (!quoted && starts && strncmp(p, word, n) == 0 &&
-        !(isalnum((unsigned char)p[n]) || p[n] == '_')) {
-      return true;
-    }
-  }
-  return false;
-}
-
-/* The time column of a fact dataset: its only date/timestamp column, or else the first of
- * the usual names among them. NULL when neither settles it. */
-static const char *guess_time_column(const segkit_dataset_schema *s) {
-  static const char *const usual[] = {"timestamp", "ts", "time", "occurred_at", "created_at",
-                                      "date"};
-  const char *only = NULL;
-  size_t n_time = 0;
-  for (size_t i = 0; i < s->n; i++) {
-    if (s->types[i] == SEGKIT_TYPE_TIMESTAMP || s->types[i] == SEGKIT_TYPE_DATE) {
-      only = s->names[i];
-      n_time++;
-    }
-  }
-  if (n_time == 1) {
-    return only;
-  }
-  for (size_t u = 0; u < sizeof usual / sizeof usual[0]; u++) {
-    for (size_t i = 0; i < s->n; i++) {
-      bool is_time = s->types[i] == SEGKIT_TYPE_TIMESTAMP || s->types[i] == SEGKIT_TYPE_DATE;
-      if (is_time && strcmp(s->names[i], usual[u]) == 0) {
-        return s->names[i];
-      }
-    }
-  }
-  return NULL;
-}
-
-/* Store the inferred links once the segment that needed them is saved. */
-static int save_inferred_links(env_ctx *c) {
-  segkit_error err;
-  for (size_t i = 0; i < c->n_inferred; i++) {
-    if (c->inferred[i].dataset == NULL) {
-      fprintf(stderr, "segkit: out of memory\n");
-      return CLI_EXIT_ENV;
-    }
-    if (segkit_workspace_link(c->ws, c->inferred[i].dataset, c->key, c->dataset, c->key,
-                              c->inferred[i].time, &err) != SEGKIT_OK) {
-      return cli_report(&err);
-    }
-  }
-  return 0;
-}
-
-/* A dataset the rule names, with no link of its own, that has a column named like the
- * customers' key and of the same type, is linked by that column: the usual shape of
- * exported facts (transactions.customer_id next to customers.customer_id). The inference
- * is printed, so nobody is surprised by it, and stored when the segment is saved, so the
- * segment keeps meaning the same thing. */
-static int infer_links(env_ctx *c, const char *rule_text, bool save) {
-  segkit_error err;
-  segkit_dataset_list *all = NULL;
-  segkit_link_list *links = NULL;
-  if (segkit_workspace_list_datasets(c->ws, &all, &err) != SEGKIT_OK ||
-      segkit_workspace_links(c->ws, NULL, &links, &err) != SEGKIT_OK) {
-    segkit_dataset_list_free(all);
-    return cli_report(&err);
-  }
-  const segkit_column *key = segkit_table_column(
-      c->customers, (size_t)segkit_table_column_index(c->customers, c->key));
-  int rc = 0;
-  for (size_t i = 0; rc == 0 && i < all->n; i++) {
-    const char *name = all->items[i].name;
-    bool linked = strcmp(name, c->dataset) == 0;
-    for (size_t l = 0; !linked && l < links->n; l++) {
-      linked = strcmp(links->items[l].fact_dataset, name) == 0;
-    }
-    if (linked || !rule_mentions(rule_text, name)) {
-      continue;
-    }
-    segkit_dataset_schema *schema = NULL;
-    if (segkit_workspace_dataset_schema(c->ws, name, &schema, &err) != SEGKIT_OK) {
-      rc = cli_report(&err);
-      break;
-    }
-    bool match = false;
-    for (size_t j = 0; j < schema->n; j++) {
-      match = match || (strcmp(schema->names[j], c->key) == 0 &&
-                        schema->types[j] == segkit_column_type(key));
-    }
-    const char *time = guess_time_column(schema);
-    if (match) {
-      fprintf(stderr, "segkit: note: linked %s.%s to %s.%s (inferred from the column name%s%s%s); "
-                      "declare links with: segkit link\n",
-              name, c->key, c->dataset, c->key, time ? ", time column " : "; no time column",
-              time ? time : "", save ? ", stored with the segment" : "");
-      if (c->n_facts >= c->cap_facts) {
-        segkit_table **grown = realloc(c->facts, (c->cap_facts * 2 + 4) * sizeof *grown);
-        if (grown == NULL) {
-          segkit_dataset_schema_free(schema);
-          rc = CLI_EXIT_ENV;
-          break;
-        }
-        c->facts = grown;
-        c->cap_facts = c->cap_facts * 2 + 4;
-      }
-      if (segkit_workspace_load(c->ws, name, &c->facts[c->n_facts], &err) != SEGKIT_OK) {
-        rc = cli_report(&err);
-      } else {
-        c->n_facts++;
-        if (segkit_rule_env_link(c->env, name, c->facts[c->n_facts - 1], c->key, time, &err) !=
-            SEGKIT_OK) {
-          rc = cli_report(&err);
-        } else if (c->n_inferred < MAX_INFERRED) {
-          c->inferred[c->n_inferred].dataset = strdup(name);
-          c->inferred[c->n_inferred].time = time ? strdup(time) : NULL;
-          c->n_inferred++;
-        }
-      }
-    }
-    segkit_dataset_schema_free(schema);
-  }
-  segkit_link_list_free(links);
-  segkit_dataset_list_free(all);
-  return rc;
-}
-
-static int open_env(cli_args *a, segkit_workspace *ws, const char *dataset,
-                    const char *context, env_ctx *c) {
-  memset(c, 0, sizeof *c);
-  c->args = a;
-  c->ws = ws;
-  c->n_threads = a->threads;
-  c->dataset = strdup(dataset);
-  c->context = context != NULL ? strdup(context) : NULL;
-  int rc = parse_as_of(a, &c->now_us);
-  if (rc != 0 || c->dataset == NULL) {
-    return rc != 0 ? rc : CLI_EXIT_ENV;
-  }
-  segkit_error err;
-  if (segkit_workspace_load(ws, dataset, &c->customers, &err) != SEGKIT_OK) {
-    return cli_report(&err);
-  }
-  segkit_link_list *links = NULL;
-  if (segkit_workspace_links(ws, dataset, &links, &err) != SEGKIT_OK) {
-    return cli_report(&err);
-  }
-  rc = choose_key(a, c, links);
-  if (rc == 0) {
-    rc = add_derived_fields(c);
-  }
-  if (rc == 0 && segkit_rule_env_new(c->customers, c->key, c->now_us, &c->env, &err) !=
-                     SEGKIT_OK) {
-    rc = cli_report(&err);
-  }
-  c->cap_facts = links->n + 1;
-  c->facts = calloc(c->cap_facts, sizeof *c->facts);
-  for (size_t i = 0; rc == 0 && i < links->n; i++) {
-    const segkit_link *l = &links->items[i];
-    if (segkit_workspace_load(ws, l->fact_dataset, &c->facts[c->n_facts], &err) != SEGKIT_OK) {
-      rc = cli_report(&err);
-      break;
-    }
-    c->n_facts++;
-    if (segkit_rule_env_link(c->env, l->fact_dataset, c->facts[c->n_facts - 1], l->fact_column,
-                             l->time_column, &err) != SEGKIT_OK) {
-      rc = cli_report(&err);
-    }
-  }
-  segkit_link_list_free(links);
-  return rc;
-}
-
-static void print_rule_error(const segkit_error *err, const segkit_rule_diag *diag) {
-  cli_report(err);
+/* An evaluation's error, with the rule's line and a caret under the fault when it has one.
+ * A rule that does not compile is a usage error (exit 2), as it always was; a segment it
+ * names that is missing or wrong is the data's (exit 3). */
+static int report_eval(const segkit_error *err, const segkit_rule_diag *diag) {
+  int rc = cli_report(err);
   if (diag->line > 0 && diag->excerpt[0] != '\0') {
     fprintf(stderr, "%s\n", diag->excerpt);
   }
+  return diag->line > 0 ? CLI_EXIT_USAGE : rc;
 }
 
-static int eval_rule(env_ctx *c, const char *name, const char *text, uint64_t **bits,
-                     size_t *count);
-
-static bool already_added(const env_ctx *c, const char *name) {
-  for (size_t i = 0; i < c->n_added; i++) {
-    if (strcmp(c->added[i], name) == 0) {
-      return true;
-    }
+/* The stored segment `name` evaluated now (or --as-of): what every subcommand that reads a
+ * segment's members starts from. */
+static int eval_named(cli_args *a, segkit_workspace *ws, const char *name, segkit_segeval **out) {
+  *out = NULL;
+  segkit_segeval_options opt;
+  int rc = eval_options(a, &opt);
+  if (rc != 0) {
+    return rc;
   }
-  return false;
-}
-
-/* Evaluate the segments a rule refers to and give their members to env. */
-static int add_refs(env_ctx *c, const segkit_rule *rule) {
-  for (size_t i = 0; i < segkit_rule_n_segment_refs(rule); i++) {
-    const char *ref = segkit_rule_segment_ref(rule, i);
-    if (already_added(c, ref)) {
-      continue;
-    }
-    for (size_t d = 0; d < c->depth; d++) {
-      if (strcmp(c->stack[d], ref) == 0) {
-        fprintf(stderr, "segkit: segment '%s' refers to itself through in_segment()\n", ref);
-        return CLI_EXIT_DATA;
-      }
-    }
-    segkit_segment_list *def = NULL;
-    segkit_error err;
-    if (segkit_workspace_segments(c->ws, ref, &def, &err) != SEGKIT_OK) {
-      return cli_report(&err);
-    }
-    int rc = 0;
-    if (strcmp(def->items[0].dataset, c->dataset) != 0) {
-      fprintf(stderr, "segkit: segment '%s' is over dataset '%s', not '%s'\n", ref,
-              def->items[0].dataset, c->dataset);
-      rc = CLI_EXIT_DATA;
-    }
-    /* The referred segment runs with its own context (its derived fields), over the same
-     * customers in the same row order, so its bits line up with this env's rows. */
-    uint64_t *bits = NULL;
-    size_t n = 0;
-    env_ctx sub;
-    memset(&sub, 0, sizeof sub);
-    if (rc == 0) {
-      rc = open_env(c->args, c->ws, def->items[0].dataset, def->items[0].context, &sub);
-    }
-    if (rc == 0 && segkit_table_n_rows(sub.customers) != segkit_table_n_rows(c->customers)) {
-      fprintf(stderr, "segkit: segment '%s' sees a different number of customers\n", ref);
-      rc = CLI_EXIT_INTERNAL;
-    }
-    if (rc == 0) {
-      memcpy(sub.stack, c->stack, sizeof c->stack);
-      sub.depth = c->depth;
-      rc = eval_rule(&sub, ref, def->items[0].rule, &bits, &n);
-    }
-    env_ctx_free(&sub);
-    if (rc == 0 && segkit_rule_env_add_segment(c->env, ref, bits, &err) != SEGKIT_OK) {
-      rc = cli_report(&err);
-    }
-    if (rc == 0) {
-      char **p = realloc(c->added, (c->n_added + 1) * sizeof *p);
-      if (p != NULL) {
-        c->added = p;
-        c->added[c->n_added++] = strdup(ref);
-      }
-    }
-    free(bits);
-    segkit_segment_list_free(def);
-    if (rc != 0) {
-      return rc;
-    }
+  segkit_rule_diag diag;
+  segkit_error err;
+  if (segkit_segeval_segment(ws, name, &opt, out, &diag, &err) != SEGKIT_OK) {
+    return report_eval(&err, &diag);
   }
   return 0;
 }
 
-static int eval_rule(env_ctx *c, const char *name, const char *text, uint64_t **bits,
-                     size_t *count) {
-  if (c->depth == MAX_DEPTH) {
-    fprintf(stderr, "segkit: segments nest deeper than %d through in_segment()\n", MAX_DEPTH);
-    return CLI_EXIT_DATA;
+/* The links a new rule's evaluation inferred are said, so nobody is surprised by them, and
+ * stored with the segment when it is saved (save_inferred), so it keeps meaning the same. */
+static void say_inferred(const segkit_segeval *ev, bool save) {
+  for (size_t i = 0; i < segkit_segeval_n_inferred(ev); i++) {
+    const segkit_link *l = segkit_segeval_inferred(ev, i);
+    const char *time = l->time_column;
+    fprintf(stderr,
+            "segkit: note: linked %s.%s to %s.%s (inferred from the column name%s%s%s); "
+            "declare links with: segkit link\n",
+            l->fact_dataset, l->fact_column, l->customers_dataset, l->key_column,
+            time ? ", time column " : "; no time column", time ? time : "",
+            save ? ", stored with the segment" : "");
   }
-  c->stack[c->depth++] = (char *)name;
-  segkit_rule *rule = NULL;
-  segkit_rule_diag diag;
-  memset(&diag, 0, sizeof diag);
+}
+
+static int save_inferred(segkit_workspace *ws, const segkit_segeval *ev) {
   segkit_error err;
-  int rc = 0;
-  if (segkit_rule_compile(c->env, text, &rule, &diag, &err) != SEGKIT_OK) {
-    print_rule_error(&err, &diag);
-    rc = CLI_EXIT_USAGE;
+  for (size_t i = 0; i < segkit_segeval_n_inferred(ev); i++) {
+    const segkit_link *l = segkit_segeval_inferred(ev, i);
+    if (segkit_workspace_link(ws, l->fact_dataset, l->fact_column, l->customers_dataset,
+                              l->key_column, l->time_column, &err) != SEGKIT_OK) {
+      return cli_report(&err);
+    }
   }
-  if (rc == 0) {
-    rc = add_refs(c, rule);
-  }
-  size_t n = segkit_table_n_rows(c->customers);
-  *bits = calloc((n + 63) / 64 + 1, sizeof **bits);
-  if (rc == 0 && *bits == NULL) {
-    rc = CLI_EXIT_ENV;
-  }
-  if (rc == 0 && segkit_rule_eval(rule, c->env, c->n_threads, *bits, count, &err) != SEGKIT_OK) {
-    rc = cli_report(&err);
-  }
-  segkit_rule_free(rule);
-  c->depth--;
-  if (rc != 0) {
-    free(*bits);
-    *bits = NULL;
-  }
-  return rc;
-}
-
-/* A stored segment evaluated in its own environment: what every subcommand that reads a
- * segment's members starts from. */
-typedef struct named_eval {
-  env_ctx c;
-  segkit_segment_list *def;   /* def->items[0] is the segment */
-  uint64_t *bits;
-  size_t count;
-} named_eval;
-
-static int eval_named(cli_args *a, segkit_workspace *ws, const char *name, named_eval *e) {
-  memset(e, 0, sizeof *e);
-  segkit_error err;
-  if (segkit_workspace_segments(ws, name, &e->def, &err) != SEGKIT_OK) {
-    return cli_report(&err);
-  }
-  const segkit_segment_info *d = &e->def->items[0];
-  int rc = open_env(a, ws, d->dataset, d->context, &e->c);
-  if (rc == 0) {
-    rc = eval_rule(&e->c, name, d->rule, &e->bits, &e->count);
-  }
-  return rc;
-}
-
-static void named_eval_free(named_eval *e) {
-  free(e->bits);
-  segkit_segment_list_free(e->def);
-  env_ctx_free(&e->c);
-}
-
-static bool is_member(const uint64_t *bits, size_t row) {
-  return (bits[row / 64] >> (row % 64)) & 1u;
-}
-
-/* The customers' key column of an environment. */
-static const segkit_column *key_column(const env_ctx *c) {
-  return segkit_table_column(c->customers,
-                             (size_t)segkit_table_column_index(c->customers, c->key));
+  return 0;
 }
 
 int cli_segment_membership(cli_args *a, segkit_workspace *ws, const char *name,
                            segkit_table **out) {
-  named_eval e;
-  int rc = eval_named(a, ws, name, &e);
+  segkit_segeval *ev = NULL;
+  int rc = eval_named(a, ws, name, &ev);
   segkit_table_builder *b = NULL;
   segkit_error err;
   if (rc == 0) {
-    const segkit_column *key = key_column(&e.c);
-    const char *names[] = {e.c.key, name};
+    const segkit_column *key = segkit_segeval_key_column(ev);
+    const char *names[] = {segkit_segeval_key(ev), name};
     segkit_type types[] = {segkit_column_type(key), SEGKIT_TYPE_STRING};
     segkit_status st = segkit_table_builder_new(2, names, types, &b, &err);
-    size_t n = segkit_table_n_rows(e.c.customers);
+    size_t n = segkit_segeval_n_rows(ev);
     for (size_t i = 0; st == SEGKIT_OK && i < n; i++) {
       segkit_column_builder *kb = segkit_table_builder_column(b, 0);
       if (!segkit_column_is_valid(key, i)) {
@@ -575,7 +135,7 @@ int cli_segment_membership(cli_args *a, segkit_workspace *ws, const char *name,
       } else {
         st = segkit_column_append_int64(kb, segkit_column_int64(key)[i]);
       }
-      const char *label = is_member(e.bits, i) ? "member" : "not member";
+      const char *label = segkit_segeval_is_member(ev, i) ? "member" : "not member";
       if (st == SEGKIT_OK) {
         st = segkit_column_append_string(segkit_table_builder_column(b, 1), label,
                                          strlen(label));
@@ -592,7 +152,7 @@ int cli_segment_membership(cli_args *a, segkit_workspace *ws, const char *name,
     }
   }
   segkit_table_builder_free(b);
-  named_eval_free(&e);
+  segkit_segeval_free(ev);
   return rc;
 }
 
@@ -615,44 +175,55 @@ static int sub_add(cli_args *a, segkit_workspace *ws, bool save) {
   if (dataset == NULL) {
     return cli_usage_error("segment", "--dataset CUSTOMERS names the dataset the rule runs over");
   }
-  const char *name = save ? a->positional[1] : "(check)";
+  const char *name = save ? a->positional[1] : NULL;
   const char *text = a->positional[save ? 2 : 1];
-  char *context = context_from_args(a);
-  env_ctx c;
-  rc = open_env(a, ws, dataset, context, &c);
-  if (rc == 0) {
-    rc = infer_links(&c, text, save);
-  }
-  uint64_t *bits = NULL;
-  size_t count = 0;
-  if (rc == 0) {
-    rc = eval_rule(&c, name, text, &bits, &count);
-  }
+  segkit_segeval_options opt;
+  rc = eval_options(a, &opt);
   segkit_error err;
+  char *context = NULL;
+  if (rc == 0 && segkit_segeval_context(cli_get(a, "subscriptions"), cli_get(a, "rates"), NULL,
+                                        &context, &err) != SEGKIT_OK) {
+    rc = cli_report(&err);
+  }
+  opt.context = context;
+  opt.infer_links = true;
+  segkit_segeval *ev = NULL;
+  segkit_rule_diag diag;
+  memset(&diag, 0, sizeof diag);
+  if (rc == 0 && segkit_segeval_open(ws, dataset, text, &opt, &ev, &err) != SEGKIT_OK) {
+    rc = cli_report(&err);
+  }
+  if (rc == 0) {
+    say_inferred(ev, save);
+    if (segkit_segeval_run(ev, name, text, &diag, &err) != SEGKIT_OK) {
+      rc = report_eval(&err, &diag);
+    }
+  }
   if (rc == 0 && save &&
       segkit_workspace_segment_save(ws, name, dataset, text, cli_get(a, "description"),
                                     context, cli_has(a, "replace"), &err) != SEGKIT_OK) {
     rc = cli_report(&err);
   }
   if (rc == 0 && save) {
-    rc = save_inferred_links(&c);
+    rc = save_inferred(ws, ev);
   }
   if (rc == 0) {
-    size_t total = segkit_table_n_rows(c.customers);
+    size_t count = segkit_segeval_count(ev);
+    size_t total = segkit_segeval_n_rows(ev);
+    const char *shown = save ? name : "(check)";
     if (a->format == CLI_FORMAT_JSON) {
-      json_t *j = json_pack("{s:s, s:I, s:I, s:b}", "segment", name, "count", (json_int_t)count,
+      json_t *j = json_pack("{s:s, s:I, s:I, s:b}", "segment", shown, "count", (json_int_t)count,
                             "of", (json_int_t)total, "saved", save);
       json_dumpf(j, stdout, CLI_JSON_FLAGS);
       printf("\n");
       json_decref(j);
     } else {
-      printf("%s '%s': %zu of %zu customers (%.1f%%)\n", save ? "saved segment" : "rule ok,",
-             name, count, total, total > 0 ? 100.0 * (double)count / (double)total : 0.0);
+      printf("%s '%s': %zu of %zu customers (%.1f%%)\n", save ? "saved segment" : "rule ok,", shown,
+             count, total, total > 0 ? 100.0 * (double)count / (double)total : 0.0);
     }
   }
-  free(bits);
   free(context);
-  env_ctx_free(&c);
+  segkit_segeval_free(ev);
   return rc;
 }
 
@@ -689,14 +260,14 @@ static int sub_count(cli_args *a, segkit_workspace *ws, bool show) {
     return rc;
   }
   const char *name = a->positional[1];
-  named_eval e;
-  rc = eval_named(a, ws, name, &e);
-  const segkit_segment_info *def = e.def != NULL ? &e.def->items[0] : NULL;
-  size_t count = e.count;
+  segkit_segeval *ev = NULL;
+  rc = eval_named(a, ws, name, &ev);
   if (rc == 0) {
-    size_t total = segkit_table_n_rows(e.c.customers);
+    const segkit_segment_info *def = segkit_segeval_definition(ev);
+    size_t count = segkit_segeval_count(ev);
+    size_t total = segkit_segeval_n_rows(ev);
     char as_of[40];
-    segkit_format_timestamp(e.c.now_us, as_of, sizeof as_of);
+    segkit_format_timestamp(segkit_segeval_now(ev), as_of, sizeof as_of);
     if (a->format == CLI_FORMAT_JSON) {
       json_t *j = json_pack("{s:s, s:I, s:I, s:s, s:s}", "segment", name, "count",
                             (json_int_t)count, "of", (json_int_t)total, "dataset",
@@ -724,7 +295,7 @@ static int sub_count(cli_args *a, segkit_workspace *ws, bool show) {
              total > 0 ? 100.0 * (double)count / (double)total : 0.0, as_of);
     }
   }
-  named_eval_free(&e);
+  segkit_segeval_free(ev);
   return rc;
 }
 
@@ -733,26 +304,26 @@ static int sub_members(cli_args *a, segkit_workspace *ws) {
   if (rc != 0) {
     return rc;
   }
-  named_eval e;
-  rc = eval_named(a, ws, a->positional[1], &e);
+  segkit_segeval *ev = NULL;
+  rc = eval_named(a, ws, a->positional[1], &ev);
   cli_by cols;
   memset(&cols, 0, sizeof cols);
   if (rc == 0 && cli_get(a, "columns") != NULL) {
-    rc = cli_parse_by("segment", cli_get(a, "columns"), e.c.customers, false, &cols);
+    rc = cli_parse_by("segment", cli_get(a, "columns"), segkit_segeval_customers(ev), false, &cols);
   }
   if (rc == 0) {
-    const segkit_table *t = e.c.customers;
+    const segkit_table *t = segkit_segeval_customers(ev);
     const char *headers[CLI_MAX_BY + 1];
     const segkit_column *shown[CLI_MAX_BY + 1];
-    headers[0] = e.c.key;
-    shown[0] = key_column(&e.c);
+    headers[0] = segkit_segeval_key(ev);
+    shown[0] = segkit_segeval_key_column(ev);
     for (size_t k = 0; k < cols.n; k++) {
       headers[k + 1] = cols.cols[k];
       shown[k + 1] = segkit_table_column(t, (size_t)segkit_table_column_index(t, cols.cols[k]));
     }
     cli_grid *g = cli_grid_new(cols.n + 1, headers);
     for (size_t r = 0; g != NULL && r < segkit_table_n_rows(t); r++) {
-      if (!is_member(e.bits, r)) {
+      if (!segkit_segeval_is_member(ev, r)) {
         continue;
       }
       cli_grid_row(g);
@@ -763,8 +334,8 @@ static int sub_members(cli_args *a, segkit_workspace *ws) {
     if (cli_get(a, "out") != NULL) {
       rc = g == NULL ? CLI_EXIT_ENV : cli_grid_write_file(g, a->format, cli_get(a, "out"));
       if (rc == 0 && !a->quiet) {
-        fprintf(stderr, "wrote %zu members of '%s' to %s\n", e.count, a->positional[1],
-                cli_get(a, "out"));
+        fprintf(stderr, "wrote %zu members of '%s' to %s\n", segkit_segeval_count(ev),
+                a->positional[1], cli_get(a, "out"));
       }
     } else {
       rc = cli_grid_print(g, a->format, stdout) ? 0 : CLI_EXIT_ENV;
@@ -772,7 +343,7 @@ static int sub_members(cli_args *a, segkit_workspace *ws) {
     cli_grid_free(g);
   }
   cli_by_free(&cols);
-  named_eval_free(&e);
+  segkit_segeval_free(ev);
   return rc;
 }
 
@@ -801,17 +372,29 @@ static int sub_sql(cli_args *a, segkit_workspace *ws) {
   if (segkit_workspace_segments(ws, a->positional[1], &def, &err) != SEGKIT_OK) {
     return cli_report(&err);
   }
-  env_ctx c;
-  rc = open_env(a, ws, def->items[0].dataset, def->items[0].context, &c);
+  /* Compiled, not run: the SQL needs the environment (fields, linked tables, now), not the
+   * members, and segments named by in_segment() become subqueries. */
+  const segkit_segment_info *d = &def->items[0];
+  segkit_segeval_options opt;
+  rc = eval_options(a, &opt);
+  segkit_segeval *ev = NULL;
+  if (rc == 0) {
+    opt.context = d->context;
+    if (segkit_segeval_open(ws, d->dataset, d->rule, &opt, &ev, &err) != SEGKIT_OK) {
+      rc = cli_report(&err);
+    }
+  }
   segkit_rule *rule = NULL;
   segkit_rule_diag diag;
   memset(&diag, 0, sizeof diag);
-  if (rc == 0 && segkit_rule_compile(c.env, def->items[0].rule, &rule, &diag, &err) != SEGKIT_OK) {
-    print_rule_error(&err, &diag);
+  if (rc == 0 &&
+      segkit_rule_compile(segkit_segeval_env(ev), d->rule, &rule, &diag, &err) != SEGKIT_OK) {
+    report_eval(&err, &diag);
     rc = CLI_EXIT_USAGE;
   }
   char *sql = NULL;
-  if (rc == 0 && segkit_rule_to_sql(rule, c.env, def->items[0].dataset, &sql, &err) != SEGKIT_OK) {
+  if (rc == 0 &&
+      segkit_rule_to_sql(rule, segkit_segeval_env(ev), d->dataset, &sql, &err) != SEGKIT_OK) {
     rc = cli_report(&err);
   }
   if (rc == 0) {
@@ -819,8 +402,8 @@ static int sub_sql(cli_args *a, segkit_workspace *ws) {
   }
   free(sql);
   segkit_rule_free(rule);
+  segkit_segeval_free(ev);
   segkit_segment_list_free(def);
-  env_ctx_free(&c);
   return rc;
 }
 
@@ -981,14 +564,15 @@ static int sub_snapshot(cli_args *a, segkit_workspace *ws) {
     return rc;
   }
   const char *name = a->positional[1];
-  named_eval e;
-  rc = eval_named(a, ws, name, &e);
-  size_t count = e.count;
+  segkit_segeval *ev = NULL;
+  rc = eval_named(a, ws, name, &ev);
+  size_t count = ev != NULL ? segkit_segeval_count(ev) : 0;
   int64_t id = 0;
   segkit_error err;
   if (rc == 0) {
-    if (segkit_workspace_snapshot_save(ws, name, e.def->items[0].rule, key_column(&e.c), e.bits,
-                                       e.c.now_us, &id, &err) != SEGKIT_OK) {
+    if (segkit_workspace_snapshot_save(ws, name, segkit_segeval_definition(ev)->rule,
+                                       segkit_segeval_key_column(ev), segkit_segeval_bits(ev),
+                                       segkit_segeval_now(ev), &id, &err) != SEGKIT_OK) {
       rc = cli_report(&err);
     }
   }
@@ -1003,7 +587,7 @@ static int sub_snapshot(cli_args *a, segkit_workspace *ws) {
       printf("snapshot %lld of '%s': %zu members\n", (long long)id, name, count);
     }
   }
-  named_eval_free(&e);
+  segkit_segeval_free(ev);
   if (rc == 0 && cli_get(a, "post") != NULL) {
     rc = post_snapshot(a, ws, name, id, cli_get(a, "post"));
   }
@@ -1063,7 +647,7 @@ static char **sorted_keys(const segkit_column *c, const uint64_t *bits, size_t n
   char **out = malloc((n + 1) * sizeof *out);
   *m = 0;
   for (size_t i = 0; out != NULL && i < segkit_column_n_rows(c); i++) {
-    if (bits == NULL || is_member(bits, i)) {
+    if (bits == NULL || ((bits[i / 64] >> (i % 64)) & 1u)) {
       out[(*m)++] = key_text(c, i);
     }
   }
@@ -1111,16 +695,16 @@ static int sub_diff(cli_args *a, segkit_workspace *ws) {
   if (segkit_workspace_snapshot_members(ws, since, &old, &err) != SEGKIT_OK) {
     return cli_report(&err);
   }
-  named_eval e;
-  rc = eval_named(a, ws, name, &e);
-  size_t count = e.count;
+  segkit_segeval *ev = NULL;
+  rc = eval_named(a, ws, name, &ev);
+  size_t count = ev != NULL ? segkit_segeval_count(ev) : 0;
   size_t n_now = 0;
   size_t n_old = 0;
   char **now = NULL;
   char **before = NULL;
   if (rc == 0) {
-    const segkit_column *keys = key_column(&e.c);
-    now = sorted_keys(keys, e.bits, count, &n_now);
+    const segkit_column *keys = segkit_segeval_key_column(ev);
+    now = sorted_keys(keys, segkit_segeval_bits(ev), count, &n_now);
     before = sorted_keys(segkit_table_column(old, 0), NULL, segkit_table_n_rows(old), &n_old);
     bool ints = segkit_column_type(keys) == SEGKIT_TYPE_INT64;
     json_t *entered = json_array();
@@ -1163,7 +747,7 @@ static int sub_diff(cli_args *a, segkit_workspace *ws) {
   free_keys(now, n_now);
   free_keys(before, n_old);
   segkit_table_free(old);
-  named_eval_free(&e);
+  segkit_segeval_free(ev);
   return rc;
 }
 
@@ -1173,19 +757,19 @@ static int sub_overlap(cli_args *a, segkit_workspace *ws) {
   if (k < 2 || k > 16) {
     return cli_usage_error("segment", "expected: segment overlap A B [C ...] (2 to 16 segments)");
   }
-  named_eval e[16];
+  segkit_segeval *e[16];
   memset(e, 0, sizeof e);
   int rc = 0;
   for (size_t i = 0; rc == 0 && i < k; i++) {
     rc = eval_named(a, ws, a->positional[i + 1], &e[i]);
-    if (rc == 0 && strcmp(e[i].def->items[0].dataset, e[0].def->items[0].dataset) != 0) {
+    if (rc == 0 && strcmp(segkit_segeval_dataset(e[i]), segkit_segeval_dataset(e[0])) != 0) {
       fprintf(stderr, "segkit: segments '%s' and '%s' are over different datasets\n",
               a->positional[1], a->positional[i + 1]);
       rc = CLI_EXIT_DATA;
     }
   }
   if (rc == 0) {
-    size_t words = (segkit_table_n_rows(e[0].c.customers) + 63) / 64;
+    size_t words = (segkit_segeval_n_rows(e[0]) + 63) / 64;
     const char *headers[17];
     headers[0] = "segment";
     for (size_t i = 0; i < k; i++) {
@@ -1196,7 +780,8 @@ static int sub_overlap(cli_args *a, segkit_workspace *ws) {
       cli_grid_row(g);
       cli_grid_text(g, a->positional[i + 1]);
       for (size_t j = 0; j < k; j++) {
-        cli_grid_int(g, (int64_t)cli_popcount_and(e[i].bits, e[j].bits, words));
+        cli_grid_int(g, (int64_t)cli_popcount_and(segkit_segeval_bits(e[i]),
+                                                  segkit_segeval_bits(e[j]), words));
       }
     }
     if (a->format == CLI_FORMAT_TABLE) {
@@ -1206,7 +791,7 @@ static int sub_overlap(cli_args *a, segkit_workspace *ws) {
     cli_grid_free(g);
   }
   for (size_t i = 0; i < k; i++) {
-    named_eval_free(&e[i]);
+    segkit_segeval_free(e[i]);
   }
   return rc;
 }

@@ -1,14 +1,8 @@
 /* segkit insights on a subscription history: which segments churn more or less per month,
  * and which keep more or less of their MRR (NRR), than the rest of the customers over the
- * --from..--to window, every comparison corrected together (Benjamini-Hochberg).
- *
- * The MRR engine is run once with every --by column (and --segment) as a split; a value of
- * one column is then the union of the groups with that value, and its rest the union of
- * the groups with another (non-null) value, both summed exactly by segkit_mrr_period_select.
- * Churn per month is churns over customer-months at risk, as segkit metrics reports it
- * (Wilson intervals, the pooled z-test on customer-months); NRR is the ratio estimator of
- * the customers active when the window starts, with its delta-method standard error, and
- * the two sides are compared by the Wald test of their difference (disjoint customers). */
+ * --from..--to window, every comparison corrected together (Benjamini-Hochberg). The MRR
+ * engine runs once with every --by column (and --segment) as a split; the statistics are
+ * the insight module's segkit_mrr_findings_new. This file words them. */
 #include <jansson.h>
 #include <math.h>
 #include <stdlib.h>
@@ -16,73 +10,6 @@
 
 #include "cli.h"
 #include "segkit/insight.h"
-
-/* What one comparison is about. */
-typedef struct subject {
-  size_t key;        /* by column (segkit_mrr_key_name) */
-  const char *value; /* its value: borrowed from the MRR result */
-  const char *measure;
-} subject;
-
-static const char k_null[] = "(null)";
-
-/* Appends the churn and NRR comparisons of column k's value v; false when out of memory. */
-static bool compare_value(const segkit_mrr_result *r, size_t k, const char *v, bool *in,
-                          bool *rest, segkit_comparison *c, subject *s, size_t *n,
-                          segkit_error *err, int *rc) {
-  size_t ng = segkit_mrr_n_groups(r);
-  for (size_t g = 0; g < ng; g++) {
-    const char *gv = segkit_mrr_group_key(r, g, k);
-    in[g] = strcmp(gv, v) == 0;
-    rest[g] = !in[g] && strcmp(gv, k_null) != 0;
-  }
-  segkit_mrr_period ps, pr;
-  if (segkit_mrr_period_select(r, in, 0, &ps, err) != SEGKIT_OK ||
-      segkit_mrr_period_select(r, rest, 0, &pr, err) != SEGKIT_OK) {
-    *rc = cli_report(err);
-    return false;
-  }
-  c[*n] = (segkit_comparison){.kind = SEGKIT_COMPARE_PROPORTION,
-                              .n = (uint64_t)(ps.customers_start + ps.n_new +
-                                              ps.n_reactivation),
-                              .n_rest = (uint64_t)(pr.customers_start + pr.n_new +
-                                                   pr.n_reactivation),
-                              .events = (uint64_t)ps.n_churned,
-                              .trials = (uint64_t)ps.customer_months,
-                              .events_rest = (uint64_t)pr.n_churned,
-                              .trials_rest = (uint64_t)pr.customer_months};
-  s[(*n)++] = (subject){k, v, "monthly_churn"};
-  c[*n] = (segkit_comparison){.kind = SEGKIT_COMPARE_ESTIMATE,
-                              .n = (uint64_t)ps.customers_start,
-                              .n_rest = (uint64_t)pr.customers_start,
-                              .value = ps.nrr, .se = ps.nrr_se,
-                              .value_rest = pr.nrr, .se_rest = pr.nrr_se,
-                              .floor_zero = true};
-  s[(*n)++] = (subject){k, v, "nrr"};
-  return true;
-}
-
-typedef struct ranked_finding {
-  const segkit_comparison *c;
-  const subject *s;
-} ranked_finding;
-
-static int cmp_finding(const void *a, const void *b) {
-  const segkit_comparison *x = ((const ranked_finding *)a)->c;
-  const segkit_comparison *y = ((const ranked_finding *)b)->c;
-  if (x->too_small != y->too_small) {
-    return x->too_small ? 1 : -1;
-  }
-  if (x->significant != y->significant) {
-    return x->significant ? -1 : 1;
-  }
-  double px = isnan(x->p) ? 2.0 : x->p;
-  double py = isnan(y->p) ? 2.0 : y->p;
-  if (px != py) {
-    return px < py ? -1 : 1;
-  }
-  return (x > y) - (x < y); /* the order they were made in */
-}
 
 static void thousands(uint64_t v, char *buf, size_t size) {
   char raw[32];
@@ -97,13 +24,13 @@ static void thousands(uint64_t v, char *buf, size_t size) {
   buf[o] = '\0';
 }
 
-static void sentence(const segkit_mrr_result *r, const ranked_finding *f, const char *window) {
-  const segkit_comparison *c = f->c;
-  const char *col = segkit_mrr_key_name(r, f->s->key);
+static void sentence(const segkit_segment_finding *f, const char *window) {
+  const segkit_comparison *c = &f->c;
+  const char *col = f->column;
   char n1[32], n2[32];
   thousands(c->n, n1, sizeof n1);
   thousands(c->n_rest, n2, sizeof n2);
-  if (strcmp(f->s->measure, "monthly_churn") == 0) {
+  if (strcmp(f->measure, "monthly_churn") == 0) {
     char much[48];
     if (!isfinite(c->ratio) || c->ratio <= 0) {
       snprintf(much, sizeof much, "%s", c->value > c->value_rest ? "more" : "less");
@@ -118,25 +45,25 @@ static void sentence(const segkit_mrr_result *r, const ranked_finding *f, const 
     printf("- customers with %s = %s churn %s: %.2f%% (%.2f-%.2f%%) vs %.2f%% (%.2f-%.2f%%) a "
            "month, n = %s vs %s customers (z-test on %s vs %s customer-months, adjusted p = "
            "%.2g)\n",
-           col, f->s->value, much, 100 * c->value, 100 * c->lower, 100 * c->upper,
+           col, f->segment, much, 100 * c->value, 100 * c->lower, 100 * c->upper,
            100 * c->value_rest, 100 * c->lower_rest, 100 * c->upper_rest, n1, n2, t1, t2,
            c->p_adjusted);
   } else {
     printf("- customers with %s = %s keep %s of their MRR: NRR %.1f%% (%.1f-%.1f%%) vs %.1f%% "
            "(%.1f-%.1f%%) over %s, n = %s vs %s customers at the start (Wald test, adjusted p "
            "= %.2g)\n",
-           col, f->s->value, c->value > c->value_rest ? "more" : "less", 100 * c->value,
+           col, f->segment, c->value > c->value_rest ? "more" : "less", 100 * c->value,
            100 * c->lower, 100 * c->upper, 100 * c->value_rest, 100 * c->lower_rest,
            100 * c->upper_rest, window, n1, n2, c->p_adjusted);
   }
 }
 
-static json_t *finding_json(const segkit_mrr_result *r, const ranked_finding *f) {
-  const segkit_comparison *c = f->c;
+static json_t *finding_json(const segkit_segment_finding *f) {
+  const segkit_comparison *c = &f->c;
   json_t *o = json_object();
-  json_object_set_new(o, "measure", json_string(f->s->measure));
-  json_object_set_new(o, "column", json_string(segkit_mrr_key_name(r, f->s->key)));
-  json_object_set_new(o, "segment", json_string(f->s->value));
+  json_object_set_new(o, "measure", json_string(f->measure));
+  json_object_set_new(o, "column", json_string(f->column));
+  json_object_set_new(o, "segment", json_string(f->segment));
   json_object_set_new(o, "customers", json_integer((json_int_t)c->n));
   json_object_set_new(o, "rest_customers", json_integer((json_int_t)c->n_rest));
   if (c->kind == SEGKIT_COMPARE_PROPORTION) {
@@ -163,8 +90,29 @@ static json_t *finding_json(const segkit_mrr_result *r, const ranked_finding *f)
   return o;
 }
 
-static void print_findings(cli_args *a, const segkit_mrr_result *r, ranked_finding *rk, size_t n,
-                           size_t n_tests, const segkit_rate_options *o, double level) {
+/* The segkit metrics command whose rows give a finding's numbers: the segment's row, and the
+ * rest as the other rows of that column added up (customers, churns, customer-months, MRR
+ * at the start and end are sums). */
+static void trace_query(const cli_args *a, const char *column, const char *from, const char *to,
+                        char *buf, size_t size) {
+  const char *ds = cli_get(a, "dataset");
+  size_t o = (size_t)snprintf(
+      buf, size, "segkit metrics %s%s --by %s --from %s --to %s", ds != NULL ? "--dataset " : "",
+      ds != NULL ? ds : (a->n_positional > 0 ? a->positional[0] : ""), column, from, to);
+  static const char *const carried[] = {"rates", "customers", "customers-key", "mapping",
+                                        "on-error"};
+  for (size_t i = 0; i < sizeof carried / sizeof carried[0] && o < size; i++) {
+    if (cli_get(a, carried[i]) != NULL) {
+      o += (size_t)snprintf(buf + o, size - o, " --%s %s", carried[i], cli_get(a, carried[i]));
+    }
+  }
+}
+
+static void print_findings(cli_args *a, const segkit_mrr_result *r,
+                           const segkit_segment_findings *f, const segkit_rate_options *o,
+                           double level) {
+  size_t n = segkit_segment_findings_n(f);
+  size_t n_tests = segkit_segment_findings_n_tests(f);
   const segkit_mrr_period *all = segkit_mrr_periods(r, SEGKIT_MRR_ALL);
   char from[16], to[16], window[40];
   cli_month_text(all[0].first_month, from, sizeof from);
@@ -174,7 +122,12 @@ static void print_findings(cli_args *a, const segkit_mrr_result *r, ranked_findi
   if (a->format == CLI_FORMAT_JSON) {
     json_t *list = json_array();
     for (size_t i = 0; i < n; i++) {
-      json_array_append_new(list, finding_json(r, &rk[i]));
+      const segkit_segment_finding *x = segkit_segment_findings_at(f, i);
+      json_t *fj = finding_json(x);
+      char q[2048];
+      trace_query(a, x->column, from, to, q, sizeof q);
+      json_object_set_new(fj, "query", json_string(q));
+      json_array_append_new(list, fj);
     }
     json_t *root = json_object();
     json_object_set_new(root, "source", json_string("subscriptions"));
@@ -191,16 +144,38 @@ static void print_findings(cli_args *a, const segkit_mrr_result *r, ranked_findi
     json_decref(root);
     return;
   }
+  cli_insights_print_findings(r, f, o, level);
+  if (segkit_segment_findings_n(f) > 0) {
+    char q[2048];
+    trace_query(a, "COL", from, to, q, sizeof q);
+    printf("each finding's numbers: %s gives the segment's row; the rest is the column's other "
+           "rows added up\n",
+           q);
+  }
+}
+
+void cli_insights_print_findings(const segkit_mrr_result *r, const segkit_segment_findings *f,
+                                 const segkit_rate_options *o, double level) {
+  size_t n = segkit_segment_findings_n(f);
+  size_t n_tests = segkit_segment_findings_n_tests(f);
+  const segkit_mrr_period *all = segkit_mrr_periods(r, SEGKIT_MRR_ALL);
+  char from[16], to[16], window[40];
+  cli_month_text(all[0].first_month, from, sizeof from);
+  cli_month_text(all[0].last_month, to, sizeof to);
+  snprintf(window, sizeof window, "%s..%s", from, to);
+  double alpha = o->alpha > 0 ? o->alpha : 0.05;
+  uint64_t min_n = o->min_n > 0 ? o->min_n : 30;
   printf("findings on churn per month and NRR over %s (%zu comparisons of a segment with the "
          "rest, Benjamini-Hochberg at %g; %.0f%% intervals: Wilson for churn, delta method "
          "for NRR):\n",
          window, n_tests, alpha, 100 * level);
   size_t shown = 0, tested = 0, small = 0;
   for (size_t i = 0; i < n; i++) {
-    tested += !rk[i].c->too_small && !isnan(rk[i].c->p);
-    small += rk[i].c->too_small;
-    if (rk[i].c->significant) {
-      sentence(r, &rk[i], window);
+    const segkit_segment_finding *x = segkit_segment_findings_at(f, i);
+    tested += !x->c.too_small && !isnan(x->c.p);
+    small += x->c.too_small;
+    if (x->c.significant) {
+      sentence(x, window);
       shown++;
     }
   }
@@ -211,14 +186,13 @@ static void print_findings(cli_args *a, const segkit_mrr_result *r, ranked_findi
            tested - shown, tested - shown == 1 ? "" : "s", tested - shown == 1 ? "s" : "");
   }
   if (small > 0) {
-    printf("too small to trust (fewer than %llu customers on a side):",
-           (unsigned long long)o->min_n);
+    printf("too small to trust (fewer than %llu customers on a side):", (unsigned long long)min_n);
     size_t k = 0;
     for (size_t i = 0; i < n; i++) {
-      const segkit_comparison *c = rk[i].c;
-      if (c->too_small && strcmp(rk[i].s->measure, "nrr") == 0) {
-        printf("%s %s = %s (n = %llu)", k++ > 0 ? "," : "", segkit_mrr_key_name(r, rk[i].s->key),
-               rk[i].s->value, (unsigned long long)c->n);
+      const segkit_segment_finding *x = segkit_segment_findings_at(f, i);
+      if (x->c.too_small && strcmp(x->measure, "nrr") == 0) {
+        printf("%s %s = %s (n = %llu)", k++ > 0 ? "," : "", x->column, x->segment,
+               (unsigned long long)x->c.n);
       }
     }
     printf("\n");
@@ -238,57 +212,14 @@ int cli_insights_history(cli_args *a, const segkit_rate_options *o, double level
   if (rc != 0) {
     return rc;
   }
-  size_t ng = segkit_mrr_n_groups(r);
-  size_t nk = segkit_mrr_n_keys(r);
-  bool *in = calloc(ng + 1, sizeof *in);
-  bool *rest = calloc(ng + 1, sizeof *rest);
-  segkit_comparison *c = calloc(2 * ng + 1, sizeof *c);
-  subject *s = calloc(2 * ng + 1, sizeof *s);
-  ranked_finding *rk = calloc(2 * ng + 1, sizeof *rk);
-  if (in == NULL || rest == NULL || c == NULL || s == NULL || rk == NULL) {
-    fprintf(stderr, "segkit: out of memory\n");
-    rc = CLI_EXIT_ENV;
-  }
-  size_t n = 0;
+  segkit_segment_findings *f = NULL;
   segkit_error err;
-  /* every distinct non-null value of every key, once, in group order; of a column with
-   * two values only the first, since the second against the rest is the same comparison
-   * mirrored and would count twice in the correction */
-  for (size_t k = 0; rc == 0 && k < nk; k++) {
-    size_t first = n, values = 0;
-    for (size_t g = 0; rc == 0 && g < ng; g++) {
-      const char *v = segkit_mrr_group_key(r, g, k);
-      bool seen = strcmp(v, k_null) == 0;
-      for (size_t h = 0; !seen && h < g; h++) {
-        seen = strcmp(segkit_mrr_group_key(r, h, k), v) == 0;
-      }
-      if (!seen) {
-        values++;
-        if (!compare_value(r, k, v, in, rest, c, s, &n, &err, &rc) && rc == 0) {
-          rc = CLI_EXIT_ENV;
-        }
-      }
-    }
-    if (values == 2) {
-      n = first + 2;
-    }
-  }
-  size_t n_tests = 0;
-  if (rc == 0 && segkit_comparisons_test(c, n, o, &n_tests, &err) != SEGKIT_OK) {
+  if (segkit_mrr_findings_new(r, 0, o, &f, &err) != SEGKIT_OK) {
     rc = cli_report(&err);
+  } else {
+    print_findings(a, r, f, o, level);
   }
-  if (rc == 0) {
-    for (size_t i = 0; i < n; i++) {
-      rk[i] = (ranked_finding){&c[i], &s[i]};
-    }
-    qsort(rk, n, sizeof *rk, cmp_finding);
-    print_findings(a, r, rk, n, n_tests, o, level);
-  }
-  free(in);
-  free(rest);
-  free(c);
-  free(s);
-  free(rk);
+  segkit_segment_findings_free(f);
   segkit_mrr_result_free(r);
   segkit_table_free(t);
   return rc;

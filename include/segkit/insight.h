@@ -22,6 +22,7 @@
 #include <stdint.h>
 
 #include "segkit/error.h"
+#include "segkit/metrics.h"
 
 #ifdef __cplusplus
 extern "C" {
@@ -102,7 +103,8 @@ SEGKIT_API size_t segkit_profile_top(const segkit_profile *p, uint32_t s, size_t
  * every dimension are corrected together by Benjamini & Hochberg; a finding is
  * significant when its corrected p is below alpha and both sides have at least min_n
  * customers. Levels with fewer than min_n customers are never findings: they are listed
- * as too small to trust. */
+ * as too small to trust. Of a dimension with two levels only the first is compared (the
+ * second against the rest is the same comparison mirrored). */
 typedef struct segkit_rate_dimension {
   const char *name;
   const int32_t *codes;            /* n codes 0..n_levels-1; -1 = no value (left out) */
@@ -186,6 +188,37 @@ typedef struct segkit_comparison {
 SEGKIT_API segkit_status segkit_comparisons_test(segkit_comparison *c, size_t n,
                                                  const segkit_rate_options *opt, size_t *n_tests,
                                                  segkit_error *err);
+
+/* ---- findings on a subscription history (src/insight/mrr_findings.c) ----------------- *
+ *
+ * Every value of every by column of an MRR result (segkit_mrr_compute with by columns;
+ * tenure stages count as a column), against the customers with another, non-null value of
+ * that column, over period `period` of the result: churn per month (PROPORTION: churns
+ * over customer-months at risk; n = customers active at the period's start plus those who
+ * start or come back in it) and NRR (ESTIMATE: the ratio estimator and its delta-method
+ * standard error, n = customers active at the start), all tested and corrected together
+ * (segkit_comparisons_test). A column with two values is compared once (its first value).
+ * Formulas: docs/insights.md. The findings borrow their column and segment names from r,
+ * which must outlive them. Order: significant first by p, then the rest by p, the
+ * too-small last. */
+typedef struct segkit_segment_finding {
+  const char *column;  /* the by column (segkit_mrr_key_name) */
+  const char *segment; /* its value */
+  const char *measure; /* "monthly_churn" or "nrr" */
+  segkit_comparison c;
+  size_t order; /* position before sorting: column order, then value order */
+} segkit_segment_finding;
+
+typedef struct segkit_segment_findings segkit_segment_findings;
+
+SEGKIT_API segkit_status segkit_mrr_findings_new(const segkit_mrr_result *r, size_t period,
+                                                 const segkit_rate_options *opt,
+                                                 segkit_segment_findings **out, segkit_error *err);
+SEGKIT_API void segkit_segment_findings_free(segkit_segment_findings *f);
+SEGKIT_API size_t segkit_segment_findings_n(const segkit_segment_findings *f);
+SEGKIT_API const segkit_segment_finding *
+segkit_segment_findings_at(const segkit_segment_findings *f, size_t i);
+SEGKIT_API size_t segkit_segment_findings_n_tests(const segkit_segment_findings *f);
 
 #ifdef __cplusplus
 }

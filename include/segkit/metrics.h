@@ -112,6 +112,15 @@ typedef struct segkit_mrr_options {
  * n_threads 0, keep_customer_mrr false. Set from_month and to_month. */
 SEGKIT_API void segkit_mrr_options_init(segkit_mrr_options *opt);
 
+/* Currency rates as people write them: "USD=1,EUR=1.08" inline, or the path of a file of
+ * "currency,rate" lines (a first line "currency,..." is a header). At most `max` rates;
+ * names (16 bytes each, currency codes) hold the currency strings rates[i].currency points
+ * at. SEGKIT_ERR_USAGE naming the spec for anything else (no rate, a rate <= 0, a name of
+ * 16 bytes or more, more than max). */
+SEGKIT_API segkit_status segkit_mrr_rates_parse(const char *spec, segkit_mrr_rate *rates,
+                                                char (*names)[16], size_t max, size_t *n,
+                                                segkit_error *err);
+
 /* ---- computing ------------------------------------------------------------------------- */
 
 typedef struct segkit_mrr_result segkit_mrr_result;

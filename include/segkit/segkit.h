@@ -15,6 +15,7 @@
 #include "segkit/metrics.h"
 #include "segkit/billing.h"
 #include "segkit/segment.h"
+#include "segkit/segeval.h"
 #include "segkit/family.h"
 #include "segkit/cluster.h"
 #include "segkit/export.h"

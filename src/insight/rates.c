@@ -122,7 +122,10 @@ segkit_status segkit_rate_findings_new(size_t n, const uint8_t *event,
         e_all += event[i];
       }
     }
-    for (uint32_t l = 0; l < dims[d].n_levels; l++) {
+    /* of two levels only the first: the second against the rest is the same comparison
+     * mirrored, and counting it twice would loosen the correction */
+    uint32_t n_compared = dims[d].n_levels == 2 ? 1 : dims[d].n_levels;
+    for (uint32_t l = 0; l < n_compared; l++) {
       segkit_rate_finding *x = &f->items[at++];
       x->dimension = d;
       x->level = l;

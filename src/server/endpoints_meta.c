@@ -7,6 +7,9 @@
  * concurrent POST. Opening costs a few hundred microseconds, small next to loading a
  * dataset. */
 #include <stdio.h>
+#include <string.h>
+
+#include "segkit/datetime.h"
 
 #include "segkit/version.h"
 #include "server/server_int.h"
@@ -21,6 +24,30 @@ segkit_workspace *sk__request_workspace(const sk_request *req, bool write, sk_re
     return NULL;
   }
   return ws;
+}
+
+void sk__eval_options(const sk_request *req, segkit_segeval_options *opt) {
+  segkit_segeval_options_init(opt);
+  opt->n_threads = 1;
+  opt->loader = req->loader;
+}
+
+bool sk__query_as_of(const sk_request *req, int64_t *now_us, sk_reply *out) {
+  const char *text = req->query != NULL ? req->query(req->query_ctx, "as_of") : NULL;
+  if (text == NULL) {
+    return true;
+  }
+  int32_t days = 0;
+  if (segkit_parse_timestamp(text, strlen(text), now_us)) {
+    return true;
+  }
+  if (segkit_parse_date(text, strlen(text), &days)) {
+    *now_us = (int64_t)days * SEGKIT_US_PER_DAY;
+    return true;
+  }
+  sk__reply_error(out, 400, "invalid_parameter",
+                  "query parameter 'as_of' must be YYYY-MM-DD or an ISO 8601 time, not '%s'", text);
+  return false;
 }
 
 void sk__actor_of(const sk_principal *who, char *buf, size_t size) {

@@ -4,7 +4,7 @@
  * A POST body is checked field by field before anything runs: malformed JSON names the
  * line and column jansson stopped at, an unknown or mistyped field is named, a missing one
  * is named; then the rule is compiled and evaluated against the dataset exactly as a
- * stored segment is (segment_eval.c), so a segment that was accepted can be counted. The
+ * stored segment is (segkit/segeval.h), so a segment that was accepted can be counted. The
  * save itself is one workspace transaction with its audit entry (segments.c in the
  * store), which is what keeps concurrent readers from seeing it half-written. */
 #include <ctype.h>
@@ -27,9 +27,21 @@ static json_t *text_or_null(const char *s) {
   return s != NULL ? json_string(s) : json_null();
 }
 
+/* The key a segment's context pins ({"key": "..."}), or NULL. */
+static char *context_key(const char *context) {
+  if (context == NULL) {
+    return NULL;
+  }
+  json_t *ctx = json_loads(context, 0, NULL);
+  const char *key = json_string_value(json_object_get(ctx, "key"));
+  char *copy = key != NULL ? strdup(key) : NULL;
+  json_decref(ctx);
+  return copy;
+}
+
 static json_t *segment_json(const segkit_segment_info *d) {
   json_t *o = json_object();
-  char *key = sk__context_key(d->context);
+  char *key = context_key(d->context);
   json_object_set_new(o, "name", json_string(d->name));
   json_object_set_new(o, "dataset", json_string(d->dataset));
   json_object_set_new(o, "rule", json_string(d->rule));
@@ -46,7 +58,14 @@ static json_t *segment_json(const segkit_segment_info *d) {
  * "excerpt"}}. */
 static void reply_rule_error(sk_reply *out, const segkit_error *err,
                              const segkit_rule_diag *diag) {
-  sk__reply_from_error(out, err);
+  if (err->code == SEGKIT_ERR_LIMIT || err->code == SEGKIT_ERR_TYPE) {
+    /* Nesting too deep through in_segment() is the rule's fault, not a size limit. */
+    char message[1200];
+    segkit_error_format(err, message, sizeof message);
+    sk__reply_error(out, 400, "invalid_rule", "%s", message);
+  } else {
+    sk__reply_from_error(out, err);
+  }
   json_t *e = json_object_get(out->body, "error");
   if ((err->code == SEGKIT_ERR_PARSE || err->code == SEGKIT_ERR_TYPE) && diag->line > 0 &&
       e != NULL) {
@@ -96,15 +115,21 @@ void sk__get_segment(const sk_request *req, sk_reply *out) {
 }
 
 /* Evaluate the segment of the request's path; on failure the reply is filled. */
-static bool eval_path_segment(const sk_request *req, segkit_workspace *ws, sk_eval *e,
-                              segkit_segment_list **def, sk_reply *out) {
-  segkit_error err;
-  if (sk__eval_named(ws, req->match->params[0], e, def, &err) != SEGKIT_OK) {
-    reply_rule_error(out, &err, &e->diag);
-    sk__eval_free(e);
-    return false;
+static segkit_segeval *eval_path_segment(const sk_request *req, segkit_workspace *ws,
+                                         sk_reply *out) {
+  segkit_segeval_options opt;
+  sk__eval_options(req, &opt);
+  if (!sk__query_as_of(req, &opt.now_us, out)) {
+    return NULL;
   }
-  return true;
+  segkit_segeval *ev = NULL;
+  segkit_rule_diag diag;
+  segkit_error err;
+  if (segkit_segeval_segment(ws, req->match->params[0], &opt, &ev, &diag, &err) != SEGKIT_OK) {
+    reply_rule_error(out, &err, &diag);
+    return NULL;
+  }
+  return ev;
 }
 
 void sk__get_segment_count(const sk_request *req, sk_reply *out) {
@@ -112,19 +137,17 @@ void sk__get_segment_count(const sk_request *req, sk_reply *out) {
   if (ws == NULL) {
     return;
   }
-  sk_eval e;
-  segkit_segment_list *def = NULL;
-  if (eval_path_segment(req, ws, &e, &def, out)) {
+  segkit_segeval *ev = eval_path_segment(req, ws, out);
+  if (ev != NULL) {
+    const segkit_segment_info *def = segkit_segeval_definition(ev);
     char as_of[40];
-    segkit_format_timestamp(e.now_us, as_of, sizeof as_of);
+    segkit_format_timestamp(segkit_segeval_now(ev), as_of, sizeof as_of);
     sk__reply_json(out, 200,
-                   json_pack("{s:s, s:s, s:I, s:I, s:s}", "segment", def->items[0].name,
-                             "dataset", def->items[0].dataset, "count", (json_int_t)e.count,
-                             "of", (json_int_t)segkit_table_n_rows(e.customers), "as_of",
-                             as_of));
-    sk__eval_free(&e);
+                   json_pack("{s:s, s:s, s:I, s:I, s:s}", "segment", def->name, "dataset",
+                             def->dataset, "count", (json_int_t)segkit_segeval_count(ev), "of",
+                             (json_int_t)segkit_segeval_n_rows(ev), "as_of", as_of));
   }
-  segkit_segment_list_free(def);
+  segkit_segeval_free(ev);
   segkit_workspace_close(ws);
 }
 
@@ -171,17 +194,16 @@ void sk__get_segment_members(const sk_request *req, sk_reply *out) {
   if (ws == NULL) {
     return;
   }
-  sk_eval e;
-  segkit_segment_list *def = NULL;
-  if (eval_path_segment(req, ws, &e, &def, out)) {
-    const segkit_column *key =
-        segkit_table_column(e.customers, (size_t)segkit_table_column_index(e.customers, e.key));
+  segkit_segeval *ev = eval_path_segment(req, ws, out);
+  if (ev != NULL) {
+    const segkit_segment_info *def = segkit_segeval_definition(ev);
+    const segkit_column *key = segkit_segeval_key_column(ev);
     json_t *members = json_array();
-    size_t n = segkit_table_n_rows(e.customers);
+    size_t n = segkit_segeval_n_rows(ev);
     long long seen = 0;
     /* Members in the dataset's row order, the order `segkit segment members` prints. */
     for (size_t r = 0; r < n && (long long)json_array_size(members) < limit; r++) {
-      if (((e.bits[r / 64] >> (r % 64)) & 1u) == 0) {
+      if (!segkit_segeval_is_member(ev, r)) {
         continue;
       }
       if (seen++ >= offset) {
@@ -189,13 +211,12 @@ void sk__get_segment_members(const sk_request *req, sk_reply *out) {
       }
     }
     sk__reply_json(out, 200,
-                   json_pack("{s:s, s:s, s:s, s:I, s:I, s:I, s:o}", "segment",
-                             def->items[0].name, "dataset", def->items[0].dataset, "key", e.key,
-                             "count", (json_int_t)e.count, "offset", (json_int_t)offset,
+                   json_pack("{s:s, s:s, s:s, s:I, s:I, s:I, s:o}", "segment", def->name, "dataset",
+                             def->dataset, "key", segkit_segeval_key(ev), "count",
+                             (json_int_t)segkit_segeval_count(ev), "offset", (json_int_t)offset,
                              "limit", (json_int_t)limit, "members", members));
-    sk__eval_free(&e);
   }
-  segkit_segment_list_free(def);
+  segkit_segeval_free(ev);
   segkit_workspace_close(ws);
 }
 
@@ -282,40 +303,35 @@ static bool segment_exists(segkit_workspace *ws, const char *name) {
   return exists;
 }
 
-/* The segment's context: {"key": K} when the request pinned the key, else NULL. */
-static char *context_of(const new_segment *ns) {
-  if (ns->key == NULL) {
-    return NULL;
-  }
-  json_t *o = json_pack("{s:s}", "key", ns->key);
-  char *text = o != NULL ? json_dumps(o, JSON_COMPACT) : NULL;
-  json_decref(o);
-  return text;
-}
-
 static void create_segment(const sk_request *req, segkit_workspace *ws, const new_segment *ns,
                            sk_reply *out) {
   if (segment_exists(ws, ns->name)) {
     sk__reply_error(out, 409, "conflict", "a segment named '%s' exists", ns->name);
     return;
   }
-  sk_eval e;
   segkit_error err;
-  segkit_status s = sk__eval_open(ws, ns->dataset, ns->key, ns->rule, &e, &err);
+  char *context = NULL;
+  if (segkit_segeval_context(NULL, NULL, ns->key, &context, &err) != SEGKIT_OK) {
+    sk__reply_from_error(out, &err);
+    return;
+  }
+  segkit_segeval_options opt;
+  sk__eval_options(req, &opt);
+  opt.context = context;
+  segkit_segeval *ev = NULL;
+  segkit_rule_diag diag;
+  memset(&diag, 0, sizeof diag);
+  segkit_status s = segkit_segeval_open(ws, ns->dataset, ns->rule, &opt, &ev, &err);
   if (s == SEGKIT_ERR_NOT_FOUND) {
     sk__reply_error(out, 400, "invalid_field", "field 'dataset': %s", err.message);
-    sk__eval_free(&e);
+    free(context);
     return;
   }
   if (s == SEGKIT_OK) {
-    s = sk__eval_rule(ws, &e, ns->name, ns->rule, &err);
+    s = segkit_segeval_run(ev, ns->name, ns->rule, &diag, &err);
   }
   char actor[64];
   sk__actor_of(req->who, actor, sizeof actor);
-  char *context = context_of(ns);
-  if (s == SEGKIT_OK && ns->key != NULL && context == NULL) {
-    s = segkit_error_set(&err, SEGKIT_ERR_NOMEM, "out of memory");
-  }
   if (s == SEGKIT_OK) {
     s = segkit_workspace_set_actor(ws, actor, &err);
   }
@@ -326,21 +342,21 @@ static void create_segment(const sk_request *req, segkit_workspace *ws, const ne
     if (s == SEGKIT_ERR_USAGE && segment_exists(ws, ns->name)) {
       sk__reply_error(out, 409, "conflict", "a segment named '%s' exists", ns->name);
       free(context);
-      sk__eval_free(&e);
+      segkit_segeval_free(ev);
       return;
     }
   }
   if (s != SEGKIT_OK) {
-    reply_rule_error(out, &err, &e.diag);
+    reply_rule_error(out, &err, &diag);
   } else {
     sk__reply_json(out, 201,
                    json_pack("{s:s, s:s, s:s, s:s, s:I, s:I}", "segment", ns->name, "dataset",
-                             ns->dataset, "rule", ns->rule, "key", e.key, "count",
-                             (json_int_t)e.count, "of",
-                             (json_int_t)segkit_table_n_rows(e.customers)));
+                             ns->dataset, "rule", ns->rule, "key", segkit_segeval_key(ev), "count",
+                             (json_int_t)segkit_segeval_count(ev), "of",
+                             (json_int_t)segkit_segeval_n_rows(ev)));
   }
   free(context);
-  sk__eval_free(&e);
+  segkit_segeval_free(ev);
 }
 
 void sk__post_segment(const sk_request *req, sk_reply *out) {

@@ -7,7 +7,6 @@
  *                     cache of verified keys
  *   keys.c            key format, Argon2id hashing, the api_keys rows (public key_* API)
  *   json_reply.c      replies as JSON: bodies, errors, segkit status -> HTTP status
- *   segment_eval.c    evaluating a stored rule: customers, links, in_segment() refs
  *   endpoints_*.c     one handler per route
  *   openapi.c         the OpenAPI document (kept equal to docs/openapi.json by a test)
  * Handlers never see libmicrohttpd: they get an sk_request and fill an sk_reply, so they
@@ -22,6 +21,7 @@
 #include <stdint.h>
 
 #include "segkit/error.h"
+#include "segkit/segeval.h"
 #include "segkit/segment.h"
 #include "segkit/server.h"
 #include "segkit/workspace.h"
@@ -125,6 +125,8 @@ typedef struct sk_request {
   /* A query-string argument, or NULL. */
   const char *(*query)(void *ctx, const char *name);
   void *query_ctx;
+  /* Where segment evaluations get their tables (NULL: loaded from the workspace). */
+  const segkit_segeval_loader *loader;
 } sk_request;
 
 typedef void (*sk_handler)(const sk_request *req, sk_reply *out);
@@ -154,41 +156,14 @@ sk_route_result sk__route(const sk_route *table, size_t n, const char *method,
 /* The API's routes (endpoints_*.c handlers). */
 const sk_route *sk__api_routes(size_t *n);
 
-/* ---- segment_eval.c ------------------------------------------------------------------ */
+/* ---- evaluating segments ----------------------------------------------------------------- */
 
-/* A stored segment's rule evaluated now over its customers dataset: the environment, the
- * members as a bitset, their number. */
-typedef struct sk_eval {
-  segkit_table *customers;
-  segkit_table **facts;
-  size_t n_facts;
-  segkit_rule_env *env;
-  char *dataset;
-  char *key;
-  int64_t now_us;
-  uint64_t *bits;
-  size_t count;
-  segkit_rule_diag diag;      /* filled when the rule does not compile */
-} sk_eval;
-
-/* Build the environment of `dataset` for `rule` (the linked datasets the rule names; key:
- * key_hint, else the dataset's key, its links' key, customer_id, id). SEGKIT_ERR_SCHEMA
- * when no key column is found. */
-segkit_status sk__eval_open(segkit_workspace *ws, const char *dataset, const char *key_hint,
-                            const char *rule, sk_eval *e, segkit_error *err);
-/* Compile and run `rule` in e (in_segment() refs evaluated from the workspace, cycles and
- * nesting deeper than 32 refused). A rule that does not compile: SEGKIT_ERR_PARSE/TYPE
- * with e->diag filled. */
-segkit_status sk__eval_rule(segkit_workspace *ws, sk_eval *e, const char *name,
-                            const char *rule, segkit_error *err);
-/* Both, for the stored segment `name`: def gets its definition (caller frees). */
-segkit_status sk__eval_named(segkit_workspace *ws, const char *name, sk_eval *e,
-                             segkit_segment_list **def, segkit_error *err);
-void sk__eval_free(sk_eval *e);
-/* The key a segment's context pins ({"key": "..."}), or NULL; and whether it asks for the
- * subscription-derived fields, which the API does not evaluate yet. */
-char *sk__context_key(const char *context);
-bool sk__context_needs_subscriptions(const char *context);
+/* Options of a segment evaluation for a request: now, one thread (the server's parallelism
+ * is its pool of request threads), the request's table loader. */
+void sk__eval_options(const sk_request *req, segkit_segeval_options *opt);
+/* The query's as_of (YYYY-MM-DD or ISO 8601) into *now_us when present; false with a 400
+ * in out when it is malformed. */
+bool sk__query_as_of(const sk_request *req, int64_t *now_us, sk_reply *out);
 
 /* ---- endpoints_static.c -------------------------------------------------------------- */
 

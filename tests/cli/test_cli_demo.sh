@@ -14,6 +14,9 @@ contains "$OUT" "== 5. metrics by plan and billing interval" "segment metrics"
 starter=$(grep -E '^starter +month' <<<"$OUT" | awk '{print $4}' | tr -d '%')
 enterprise=$(grep -E '^enterprise +year' <<<"$OUT" | awk '{print $4}' | tr -d '%')
 if awk -v a="$starter" -v b="$enterprise" 'BEGIN { exit !(a > 2 * b) }'; then pass "starter monthly churns more than enterprise yearly ($starter% vs $enterprise%)"; else fail "segment churn starter $starter, enterprise $enterprise"; fi
+# The planted higher churn of starter plans is told as a finding that passes BH.
+contains "$OUT" "customers with plan = starter churn" "insights name the starter plan's churn"
+if grep -Eq 'plan = starter churn [0-9.]+x as often' <<<"$OUT"; then pass "starter churns more than the rest, as planted"; else fail "starter finding missing or reversed"; fi
 contains "$OUT" "adopters churn" "adopters compared"
 ratio=$(grep -o 'adopters churn [0-9.]*x less' <<<"$OUT" | grep -o '[0-9.]*' | head -1)
 if awk -v r="$ratio" 'BEGIN { exit !(r > 2) }'; then pass "adopters churn clearly less (${ratio}x)"; else fail "adopter ratio ${ratio} not above 2"; fi

@@ -54,6 +54,13 @@ contains "$OUT" "customers with plan = starter churn 2.7x as often: 3.48% (2.18-
 contains "$OUT" "the other 9 comparisons differ by no more than chance allows" \
   "what did not pass is said, not shown as a finding"
 not_contains "$OUT" "billing_interval = year" "a two-valued column is compared once"
+contains "$OUT" "each finding's numbers: segkit metrics $M/subscriptions.csv --by COL --from 2025-07 --to 2026-06" \
+  "the query behind the findings is named"
+# ...and that query gives the finding's own numbers: starter's 3.48% a month and its NRR
+query=$("$PY" -c 'import json,sys; print([f["query"] for f in json.load(open(sys.argv[1]))["findings"] if f["segment"] == "starter"][0])' "$WORK/ins.json")
+read -r -a qargs <<<"$query"
+run 0 "$SEGKIT" "${qargs[@]:1}"
+if grep -Eq '^starter +2025-07\.\.2026-06 .* 3\.48 ' <<<"$OUT"; then pass "the traced query reproduces the segment's churn"; else fail "traced query: $query"; fi
 
 # a segment too small to test is named, not tested
 run 0 "$SEGKIT" insights "$M/subscriptions.csv" --by plan "${COMMON[@]/10/50}"

@@ -16,21 +16,26 @@ trap cleanup EXIT
 
 G=$WORK/g
 run 0 "$SEGKIT" generate --customers 800 --respondents 10 --events-per-month 1 --out "$G" --quiet
-for f in customers transactions; do
+for f in customers transactions subscriptions; do
   run 0 "$SEGKIT" import "$G/$f.csv" --as "$f" --quiet
 done
 run 0 "$SEGKIT" link transactions.customer_id customers.customer_id --time timestamp
 run 0 "$SEGKIT" segment add de 'country == "DE"' --dataset customers
 run 0 "$SEGKIT" segment add refunded 'count(transactions where kind == "refund") >= 1' --dataset customers
+RATES=USD=1,EUR=1.08,GBP=1.27
+run 0 "$SEGKIT" segment add annual-pro 'plan == "pro" and billing_interval == "year" and tenure_days > 180' \
+  --dataset customers --subscriptions subscriptions --rates $RATES
+N_ANNUAL=$("$PY" "$SRC/tests/data/server/annual_pro.py" "$G" 2026-06-30 $RATES)
 
 # ---- expected values from pandas ----
-read -r N_CUST N_TX N_DE N_REF N_SMALL N_DE_REF <<<"$("$PY" - "$G" <<'PY'
+read -r N_CUST N_TX N_SUBS N_DE N_REF N_SMALL N_DE_REF <<<"$("$PY" - "$G" <<'PY'
 import sys, pandas as pd
 g = sys.argv[1]
 c = pd.read_csv(f"{g}/customers.csv", keep_default_na=False)
 t = pd.read_csv(f"{g}/transactions.csv", keep_default_na=False)
+s = pd.read_csv(f"{g}/subscriptions.csv", keep_default_na=False)
 refunded = set(t.loc[t.kind == "refund", "customer_id"])
-print(len(c), len(t), int((c.country == "DE").sum()), int(c.customer_id.isin(refunded).sum()),
+print(len(c), len(t), len(s), int((c.country == "DE").sum()), int(c.customer_id.isin(refunded).sum()),
       int((c.company_size == "1-10").sum()),
       int(((c.country == "DE") & c.customer_id.isin(refunded)).sum()))
 PY
@@ -159,7 +164,7 @@ expect 401 "an unknown path without a key"
 api GET /api/v1/datasets "$RKEY"
 expect 200 "datasets"
 equals "$(json 'sorted((d["name"], d["rows"]) for d in j["datasets"])')" \
-  "[('customers', $N_CUST), ('transactions', $N_TX)]" "datasets: names and rows (pandas)"
+  "[('customers', $N_CUST), ('subscriptions', $N_SUBS), ('transactions', $N_TX)]" "datasets: names and rows (pandas)"
 equals "$(json '[d["columns"] for d in j["datasets"] if d["name"] == "customers"][0]')" \
   "$(tr ',' '\n' <"$WORK/cust_cols" | wc -l)" "datasets: columns"
 equals "$(json 'all(d["imported_at"].endswith("Z") for d in j["datasets"])')" "True" "datasets: imported_at"
@@ -174,7 +179,7 @@ expect_error 404 not_found "nope" "an unknown dataset"
 # ---- segments: read ----
 api GET /api/v1/segments "$RKEY"
 expect 200 "segments"
-equals "$(json 'sorted((s["name"], s["dataset"], s["rule"]) for s in j["segments"])')" \
+equals "$(json 'sorted((s["name"], s["dataset"], s["rule"]) for s in j["segments"] if s["name"] != "annual-pro")')" \
   "[('de', 'customers', 'country == \"DE\"'), ('refunded', 'customers', 'count(transactions where kind == \"refund\") >= 1')]" \
   "segments listed"
 api GET /api/v1/segments/de "$RKEY"
@@ -189,6 +194,11 @@ equals "$(json 'j["segment"], j["count"], j["of"]')" "('de', $N_DE, $N_CUST)" "c
 api GET /api/v1/segments/refunded/count "$RKEY"
 expect 200 "count over a linked dataset"
 equals "$(json 'j["count"], j["of"]')" "($N_REF, $N_CUST)" "count of an aggregate rule (pandas)"
+api GET "/api/v1/segments/annual-pro/count?as_of=2026-06-30" "$RKEY"
+expect 200 "count of a segment over subscription-derived fields"
+equals "$(json 'j["count"], j["as_of"]')" "($N_ANNUAL, '2026-06-30T00:00:00Z')" "derived fields (plan, interval, tenure) on a day (pandas)"
+api GET "/api/v1/segments/annual-pro/count?as_of=yesterday" "$RKEY"
+expect_error 400 invalid_parameter "'as_of' must be YYYY-MM-DD" "a malformed as_of"
 api GET /api/v1/segments/nope/count "$RKEY"
 expect_error 404 not_found "nope" "count of an unknown segment"
 
@@ -245,7 +255,7 @@ equals "$(json 'j["count"], j["of"]')" "($N_DE_REF, $N_CUST)" "count of a segmen
 api DELETE /api/v1/segments/de-refunded "$WKEY"
 expect 200 "DELETE de-refunded"
 api POST /api/v1/segments "$WKEY" '{"name": "x", "rule": "in_segment(\"nope\")", "dataset": "customers"}'
-expect_error 400 invalid_rule "in_segment(\"nope\"): there is no segment of that name" "in_segment() of a missing segment"
+expect_error 400 invalid_rule "in_segment(\"nope\"): there is no segment named 'nope'" "in_segment() of a missing segment"
 api POST /api/v1/segments "$AKEY" "$SMALL"
 expect_error 409 conflict "a segment named 'small' exists" "an existing name"
 api POST /api/v1/segments "$WKEY" '{"name": "x", "rule": "country == \"DE\"",'
