@@ -4,48 +4,28 @@
  * A rule that does not compile is an answer, not a failed request: 200 with
  * {"valid": false, "errors": [{"message", "line", "column", "length"}]}, so a client can
  * tell "your rule is wrong here" (mark the text) from "your request is wrong" (400: bad
- * JSON, an unknown field, an unknown dataset). The rule runs exactly as a saved segment
- * would (segment_eval.c: the dataset's key, the linked datasets it names, in_segment()
- * references), so the count shown is the count a save would report. Read role: nothing is
- * written. */
-#include <stdlib.h>
+ * JSON, an unknown field, an unknown dataset). The check is segkit_segeval_check, the
+ * evaluation every saved segment gets (the dataset's key, the linked datasets the rule
+ * names, in_segment(), the server's table cache), so the count shown is the count a save
+ * would report. Read role: nothing is written. */
 #include <string.h>
 
 #include "server/server_int.h"
 
-/* The dataset a check runs on when the body names none: the one the CLI's segments
- * default to. */
-static const char DEFAULT_DATASET[] = "customers";
-
-/* The message without its "rule:LINE:COL: " prefix: line and column are fields of their
- * own in the answer. */
-static const char *bare_message(const char *message) {
-  if (strncmp(message, "rule:", 5) != 0) {
-    return message;
+/* The problems of a wrong rule; line, column and length are null for a problem that has no
+ * place in the text (an in_segment() naming no segment, say). */
+static json_t *errors_json(const segkit_rule_check *c) {
+  json_t *errors = json_array();
+  for (size_t i = 0; i < c->n_problems; i++) {
+    const segkit_rule_problem *p = &c->problems[i];
+    bool placed = p->line > 0;
+    json_t *e = json_pack("{s:s}", "message", p->message);
+    json_object_set_new(e, "line", placed ? json_integer(p->line) : json_null());
+    json_object_set_new(e, "column", placed ? json_integer(p->column) : json_null());
+    json_object_set_new(e, "length", placed ? json_integer(p->length) : json_null());
+    json_array_append_new(errors, e);
   }
-  const char *p = message + 5;
-  for (int colons = 0; *p != '\0' && colons < 2; p++) {
-    if (*p == ':') {
-      colons++;
-    } else if (*p < '0' || *p > '9') {
-      return message;
-    }
-  }
-  while (*p == ' ') {
-    p++;
-  }
-  return p;
-}
-
-/* {"valid": false, "errors": [...]}; line, column and length are null for an error that
- * has no place in the text (a cycle of in_segment() references, say). */
-static void reply_invalid(sk_reply *out, const segkit_error *err, const segkit_rule_diag *diag) {
-  json_t *e = json_pack("{s:s}", "message", bare_message(err->message));
-  bool placed = diag->line > 0;
-  json_object_set_new(e, "line", placed ? json_integer(diag->line) : json_null());
-  json_object_set_new(e, "column", placed ? json_integer(diag->column) : json_null());
-  json_object_set_new(e, "length", placed ? json_integer(diag->length) : json_null());
-  sk__reply_json(out, 200, json_pack("{s:b, s:[o]}", "valid", 0, "errors", e));
+  return errors;
 }
 
 /* The body's dataset (or NULL) and rule; on failure the reply is filled. */
@@ -94,33 +74,28 @@ void sk__post_rule_check(const sk_request *req, sk_reply *out) {
     json_decref(doc);
     return;
   }
-  if (dataset == NULL) {
-    dataset = DEFAULT_DATASET;
-  }
   segkit_workspace *ws = sk__request_workspace(req, false, out);
   if (ws == NULL) {
     json_decref(doc);
     return;
   }
-  sk_eval e;
+  segkit_segeval_options opt;
+  sk__eval_options(req, &opt);
+  segkit_rule_check *c = NULL;
   segkit_error err;
-  segkit_status s = sk__eval_open(ws, dataset, NULL, rule, &e, &err);
-  if (s == SEGKIT_ERR_NOT_FOUND) {
+  segkit_status s = segkit_segeval_check(ws, dataset, rule, &opt, &c, &err);
+  if (s == SEGKIT_ERR_NOT_FOUND || (s == SEGKIT_ERR_USAGE && dataset == NULL)) {
     sk__reply_error(out, 400, "invalid_field", "field 'dataset': %s", err.message);
-  } else if (s == SEGKIT_OK && (s = sk__eval_rule(ws, &e, "(check)", rule, &err)) == SEGKIT_OK) {
-    sk__reply_json(out, 200,
-                   json_pack("{s:b, s:s, s:I, s:I}", "valid", 1, "dataset", dataset, "count",
-                             (json_int_t)e.count, "of",
-                             (json_int_t)segkit_table_n_rows(e.customers)));
-  } else if (s == SEGKIT_ERR_PARSE || s == SEGKIT_ERR_TYPE || s == SEGKIT_ERR_LIMIT ||
-             (s == SEGKIT_ERR_USAGE && e.env != NULL)) {
-    /* The rule's own faults (syntax, names, types, size, in_segment() cycles or segments
-     * over another dataset): the user fixes the text. */
-    reply_invalid(out, &err, &e.diag);
-  } else {
+  } else if (s != SEGKIT_OK) {
     sk__reply_from_error(out, &err);
+  } else if (c->valid) {
+    sk__reply_json(out, 200,
+                   json_pack("{s:b, s:s, s:I, s:I}", "valid", 1, "dataset", c->dataset, "count",
+                             (json_int_t)c->count, "of", (json_int_t)c->of));
+  } else {
+    sk__reply_json(out, 200, json_pack("{s:b, s:o}", "valid", 0, "errors", errors_json(c)));
   }
-  sk__eval_free(&e);
+  segkit_rule_check_free(c);
   segkit_workspace_close(ws);
   json_decref(doc);
 }

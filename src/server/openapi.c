@@ -8,7 +8,7 @@
 
 #include "server/server_int.h"
 
-enum { OPENAPI_LEN = 30317 };
+enum { OPENAPI_LEN = 30403 };
 
 static const char *const openapi_lines[] = {
     "{\n",
@@ -1091,7 +1091,7 @@ static const char *const openapi_lines[] = {
     "          \"dataset\": {\n",
     "            \"type\": \"string\",\n",
     "            \"nullable\": true,\n",
-    "            \"description\": \"default: customers\"\n",
+    "            \"description\": \"default: the dataset named customers, else the one customers dataset of the links, else the only dataset\"\n",
     "          }\n",
     "        }\n",
     "      },\n",

@@ -88,7 +88,7 @@ check "$RKEY" "$(rule_body 'country == 3')"
 equals "$(json 'j["valid"], j["errors"][0]["line"] is not None')" "(False, True)" "a type mismatch has a place"
 check "$RKEY" "$(rule_body 'in_segment("nope")')"
 equals "$(json 'j["valid"], j["errors"][0]["line"]')" "(False, None)" "an unknown in_segment() has no place (null)"
-contains "$(json 'j["errors"][0]["message"]')" 'there is no segment of that name' "an unknown in_segment(): message"
+contains "$(json 'j["errors"][0]["message"]')" "there is no segment named 'nope'" "an unknown in_segment(): message"
 
 # ---- bad requests: 400 ----
 check "$RKEY" '{"rule": "country == \"DE\"", "dataset": "nope"}'

@@ -107,7 +107,7 @@ doc["paths"]["/api/v1/whoami"] = {"get": {
 doc["components"]["schemas"].update({
     "RuleCheck": {"type": "object", "additionalProperties": False, "required": ["rule"], "properties": {
         "rule": {"type": "string", "description": "a rule of docs/rules.md"},
-        "dataset": {"type": "string", "nullable": True, "description": "default: customers"}}},
+        "dataset": {"type": "string", "nullable": True, "description": "default: the dataset named customers, else the one customers dataset of the links, else the only dataset"}}},
     "RuleCheckResult": {"oneOf": [
         {"type": "object", "required": ["valid", "dataset", "count", "of"], "properties": {
             "valid": {"type": "boolean", "enum": [True]}, "dataset": {"type": "string"},
