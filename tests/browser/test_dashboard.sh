@@ -5,21 +5,14 @@
 # (tests/data/dashboard/expected_members.py). Also checks the static files' headers with
 # curl: types, ETag and 304, the Content-Security-Policy, and that they need no key while
 # the API still does. Screenshots go to SEGKIT_ARTIFACTS (build/test-artifacts).
-set -euo pipefail
-: "${SEGKIT:?SEGKIT must point at the segkit binary}"
+source "$(dirname "$0")/../cli/lib.sh"
 SRC=${SEGKIT_SOURCE_DIR:-$(cd "$(dirname "$0")/../.." && pwd)}
-PY=/usr/bin/python3
-WORK=$(mktemp -d "${TMPDIR:-/tmp}/segkit-dash-XXXXXX")
 SPID=""
 cleanup() {
   if [ -n "$SPID" ]; then kill -TERM "$SPID" 2>/dev/null || true; wait "$SPID" 2>/dev/null || true; fi
   rm -rf "$WORK"
 }
 trap cleanup EXIT
-FAILS=0
-fail() { echo "FAIL: $*" >&2; FAILS=$((FAILS + 1)); }
-pass() { echo "ok: $*"; }
-equals() { if [ "$1" == "$2" ]; then pass "$3"; else fail "$3: got '$1', expected '$2'"; fi; }
 
 if [ ! -x "${SEGKIT_CHROMIUM:-/usr/bin/chromium}" ] || [ ! -d "$SRC/node_modules/playwright-core" ]; then
   echo "FAIL: chromium or playwright-core missing: run scripts/install-deps.sh" >&2
@@ -35,16 +28,7 @@ RKEY=$("$SEGKIT" key create --role read --name browser-read --quiet | tail -n 1)
 WKEY=$("$SEGKIT" key create --role write --name browser-write --quiet | tail -n 1)
 RKEY2=$("$SEGKIT" key create --role read --name browser-revoked --quiet | tail -n 1)
 
-"$SEGKIT" serve --port 0 >"$WORK/serve.out" 2>"$WORK/serve.err" &
-SPID=$!
-PORT=""
-for _ in $(seq 1 100); do
-  PORT=$(sed -n 's|.*http://127.0.0.1:\([0-9]*\)/.*|\1|p' "$WORK/serve.out" 2>/dev/null || true)
-  if [ -n "$PORT" ] && curl -s -o /dev/null "http://127.0.0.1:$PORT/api/v1/health"; then break; fi
-  sleep 0.1
-done
-[ -n "$PORT" ] || { echo "FAIL: the server did not start: $(cat "$WORK/serve.err")" >&2; exit 1; }
-BASE="http://127.0.0.1:$PORT"
+serve_start
 
 # ---- static files over plain HTTP ----
 # header NAME: the value of header NAME in $WORK/h (curl -D).
@@ -90,8 +74,4 @@ else
   fail "dashboard.mjs (see above)"
 fi
 
-if [ "$FAILS" -ne 0 ]; then
-  echo "$FAILS check(s) failed" >&2
-  exit 1
-fi
-echo "all checks passed"
+finish

@@ -35,16 +35,7 @@ WKEY=$("$SEGKIT" key create --role write --quiet | tail -n 1)
 run 0 "$SEGKIT" audit --format json
 AUDIT_N=$(json 'len(j)')
 
-"$SEGKIT" serve --port 0 >"$WORK/serve.out" 2>"$WORK/serve.err" &
-SPID=$!
-PORT=""
-for _ in $(seq 1 100); do
-  PORT=$(sed -n 's|.*http://127.0.0.1:\([0-9]*\)/.*|\1|p' "$WORK/serve.out" 2>/dev/null || true)
-  if [ -n "$PORT" ] && curl -s -o /dev/null "http://127.0.0.1:$PORT/api/v1/health"; then break; fi
-  sleep 0.1
-done
-[ -n "$PORT" ] || { fail "the server did not start: $(cat "$WORK/serve.err")"; finish; }
-BASE="http://127.0.0.1:$PORT"
+serve_start
 
 # check KEY BODY: POST the body to rules/check; sets CODE and OUT.
 check() {
