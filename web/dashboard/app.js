@@ -713,8 +713,8 @@
     const defBox = h('div', {});
     const membersBox = h('section', { class: 'card', 'aria-labelledby': 'mem-h' }, h('h2', { id: 'mem-h' }, 'Members'));
     const viewsBox = h('div', { class: 'grid', id: 'segment-views' });
-    main().replaceChildren(...pageHeader(`Segment ${name}`), defBox, figures, membersBox,
-      h('h2', {}, 'Against the rest of the customers'), viewsBox);
+    main().replaceChildren(...pageHeader(`Segment ${name}`), defBox, figures,
+      h('h2', {}, 'Against the rest of the customers'), viewsBox, membersBox);
     const def = await api(`/api/v1/segments/${encodeURIComponent(name)}`);
     defBox.append(h('p', {}, 'Rule: ', h('code', { id: 'segment-rule' }, def.rule)),
       h('p', { class: 'muted' }, `Dataset ${def.dataset}`, def.description ? ` · ${def.description}` : '',
