@@ -17,6 +17,9 @@ import sys
 import time
 
 TARGET_MS = 300.0
+# The generated subscriptions bill in three currencies; the dashboard sends the rates the
+# user gave with every view request (app.js viewQuery), and so does this.
+RATES = "rates=USD=1,EUR=1.08,GBP=1.27"
 
 # Segments the pages ask about: an attribute rule (the common case), a rule over the linked
 # transactions (the expensive case: it loads them).
@@ -77,7 +80,7 @@ def calls():
         ("static", "app.js", "GET", "/assets/app.js", None),
         ("overview", "datasets", "GET", "/api/v1/datasets", None),
         ("overview", "views", "GET", "/api/v1/views", None),
-        ("overview", "view overview", "GET", "/api/v1/views/overview", None),
+        ("overview", "view overview", "GET", f"/api/v1/views/overview?{RATES}", None),
         ("segments", "segments", "GET", "/api/v1/segments", None),
     ]
     for name, _ in SEGMENTS:
@@ -95,9 +98,9 @@ def calls():
         ("segment", "members de-small CSV", "GET", "/api/v1/segments/de-small/members?format=csv", None),
     ]
     for v in ("overview", "mrr_movements", "survival", "cohorts"):
-        out.append(("segment", f"view {v} ?segment=de", "GET", f"/api/v1/views/{v}?segment=de", None))
+        out.append(("segment", f"view {v} ?segment=de", "GET", f"/api/v1/views/{v}?segment=de&{RATES}", None))
     for v in ("clusters", "clv", "survey", "insights"):
-        out.append((v, f"view {v}", "GET", f"/api/v1/views/{v}", None))
+        out.append((v, f"view {v}", "GET", f"/api/v1/views/{v}?{RATES}", None))
     return out
 
 
@@ -111,7 +114,14 @@ def ask(conn, key, method, path, body):
     conn.request(method, path, body=data, headers=headers)
     resp = conn.getresponse()
     payload = resp.read()
-    return (time.perf_counter() - t0) * 1000.0, resp.status, len(payload)
+    ms = (time.perf_counter() - t0) * 1000.0
+    # A view without its data answers quickly with available: false; say so beside its time.
+    note = ""
+    if path.startswith("/api/v1/views/") and resp.status == 200:
+        view = json.loads(payload)
+        if view.get("available") is False:
+            note = "unavailable: " + (view.get("reason") or "")[:60]
+    return ms, resp.status, len(payload), note
 
 
 def pct(values, p):
@@ -126,7 +136,7 @@ def bench_dashboard(args, segkit, data_dir):
     try:
         conn = http.client.HTTPConnection("127.0.0.1", port, timeout=600)
         for page, label, method, path, body in calls():
-            first, status, size = ask(conn, key, method, path, body)
+            first, status, size, note = ask(conn, key, method, path, body)
             if status >= 400 and status != 404:
                 print(f"  {label}: HTTP {status}", file=sys.stderr)
             times = []
@@ -134,9 +144,9 @@ def bench_dashboard(args, segkit, data_dir):
             repeat = max(args.repeat, 20) if first < 1000 else args.repeat
             if status != 404:
                 for _ in range(repeat):
-                    ms, status, size = ask(conn, key, method, path, body)
+                    ms, status, size, _ = ask(conn, key, method, path, body)
                     times.append(ms)
-            rows.append((page, label, status, size, first, times))
+            rows.append((page, label, status, size, first, times, note))
             if times:
                 print(f"  {label:<28} p50 {statistics.median(times):8.1f} ms", file=sys.stderr)
         conn.close()
@@ -154,7 +164,7 @@ def bench_dashboard(args, segkit, data_dir):
     print(f"{'page':<10} {'call':<30} {'HTTP':>4} {'bytes':>9} {'first ms':>9} {'p50 ms':>8} "
           f"{'p95 ms':>8} {'max ms':>8}  within {TARGET_MS:.0f} ms")
     over = 0
-    for page, label, status, size, first, times in rows:
+    for page, label, status, size, first, times, note in rows:
         if not times:
             print(f"{page:<10} {label:<30} {status:>4} {'':>9} {'':>9} {'':>8} {'':>8} {'':>8}  "
                   f"not served")
@@ -164,6 +174,7 @@ def bench_dashboard(args, segkit, data_dir):
         over += 0 if ok else 1
         print(f"{page:<10} {label:<30} {status:>4} {size:>9} {first:9.1f} "
               f"{statistics.median(times):8.1f} {p95:8.1f} {max(times):8.1f}  "
-              f"{'yes' if ok else 'NO'}")
+              f"{'yes' if ok else 'NO'}  {note}")
     print()
-    print(f"{over} call(s) over {TARGET_MS:.0f} ms at p95")
+    print(f"{over} call(s) over {TARGET_MS:.0f} ms at p95; 'first ms' is the cold request "
+          f"(tables loaded, a view computed), the others may be served from the server's caches")
