@@ -1,6 +1,7 @@
 /* The dashboard's files: "/" (index.html) and "/assets/NAME", compiled into the library
- * (web/dashboard/, embedded by CMake's segkit_embed), so `segkit serve` needs no files
- * beside the binary and the browser fetches nothing from anywhere else.
+ * (web/dashboard/, embedded by CMake's segkit_embed), and the report's ECharts and
+ * charts.js (segkit_report_asset: the bytes the HTML report inlines), so `segkit serve`
+ * needs no files beside the binary and the browser fetches nothing from anywhere else.
  *
  * They need no key: they hold no data, and the page must load before the user has typed
  * one. Every request they make for data goes to /api/v1/ with the key, as any client's.
@@ -20,6 +21,9 @@
 #include <string.h>
 
 #include "server/server_int.h"
+#ifdef SEGKIT_WITH_REPORT
+#include "segkit/report.h"
+#endif
 
 extern const unsigned char sk_web_index_html[];
 extern const size_t sk_web_index_html_len;
@@ -47,6 +51,8 @@ static asset assets[] = {
     {"/assets/app.js", "text/javascript; charset=utf-8", NULL, 0, ""},
     {"/assets/app.css", "text/css; charset=utf-8", NULL, 0, ""},
     {"/assets/icon.svg", "image/svg+xml", NULL, 0, ""},
+    {"/assets/echarts.min.js", "text/javascript; charset=utf-8", NULL, 0, ""},
+    {"/assets/charts.js", "text/javascript; charset=utf-8", NULL, 0, ""},
 };
 enum { N_ASSETS = sizeof assets / sizeof assets[0] };
 
@@ -61,11 +67,28 @@ static uint64_t fnv1a(const unsigned char *p, size_t n) {
   return h;
 }
 
+/* The report module's ECharts and charts.js. A build without that module serves a comment
+ * in their place, and the dashboard shows the views' data as tables. */
+static const unsigned char *report_asset(const char *name, size_t *len) {
+#ifdef SEGKIT_WITH_REPORT
+  return segkit_report_asset(name, len);
+#else
+  (void)name;
+  static const unsigned char none[] = "/* this build of segkit has no charts */\n";
+  *len = sizeof none - 1;
+  return none;
+#endif
+}
+
 static void assets_init(void) {
+  size_t echarts_len = 0;
+  size_t charts_len = 0;
+  const unsigned char *echarts = report_asset("echarts.min.js", &echarts_len);
+  const unsigned char *charts = report_asset("charts.js", &charts_len);
   const unsigned char *data[N_ASSETS] = {sk_web_index_html, sk_web_app_js, sk_web_app_css,
-                                         sk_web_icon_svg};
+                                         sk_web_icon_svg,   echarts,       charts};
   const size_t lens[N_ASSETS] = {sk_web_index_html_len, sk_web_app_js_len, sk_web_app_css_len,
-                                 sk_web_icon_svg_len};
+                                 sk_web_icon_svg_len,   echarts_len,       charts_len};
   for (size_t i = 0; i < N_ASSETS; i++) {
     assets[i].data = data[i];
     assets[i].len = lens[i];

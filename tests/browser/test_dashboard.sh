@@ -34,7 +34,9 @@ serve_start
 # header NAME: the value of header NAME in $WORK/h (curl -D).
 header() { tr -d '\r' <"$WORK/h" | sed -n "s/^$1: //Ip" | head -n 1; }
 for f in "/ text/html; charset=utf-8" "/assets/app.js text/javascript; charset=utf-8" \
-         "/assets/app.css text/css; charset=utf-8" "/assets/icon.svg image/svg+xml"; do
+         "/assets/app.css text/css; charset=utf-8" "/assets/icon.svg image/svg+xml" \
+         "/assets/echarts.min.js text/javascript; charset=utf-8" \
+         "/assets/charts.js text/javascript; charset=utf-8"; do
   path=${f%% *}
   type=${f#* }
   code=$(curl -s -D "$WORK/h" -o "$WORK/body" -w '%{http_code}' "$BASE$path")
@@ -61,6 +63,14 @@ if grep -Eq 'https?://' "$SRC/web/dashboard/index.html" "$SRC/web/dashboard/app.
   fail "the dashboard names an outside URL: $(grep -Eo 'https?://[^ "]*' "$SRC"/web/dashboard/* | head -3)"
 else
   pass "the dashboard's files name no outside URL"
+fi
+# The server's ECharts and charts.js are the bytes the report inlines (npm's ECharts,
+# web/charts.js), in a build with the report module (the one that serves the views).
+if [ -f "$SRC/web/charts.js" ]; then
+  curl -s -o "$WORK/echarts.js" "$BASE/assets/echarts.min.js"
+  if cmp -s "$WORK/echarts.js" "$SRC/node_modules/echarts/dist/echarts.min.js"; then pass "echarts.min.js is npm's"; else fail "echarts.min.js differs from node_modules"; fi
+  curl -s -o "$WORK/charts.js" "$BASE/assets/charts.js"
+  if cmp -s "$WORK/charts.js" "$SRC/web/charts.js"; then pass "charts.js is web/charts.js"; else fail "charts.js differs from web/charts.js"; fi
 fi
 equals "$(curl -s -o /dev/null -w '%{http_code}' "$BASE/api/v1/segments")" 401 "the API still needs a key"
 equals "$(curl -s -o /dev/null -w '%{http_code}' "$BASE/assets/nothing.js")" 401 "an unknown asset is an unknown path (401 before 404)"
