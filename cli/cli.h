@@ -302,6 +302,9 @@ struct segkit_rate_options;
 int cli_insights_history(cli_args *a, const struct segkit_rate_options *o, double level);
 /* The findings of segkit_mrr_findings_new on r as plain sentences (what passed), what did
  * not, and the segments too small to trust. */
+/* segkit insights --growth (insights_growth.c): stored segments against their latest
+ * snapshot; 0 or an exit code. */
+int cli_insights_growth(cli_args *a);
 struct segkit_segment_findings;
 void cli_insights_print_findings(const segkit_mrr_result *r,
                                  const struct segkit_segment_findings *f,

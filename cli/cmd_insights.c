@@ -19,7 +19,13 @@ static const cli_opt insights_opts[] = {
     {"churned", CLI_OPT_VALUE, "COL=VALUE",
      "the data is a customer snapshot: a customer churned where COL equals VALUE (churned=true, "
      "Churn=Yes)"},
-    {"profile", CLI_OPT_VALUE, "COL[,COL]", "a customer snapshot: the values of these columns over- or under-represented in each --by segment"},
+    {"profile", CLI_OPT_VALUE, "COL[,COL]",
+     "a customer snapshot: the values of these columns over- or under-represented in each --by "
+     "segment"},
+    {"growth", CLI_OPT_VALUE, "all|NAME[,NAME]",
+     "stored segments against their latest snapshot: members then and now, who entered and left"},
+    {"since", CLI_OPT_VALUE, "YYYY-MM-DD",
+     "--growth: compare with the latest snapshot taken on or before this day"},
     {"min-n", CLI_OPT_VALUE, "N",
      "segments with fewer customers are too small to trust (default 30)"},
     {"alpha", CLI_OPT_VALUE, "A", "false-discovery rate of the findings (default 0.05)"},
@@ -60,6 +66,16 @@ static int run_insights(cli_args *a) {
     }
   }
   const char *profile = cli_get(a, "profile");
+  if (cli_get(a, "growth") != NULL) {
+    if (churned != NULL || profile != NULL || by != NULL) {
+      return cli_usage_error("insights", "--growth compares stored segments with their "
+                                         "snapshots: give it without --churned, --profile, --by");
+    }
+    return cli_insights_growth(a);
+  }
+  if (cli_get(a, "since") != NULL) {
+    return cli_usage_error("insights", "--since goes with --growth");
+  }
   if (churned == NULL && profile == NULL) {
     return cli_insights_history(a, &o, level);
   }
@@ -255,7 +271,7 @@ const cli_verb cli_verb_insights = {
     .summary =
         "what is worth knowing: segments whose churn or NRR differ, with intervals and tests",
     .usage = "segkit insights (--dataset NAME | FILE) [--churned COL=VALUE] [--profile COL[,COL]] "
-             "--by COL[,COL]",
+             "--by COL[,COL] | segkit insights --growth all|NAME[,NAME] [--since DATE]",
     .description =
         "Compares every segment of every --by column with the rest of the customers on the\n"
         "churned share (a customer snapshot: one row per customer), with Wilson intervals\n"
@@ -274,7 +290,12 @@ const cli_verb cli_verb_insights = {
         "against the rest, with index (share / everyone's share x 100), z-test and\n"
         "Benjamini-Hochberg per --by column; the most distinctive that pass are told. JSON:\n"
         "{\"cells\": [{\"column\", \"segment\", \"attribute\", \"value\", \"segment_pct\",\n"
-        "\"rest_pct\", \"index\", \"p\", \"p_adjusted\", \"finding\", \"small_base\"}]}.",
+        "\"rest_pct\", \"index\", \"p\", \"p_adjusted\", \"finding\", \"small_base\"}]}.\n"
+        "--growth: every stored segment (or those named) evaluated now against its latest\n"
+        "snapshot (on or before --since): members then and now, entered, left, share of the\n"
+        "customers; largest relative change first. No test: members are counted, not\n"
+        "sampled. JSON: {\"segments\": [{\"segment\", \"snapshot\", \"members_then\",\n"
+        "\"members_now\", \"entered\", \"left\", \"change_pct\"}]}.",
     .opts = insights_opts,
     .n_opts = sizeof insights_opts / sizeof insights_opts[0],
     .more_opts = cli_subscription_opts,

@@ -622,47 +622,14 @@ static int sub_snapshots(cli_args *a, segkit_workspace *ws) {
   return rc;
 }
 
-/* Keys of the current members as text, sorted the way snapshots are (int64 numerically,
- * strings byte-wise), so a diff is a merge. */
-static int cmp_text_i64(const void *a, const void *b) {
-  int64_t x = strtoll(*(char *const *)a, NULL, 10);
-  int64_t y = strtoll(*(char *const *)b, NULL, 10);
-  return (x > y) - (x < y);
-}
-
-static int cmp_text(const void *a, const void *b) {
-  return strcmp(*(char *const *)a, *(char *const *)b);
-}
-
-static char *key_text(const segkit_column *c, size_t row) {
+/* Key i of k as text (the CLI's diff prints and writes every key as a string). */
+static json_t *key_json(const segkit_member_keys *k, size_t i) {
+  if (!segkit_member_keys_are_ints(k)) {
+    return json_string(segkit_member_keys_text(k, i));
+  }
   char buf[32];
-  if (segkit_column_type(c) == SEGKIT_TYPE_INT64) {
-    snprintf(buf, sizeof buf, "%lld", (long long)segkit_column_int64(c)[row]);
-    return strdup(buf);
-  }
-  return strdup(segkit_column_dict_value(c, segkit_column_codes(c)[row], NULL));
-}
-
-static char **sorted_keys(const segkit_column *c, const uint64_t *bits, size_t n, size_t *m) {
-  char **out = malloc((n + 1) * sizeof *out);
-  *m = 0;
-  for (size_t i = 0; out != NULL && i < segkit_column_n_rows(c); i++) {
-    if (bits == NULL || ((bits[i / 64] >> (i % 64)) & 1u)) {
-      out[(*m)++] = key_text(c, i);
-    }
-  }
-  if (out != NULL) {
-    qsort(out, *m, sizeof *out,
-          segkit_column_type(c) == SEGKIT_TYPE_INT64 ? cmp_text_i64 : cmp_text);
-  }
-  return out;
-}
-
-static void free_keys(char **k, size_t n) {
-  for (size_t i = 0; k != NULL && i < n; i++) {
-    free(k[i]);
-  }
-  free(k);
+  snprintf(buf, sizeof buf, "%lld", (long long)segkit_member_keys_int(k, i));
+  return json_string(buf);
 }
 
 static int sub_diff(cli_args *a, segkit_workspace *ws) {
@@ -691,51 +658,42 @@ static int sub_diff(cli_args *a, segkit_workspace *ws) {
                                       "with: segment snapshot %s)",
                            name, name);
   }
-  segkit_table *old = NULL;
-  if (segkit_workspace_snapshot_members(ws, since, &old, &err) != SEGKIT_OK) {
+  segkit_member_keys *before = NULL;
+  if (segkit_member_keys_of_snapshot(ws, since, &before, &err) != SEGKIT_OK) {
     return cli_report(&err);
   }
   segkit_segeval *ev = NULL;
   rc = eval_named(a, ws, name, &ev);
   size_t count = ev != NULL ? segkit_segeval_count(ev) : 0;
-  size_t n_now = 0;
-  size_t n_old = 0;
-  char **now = NULL;
-  char **before = NULL;
+  segkit_member_keys *now = NULL;
+  segkit_member_diff d;
+  memset(&d, 0, sizeof d);
+  if (rc == 0 && (segkit_member_keys_of(segkit_segeval_key_column(ev), segkit_segeval_bits(ev),
+                                        &now, &err) != SEGKIT_OK ||
+                  segkit_member_keys_diff(before, now, &d, &err) != SEGKIT_OK)) {
+    rc = cli_report(&err);
+  }
   if (rc == 0) {
-    const segkit_column *keys = segkit_segeval_key_column(ev);
-    now = sorted_keys(keys, segkit_segeval_bits(ev), count, &n_now);
-    before = sorted_keys(segkit_table_column(old, 0), NULL, segkit_table_n_rows(old), &n_old);
-    bool ints = segkit_column_type(keys) == SEGKIT_TYPE_INT64;
     json_t *entered = json_array();
     json_t *left = json_array();
-    size_t i = 0;
-    size_t j = 0;
-    while (i < n_now || j < n_old) {
-      int cmp = i == n_now ? 1 : j == n_old ? -1
-                : ints ? cmp_text_i64(&now[i], &before[j]) : strcmp(now[i], before[j]);
-      if (cmp < 0) {
-        json_array_append_new(entered, json_string(now[i++]));
-      } else if (cmp > 0) {
-        json_array_append_new(left, json_string(before[j++]));
-      } else {
-        i++;
-        j++;
-      }
+    for (size_t i = 0; i < d.n_entered; i++) {
+      json_array_append_new(entered, key_json(now, d.entered[i]));
+    }
+    for (size_t i = 0; i < d.n_left; i++) {
+      json_array_append_new(left, key_json(before, d.left[i]));
     }
     if (a->format == CLI_FORMAT_JSON) {
       json_t *o = json_pack("{s:s, s:I, s:I, s:I, s:I, s:o, s:o}", "segment", name, "since",
                             (json_int_t)since, "count", (json_int_t)count, "n_entered",
-                            (json_int_t)json_array_size(entered), "n_left",
-                            (json_int_t)json_array_size(left), "entered", entered, "left", left);
+                            (json_int_t)d.n_entered, "n_left", (json_int_t)d.n_left, "entered",
+                            entered, "left", left);
       json_dumpf(o, stdout, CLI_JSON_FLAGS);
       printf("\n");
       json_decref(o);
     } else {
       printf("segment '%s' since snapshot %lld: %zu entered, %zu left (%zu members now, %zu "
              "then)\n",
-             name, (long long)since, json_array_size(entered), json_array_size(left), n_now,
-             n_old);
+             name, (long long)since, d.n_entered, d.n_left, d.n_to, d.n_from);
       size_t k;
       json_t *v;
       json_array_foreach(entered, k, v) { printf("+ %s\n", json_string_value(v)); }
@@ -744,13 +702,12 @@ static int sub_diff(cli_args *a, segkit_workspace *ws) {
       json_decref(left);
     }
   }
-  free_keys(now, n_now);
-  free_keys(before, n_old);
-  segkit_table_free(old);
+  segkit_member_diff_free(&d);
+  segkit_member_keys_free(now);
+  segkit_member_keys_free(before);
   segkit_segeval_free(ev);
   return rc;
 }
-
 
 static int sub_overlap(cli_args *a, segkit_workspace *ws) {
   size_t k = a->n_positional - 1;

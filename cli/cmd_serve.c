@@ -13,9 +13,17 @@
 static const cli_opt serve_opts[] = {
     {"port", CLI_OPT_VALUE, "N", "TCP port (default 8080; 0 picks a free one, printed at start)"},
     {"bind", CLI_OPT_VALUE, "ADDR", "IPv4 address to listen on (default 127.0.0.1)"},
-    {"max-body", CLI_OPT_VALUE, "BYTES", "largest request body; larger ones get 413 (default 1048576)"},
+    {"max-body", CLI_OPT_VALUE, "BYTES",
+     "largest request body; larger ones get 413 (default 1048576)"},
     {"max-connections", CLI_OPT_VALUE, "N", "open connections at once (default 256)"},
     {"timeout", CLI_OPT_VALUE, "SECONDS", "close a connection idle this long (default 30)"},
+    {"cache-mb", CLI_OPT_VALUE, "N",
+     "MiB of loaded datasets kept between requests (default 512; 0: none)"},
+    {"max-upload", CLI_OPT_VALUE, "BYTES",
+     "largest import upload, streamed to a temporary file (default 268435456)"},
+    {"cors-origin", CLI_OPT_VALUE, "ORIGIN",
+     "a web page origin allowed to call the API from a browser (e.g. https://app.example.com, or "
+     "*)"},
 };
 
 static void log_line(void *ctx, const char *message) {
@@ -31,10 +39,14 @@ static int run_serve(cli_args *a) {
   int64_t max_body = 1 << 20;
   int64_t max_conn = 256;
   int64_t timeout = 30;
+  int64_t cache_mb = 512;
+  int64_t max_upload = (int64_t)256 << 20;
   if (!cli_get_int(a, "port", 0, 65535, &port) ||
       !cli_get_int(a, "max-body", 1, (int64_t)1 << 32, &max_body) ||
       !cli_get_int(a, "max-connections", 1, 100000, &max_conn) ||
-      !cli_get_int(a, "timeout", 1, 86400, &timeout)) {
+      !cli_get_int(a, "timeout", 1, 86400, &timeout) ||
+      !cli_get_int(a, "cache-mb", 0, (int64_t)1 << 20, &cache_mb) ||
+      !cli_get_int(a, "max-upload", 1, (int64_t)1 << 40, &max_upload)) {
     return CLI_EXIT_USAGE;
   }
   if (a->threads > 256) {
@@ -57,6 +69,9 @@ static int run_serve(cli_args *a) {
   opt.max_body = (size_t)max_body;
   opt.max_connections = (unsigned)max_conn;
   opt.timeout_s = (unsigned)timeout;
+  opt.cache_bytes = (size_t)cache_mb << 20;
+  opt.max_upload = (size_t)max_upload;
+  opt.cors_origin = cli_get(a, "cors-origin");
   if (a->threads > 0) {
     opt.threads = (unsigned)a->threads;
   }
@@ -90,13 +105,16 @@ const cli_verb cli_verb_serve = {
     .name = "serve",
     .summary = "serve the workspace as an HTTP/JSON API (docs/api.md)",
     .usage = "segkit serve [--workspace PATH] [--port N] [--bind ADDR] [--max-body BYTES] "
-             "[--threads N] [--max-connections N] [--timeout SECONDS]",
+             "[--threads N] [--max-connections N] [--timeout SECONDS] [--cache-mb N] "
+             "[--max-upload BYTES] [--cors-origin ORIGIN]",
     .description =
-        "Serves /api/v1/ (datasets, segments, counts, members; creating and deleting segments)\n"
-        "and /openapi.json. Every endpoint but /api/v1/health and /openapi.json needs a key from\n"
+        "Serves /api/v1/ (datasets and imports, segments, counts, members and CSV exports,\n"
+        "snapshots and diffs, keys) and /openapi.json. Every endpoint but /api/v1/health and\n"
+        "/openapi.json needs a key from\n"
         "`segkit key create` as 'Authorization: Bearer KEY'. The first line of output names the\n"
         "address (with the port chosen when --port is 0). --threads sets the worker pool\n"
-        "(default 4). Stops cleanly on SIGINT or SIGTERM.",
+        "(default 4). Loaded datasets are kept between requests (--cache-mb) and reloaded when\n"
+        "they change. Stops cleanly on SIGINT or SIGTERM.",
     .opts = serve_opts,
     .n_opts = sizeof serve_opts / sizeof serve_opts[0],
     .run = run_serve,

@@ -151,6 +151,43 @@ SEGKIT_API segkit_status segkit_segeval_check(segkit_workspace *ws, const char *
                                               segkit_rule_check **out, segkit_error *err);
 SEGKIT_API void segkit_rule_check_free(segkit_rule_check *check);
 
+/* ---- members as keys, and how they changed (src/segeval/member_keys.c) ------------------ *
+ *
+ * A segment's members as a sorted list of keys (int64 numerically, strings byte-wise, the
+ * order snapshots store them in; copied, so the list outlives where it came from), and the
+ * diff of two lists: who entered (in `to`, not in `from`) and who left. The one diff behind
+ * `segkit segment diff`, the API's .../diff and `segkit insights --growth`. */
+typedef struct segkit_member_keys segkit_member_keys;
+
+/* The keys of column c at the rows set in bits ((n + 63) / 64 words; NULL: every row);
+ * null keys are skipped. SEGKIT_ERR_TYPE for a column that is not int64 or string. */
+SEGKIT_API segkit_status segkit_member_keys_of(const segkit_column *c, const uint64_t *bits,
+                                               segkit_member_keys **out, segkit_error *err);
+/* The members of stored snapshot `id` (SEGKIT_ERR_NOT_FOUND for an unknown id). */
+SEGKIT_API segkit_status segkit_member_keys_of_snapshot(segkit_workspace *ws, int64_t id,
+                                                        segkit_member_keys **out,
+                                                        segkit_error *err);
+SEGKIT_API void segkit_member_keys_free(segkit_member_keys *k);
+SEGKIT_API size_t segkit_member_keys_n(const segkit_member_keys *k);
+SEGKIT_API bool segkit_member_keys_are_ints(const segkit_member_keys *k);
+/* Key i: as int64 (0 for string keys or i out of range) or as text (NULL for int keys). */
+SEGKIT_API int64_t segkit_member_keys_int(const segkit_member_keys *k, size_t i);
+SEGKIT_API const char *segkit_member_keys_text(const segkit_member_keys *k, size_t i);
+
+typedef struct segkit_member_diff {
+  size_t n_from, n_to; /* members then and now */
+  size_t n_entered, n_left;
+  size_t *entered; /* indexes into `to`, ascending key order */
+  size_t *left;    /* indexes into `from` */
+} segkit_member_diff;
+
+/* The diff of two lists (*out is the caller's: segkit_member_diff_free). SEGKIT_ERR_TYPE when
+ * both are non-empty and their keys are of different types (the key column changed). */
+SEGKIT_API segkit_status segkit_member_keys_diff(const segkit_member_keys *from,
+                                                 const segkit_member_keys *to,
+                                                 segkit_member_diff *out, segkit_error *err);
+SEGKIT_API void segkit_member_diff_free(segkit_member_diff *d);
+
 #ifdef __cplusplus
 }
 #endif

@@ -87,6 +87,15 @@ typedef struct segkit_server_options {
   unsigned threads;           /* libmicrohttpd worker threads; default 4 */
   unsigned max_connections;   /* open connections at once; default 256 */
   unsigned timeout_s;         /* an idle connection is closed after this; default 30 */
+  /* Loaded datasets kept between requests (docs/api.md, "Table cache"): at most this many
+   * bytes of tables no request is using; default 512 MiB; 0 keeps none. */
+  size_t cache_bytes;
+  /* A web page's origin ("https://app.example.com", or "*") allowed to call the API from
+   * a browser (CORS: preflights answered, Access-Control-Allow-Origin sent); NULL: none. */
+  const char *cors_origin;
+  /* Largest import upload (POST /api/v1/datasets/{name}/import), streamed to a temporary
+   * file as it arrives; default 256 MiB. Other bodies stay under max_body. */
+  size_t max_upload;
   /* Where libmicrohttpd's messages go (NULL: dropped). Called from server threads. */
   void (*log)(void *ctx, const char *message);
   void *log_ctx;

@@ -19,12 +19,17 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <unistd.h>
 
 #include "server/server_int.h"
 
 struct segkit_server {
   struct MHD_Daemon *daemon;
   sk_auth *auth;
+  sk_table_cache *cache;
+  segkit_segeval_loader loader; /* over cache */
+  char *cors_origin;            /* allowed cross-origin caller, or NULL */
+  size_t max_upload;
   char *workspace;
   size_t max_body;
   uint16_t port;
@@ -38,6 +43,10 @@ typedef struct conn_state {
   size_t len;
   size_t cap;
   bool too_large;
+  /* An import upload: the body goes to a temporary file, up to max_upload. */
+  bool upload;
+  FILE *file;
+  char path[256];
 } conn_state;
 
 void segkit_server_options_init(segkit_server_options *opt) {
@@ -47,42 +56,104 @@ void segkit_server_options_init(segkit_server_options *opt) {
   opt->threads = 4;
   opt->max_connections = 256;
   opt->timeout_s = 30;
+  opt->cache_bytes = (size_t)512 << 20;
+  opt->max_upload = (size_t)256 << 20;
 }
 
 /* ---- replies ---------------------------------------------------------------------------- */
 
-static enum MHD_Result send_reply(struct MHD_Connection *c, sk_reply *r) {
+/* Headers every response carries: no MIME sniffing of what we send; and, when the server
+ * allows a cross-origin caller (--cors-origin) and this request comes from it, the CORS
+ * headers (Vary: Origin, since the answer depends on it). */
+static void common_headers(const segkit_server *srv, struct MHD_Connection *c,
+                           struct MHD_Response *resp) {
+  MHD_add_response_header(resp, "X-Content-Type-Options", "nosniff");
+  if (srv->cors_origin == NULL) {
+    return;
+  }
+  const char *origin = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Origin");
+  bool any = strcmp(srv->cors_origin, "*") == 0;
+  if (origin != NULL && (any || strcmp(origin, srv->cors_origin) == 0)) {
+    MHD_add_response_header(resp, "Access-Control-Allow-Origin", any ? "*" : origin);
+    MHD_add_response_header(resp, "Access-Control-Expose-Headers", "Content-Disposition");
+    MHD_add_response_header(resp, "Vary", "Origin");
+  }
+}
+
+static ssize_t stream_reader(void *cls, uint64_t pos, char *buf, size_t max) {
+  sk_reply *r = cls;
+  long n = r->stream(r->stream_ctx, pos, buf, max);
+  return n < 0 ? MHD_CONTENT_READER_END_OF_STREAM : (ssize_t)n;
+}
+
+static void stream_done(void *cls) {
+  sk_reply *r = cls;
+  sk__reply_clear(r);
+  free(r);
+}
+
+/* A streamed reply: the reply moves to the heap and libmicrohttpd owns it from here. */
+static struct MHD_Response *stream_response(sk_reply *r) {
+  sk_reply *owned = malloc(sizeof *owned);
+  if (owned == NULL) {
+    return NULL;
+  }
+  *owned = *r;
+  memset(r, 0, sizeof *r);
+  struct MHD_Response *resp = MHD_create_response_from_callback(MHD_SIZE_UNKNOWN, 64 * 1024,
+                                                                stream_reader, owned, stream_done);
+  if (resp == NULL) {
+    stream_done(owned);
+    return NULL;
+  }
+  MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, owned->content_type);
+  if (owned->disposition[0] != '\0') {
+    MHD_add_response_header(resp, "Content-Disposition", owned->disposition);
+  }
+  return resp;
+}
+
+static struct MHD_Response *json_response(sk_reply *r, unsigned *status) {
   size_t len = 0;
   char *text = sk__reply_text(r, &len);
-  unsigned status = r->status;
   if (text == NULL) {
     static const char oom[] =
         "{\"error\":{\"code\":\"internal\",\"message\":\"out of memory\"}}";
     text = strdup(oom);
     len = text != NULL ? strlen(text) : 0;
-    status = 500;
+    *status = 500;
   }
   if (text == NULL) {
-    return MHD_NO;
+    return NULL;
   }
-  struct MHD_Response *resp =
-      MHD_create_response_from_buffer(len, text, MHD_RESPMEM_MUST_FREE);
+  struct MHD_Response *resp = MHD_create_response_from_buffer(len, text, MHD_RESPMEM_MUST_FREE);
   if (resp == NULL) {
     free(text);
-    return MHD_NO;
+    return NULL;
   }
   MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, "application/json");
+  return resp;
+}
+
+static enum MHD_Result send_reply(const segkit_server *srv, struct MHD_Connection *c, sk_reply *r) {
+  unsigned status = r->status;
+  struct MHD_Response *resp = r->stream != NULL ? stream_response(r) : json_response(r, &status);
+  if (resp == NULL) {
+    return MHD_NO;
+  }
+  /* API answers are per key and per moment: never stored by a cache. */
   MHD_add_response_header(resp, MHD_HTTP_HEADER_CACHE_CONTROL, "no-store");
+  common_headers(srv, c, resp);
   enum MHD_Result ret = MHD_queue_response(c, status, resp);
   MHD_destroy_response(resp);
   return ret;
 }
 
-static enum MHD_Result send_error(struct MHD_Connection *c, unsigned status, const char *code,
-                                  const char *message) {
-  sk_reply r = {0, NULL};
+static enum MHD_Result send_error(const segkit_server *srv, struct MHD_Connection *c,
+                                  unsigned status, const char *code, const char *message) {
+  sk_reply r = {.status = 0};
   sk__reply_error(&r, status, code, "%s", message);
-  enum MHD_Result ret = send_reply(c, &r);
+  enum MHD_Result ret = send_reply(srv, c, &r);
   sk__reply_clear(&r);
   return ret;
 }
@@ -102,18 +173,18 @@ static bool authorise(segkit_server *srv, struct MHD_Connection *c, const sk_rou
   segkit_error err;
   sk_auth_result a = sk__auth_check(srv->auth, srv->workspace, header, who, &err);
   if (a == SK_AUTH_MISSING) {
-    *ret = send_error(c, 401, "unauthorized",
+    *ret = send_error(srv, c, 401, "unauthorized",
                       "this endpoint needs an API key: send 'Authorization: Bearer KEY'");
     return false;
   }
   if (a == SK_AUTH_INVALID) {
-    *ret = send_error(c, 401, "unauthorized", "the API key is unknown, revoked or wrong");
+    *ret = send_error(srv, c, 401, "unauthorized", "the API key is unknown, revoked or wrong");
     return false;
   }
   if (a == SK_AUTH_ERROR) {
-    sk_reply r = {0, NULL};
+    sk_reply r = {.status = 0};
     sk__reply_from_error(&r, &err);
-    *ret = send_reply(c, &r);
+    *ret = send_reply(srv, c, &r);
     sk__reply_clear(&r);
     return false;
   }
@@ -122,10 +193,52 @@ static bool authorise(segkit_server *srv, struct MHD_Connection *c, const sk_rou
     snprintf(message, sizeof message, "this needs a key with the %s role; key %s has %s",
              segkit_server_role_name(route->min_role), who->id,
              segkit_server_role_name(who->role));
-    *ret = send_error(c, 403, "forbidden", message);
+    *ret = send_error(srv, c, 403, "forbidden", message);
     return false;
   }
   return true;
+}
+
+/* The methods a path has ("GET, POST, OPTIONS"); false when it has none. */
+static bool allowed_methods(const sk_route *routes, size_t n, const char *path, char *buf,
+                            size_t size) {
+  static const char *const methods[] = {"GET", "POST", "PUT", "PATCH", "DELETE"};
+  size_t used = 0;
+  buf[0] = '\0';
+  for (size_t i = 0; i < sizeof methods / sizeof methods[0]; i++) {
+    sk_match m;
+    if (sk__route(routes, n, methods[i], path, &m) == SK_ROUTE_FOUND) {
+      used += (size_t)snprintf(buf + used, size - used, "%s, ", methods[i]);
+    }
+  }
+  if (used == 0) {
+    return false;
+  }
+  snprintf(buf + used, size - used, "OPTIONS");
+  return true;
+}
+
+/* OPTIONS on a path that exists: 204 with Allow, and for a CORS preflight from the allowed
+ * origin what it may send. Preflights carry no key, so this needs none. */
+static enum MHD_Result preflight(const segkit_server *srv, struct MHD_Connection *c,
+                                 const char *allow) {
+  struct MHD_Response *resp = MHD_create_response_from_buffer(0, NULL, MHD_RESPMEM_PERSISTENT);
+  if (resp == NULL) {
+    return MHD_NO;
+  }
+  MHD_add_response_header(resp, "Allow", allow);
+  MHD_add_response_header(resp, MHD_HTTP_HEADER_CACHE_CONTROL, "no-store");
+  common_headers(srv, c, resp);
+  const char *origin = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Origin");
+  if (srv->cors_origin != NULL && origin != NULL &&
+      (strcmp(srv->cors_origin, "*") == 0 || strcmp(origin, srv->cors_origin) == 0)) {
+    MHD_add_response_header(resp, "Access-Control-Allow-Methods", allow);
+    MHD_add_response_header(resp, "Access-Control-Allow-Headers", "Authorization, Content-Type");
+    MHD_add_response_header(resp, "Access-Control-Max-Age", "600");
+  }
+  enum MHD_Result ret = MHD_queue_response(c, 204, resp);
+  MHD_destroy_response(resp);
+  return ret;
 }
 
 static enum MHD_Result dispatch(segkit_server *srv, struct MHD_Connection *c, const char *url,
@@ -136,6 +249,11 @@ static enum MHD_Result dispatch(segkit_server *srv, struct MHD_Connection *c, co
   }
   size_t n_routes = 0;
   const sk_route *routes = sk__api_routes(&n_routes);
+  char allow[64];
+  if (strcmp(method, "OPTIONS") == 0 &&
+      allowed_methods(routes, n_routes, url, allow, sizeof allow)) {
+    return preflight(srv, c, allow);
+  }
   sk_match m;
   sk_route_result rr = sk__route(routes, n_routes, method, url, &m);
   bool public_route = rr == SK_ROUTE_FOUND && m.route->min_role == 0;
@@ -148,42 +266,105 @@ static enum MHD_Result dispatch(segkit_server *srv, struct MHD_Connection *c, co
   if (rr == SK_ROUTE_NO_METHOD) {
     char message[600];
     snprintf(message, sizeof message, "%s is not allowed on %.500s", method, url);
-    return send_error(c, 405, "method_not_allowed", message);
+    return send_error(srv, c, 405, "method_not_allowed", message);
   }
   if (rr != SK_ROUTE_FOUND) {
     char message[600];
     snprintf(message, sizeof message, "no endpoint at %.500s (see /openapi.json)", url);
-    return send_error(c, 404, "not_found", message);
+    return send_error(srv, c, 404, "not_found", message);
+  }
+  if (cs->file != NULL && fflush(cs->file) != 0) {
+    return send_error(srv, c, 503, "workspace_unavailable",
+                      "the upload could not be written to a temporary file (disk full?)");
   }
   sk_request req = {
       .workspace = srv->workspace,
       .match = &m,
       .body = cs->body != NULL ? cs->body : "",
       .body_len = cs->len,
+      .body_path = cs->upload ? cs->path : NULL,
+      .content_type = MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_TYPE),
       .who = public_route ? NULL : &who,
       .query = query_arg,
       .query_ctx = c,
+      .loader = &srv->loader,
   };
-  sk_reply r = {500, NULL};
+  sk_reply r = {.status = 500};
   m.route->handler(&req, &r);
-  ret = send_reply(c, &r);
+  ret = send_reply(srv, c, &r);
   sk__reply_clear(&r);
   return ret;
 }
 
 /* ---- libmicrohttpd callbacks ------------------------------------------------------------- */
 
-static enum MHD_Result too_large(segkit_server *srv, struct MHD_Connection *c) {
-  char message[128];
-  snprintf(message, sizeof message, "the request body is over the limit of %zu bytes",
-           srv->max_body);
-  return send_error(c, 413, "payload_too_large", message);
+static enum MHD_Result too_large(segkit_server *srv, struct MHD_Connection *c,
+                                 const conn_state *cs) {
+  char message[160];
+  snprintf(message, sizeof message, "the request body is over the limit of %zu bytes%s",
+           cs->upload ? srv->max_upload : srv->max_body,
+           cs->upload ? " for an upload (--max-upload)" : "");
+  return send_error(srv, c, 413, "payload_too_large", message);
 }
 
-/* Append a piece of body, or mark the request too large (the rest is then dropped). */
+/* Whether the request is an import upload, whose body is streamed to a file. */
+static bool is_upload(const char *method, const char *url) {
+  size_t n_routes = 0;
+  const sk_route *routes = sk__api_routes(&n_routes);
+  sk_match m;
+  return sk__route(routes, n_routes, method, url, &m) == SK_ROUTE_FOUND &&
+         m.route->handler == sk__post_dataset_import;
+}
+
+/* An upload's headers: the key is checked before any of the body is taken (a stranger
+ * cannot make the server write hundreds of MB), the declared length against max_upload,
+ * then a temporary file (TMPDIR, else /tmp) is opened for the body. */
+static enum MHD_Result start_upload(segkit_server *srv, struct MHD_Connection *c, const char *url,
+                                    conn_state *cs) {
+  size_t n_routes = 0;
+  const sk_route *routes = sk__api_routes(&n_routes);
+  sk_match m;
+  sk__route(routes, n_routes, "POST", url, &m);
+  sk_principal who;
+  enum MHD_Result ret = MHD_NO;
+  cs->upload = true;
+  if (!authorise(srv, c, m.route, &who, &ret)) {
+    return ret;
+  }
+  const char *length =
+      MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_LENGTH);
+  if (length != NULL && strtoull(length, NULL, 10) > srv->max_upload) {
+    return too_large(srv, c, cs);
+  }
+  const char *dir = getenv("TMPDIR");
+  snprintf(cs->path, sizeof cs->path, "%s/segkit-upload-XXXXXX",
+           dir != NULL && dir[0] != '\0' ? dir : "/tmp");
+  int fd = mkstemp(cs->path);
+  cs->file = fd >= 0 ? fdopen(fd, "wb") : NULL;
+  if (cs->file == NULL) {
+    if (fd >= 0) {
+      close(fd);
+      unlink(cs->path);
+    }
+    return send_error(srv, c, 503, "workspace_unavailable",
+                      "cannot create a temporary file for the upload (TMPDIR)");
+  }
+  return MHD_YES;
+}
+
+/* Append a piece of body, or mark the request too large (the rest is then dropped). An
+ * upload is written to its file and counted, never held. */
 static void take_body(segkit_server *srv, conn_state *cs, const char *data, size_t size) {
-  if (cs->too_large || size > srv->max_body - cs->len) {
+  size_t limit = cs->upload ? srv->max_upload : srv->max_body;
+  if (cs->too_large || size > limit - cs->len) {
     cs->too_large = true;
+    return;
+  }
+  if (cs->upload) {
+    if (fwrite(data, 1, size, cs->file) != size) {
+      cs->too_large = true; /* answered 413: the server cannot hold it */
+    }
+    cs->len += size;
     return;
   }
   if (cs->len + size + 1 > cs->cap) {
@@ -214,10 +395,13 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
       return MHD_NO;
     }
     *req_cls = cs;
+    if (is_upload(method, url)) {
+      return start_upload(srv, c, url, cs);
+    }
     const char *length =
         MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_LENGTH);
     if (length != NULL && strtoull(length, NULL, 10) > srv->max_body) {
-      return too_large(srv, c);
+      return too_large(srv, c, cs);
     }
     return MHD_YES;
   }
@@ -227,7 +411,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
     return MHD_YES;
   }
   if (cs->too_large) {
-    return too_large(srv, c);
+    return too_large(srv, c, cs);
   }
   return dispatch(srv, c, url, method, cs);
 }
@@ -239,6 +423,10 @@ static void on_completed(void *cls, struct MHD_Connection *c, void **req_cls,
   (void)toe;
   conn_state *cs = *req_cls;
   if (cs != NULL) {
+    if (cs->file != NULL) {
+      fclose(cs->file);
+      unlink(cs->path);
+    }
     free(cs->body);
     free(cs);
     *req_cls = NULL;
@@ -306,6 +494,13 @@ segkit_status segkit_server_start(const segkit_server_options *opt, segkit_serve
   }
   srv->workspace = strdup(opt->workspace);
   srv->max_body = opt->max_body;
+  srv->max_upload = opt->max_upload;
+  if (opt->cors_origin != NULL) {
+    srv->cors_origin = strdup(opt->cors_origin);
+    if (srv->cors_origin == NULL) {
+      s = segkit_error_set(err, SEGKIT_ERR_NOMEM, "out of memory");
+    }
+  }
   srv->log = opt->log;
   srv->log_ctx = opt->log_ctx;
   if (srv->workspace == NULL) {
@@ -313,6 +508,12 @@ segkit_status segkit_server_start(const segkit_server_options *opt, segkit_serve
   }
   if (s == SEGKIT_OK) {
     s = sk__auth_new(&srv->auth, err);
+  }
+  if (s == SEGKIT_OK) {
+    s = sk__cache_new(opt->cache_bytes, &srv->cache, err);
+    srv->loader.acquire = sk__cache_acquire;
+    srv->loader.release = sk__cache_release;
+    srv->loader.ctx = srv->cache;
   }
   if (s != SEGKIT_OK) {
     segkit_server_stop(srv);
@@ -349,6 +550,8 @@ void segkit_server_stop(segkit_server *server) {
     MHD_stop_daemon(server->daemon);
   }
   sk__auth_free(server->auth);
+  sk__cache_free(server->cache);
+  free(server->cors_origin);
   free(server->workspace);
   free(server);
 }

@@ -15,7 +15,7 @@
 #include "segkit/datetime.h"
 #include "server/server_int.h"
 
-enum { MEMBERS_DEFAULT_LIMIT = 100, MEMBERS_MAX_LIMIT = 10000, NAME_MAX_LEN = 64 };
+enum { MEMBERS_DEFAULT_LIMIT = 100, MEMBERS_MAX_LIMIT = 10000 };
 
 static json_t *time_json(int64_t us) {
   char buf[40];
@@ -184,6 +184,22 @@ static json_t *key_json(const segkit_column *c, size_t row) {
 }
 
 void sk__get_segment_members(const sk_request *req, sk_reply *out) {
+  const char *format = req->query != NULL ? req->query(req->query_ctx, "format") : NULL;
+  if (format != NULL && strcmp(format, "csv") != 0 && strcmp(format, "json") != 0) {
+    sk__reply_error(out, 400, "invalid_parameter",
+                    "query parameter 'format' must be json or csv, not '%.100s'", format);
+    return;
+  }
+  if (format != NULL && strcmp(format, "csv") == 0) {
+    segkit_workspace *ws = sk__request_workspace(req, false, out);
+    segkit_segeval *ev = ws != NULL ? eval_path_segment(req, ws, out) : NULL;
+    if (ev != NULL) {
+      sk__members_csv(req, ws, ev, out); /* takes ws and ev */
+    } else {
+      segkit_workspace_close(ws);
+    }
+    return;
+  }
   long long limit = 0;
   long long offset = 0;
   if (!query_int(req, "limit", MEMBERS_DEFAULT_LIMIT, 1, MEMBERS_MAX_LIMIT, &limit, out) ||
@@ -230,66 +246,26 @@ typedef struct new_segment {
   const char *description;
 } new_segment;
 
-static bool valid_name(const char *s) {
-  size_t n = strlen(s);
-  if (n == 0 || n > NAME_MAX_LEN) {
-    return false;
-  }
-  for (size_t i = 0; i < n; i++) {
-    unsigned char c = (unsigned char)s[i];
-    if (!isalnum(c) && c != '_' && c != '-') {
-      return false;
-    }
-  }
-  return true;
-}
+const sk_field sk__segment_fields[] = {
+    {"name", SK_FIELD_STRING, true},         {"rule", SK_FIELD_STRING, true},
+    {"dataset", SK_FIELD_STRING, true},      {"key", SK_FIELD_STRING, false},
+    {"description", SK_FIELD_STRING, false},
+};
 
 /* The body as a new_segment (strings borrowed from doc); on failure the reply is filled. */
 static bool parse_body(const sk_request *req, json_t **doc, new_segment *ns, sk_reply *out) {
-  static const char *const fields[] = {"name", "rule", "dataset", "key", "description"};
-  static const bool required[] = {true, true, true, false, false};
-  json_error_t jerr;
-  *doc = json_loadb(req->body, req->body_len, JSON_REJECT_DUPLICATES, &jerr);
+  *doc = sk__body_object(req->body, req->body_len, sk__segment_fields, 5, false, out);
   if (*doc == NULL) {
-    sk__reply_error(out, 400, "malformed_json", "malformed JSON at line %d, column %d: %s",
-                    jerr.line, jerr.column, jerr.text);
     return false;
-  }
-  if (!json_is_object(*doc)) {
-    sk__reply_error(out, 400, "malformed_json",
-                    "the body must be a JSON object with name, rule, dataset (and optionally "
-                    "key, description)");
-    return false;
-  }
-  const char *field;
-  json_t *value;
-  json_object_foreach(*doc, field, value) {
-    size_t k = 0;
-    while (k < 5 && strcmp(field, fields[k]) != 0) {
-      k++;
-    }
-    if (k == 5) {
-      sk__reply_error(out, 400, "unknown_field",
-                      "unknown field '%s' (expected name, rule, dataset, key, description)",
-                      field);
-      return false;
-    }
-    if (!json_is_string(value) && !(json_is_null(value) && !required[k])) {
-      sk__reply_error(out, 400, "invalid_field", "field '%s' must be a string", field);
-      return false;
-    }
   }
   const char **slots[] = {&ns->name, &ns->rule, &ns->dataset, &ns->key, &ns->description};
   for (size_t k = 0; k < 5; k++) {
-    *slots[k] = json_string_value(json_object_get(*doc, fields[k]));
-    if (required[k] && *slots[k] == NULL) {
-      sk__reply_error(out, 400, "missing_field", "field '%s' is required", fields[k]);
-      return false;
-    }
+    *slots[k] = json_string_value(json_object_get(*doc, sk__segment_fields[k].name));
   }
-  if (!valid_name(ns->name)) {
+  if (!sk__valid_name(ns->name)) {
     sk__reply_error(out, 400, "invalid_field",
-                    "field 'name': '%s' is not a segment name (1-64 letters, digits, '_', '-')",
+                    "field 'name': '%.100s' is not a segment name (1-64 letters, digits, '_', "
+                    "'-')",
                     ns->name);
     return false;
   }

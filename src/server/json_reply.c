@@ -13,14 +13,56 @@
 #include "server/server_int.h"
 
 void sk__reply_json(sk_reply *r, unsigned status, json_t *body) {
-  json_decref(r->body);
+  sk__reply_clear(r);
   r->status = status;
   r->body = body;
+}
+
+/* Length of the valid UTF-8 sequence at s (1-4), or 0 when the bytes there are not one. */
+static size_t utf8_len(const unsigned char *s) {
+  if (s[0] < 0x80) {
+    return 1;
+  }
+  size_t n = s[0] >= 0xF0 && s[0] <= 0xF4 ? 4 : s[0] >= 0xE0 ? 3 : s[0] >= 0xC2 ? 2 : 0;
+  if (n == 0 || s[0] > 0xF4) {
+    return 0;
+  }
+  for (size_t i = 1; i < n; i++) {
+    if ((s[i] & 0xC0) != 0x80) {
+      return 0;
+    }
+  }
+  /* Overlong three- and four-byte forms, surrogates, and beyond U+10FFFF. */
+  if ((s[0] == 0xE0 && s[1] < 0xA0) || (s[0] == 0xED && s[1] >= 0xA0) ||
+      (s[0] == 0xF0 && s[1] < 0x90) || (s[0] == 0xF4 && s[1] >= 0x90)) {
+    return 0;
+  }
+  return n;
+}
+
+/* Messages quote what the client sent (a field name, jansson's view of broken JSON), which
+ * need not be UTF-8; JSON strings must be, so each invalid byte becomes '?'. */
+static void make_utf8(char *text) {
+  unsigned char *p = (unsigned char *)text;
+  while (*p != '\0') {
+    size_t n = utf8_len(p);
+    if (n == 0) {
+      *p++ = '?';
+    } else {
+      p += n;
+    }
+  }
 }
 
 static void reply_error_text(sk_reply *r, unsigned status, const char *code,
                              const char *message) {
   json_t *body = json_pack("{s:{s:s, s:s}}", "error", "code", code, "message", message);
+  if (body == NULL) {
+    char clean[1200];
+    snprintf(clean, sizeof clean, "%s", message);
+    make_utf8(clean);
+    body = json_pack("{s:{s:s, s:s}}", "error", "code", code, "message", clean);
+  }
   sk__reply_json(r, status, body);
 }
 
@@ -83,8 +125,20 @@ char *sk__reply_text(const sk_reply *r, size_t *len) {
   return text;
 }
 
+void sk__reply_stream(sk_reply *r, unsigned status, const char *content_type, sk_stream_fn fn,
+                      void *ctx, void (*free_fn)(void *ctx)) {
+  sk__reply_clear(r);
+  r->status = status;
+  r->content_type = content_type;
+  r->stream = fn;
+  r->stream_ctx = ctx;
+  r->stream_free = free_fn;
+}
+
 void sk__reply_clear(sk_reply *r) {
   json_decref(r->body);
-  r->body = NULL;
-  r->status = 0;
+  if (r->stream_free != NULL) {
+    r->stream_free(r->stream_ctx);
+  }
+  memset(r, 0, sizeof *r);
 }

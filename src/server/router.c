@@ -84,6 +84,13 @@ static const sk_route api_routes[] = {
     {"GET", "/api/v1/segments/{name}/members", sk__get_segment_members, SEGKIT_ROLE_READ},
     {"POST", "/api/v1/rules/check", sk__post_rule_check, SEGKIT_ROLE_READ},
     {"GET", "/api/v1/whoami", sk__get_whoami, SEGKIT_ROLE_READ},
+    {"POST", "/api/v1/segments/{name}/snapshots", sk__post_snapshot, SEGKIT_ROLE_WRITE},
+    {"GET", "/api/v1/segments/{name}/snapshots", sk__get_snapshots, SEGKIT_ROLE_READ},
+    {"GET", "/api/v1/segments/{name}/diff", sk__get_segment_diff, SEGKIT_ROLE_READ},
+    {"POST", "/api/v1/datasets/{name}/import", sk__post_dataset_import, SEGKIT_ROLE_WRITE},
+    {"GET", "/api/v1/keys", sk__get_keys, SEGKIT_ROLE_ADMIN},
+    {"POST", "/api/v1/keys", sk__post_key, SEGKIT_ROLE_ADMIN},
+    {"DELETE", "/api/v1/keys/{id}", sk__delete_key, SEGKIT_ROLE_ADMIN},
 };
 
 const sk_route *sk__api_routes(size_t *n) {

@@ -7,6 +7,8 @@
  *                     cache of verified keys
  *   keys.c            key format, Argon2id hashing, the api_keys rows (public key_* API)
  *   json_reply.c      replies as JSON: bodies, errors, segkit status -> HTTP status
+ *   table_cache.c     datasets loaded once and shared by requests (refcounted, bounded,
+ *                     invalidated when the dataset changes)
  *   endpoints_*.c     one handler per route
  *   openapi.c         the OpenAPI document (kept equal to docs/openapi.json by a test)
  * Handlers never see libmicrohttpd: they get an sk_request and fill an sk_reply, so they
@@ -92,9 +94,21 @@ sk_auth_result sk__auth_check(sk_auth *a, const char *workspace, const char *hea
 
 /* ---- json_reply.c ------------------------------------------------------------------- */
 
+/* A streamed body: called for the next bytes from offset pos into buf (up to max);
+ * returns how many were written, 0 is not allowed, -1 at the end. */
+typedef long (*sk_stream_fn)(void *ctx, uint64_t pos, char *buf, size_t max);
+
 typedef struct sk_reply {
   unsigned status;
   json_t *body;       /* owned; NULL only after an allocation failure */
+  /* Instead of a JSON body (body NULL): a stream, sent with content_type (static text)
+   * and, when disposition[0], a Content-Disposition header. stream_free(stream_ctx) runs
+   * once the stream is done or dropped. */
+  const char *content_type;
+  sk_stream_fn stream;
+  void *stream_ctx;
+  void (*stream_free)(void *ctx);
+  char disposition[160];
 } sk_reply;
 
 /* Take body (a new reference, may be NULL after an allocation failure) as the reply. */
@@ -105,9 +119,40 @@ void sk__reply_error(sk_reply *r, unsigned status, const char *code, const char 
 /* A library error as a reply: NOT_FOUND 404, EXISTS 409, USAGE/PARSE/TYPE/SCHEMA 400,
  * LIMIT 413, the rest 500. */
 void sk__reply_from_error(sk_reply *r, const segkit_error *err);
+/* Take a stream as the reply (see sk_reply); ctx is freed with free_fn even on failure. */
+void sk__reply_stream(sk_reply *r, unsigned status, const char *content_type, sk_stream_fn fn,
+                      void *ctx, void (*free_fn)(void *ctx));
 /* The reply's body as compact JSON text (malloc'd), or NULL when out of memory. */
 char *sk__reply_text(const sk_reply *r, size_t *len);
 void sk__reply_clear(sk_reply *r);
+
+/* ---- body.c ----------------------------------------------------------------------------- */
+
+typedef enum sk_field_kind {
+  SK_FIELD_STRING,
+  SK_FIELD_BOOL,
+  SK_FIELD_INT,
+  SK_FIELD_OBJECT
+} sk_field_kind;
+
+typedef struct sk_field {
+  const char *name;
+  sk_field_kind kind;
+  bool required; /* optional fields may also be null */
+} sk_field;
+
+/* The body as a JSON object holding only `fields` (each of its kind, the required ones
+ * present), a new reference; NULL with a 400 in out (malformed_json, unknown_field,
+ * invalid_field, missing_field) otherwise. allow_empty: an empty body is {}. */
+json_t *sk__body_object(const char *body, size_t len, const sk_field *fields, size_t n,
+                        bool allow_empty, sk_reply *out);
+/* The bodies of POST /api/v1/segments (5 fields), /api/v1/keys (2) and
+ * /api/v1/segments/{name}/snapshots (1), shared with the fuzz target. */
+extern const sk_field sk__segment_fields[];
+extern const sk_field sk__key_fields[];
+extern const sk_field sk__snapshot_fields[];
+/* A name the workspace accepts for datasets and segments: 1-64 of [A-Za-z0-9_-]. */
+bool sk__valid_name(const char *s);
 
 /* ---- router.c --------------------------------------------------------------------------- */
 
@@ -127,6 +172,10 @@ typedef struct sk_request {
   void *query_ctx;
   /* Where segment evaluations get their tables (NULL: loaded from the workspace). */
   const segkit_segeval_loader *loader;
+  /* An import upload's body, streamed to this temporary file (body is then ""; body_len
+   * its size); NULL for other requests. */
+  const char *body_path;
+  const char *content_type; /* the request's Content-Type header, or NULL */
 } sk_request;
 
 typedef void (*sk_handler)(const sk_request *req, sk_reply *out);
@@ -155,6 +204,31 @@ sk_route_result sk__route(const sk_route *table, size_t n, const char *method,
                           const char *path, sk_match *m);
 /* The API's routes (endpoints_*.c handlers). */
 const sk_route *sk__api_routes(size_t *n);
+
+/* ---- table_cache.c ---------------------------------------------------------------------- */
+
+typedef struct sk_table_cache sk_table_cache;
+
+typedef struct sk_cache_stats {
+  uint64_t hits;          /* acquires served from memory */
+  uint64_t misses;        /* acquires that loaded */
+  uint64_t loads;         /* loads filed in the cache */
+  uint64_t uncached;      /* loads handed out privately (too big, or changed meanwhile) */
+  uint64_t evictions;     /* entries dropped for the budget */
+  uint64_t invalidations; /* entries dropped because their dataset changed */
+  size_t bytes;           /* held by cached tables */
+  size_t entries;
+} sk_cache_stats;
+
+/* A cache holding at most budget_bytes of tables that no request holds. */
+segkit_status sk__cache_new(size_t budget_bytes, sk_table_cache **out, segkit_error *err);
+/* Free; no table may be held any more. NULL is a no-op. */
+void sk__cache_free(sk_table_cache *c);
+/* A segkit_segeval_loader over the cache (ctx: the cache). Thread-safe. */
+segkit_status sk__cache_acquire(void *ctx, segkit_workspace *ws, const char *name,
+                                const segkit_table **out, segkit_error *err);
+void sk__cache_release(void *ctx, const segkit_table *table);
+void sk__cache_stats_get(sk_table_cache *c, sk_cache_stats *out);
 
 /* ---- evaluating segments ----------------------------------------------------------------- */
 
@@ -187,6 +261,17 @@ void sk__post_segment(const sk_request *req, sk_reply *out);
 void sk__delete_segment(const sk_request *req, sk_reply *out);
 void sk__post_rule_check(const sk_request *req, sk_reply *out);
 void sk__get_whoami(const sk_request *req, sk_reply *out);
+void sk__post_dataset_import(const sk_request *req, sk_reply *out);
+/* members_export.c: every member of ev as CSV, streamed; takes ws and ev (freed when the
+ * stream ends). */
+void sk__members_csv(const sk_request *req, segkit_workspace *ws, segkit_segeval *ev,
+                     sk_reply *out);
+void sk__post_snapshot(const sk_request *req, sk_reply *out);
+void sk__get_snapshots(const sk_request *req, sk_reply *out);
+void sk__get_segment_diff(const sk_request *req, sk_reply *out);
+void sk__get_keys(const sk_request *req, sk_reply *out);
+void sk__post_key(const sk_request *req, sk_reply *out);
+void sk__delete_key(const sk_request *req, sk_reply *out);
 
 /* Open the request's own workspace connection (read-only for GETs); on failure the reply
  * is filled and NULL returned. */

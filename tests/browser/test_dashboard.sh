@@ -6,6 +6,7 @@
 # curl: types, ETag and 304, the Content-Security-Policy, and that they need no key while
 # the API still does. Screenshots go to SEGKIT_ARTIFACTS (build/test-artifacts).
 source "$(dirname "$0")/../cli/lib.sh"
+source "$(dirname "$0")/../cli/serve_lib.sh"
 SRC=${SEGKIT_SOURCE_DIR:-$(cd "$(dirname "$0")/../.." && pwd)}
 SPID=""
 cleanup() {
@@ -28,7 +29,7 @@ RKEY=$("$SEGKIT" key create --role read --name browser-read --quiet | tail -n 1)
 WKEY=$("$SEGKIT" key create --role write --name browser-write --quiet | tail -n 1)
 RKEY2=$("$SEGKIT" key create --role read --name browser-revoked --quiet | tail -n 1)
 
-serve_start
+start_serve
 
 # ---- static files over plain HTTP ----
 # header NAME: the value of header NAME in $WORK/h (curl -D).

@@ -53,21 +53,3 @@ finish() {
   fi
   echo "all checks passed"
 }
-
-# serve_start [ARGS...]: `segkit serve --port 0 ARGS` in the background on $SEGKIT_WORKSPACE;
-# sets SPID, PORT and BASE once /api/v1/health answers (the caller's cleanup kills SPID).
-serve_start() {
-  "$SEGKIT" serve --port 0 "$@" >"$WORK/serve.out" 2>"$WORK/serve.err" &
-  SPID=$!
-  PORT=""
-  for _ in $(seq 1 100); do
-    PORT=$(sed -n 's|.*http://127.0.0.1:\([0-9]*\)/.*|\1|p' "$WORK/serve.out" 2>/dev/null || true)
-    if [ -n "$PORT" ] && curl -s -o /dev/null "http://127.0.0.1:$PORT/api/v1/health"; then break; fi
-    sleep 0.1
-  done
-  if [ -z "$PORT" ]; then
-    fail "the server did not start: $(cat "$WORK/serve.err")"
-    finish
-  fi
-  BASE="http://127.0.0.1:$PORT"
-}

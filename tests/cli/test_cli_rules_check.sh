@@ -5,6 +5,7 @@
 # 200 with their errors' places (line, byte column, length; multi-line and non-ASCII rules),
 # bad requests answered 400, the key's role, and that a check writes nothing.
 source "$(dirname "$0")/lib.sh"
+source "$(dirname "$0")/serve_lib.sh"
 SPID=""
 cleanup() {
   if [ -n "$SPID" ]; then kill -TERM "$SPID" 2>/dev/null || true; fi
@@ -35,7 +36,7 @@ WKEY=$("$SEGKIT" key create --role write --quiet | tail -n 1)
 run 0 "$SEGKIT" audit --format json
 AUDIT_N=$(json 'len(j)')
 
-serve_start
+start_serve
 
 # check KEY BODY: POST the body to rules/check; sets CODE and OUT.
 check() {

@@ -6,6 +6,7 @@
 # segments, revocation, and a clean stop on SIGTERM. Expected counts come from pandas
 # reading the generated CSV files (an independent implementation of the rules used).
 source "$(dirname "$0")/lib.sh"
+source "$(dirname "$0")/serve_lib.sh"
 SRC=${SEGKIT_SOURCE_DIR:-$(cd "$(dirname "$0")/../.." && pwd)}
 SPID=""
 cleanup() {
@@ -85,44 +86,7 @@ else
 fi
 
 # ---- start ----
-"$SEGKIT" serve --port 0 --max-body 4096 --threads 4 >"$WORK/serve.out" 2>"$WORK/serve.err" &
-SPID=$!
-PORT=""
-for _ in $(seq 1 100); do
-  PORT=$(sed -n 's|.*http://127.0.0.1:\([0-9]*\)/.*|\1|p' "$WORK/serve.out" 2>/dev/null || true)
-  if [ -n "$PORT" ] && curl -s -o /dev/null "http://127.0.0.1:$PORT/api/v1/health"; then break; fi
-  sleep 0.1
-done
-[ -n "$PORT" ] || { fail "the server did not start: $(cat "$WORK/serve.err")"; finish; }
-BASE="http://127.0.0.1:$PORT"
-
-# api METHOD PATH KEY [BODY]: one HTTP request; sets CODE, CTYPE and OUT (the body).
-api() {
-  local method=$1 path=$2 key=$3
-  shift 3
-  local args=(-s -o "$WORK/body" -w '%{http_code} %{content_type}' -X "$method")
-  if [ -n "$key" ]; then args+=(-H "Authorization: Bearer $key"); fi
-  if [ $# -gt 0 ]; then args+=(-H 'Content-Type: application/json' --data-binary "$1"); fi
-  local meta
-  meta=$(curl "${args[@]}" "$BASE$path")
-  CODE=${meta%% *}
-  CTYPE=${meta#* }
-  OUT=$(cat "$WORK/body")
-}
-# expect STATUS WHAT: the status, a JSON content type, and a body that parses.
-expect() {
-  equals "$CODE" "$1" "$2: HTTP $1"
-  equals "$CTYPE" "application/json" "$2: Content-Type"
-  if ! printf '%s' "$OUT" | "$PY" -c 'import json,sys; json.load(sys.stdin)' 2>/dev/null; then
-    fail "$2: body is not JSON: ${OUT:0:300}"
-  fi
-}
-# expect_error STATUS CODE NEEDLE WHAT
-expect_error() {
-  expect "$1" "$4"
-  equals "$(json 'j["error"]["code"]')" "$2" "$4: error code"
-  contains "$(json 'j["error"]["message"]')" "$3" "$4: message"
-}
+start_serve --max-body 4096 --threads 4
 
 # ---- public endpoints ----
 api GET /api/v1/health ""
@@ -136,14 +100,18 @@ import json, sys
 served, committed = (json.load(open(p)) for p in sys.argv[1:])
 assert served == committed, "served OpenAPI differs from docs/openapi.json"
 ops = sorted((m.upper(), p) for p, item in served["paths"].items() for m in item)
-assert ops == sorted([("GET", "/api/v1/health"), ("GET", "/openapi.json"),
-    ("POST", "/api/v1/rules/check"), ("GET", "/api/v1/whoami"),
+# The endpoints of this layer are all described (the unit test test_server_router checks the
+# document against the whole route table, endpoints of other layers included).
+assert set(ops) >= set([("GET", "/api/v1/health"), ("GET", "/openapi.json"),
     ("GET", "/api/v1/datasets"), ("GET", "/api/v1/datasets/{name}"),
     ("GET", "/api/v1/segments"), ("POST", "/api/v1/segments"),
     ("GET", "/api/v1/segments/{name}"), ("DELETE", "/api/v1/segments/{name}"),
-    ("GET", "/api/v1/segments/{name}/count"), ("GET", "/api/v1/segments/{name}/members")]), ops
+    ("GET", "/api/v1/segments/{name}/count"), ("GET", "/api/v1/segments/{name}/members"),
+    ("POST", "/api/v1/segments/{name}/snapshots"), ("GET", "/api/v1/segments/{name}/snapshots"),
+    ("GET", "/api/v1/segments/{name}/diff"), ("POST", "/api/v1/datasets/{name}/import"),
+    ("GET", "/api/v1/keys"), ("POST", "/api/v1/keys"), ("DELETE", "/api/v1/keys/{id}")]), ops
 PY
-then pass "served OpenAPI equals docs/openapi.json and lists exactly the endpoints"; else fail "OpenAPI document"; fi
+then pass "served OpenAPI equals docs/openapi.json and lists the endpoints"; else fail "OpenAPI document"; fi
 
 # ---- authentication ----
 api GET /api/v1/datasets ""

@@ -121,7 +121,7 @@ static void server_router_two_params_first_match(void **state) {
 }
 
 static void expect_mapping(segkit_status s, unsigned status, const char *code) {
-  sk_reply r = {0, NULL};
+  sk_reply r = {.status = 0};
   segkit_error err;
   segkit_error_set_at(&err, s, NULL, 0, 0, "name", "what \"went\" wrong");
   sk__reply_from_error(&r, &err);
@@ -149,7 +149,7 @@ static void server_reply_errors(void **state) {
   expect_mapping(SEGKIT_ERR_LIMIT, 413, "too_large");
   expect_mapping(SEGKIT_ERR_STORE, 503, "workspace_unavailable");
   expect_mapping(SEGKIT_ERR_NOMEM, 500, "internal");
-  sk_reply r = {0, NULL};
+  sk_reply r = {.status = 0};
   sk__reply_error(&r, 400, "unknown_field", "unknown field '%s'", "a\"b");
   size_t len = 0;
   char *text = sk__reply_text(&r, &len);
@@ -157,6 +157,52 @@ static void server_reply_errors(void **state) {
                             "'a\\\"b'\"}}");
   free(text);
   sk__reply_clear(&r);
+}
+
+/* Request bodies: each refusal is a 400 naming the problem, and a field name that is not
+ * UTF-8 still gives a JSON answer (the byte shown as '?'), found by fuzz_http_body. */
+static const char *body_error(const char *body, const char **message) {
+  static const sk_field fields[] = {{"role", SK_FIELD_STRING, true},
+                                    {"name", SK_FIELD_STRING, false}};
+  static char msg[512];
+  sk_reply r = {.status = 0};
+  json_t *doc = sk__body_object(body, strlen(body), fields, 2, false, &r);
+  if (doc != NULL) {
+    json_decref(doc);
+    return "accepted";
+  }
+  assert_int_equal(r.status, 400);
+  json_t *e = json_object_get(r.body, "error");
+  static char code[64];
+  snprintf(code, sizeof code, "%s", json_string_value(json_object_get(e, "code")));
+  snprintf(msg, sizeof msg, "%s", json_string_value(json_object_get(e, "message")));
+  *message = msg;
+  sk__reply_clear(&r);
+  return code;
+}
+
+static void server_body_checks(void **state) {
+  (void)state;
+  const char *m = NULL;
+  assert_string_equal(body_error("{\"role\": \"read\", \"name\": null}", &m), "accepted");
+  assert_string_equal(body_error("{\"role\": \"read\",", &m), "malformed_json");
+  assert_non_null(strstr(m, "malformed JSON at line 1, column"));
+  assert_string_equal(body_error("{\"role\": 1, \"role\": 2}", &m), "malformed_json");
+  assert_string_equal(body_error("[\"read\"]", &m), "malformed_json");
+  assert_string_equal(m, "the body must be a JSON object with the fields role, name");
+  assert_string_equal(body_error("{\"role\": \"read\", \"team\": 1}", &m), "unknown_field");
+  assert_string_equal(m, "unknown field 'team' (expected role, name)");
+  assert_string_equal(body_error("{\"role\": [\"read\"]}", &m), "invalid_field");
+  assert_string_equal(m, "field 'role' must be a string");
+  assert_string_equal(body_error("{\"role\": null}", &m), "invalid_field");
+  assert_string_equal(body_error("{}", &m), "missing_field");
+  assert_string_equal(m, "field 'role' is required");
+  /* jansson refuses the invalid UTF-8 itself, naming where; either way the answer is JSON. */
+  const char *code = body_error("{\"r\xff\": 1}", &m);
+  assert_true(strcmp(code, "malformed_json") == 0 || strcmp(code, "unknown_field") == 0);
+  assert_true(sk__valid_name("de-small_2"));
+  assert_false(sk__valid_name("no spaces"));
+  assert_false(sk__valid_name(""));
 }
 
 /* The OpenAPI document describes exactly the router's routes, with their roles: public
@@ -201,6 +247,7 @@ int main(void) {
       cmocka_unit_test(server_router_not_found_and_not_allowed),
       cmocka_unit_test(server_router_two_params_first_match),
       cmocka_unit_test(server_reply_errors),
+      cmocka_unit_test(server_body_checks),
       cmocka_unit_test(server_openapi_matches_routes),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);

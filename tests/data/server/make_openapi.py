@@ -94,6 +94,98 @@ doc = {
           "members": {"type": "array", "items": {"oneOf": [{"type": "integer"}, {"type": "string"}]}}}},
     }},
 }
+
+# ---- snapshots, diff, members as CSV, imports, keys, as_of (src/server/endpoints_*.c) ----
+admin_errors = {**auth_errors, "403": err_ref("the key's role is too low (admin needed)")}
+as_of_param = {"name": "as_of", "in": "query", "required": False,
+               "description": "what now() means: YYYY-MM-DD or an ISO 8601 time (default: the current time)",
+               "schema": {"type": "string"}}
+for p in ("/api/v1/segments/{name}/count", "/api/v1/segments/{name}/members"):
+    doc["paths"][p]["get"]["parameters"].append(as_of_param)
+doc["paths"]["/api/v1/segments/{name}/count"]["get"]["responses"]["400"] = err_ref(
+    "the stored rule no longer compiles, a segment it names is missing, or a malformed as_of")
+doc["paths"]["/api/v1/segments/{name}/members"]["get"]["parameters"] += [
+    {"name": "format", "in": "query", "required": False, "schema": {"type": "string", "enum": ["json", "csv"], "default": "json"},
+     "description": "csv: every member (limit and offset ignored), streamed, the key column then the chosen columns"},
+    {"name": "columns", "in": "query", "required": False, "schema": {"type": "string"},
+     "description": "with format=csv: customer columns after the key, comma-separated (derived fields included)"}]
+doc["paths"]["/api/v1/segments/{name}/members"]["get"]["responses"]["200"] = {
+    "description": "a page of members (JSON), or every member (CSV, streamed)",
+    "content": {"application/json": {"schema": ref("Members")}, "text/csv": {"schema": {"type": "string"}}}}
+snap_id = lambda n, d: {"name": n, "in": "query", "required": False, "description": d, "schema": {"type": "integer", "minimum": 1}}
+doc["paths"].update({
+    "/api/v1/segments/{name}/snapshots": {
+      "get": {"summary": "A segment's snapshots, oldest first (read role)", "operationId": "listSnapshots", "security": read,
+        "parameters": [name_param],
+        "responses": {"200": ok("the snapshots", {"type": "object", "required": ["segment", "snapshots"], "properties": {"segment": {"type": "string"}, "snapshots": {"type": "array", "items": ref("Snapshot")}}}), **auth_errors, "404": err_ref("no such segment")}},
+      "post": {"summary": "Store the members now (or at as_of) as a snapshot (write role; audited)", "operationId": "createSnapshot", "security": read,
+        "parameters": [name_param],
+        "requestBody": {"required": False, "content": {"application/json": {"schema": ref("NewSnapshot")}}},
+        "responses": {"201": ok("stored", ref("SnapshotCreated")), "400": err_ref("malformed JSON, an unknown or mistyped field, a bad as_of, or a rule that no longer compiles"), **auth_errors, "404": err_ref("no such segment")}}},
+    "/api/v1/segments/{name}/diff": {"get": {"summary": "Who entered and who left: two snapshots, or a snapshot against now (read role)", "operationId": "diffSegment", "security": read,
+        "parameters": [name_param, snap_id("from", "the earlier snapshot (default: the latest)"),
+                       snap_id("to", "the later snapshot (default: the members now, or at as_of)"), as_of_param],
+        "responses": {"200": ok("the difference", ref("Diff")), "400": err_ref("a malformed snapshot id or as_of"), **auth_errors,
+                      "404": err_ref("no such segment or snapshot, or no snapshot to compare with")}}},
+    "/api/v1/datasets/{name}/import": {"post": {"summary": "Import a CSV or JSON Lines file sent as the body, as `segkit import` does (write role; audited)", "operationId": "importDataset", "security": read,
+        "parameters": [name_param,
+          {"name": "mode", "in": "query", "required": False, "schema": {"type": "string", "enum": ["append", "upsert", "create", "replace"]}, "description": "default: upsert with a key, else append"},
+          {"name": "key", "in": "query", "required": False, "schema": {"type": "string"}, "description": "the key column (unique; needed by upsert)"},
+          {"name": "on_error", "in": "query", "required": False, "schema": {"type": "string", "enum": ["fail", "skip", "quarantine"], "default": "fail"}},
+          {"name": "format", "in": "query", "required": False, "schema": {"type": "string", "enum": ["csv", "jsonl"]}, "description": "default: jsonl for Content-Type application/x-ndjson, else csv"}],
+        "requestBody": {"required": True, "content": {"text/csv": {"schema": {"type": "string"}}, "application/x-ndjson": {"schema": {"type": "string"}}}},
+        "responses": {"201": ok("imported: the summary and the rejected rows", ref("ImportSummary")),
+                      "400": err_ref("a bad parameter, an empty body, or a bad row with on_error=fail (code invalid_data, with line, column, field); nothing was imported"),
+                      **auth_errors, "409": err_ref("mode create and the dataset exists"),
+                      "413": err_ref("the body is over the server's --max-upload")}}},
+    "/api/v1/keys": {
+      "get": {"summary": "API keys: ids, names, roles, times, never a key (admin role)", "operationId": "listKeys", "security": read,
+        "responses": {"200": ok("the keys", {"type": "object", "required": ["keys"], "properties": {"keys": {"type": "array", "items": ref("Key")}}}), **admin_errors}},
+      "post": {"summary": "Create a key; the key is in this answer only (admin role; audited)", "operationId": "createKey", "security": read,
+        "requestBody": {"required": True, "content": {"application/json": {"schema": ref("NewKey")}}},
+        "responses": {"201": ok("created", ref("KeyCreated")), "400": err_ref("malformed JSON, an unknown, missing or mistyped field, an unknown role"), **admin_errors}}},
+    "/api/v1/keys/{id}": {"delete": {"summary": "Revoke a key, from the next request on (admin role; audited)", "operationId": "revokeKey", "security": read,
+        "parameters": [{"name": "id", "in": "path", "required": True, "schema": {"type": "string", "pattern": "^[0-9a-f]{16}$"}}],
+        "responses": {"200": ok("revoked", {"type": "object", "required": ["id", "revoked"], "properties": {"id": {"type": "string"}, "revoked": {"type": "boolean"}}}), **admin_errors,
+                      "404": err_ref("no key with that id"), "409": err_ref("the key is already revoked")}}},
+})
+doc["components"]["schemas"]["Error"]["properties"]["error"]["properties"]["code"]["enum"] += ["invalid_data", "missing_body"]
+doc["components"]["schemas"]["Error"]["properties"]["error"]["properties"]["field"] = {"type": "string", "nullable": True}
+keys_schema = {"oneOf": [{"type": "integer"}, {"type": "string"}]}
+doc["components"]["schemas"].update({
+    "Snapshot": {"type": "object", "required": ["id", "taken_at", "count", "of", "rule"], "properties": {
+        "id": {"type": "integer"}, "taken_at": {"type": "string", "format": "date-time"}, "count": {"type": "integer"},
+        "of": {"type": "integer"}, "rule": {"type": "string"}}},
+    "NewSnapshot": {"type": "object", "additionalProperties": False, "properties": {
+        "as_of": {"type": "string", "nullable": True, "description": "YYYY-MM-DD or an ISO 8601 time (default: now)"}}},
+    "SnapshotCreated": {"type": "object", "required": ["segment", "snapshot", "taken_at", "count", "of"], "properties": {
+        "segment": {"type": "string"}, "snapshot": {"type": "integer"}, "taken_at": {"type": "string", "format": "date-time"},
+        "count": {"type": "integer"}, "of": {"type": "integer"}}},
+    "Diff": {"type": "object", "required": ["segment", "from", "to", "count_from", "count_to", "n_entered", "n_left", "entered", "left"], "properties": {
+        "segment": {"type": "string"}, "from": {"type": "integer"}, "to": {"type": "integer", "nullable": True, "description": "null: the members now"},
+        "count_from": {"type": "integer"}, "count_to": {"type": "integer"}, "n_entered": {"type": "integer"}, "n_left": {"type": "integer"},
+        "entered": {"type": "array", "items": keys_schema}, "left": {"type": "array", "items": keys_schema}}},
+    "ImportSummary": {"type": "object", "required": ["dataset", "mode", "batch", "rows_read", "rows_imported", "rows_rejected", "dataset_rows", "problems"], "properties": {
+        "dataset": {"type": "string"}, "mode": {"type": "string"}, "batch": {"type": "integer"},
+        "rows_read": {"type": "integer"}, "rows_imported": {"type": "integer"}, "rows_rejected": {"type": "integer"},
+        "rejected_by_reason": {"type": "object", "additionalProperties": {"type": "integer"}},
+        "rows_added": {"type": "integer"}, "rows_replaced": {"type": "integer"}, "rows_quarantined": {"type": "integer"},
+        "dataset_rows": {"type": "integer"}, "bytes": {"type": "integer"},
+        "columns": {"type": "array", "items": {"type": "object", "properties": {"name": {"type": "string"}, "type": {"type": "string"}, "inferred": {"type": "boolean"}}}},
+        "problems": {"type": "array", "items": {"type": "object", "required": ["line", "column", "reason", "message"], "properties": {
+            "line": {"type": "integer"}, "column": {"type": "integer"}, "field": {"type": "string", "nullable": True},
+            "reason": {"type": "string"}, "message": {"type": "string"}}}},
+        "problems_truncated": {"type": "boolean", "description": "more than 1000 rows were rejected; the first 1000 are listed"}}},
+    "Key": {"type": "object", "required": ["id", "role", "created_at"], "properties": {
+        "id": {"type": "string"}, "name": {"type": "string", "nullable": True}, "role": {"type": "string", "enum": ["read", "write", "admin"]},
+        "created_at": {"type": "string", "format": "date-time"}, "last_used_at": {"type": "string", "format": "date-time", "nullable": True},
+        "revoked_at": {"type": "string", "format": "date-time", "nullable": True}}},
+    "NewKey": {"type": "object", "additionalProperties": False, "required": ["role"], "properties": {
+        "role": {"type": "string", "enum": ["read", "write", "admin"]}, "name": {"type": "string", "nullable": True, "maxLength": 128}}},
+    "KeyCreated": {"type": "object", "required": ["id", "role", "key"], "properties": {
+        "id": {"type": "string"}, "role": {"type": "string"}, "name": {"type": "string", "nullable": True},
+        "key": {"type": "string", "description": "the key, shown this once"}}},
+})
 # The dashboard's endpoints: checking a rule as it is typed, and who a key is.
 doc["paths"]["/api/v1/rules/check"] = {"post": {
     "summary": "Compile and count a rule without saving it (read role)", "operationId": "checkRule", "security": read,
