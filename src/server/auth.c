@@ -8,7 +8,13 @@
  * serialised by their own lock, so a burst of new or wrong keys costs one Argon2 memory
  * block at a time rather than one per thread, and two requests with the same new key do
  * the work once. The row's last_used_at is written at most once a minute per key, and
- * never waited for, so readers do not turn into writers that queue behind a POST. */
+ * never waited for, so readers do not turn into writers that queue behind a POST.
+ *
+ * Each server thread keeps its own connection for the key rows (a thread-specific value,
+ * closed when the thread ends): opening SQLite per request cost as much as a cheap
+ * endpoint's whole work (files stat'ed, the schema parsed, global mutexes taken). A
+ * connection outside a transaction reads the latest committed rows on every query, so a
+ * revocation still counts from the next request; one that failed is dropped and reopened. */
 #include <pthread.h>
 #include <sodium.h>
 #include <stdlib.h>
@@ -28,13 +34,58 @@ typedef struct cache_slot {
   int64_t touched_us;
 } cache_slot;
 
+/* A thread's connection to the key rows of the workspace at `path`. */
+typedef struct thread_db {
+  sqlite3 *db;
+  char *path;
+} thread_db;
+
 struct sk_auth {
+  pthread_key_t conns;          /* thread_db of each thread */
   pthread_mutex_t lock;         /* the slots */
   pthread_mutex_t verify_lock;  /* one Argon2 verification at a time */
   unsigned char cache_key[crypto_generichash_KEYBYTES];
   cache_slot slots[CACHE_SLOTS];
   size_t next;                  /* slot to reuse when full (round robin) */
 };
+
+static void close_thread_db(void *p) {
+  thread_db *t = p;
+  if (t != NULL) {
+    sqlite3_close(t->db);
+    free(t->path);
+    free(t);
+  }
+}
+
+/* This thread's connection to workspace's key rows, opened on first use. */
+static sqlite3 *thread_conn(sk_auth *a, const char *workspace, segkit_error *err) {
+  thread_db *t = pthread_getspecific(a->conns);
+  if (t != NULL && strcmp(t->path, workspace) == 0) {
+    return t->db;
+  }
+  close_thread_db(t);
+  pthread_setspecific(a->conns, NULL);
+  t = calloc(1, sizeof *t);
+  if (t == NULL || (t->path = strdup(workspace)) == NULL) {
+    free(t);
+    segkit_error_set(err, SEGKIT_ERR_NOMEM, "out of memory");
+    return NULL;
+  }
+  if (sk__keys_db_open(workspace, &t->db, err) != SEGKIT_OK) {
+    free(t->path);
+    free(t);
+    return NULL;
+  }
+  pthread_setspecific(a->conns, t);
+  return t->db;
+}
+
+/* Drop this thread's connection (after an error: the next request opens a fresh one). */
+static void drop_thread_conn(sk_auth *a) {
+  close_thread_db(pthread_getspecific(a->conns));
+  pthread_setspecific(a->conns, NULL);
+}
 
 segkit_status sk__auth_new(sk_auth **out, segkit_error *err) {
   if (sodium_init() < 0) {
@@ -53,6 +104,12 @@ segkit_status sk__auth_new(sk_auth **out, segkit_error *err) {
     free(a);
     return segkit_error_set(err, SEGKIT_ERR_INTERNAL, "cannot create a mutex");
   }
+  if (pthread_key_create(&a->conns, close_thread_db) != 0) {
+    pthread_mutex_destroy(&a->lock);
+    pthread_mutex_destroy(&a->verify_lock);
+    free(a);
+    return segkit_error_set(err, SEGKIT_ERR_INTERNAL, "cannot create a thread key");
+  }
   randombytes_buf(a->cache_key, sizeof a->cache_key);
   *out = a;
   return SEGKIT_OK;
@@ -62,6 +119,9 @@ void sk__auth_free(sk_auth *a) {
   if (a == NULL) {
     return;
   }
+  /* Threads that ended closed theirs; this is the calling thread's (tests call from main). */
+  drop_thread_conn(a);
+  pthread_key_delete(a->conns);
   pthread_mutex_destroy(&a->lock);
   pthread_mutex_destroy(&a->verify_lock);
   sodium_memzero(a, sizeof *a);
@@ -151,8 +211,8 @@ sk_auth_result sk__auth_check(sk_auth *a, const char *workspace, const char *hea
   if (!sk__key_split(key, id)) {
     return SK_AUTH_INVALID;
   }
-  sqlite3 *db = NULL;
-  if (sk__keys_db_open(workspace, &db, err) != SEGKIT_OK) {
+  sqlite3 *db = thread_conn(a, workspace, err);
+  if (db == NULL) {
     return SK_AUTH_ERROR;
   }
   sk_key_row row;
@@ -174,8 +234,11 @@ sk_auth_result sk__auth_check(sk_auth *a, const char *workspace, const char *hea
     if (touch) {
       sqlite3_busy_timeout(db, 0);
       sk__key_touch(db, id, segkit_now_us(), &ignored);
+      sqlite3_busy_timeout(db, 30000);
     }
   }
-  sqlite3_close(db);
+  if (result == SK_AUTH_ERROR) {
+    drop_thread_conn(a);
+  }
   return result;
 }

@@ -2,8 +2,8 @@
  * list them, and diff two snapshots or a snapshot against the members now — what `segkit
  * segment snapshot|snapshots|diff` do.
  *
- * A snapshot stores the members' keys sorted (int64 numerically, strings byte-wise), so a
- * diff is one merge of two sorted lists: the current members are sorted the same way first.
+ * The diff is the segeval module's (segkit_member_keys_diff), the one segkit segment diff
+ * and segkit insights --growth use.
  * Keys are answered as they are stored: JSON numbers for int64 keys, strings otherwise. */
 #include <errno.h>
 #include <stdlib.h>
@@ -110,74 +110,9 @@ void sk__get_snapshots(const sk_request *req, sk_reply *out) {
 
 /* ---- GET /api/v1/segments/{name}/diff?from=ID[&to=ID] ------------------------------------ */
 
-/* A sorted list of member keys: int64 or strings (borrowed from a table). */
-typedef struct keys {
-  bool ints;
-  size_t n;
-  int64_t *i;
-  const char **s;
-} keys;
-
-static int cmp_i64(const void *a, const void *b) {
-  int64_t x = *(const int64_t *)a;
-  int64_t y = *(const int64_t *)b;
-  return (x > y) - (x < y);
-}
-
-static int cmp_str(const void *a, const void *b) {
-  return strcmp(*(const char *const *)a, *(const char *const *)b);
-}
-
-/* The keys of column c at the rows set in bits (NULL: every row), sorted as snapshots are. */
-static bool keys_of(const segkit_column *c, const uint64_t *bits, keys *k) {
-  size_t n = segkit_column_n_rows(c);
-  k->ints = segkit_column_type(c) == SEGKIT_TYPE_INT64;
-  k->n = 0;
-  k->i = k->ints ? malloc((n + 1) * sizeof *k->i) : NULL;
-  k->s = k->ints ? NULL : malloc((n + 1) * sizeof *k->s);
-  if (k->i == NULL && k->s == NULL) {
-    return false;
-  }
-  for (size_t r = 0; r < n; r++) {
-    if ((bits != NULL && ((bits[r / 64] >> (r % 64)) & 1u) == 0) || !segkit_column_is_valid(c, r)) {
-      continue;
-    }
-    if (k->ints) {
-      k->i[k->n++] = segkit_column_int64(c)[r];
-    } else {
-      k->s[k->n++] = segkit_column_dict_value(c, segkit_column_codes(c)[r], NULL);
-    }
-  }
-  if (k->ints) {
-    qsort(k->i, k->n, sizeof *k->i, cmp_i64);
-  } else {
-    qsort(k->s, k->n, sizeof *k->s, cmp_str);
-  }
-  return true;
-}
-
-static json_t *key_at(const keys *k, size_t i) {
-  return k->ints ? json_integer((json_int_t)k->i[i]) : json_string(k->s[i]);
-}
-
-/* Who is in `now` and not in `then` (entered), and the reverse (left). */
-static void merge(const keys *then, const keys *now, json_t *entered, json_t *left) {
-  size_t i = 0;
-  size_t j = 0;
-  while (i < now->n || j < then->n) {
-    int cmp = i == now->n    ? 1
-              : j == then->n ? -1
-              : now->ints    ? cmp_i64(&now->i[i], &then->i[j])
-                             : strcmp(now->s[i], then->s[j]);
-    if (cmp < 0) {
-      json_array_append_new(entered, key_at(now, i++));
-    } else if (cmp > 0) {
-      json_array_append_new(left, key_at(then, j++));
-    } else {
-      i++;
-      j++;
-    }
-  }
+static json_t *key_at(const segkit_member_keys *k, size_t i) {
+  return segkit_member_keys_are_ints(k) ? json_integer((json_int_t)segkit_member_keys_int(k, i))
+                                        : json_string(segkit_member_keys_text(k, i));
 }
 
 /* The snapshot id of query parameter `name`, or dflt when absent; -1 with a 400 in out. */
@@ -199,9 +134,9 @@ static int64_t query_id(const sk_request *req, const char *name, int64_t dflt, s
   return v;
 }
 
-/* The members of snapshot id of segment `name` as sorted keys (t keeps them alive). */
+/* The members of snapshot id of segment `name` as sorted keys. */
 static bool snapshot_keys(segkit_workspace *ws, const char *name, const segkit_snapshot_list *snaps,
-                          int64_t id, segkit_table **t, keys *k, sk_reply *out) {
+                          int64_t id, segkit_member_keys **k, sk_reply *out) {
   bool known = false;
   for (size_t i = 0; i < snaps->n; i++) {
     known = known || snaps->items[i].id == id;
@@ -212,12 +147,8 @@ static bool snapshot_keys(segkit_workspace *ws, const char *name, const segkit_s
     return false;
   }
   segkit_error err;
-  if (segkit_workspace_snapshot_members(ws, id, t, &err) != SEGKIT_OK) {
+  if (segkit_member_keys_of_snapshot(ws, id, k, &err) != SEGKIT_OK) {
     sk__reply_from_error(out, &err);
-    return false;
-  }
-  if (!keys_of(segkit_table_column(*t, 0), NULL, k)) {
-    sk__reply_error(out, 500, "internal", "out of memory");
     return false;
   }
   return true;
@@ -232,11 +163,9 @@ void sk__get_segment_diff(const sk_request *req, sk_reply *out) {
   segkit_snapshot_list *snaps = NULL;
   segkit_segment_list *def = NULL;
   segkit_error err;
-  segkit_table *t_from = NULL;
-  segkit_table *t_to = NULL;
   segkit_segeval *ev = NULL;
-  keys from = {0};
-  keys to = {0};
+  segkit_member_keys *from = NULL;
+  segkit_member_keys *to = NULL;
   bool ok = segkit_workspace_segments(ws, name, &def, &err) == SEGKIT_OK &&
             segkit_workspace_snapshots(ws, name, &snaps, &err) == SEGKIT_OK;
   if (!ok) {
@@ -251,10 +180,9 @@ void sk__get_segment_diff(const sk_request *req, sk_reply *out) {
                     "/api/v1/segments/%s/snapshots)",
                     name, name);
   }
-  ok = ok && from_id > 0 && to_id >= 0 &&
-       snapshot_keys(ws, name, snaps, from_id, &t_from, &from, out);
+  ok = ok && from_id > 0 && to_id >= 0 && snapshot_keys(ws, name, snaps, from_id, &from, out);
   if (ok && to_id > 0) {
-    ok = snapshot_keys(ws, name, snaps, to_id, &t_to, &to, out);
+    ok = snapshot_keys(ws, name, snaps, to_id, &to, out);
   } else if (ok) {
     /* Against the members now (or at ?as_of). */
     segkit_segeval_options opt;
@@ -265,35 +193,44 @@ void sk__get_segment_diff(const sk_request *req, sk_reply *out) {
       sk__reply_from_error(out, &err);
       ok = false;
     }
-    if (ok && !keys_of(segkit_segeval_key_column(ev), segkit_segeval_bits(ev), &to)) {
-      sk__reply_error(out, 500, "internal", "out of memory");
+    if (ok && segkit_member_keys_of(segkit_segeval_key_column(ev), segkit_segeval_bits(ev), &to,
+                                    &err) != SEGKIT_OK) {
+      sk__reply_from_error(out, &err);
       ok = false;
     }
   }
-  if (ok && from.ints != to.ints) {
-    sk__reply_error(out, 409, "conflict",
-                    "the snapshots' keys are of different types (the key column changed)");
+  segkit_member_diff d;
+  memset(&d, 0, sizeof d);
+  if (ok && segkit_member_keys_diff(from, to, &d, &err) != SEGKIT_OK) {
+    if (err.code == SEGKIT_ERR_TYPE) {
+      sk__reply_error(out, 409, "conflict",
+                      "the snapshots' keys are of different types (the key column changed)");
+    } else {
+      sk__reply_from_error(out, &err);
+    }
     ok = false;
   }
   if (ok) {
     json_t *entered = json_array();
     json_t *left = json_array();
-    merge(&from, &to, entered, left);
+    for (size_t i = 0; i < d.n_entered; i++) {
+      json_array_append_new(entered, key_at(to, d.entered[i]));
+    }
+    for (size_t i = 0; i < d.n_left; i++) {
+      json_array_append_new(left, key_at(from, d.left[i]));
+    }
     sk__reply_json(out, 200,
                    json_pack("{s:s, s:I, s:o, s:I, s:I, s:I, s:I, s:o, s:o}", "segment", name,
                              "from", (json_int_t)from_id, "to",
                              to_id > 0 ? json_integer(to_id) : json_null(), "count_from",
-                             (json_int_t)from.n, "count_to", (json_int_t)to.n, "n_entered",
+                             (json_int_t)d.n_from, "count_to", (json_int_t)d.n_to, "n_entered",
                              (json_int_t)json_array_size(entered), "n_left",
                              (json_int_t)json_array_size(left), "entered", entered, "left", left));
   }
-  free(from.i);
-  free(from.s);
-  free(to.i);
-  free(to.s);
+  segkit_member_diff_free(&d);
+  segkit_member_keys_free(from);
+  segkit_member_keys_free(to);
   segkit_segeval_free(ev);
-  segkit_table_free(t_from);
-  segkit_table_free(t_to);
   segkit_snapshot_list_free(snaps);
   segkit_segment_list_free(def);
   segkit_workspace_close(ws);

@@ -165,6 +165,11 @@ equals "$(json 'j["count"], j["of"]')" "($N_REF, $N_CUST)" "count of an aggregat
 api GET "/api/v1/segments/annual-pro/count?as_of=2026-06-30" "$RKEY"
 expect 200 "count of a segment over subscription-derived fields"
 equals "$(json 'j["count"], j["as_of"]')" "($N_ANNUAL, '2026-06-30T00:00:00Z')" "derived fields (plan, interval, tenure) on a day (pandas)"
+curl -s -o "$WORK/annual.csv" -H "Authorization: Bearer $RKEY" \
+  "$BASE/api/v1/segments/annual-pro/members?format=csv&columns=plan,billing_interval,tenure_days&as_of=2026-06-30"
+equals "$(head -n 1 "$WORK/annual.csv" | tr -d '\r')" "customer_id,plan,billing_interval,tenure_days" "CSV export of derived fields: header"
+equals "$("$PY" -c "import pandas as pd; d = pd.read_csv('$WORK/annual.csv'); print(len(d), set(d.plan), set(d.billing_interval), bool((d.tenure_days > 180).all()))")" \
+  "$N_ANNUAL {'pro'} {'year'} True" "CSV export of derived fields: the members and their fields (pandas)"
 api GET "/api/v1/segments/annual-pro/count?as_of=yesterday" "$RKEY"
 expect_error 400 invalid_parameter "'as_of' must be YYYY-MM-DD" "a malformed as_of"
 api GET /api/v1/segments/nope/count "$RKEY"
