@@ -472,6 +472,132 @@ def bench_clv(args):
           "itself cannot be installed here)")
 
 
+VIEWS = ["overview", "segments", "mrr_movements", "cohorts", "survival", "rfm", "clusters",
+         "clv", "survey", "insights"]
+RATES = "USD=1,EUR=1.08,GBP=1.27"
+
+
+def views_workspace(args):
+    """A workspace of the generated customers, subscriptions and transactions, with an RFM
+    table, a k-means model on it, stored CLV predictions and a stored segment: what the
+    report shows. Each step runs once (kept in bench/data/cN/views.db)."""
+    ensure_data(args.customers)
+    d = os.path.join(ROOT, "bench", "data", f"c{args.customers}")
+    ws = os.path.join(d, "views.db")
+    env = dict(os.environ, SEGKIT_WORKSPACE=ws)
+    steps = [("customers", ["import", os.path.join(d, "customers.csv"), "--as", "customers"]),
+             ("subscriptions", ["import", os.path.join(d, "subscriptions.csv"), "--as",
+                                "subscriptions"]),
+             ("transactions", ["import", os.path.join(d, "transactions.csv"), "--as",
+                               "transactions"]),
+             ("rfm", ["family", "rfm", "--dataset", "transactions", "--as-of", "2026-06-30",
+                      "--currency-col", "currency", "--rates", RATES, "--as", "rfm"]),
+             ("behaviour", ["cluster", "fit", "--dataset", "rfm", "--features",
+                            "recency_days,frequency,monetary", "--log1p", "frequency", "--k", "4",
+                            "--save", "behaviour"]),
+             ("purchases", ["clv", "fit", "--model", "bgnbd", "--dataset", "transactions",
+                            "--time-unit", "week", "--save", "purchases"]),
+             ("purchases_pred", ["clv", "predict", "purchases", "--as", "purchases_pred"]),
+             ("segment", ["segment", "add", "software", 'industry == "Software"', "--dataset",
+                          "customers"])]
+    if not os.path.exists(ws):
+        subprocess.run([SEGKIT, "init"], check=True, env=env, stdout=subprocess.DEVNULL)
+    have = subprocess.run([SEGKIT, "datasets", "--format", "json"], check=True, env=env,
+                          capture_output=True, text=True).stdout
+    names = {x["name"] for x in json.loads(have)} if have.strip().startswith("[") else set()
+    segs = subprocess.run([SEGKIT, "segment", "list", "--format", "json"], env=env,
+                          capture_output=True, text=True).stdout
+    for name, s in steps:
+        if name in names or (name == "segment" and "software" in segs):
+            continue
+        print("  segkit " + " ".join(s), file=sys.stderr)
+        t0 = time.time()
+        subprocess.run([SEGKIT] + s + ["--quiet"], check=True, env=env, stdout=subprocess.DEVNULL)
+        print(f"    {time.time() - t0:.1f} s", file=sys.stderr)
+    return ws
+
+
+def bench_views(args):
+    ws = views_workspace(args)
+    print(f"{ws}: {os.path.getsize(ws) / 1e6:.0f} MB; each view in its own process, "
+          f"{args.repeat} runs, medians", file=sys.stderr)
+    rows = []
+    for v in VIEWS:
+        r = measure(v, [BENCH, "view", ws, v, RATES, "5"], args.repeat)
+        warm = statistics.median(x["warm"] for x in r["runs"])
+        rows.append((v, r["seconds"], warm, r["rss_mb"], r["check"]["bytes"],
+                     r["check"]["available"]))
+    rep = measure("report", [BENCH, "report", ws, RATES], max(1, min(args.repeat, 3)))
+    print()
+    print(f"views of a workspace of {args.customers} customers (subscriptions, 20 M "
+          f"transactions, RFM table, k-means model, CLV predictions, a segment); median of "
+          f"{args.repeat} processes")
+    print(f"{'view':<16} {'first call s':>12} {'warm s':>9} {'peak MB':>8} {'JSON KB':>8}  "
+          f"{'available':>9}  {'< 300 ms warm':>13}")
+    for v, cold, warm, rss, size, avail in rows:
+        print(f"{v:<16} {cold:12.3f} {warm:9.4f} {rss:8.0f} {size / 1024:8.1f}  "
+              f"{'yes' if avail else 'no':>9}  {'yes' if warm < 0.3 else 'NO':>13}")
+    print(f"{'whole report':<16} {rep['seconds']:12.3f} {'':>9} {rep['rss_mb']:8.0f} "
+          f"{rep['check']['bytes'] / 1e6:7.1f}M")
+    print("first call: a new handle (opens the workspace, loads the datasets the view needs); "
+          "warm: the same view again on that handle (what a server keeping its handle answers)")
+    views_http(ws, args.repeat)
+
+
+def views_http(ws, repeat):
+    """The views over HTTP from `segkit serve`: the time until the server's warm-up has
+    computed every view, then each view's response time (curl's time_total, median)."""
+    env = dict(os.environ, SEGKIT_WORKSPACE=ws)
+    # the rates as the workspace's settings, so the server's warm-up computes what is asked
+    with tempfile.TemporaryDirectory() as tmp:
+        subprocess.run([SEGKIT, "report", "--out", os.path.join(tmp, "r.html"), "--rates", RATES,
+                        "--save-settings", "--quiet"], check=True, env=env)
+    key = subprocess.run([SEGKIT, "key", "create", "--role", "read", "--name", "bench"],
+                         check=True, env=env, capture_output=True, text=True).stdout.split()[-1]
+    out = tempfile.NamedTemporaryFile("w+", suffix=".serve")
+    srv = subprocess.Popen([SEGKIT, "serve", "--port", "0"], env=env, stdout=out,
+                           stderr=subprocess.DEVNULL)
+    try:
+        port = None
+        for _ in range(200):
+            out.seek(0)
+            text = out.read()
+            if "127.0.0.1:" in text:
+                port = text.split("127.0.0.1:")[1].split("/")[0]
+                break
+            time.sleep(0.05)
+        base = f"http://127.0.0.1:{port}/api/v1/views"
+
+        def get(path):
+            r = subprocess.run(["curl", "-s", "-o", "/dev/null", "-w", "%{http_code} %{time_total}",
+                                "-H", f"Authorization: Bearer {key}", base + path],
+                               capture_output=True, text=True, check=True).stdout.split()
+            return r[0], float(r[1])
+
+        t0 = time.time()
+        get("")                       # opens the server's handle and starts the warm-up
+        for v in VIEWS:               # each waits for the warm-up to reach it
+            get("/" + v)
+        warmed = time.time() - t0
+        print()
+        print(f"over HTTP (segkit serve, rates from the workspace's saved settings): every view "
+              f"computed {warmed:.1f} s after the first request; then, over "
+              f"{max(5, repeat)} requests each:")
+        print(f"{'view':<16} {'HTTP':>5} {'median ms':>10} {'max ms':>8}  {'< 300 ms':>8}")
+        for v in VIEWS:
+            codes, times = set(), []
+            for _ in range(max(5, repeat)):
+                code, t = get(f"/{v}")
+                codes.add(code)
+                times.append(1000 * t)
+            med = statistics.median(times)
+            print(f"{v:<16} {','.join(sorted(codes)):>5} {med:10.1f} {max(times):8.1f}  "
+                  f"{'yes' if max(times) < 300 else 'NO':>8}")
+    finally:
+        srv.terminate()
+        srv.wait()
+
+
 def measure_env(name, cmd, repeat, env):
     """measure() with an environment (the peers' thread settings)."""
     old = dict(os.environ)
@@ -487,7 +613,7 @@ def measure_env(name, cmd, repeat, env):
 def main():
     p = argparse.ArgumentParser(prog="bench/run")
     p.add_argument("what", choices=["csv", "survival", "metrics", "segment", "rfm", "kmeans",
-                                    "clv", "dashboard"])
+                                    "clv", "dashboard", "views"])
     p.add_argument("--customers", type=int, default=None,
                    help="customers (default 1000000; clv: 10000000)")
     p.add_argument("--peer-customers", type=int, default=1000000,
@@ -523,6 +649,8 @@ def main():
         ensure_data(args.customers)
         dashboard.bench_dashboard(args, SEGKIT,
                                   os.path.join(ROOT, "bench", "data", f"c{args.customers}"))
+    elif args.what == "views":
+        bench_views(args)
 
 
 if __name__ == "__main__":

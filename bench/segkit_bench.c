@@ -36,6 +36,12 @@
  *   segkit_bench clv_cdnow FILE REPEAT MODEL [STARTS]  fit bgnbd or paretonbd (default
  *                                          options, or STARTS starts) on the CDNOW summary
  *                                          (ID,frequency,recency,T)
+ *   segkit_bench view WS NAME RATES REPEAT  one view of the report module on a workspace:
+ *                                          "seconds" the first call on a new handle (it
+ *                                          loads what the view needs), "warm" the median of
+ *                                          REPEAT calls after it on the same handle (what a
+ *                                          server keeping its handle answers)
+ *   segkit_bench report WS RATES          the whole HTML report (every view, one handle)
  * Timing covers the operation only (not process start or freeing), like the peers'
  * scripts, which time the read call inside their process. */
 #include <math.h>
@@ -792,8 +798,71 @@ static int bench_clv(int argc, char **argv) {
   return 2;
 }
 
+static int cmp_secs(const void *a, const void *b) {
+  double x = *(const double *)a;
+  double y = *(const double *)b;
+  return (x > y) - (x < y);
+}
+
+static int bench_view(const char *ws, const char *name, const char *rates, int repeat) {
+  segkit_error err;
+  segkit_view_param p[] = {{"rates", rates}};
+  segkit_views *v = NULL;
+  double t0 = now();
+  if (segkit_views_open(ws, p, 1, &v, &err) != SEGKIT_OK) {
+    return fail(&err);
+  }
+  char *text = NULL;
+  if (segkit_view(v, name, NULL, 0, &text, &err) != SEGKIT_OK) {
+    return fail(&err);
+  }
+  double cold = now() - t0;
+  size_t bytes = strlen(text);
+  bool available = strstr(text, "\"available\":true") != NULL;
+  free(text);
+  double warm[64];
+  int n = repeat < 64 ? repeat : 64;
+  for (int i = 0; i < n; i++) {
+    double t1 = now();
+    if (segkit_view(v, name, NULL, 0, &text, &err) != SEGKIT_OK) {
+      return fail(&err);
+    }
+    warm[i] = now() - t1;
+    free(text);
+  }
+  qsort(warm, (size_t)n, sizeof *warm, cmp_secs);
+  printf("{\"op\":\"view\",\"view\":\"%s\",\"seconds\":%.4f,\"warm\":%.4f,\"bytes\":%zu,"
+         "\"available\":%s}\n",
+         name, cold, n > 0 ? warm[n / 2] : NAN, bytes, available ? "true" : "false");
+  segkit_views_close(v);
+  return 0;
+}
+
+static int bench_report(const char *ws, const char *rates) {
+  segkit_error err;
+  segkit_view_param p[] = {{"rates", rates}};
+  segkit_views *v = NULL;
+  double t0 = now();
+  char *html = NULL;
+  size_t len = 0;
+  if (segkit_views_open(ws, p, 1, &v, &err) != SEGKIT_OK ||
+      segkit_report_html(v, NULL, &html, &len, &err) != SEGKIT_OK) {
+    return fail(&err);
+  }
+  printf("{\"op\":\"report\",\"seconds\":%.4f,\"bytes\":%zu}\n", now() - t0, len);
+  free(html);
+  segkit_views_close(v);
+  return 0;
+}
+
 int main(int argc, char **argv) {
   segkit_error err;
+  if (argc >= 6 && strcmp(argv[1], "view") == 0) {
+    return bench_view(argv[2], argv[3], argv[4], atoi(argv[5]));
+  }
+  if (argc >= 4 && strcmp(argv[1], "report") == 0) {
+    return bench_report(argv[2], argv[3]);
+  }
   if (argc >= 3 && strcmp(argv[1], "read") == 0) {
     segkit_read_options opt;
     segkit_read_options_init(&opt);

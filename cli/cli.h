@@ -186,6 +186,7 @@ extern const cli_verb cli_verb_clv;
 extern const cli_verb cli_verb_survey;
 extern const cli_verb cli_verb_insights;
 extern const cli_verb cli_verb_serve;
+extern const cli_verb cli_verb_report;
 extern const cli_verb cli_verb_key;
 
 /* Shared by import, describe and demo: read a CSV or JSON Lines file with the reader
@@ -293,6 +294,13 @@ int cli_demo_clusters(segkit_workspace *ws, int n_threads);
  * prospects, k-means on its attitude items against the planted segments, profile, sizes
  * and golden questions. 0 or an exit code (reported). */
 int cli_demo_market(segkit_workspace *ws, const char *dir, int n_threads);
+
+/* segkit report's work (cmd_report.c), also the demo's last step: the views of the
+ * workspace with these options, written as one HTML file at out (atomically). 0 or an exit
+ * code (reported). */
+int cli_write_report(const char *workspace, const segkit_view_param *params, size_t n_params,
+                     const char *const *segments, size_t n_segments, const char *title,
+                     const char *out);
 
 /* segkit metrics without --churned: the metrics of a subscription history. */
 int cli_metrics_billing(cli_args *a, double level, int64_t min_n);

@@ -555,6 +555,34 @@ static int mrr_step(segkit_workspace *ws, const segkit_sample_summary *summary) 
   return rc;
 }
 
+/* Step 11: the whole workspace as one HTML report, with the demo's exchange rates kept in
+ * the workspace so the dashboard and later reports convert the same way. */
+static int demo_report(const char *ws_path, const char *out, int32_t window_end) {
+  char rates[256] = "";
+  for (size_t i = 0; i < sizeof demo_rates / sizeof demo_rates[0]; i++) {
+    size_t len = strlen(rates);
+    snprintf(rates + len, sizeof rates - len, "%s%s=%g", i > 0 ? "," : "", demo_rates[i].currency,
+             demo_rates[i].rate);
+  }
+  /* segments' now() is the day after the data, as the demo's own segment steps take it */
+  char as_of[16];
+  segkit_format_date(window_end + 1, as_of, sizeof as_of);
+  segkit_view_param params[] = {{"rates", rates}, {"as_of", as_of}};
+  segkit_error err;
+  segkit_error_clear(&err);
+  if (segkit_views_save_settings(ws_path, params, 2, &err) != SEGKIT_OK) {
+    return cli_report(&err);
+  }
+  /* the adopters of step 7's automators segment against the rest, as step 6 asked */
+  static const char *const segments[] = {"automators"};
+  int rc = cli_write_report(ws_path, NULL, 0, segments, 1, "segkit demo report", out);
+  if (rc == 0) {
+    printf("\n== 11. the report: %s (segkit report; one HTML file, opens without a network)\n",
+           out);
+  }
+  return rc;
+}
+
 static int run_demo(cli_args *a) {
   segkit_sample_options gen;
   segkit_sample_options_init(&gen);
@@ -630,6 +658,10 @@ static int run_demo(cli_args *a) {
     rc = cli_demo_market(ws, dir, a->threads);
   }
   segkit_workspace_close(ws);
+  char *report_path = join(dir, "report.html");
+  if (rc == 0 && report_path != NULL) {
+    rc = demo_report(ws_path, report_path, summary.window_end);
+  }
   if (rc == 0) {
     const char *me = cli_program_name();
     printf("\ndone in %.1f s. Try:\n", elapsed(&t0));
@@ -662,7 +694,10 @@ static int run_demo(cli_args *a) {
     printf("  %s survey crosstab purchase_intent --by region --dataset prospects --workspace "
            "%s\n",
            me, ws_path);
+    printf("  open %s in a browser: the report of all of it, offline (segkit report)\n",
+           report_path);
   }
+  free(report_path);
   free(ws_path);
   return rc;
 }

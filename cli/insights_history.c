@@ -90,6 +90,14 @@ static json_t *finding_json(const segkit_segment_finding *f) {
   return o;
 }
 
+/* The result's one period as "YYYY-MM" twice and "YYYY-MM..YYYY-MM". */
+static void window_text(const segkit_mrr_result *r, char from[16], char to[16], char window[40]) {
+  const segkit_mrr_period *all = segkit_mrr_periods(r, SEGKIT_MRR_ALL);
+  cli_month_text(all[0].first_month, from, 16);
+  cli_month_text(all[0].last_month, to, 16);
+  snprintf(window, 40, "%s..%s", from, to);
+}
+
 /* The segkit metrics command whose rows give a finding's numbers: the segment's row, and the
  * rest as the other rows of that column added up (customers, churns, customer-months, MRR
  * at the start and end are sums). */
@@ -113,11 +121,8 @@ static void print_findings(cli_args *a, const segkit_mrr_result *r,
                            double level) {
   size_t n = segkit_segment_findings_n(f);
   size_t n_tests = segkit_segment_findings_n_tests(f);
-  const segkit_mrr_period *all = segkit_mrr_periods(r, SEGKIT_MRR_ALL);
   char from[16], to[16], window[40];
-  cli_month_text(all[0].first_month, from, sizeof from);
-  cli_month_text(all[0].last_month, to, sizeof to);
-  snprintf(window, sizeof window, "%s..%s", from, to);
+  window_text(r, from, to, window);
   double alpha = o->alpha > 0 ? o->alpha : 0.05;
   if (a->format == CLI_FORMAT_JSON) {
     json_t *list = json_array();
@@ -158,11 +163,8 @@ void cli_insights_print_findings(const segkit_mrr_result *r, const segkit_segmen
                                  const segkit_rate_options *o, double level) {
   size_t n = segkit_segment_findings_n(f);
   size_t n_tests = segkit_segment_findings_n_tests(f);
-  const segkit_mrr_period *all = segkit_mrr_periods(r, SEGKIT_MRR_ALL);
   char from[16], to[16], window[40];
-  cli_month_text(all[0].first_month, from, sizeof from);
-  cli_month_text(all[0].last_month, to, sizeof to);
-  snprintf(window, sizeof window, "%s..%s", from, to);
+  window_text(r, from, to, window);
   double alpha = o->alpha > 0 ? o->alpha : 0.05;
   uint64_t min_n = o->min_n > 0 ? o->min_n : 30;
   printf("findings on churn per month and NRR over %s (%zu comparisons of a segment with the "

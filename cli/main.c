@@ -14,7 +14,7 @@ static const cli_verb *const verbs[] = {
     &cli_verb_generate, &cli_verb_survival, &cli_verb_mrr, &cli_verb_metrics, &cli_verb_cohorts,
     &cli_verb_revenue,
     &cli_verb_import_stripe, &cli_verb_link, &cli_verb_segment,
-    &cli_verb_family, &cli_verb_lifecycle, &cli_verb_tiers, &cli_verb_cluster, &cli_verb_clv, &cli_verb_survey, &cli_verb_insights, &cli_verb_serve, &cli_verb_key,
+    &cli_verb_family, &cli_verb_lifecycle, &cli_verb_tiers, &cli_verb_cluster, &cli_verb_clv, &cli_verb_survey, &cli_verb_insights, &cli_verb_serve, &cli_verb_key, &cli_verb_report,
 };
 static const size_t n_verbs = sizeof verbs / sizeof verbs[0];
 

@@ -24,6 +24,7 @@
 #include "segkit/survey_file.h"
 #include "segkit/insight.h"
 #include "segkit/server.h"
+#include "segkit/report.h"
 
 
 #endif

@@ -18,4 +18,8 @@ void sk__pooled_z(double x1, double n1, double x2, double n2, double *z, double 
 size_t sk__bh_adjust(const double *p, size_t n, double alpha, double *adjusted,
                      bool *significant);
 
+/* The order findings are read in: the significant first, then the other tested ones, each
+ * by p (untested, NaN p after), the too-small last; 0 when these do not decide. */
+int sk__finding_order(bool small_x, bool sig_x, double p_x, bool small_y, bool sig_y, double p_y);
+
 #endif

@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "insight/insight_int.h"
 #include "segkit/insight.h"
 
 struct segkit_segment_findings {
@@ -84,18 +85,10 @@ static segkit_status compare_value(const segkit_mrr_result *r, size_t period, si
 static int cmp_finding(const void *a, const void *b) {
   const segkit_segment_finding *fx = a;
   const segkit_segment_finding *fy = b;
-  const segkit_comparison *x = &fx->c;
-  const segkit_comparison *y = &fy->c;
-  if (x->too_small != y->too_small) {
-    return x->too_small ? 1 : -1;
-  }
-  if (x->significant != y->significant) {
-    return x->significant ? -1 : 1;
-  }
-  double px = isnan(x->p) ? 2.0 : x->p;
-  double py = isnan(y->p) ? 2.0 : y->p;
-  if (px != py) {
-    return px < py ? -1 : 1;
+  int o = sk__finding_order(fx->c.too_small, fx->c.significant, fx->c.p, fy->c.too_small,
+                            fy->c.significant, fy->c.p);
+  if (o != 0) {
+    return o;
   }
   return (fx->order > fy->order) - (fx->order < fy->order);
 }

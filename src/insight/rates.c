@@ -41,16 +41,9 @@ size_t segkit_rate_findings_n_tests(const segkit_rate_findings *f) {
 static int cmp_finding(const void *a, const void *b) {
   const segkit_rate_finding *x = a;
   const segkit_rate_finding *y = b;
-  if (x->too_small != y->too_small) {
-    return x->too_small ? 1 : -1;
-  }
-  if (x->significant != y->significant) {
-    return x->significant ? -1 : 1;
-  }
-  double px = isnan(x->p) ? 2.0 : x->p;
-  double py = isnan(y->p) ? 2.0 : y->p;
-  if (px != py) {
-    return px < py ? -1 : 1;
+  int o = sk__finding_order(x->too_small, x->significant, x->p, y->too_small, y->significant, y->p);
+  if (o != 0) {
+    return o;
   }
   if (x->dimension != y->dimension) {
     return x->dimension < y->dimension ? -1 : 1;

@@ -65,3 +65,15 @@ size_t sk__bh_adjust(const double *p, size_t n, double alpha, double *adjusted,
   free(rk);
   return m;
 }
+
+int sk__finding_order(bool small_x, bool sig_x, double p_x, bool small_y, bool sig_y, double p_y) {
+  if (small_x != small_y) {
+    return small_x ? 1 : -1;
+  }
+  if (sig_x != sig_y) {
+    return sig_x ? -1 : 1;
+  }
+  double px = isnan(p_x) ? 2.0 : p_x;
+  double py = isnan(p_y) ? 2.0 : p_y;
+  return (px > py) - (px < py);
+}

@@ -242,6 +242,12 @@ struct segkit_mrr_result {
   char *field_names[SK__MRR_F_COUNT];
 };
 
+/* Add b's sums into a: the additive fields of a month (counts and money; not its rates),
+ * and every field of a period accumulator. Thread results are merged, and unions of groups
+ * summed, with these. */
+void sk__mrr_month_add(segkit_mrr_month *a, const segkit_mrr_month *b);
+void sk__period_acc_add(sk__period_acc *o, const sk__period_acc *a);
+
 /* Group names, keys, periods and their accumulators of a result whose from_month,
  * n_months and tenure_stages are set (mrr_groups.c); the grouping may be NULL. */
 segkit_status sk__mrr_layout(segkit_mrr_result *r, const segkit_grouping *grouping,

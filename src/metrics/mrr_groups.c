@@ -356,7 +356,7 @@ const segkit_mrr_period *segkit_mrr_periods(const segkit_mrr_result *r, size_t g
   return group < r->n_groups ? r->periods + (group + 1) * r->n_periods : NULL;
 }
 
-static void add_acc(sk__period_acc *o, const sk__period_acc *a) {
+void sk__period_acc_add(sk__period_acc *o, const sk__period_acc *a) {
   o->customers_start += a->customers_start;
   o->start_cents += a->start_cents;
   o->retained += a->retained;
@@ -369,20 +369,21 @@ static void add_acc(sk__period_acc *o, const sk__period_acc *a) {
   o->sum_xc += a->sum_xc;
 }
 
-/* Only the fields sum_months reads: the ratios of a month are not additive. */
-static void add_month(segkit_mrr_month *o, const segkit_mrr_month *m) {
-  o->start_cents += m->start_cents;
-  o->end_cents += m->end_cents;
-  o->customers_start += m->customers_start;
-  o->customers_end += m->customers_end;
-  o->new_cents += m->new_cents;
-  o->reactivation_cents += m->reactivation_cents;
-  o->expansion_cents += m->expansion_cents;
-  o->contraction_cents += m->contraction_cents;
-  o->churned_cents += m->churned_cents;
-  o->n_new += m->n_new;
-  o->n_reactivation += m->n_reactivation;
-  o->n_churned += m->n_churned;
+void sk__mrr_month_add(segkit_mrr_month *a, const segkit_mrr_month *b) {
+  a->start_cents += b->start_cents;
+  a->new_cents += b->new_cents;
+  a->reactivation_cents += b->reactivation_cents;
+  a->expansion_cents += b->expansion_cents;
+  a->contraction_cents += b->contraction_cents;
+  a->churned_cents += b->churned_cents;
+  a->end_cents += b->end_cents;
+  a->customers_start += b->customers_start;
+  a->customers_end += b->customers_end;
+  a->n_new += b->n_new;
+  a->n_reactivation += b->n_reactivation;
+  a->n_expansion += b->n_expansion;
+  a->n_contraction += b->n_contraction;
+  a->n_churned += b->n_churned;
 }
 
 /* Every sum the period rates come from is a sum over customers, and each customer is in
@@ -408,9 +409,9 @@ segkit_status segkit_mrr_period_select(const segkit_mrr_result *r, const bool *s
     }
     const segkit_mrr_month *gm = r->months + (g + 1) * r->n_months;
     for (size_t i = 0; i < r->n_months; i++) {
-      add_month(&m[i], &gm[i]);
+      sk__mrr_month_add(&m[i], &gm[i]);
     }
-    add_acc(&acc, &r->period_acc[(g + 1) * r->n_periods + period]);
+    sk__period_acc_add(&acc, &r->period_acc[(g + 1) * r->n_periods + period]);
   }
   segkit_mrr_period p;
   memset(&p, 0, sizeof p);

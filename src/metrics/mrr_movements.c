@@ -336,23 +336,6 @@ static void *run_job(void *arg) {
 
 /* ==== merging, derived rates, the invariant ============================================= */
 
-static void add_month(segkit_mrr_month *a, const segkit_mrr_month *b) {
-  a->start_cents += b->start_cents;
-  a->new_cents += b->new_cents;
-  a->reactivation_cents += b->reactivation_cents;
-  a->expansion_cents += b->expansion_cents;
-  a->contraction_cents += b->contraction_cents;
-  a->churned_cents += b->churned_cents;
-  a->end_cents += b->end_cents;
-  a->customers_start += b->customers_start;
-  a->customers_end += b->customers_end;
-  a->n_new += b->n_new;
-  a->n_reactivation += b->n_reactivation;
-  a->n_expansion += b->n_expansion;
-  a->n_contraction += b->n_contraction;
-  a->n_churned += b->n_churned;
-}
-
 static double ratio(double num, double den) {
   return den != 0.0 ? num / den : NAN;
 }
@@ -396,7 +379,7 @@ static segkit_status check_invariants(const segkit_mrr_result *r) {
     segkit_mrr_month sum;
     memset(&sum, 0, sizeof sum);
     for (size_t g = 0; g < r->n_groups; g++) {
-      add_month(&sum, &r->months[(g + 1) * nm + i]);
+      sk__mrr_month_add(&sum, &r->months[(g + 1) * nm + i]);
     }
     const segkit_mrr_month *t = &r->months[i];
     if (sum.start_cents != t->start_cents || sum.end_cents != t->end_cents ||
@@ -444,21 +427,10 @@ static void job_sums_free(job_sums *js) {
 static void merge_sums(segkit_mrr_result *r, const job_sums *js, int nt) {
   for (int t = 0; t < nt; t++) {
     for (size_t i = 0; i < js->month_block; i++) {
-      add_month(&r->months[i], &js->months[(size_t)t * js->month_block + i]);
+      sk__mrr_month_add(&r->months[i], &js->months[(size_t)t * js->month_block + i]);
     }
     for (size_t i = 0; i < js->period_block; i++) {
-      const sk__period_acc *a = &js->periods[(size_t)t * js->period_block + i];
-      sk__period_acc *o = &r->period_acc[i];
-      o->customers_start += a->customers_start;
-      o->start_cents += a->start_cents;
-      o->retained += a->retained;
-      o->retained_cents += a->retained_cents;
-      o->retained_capped_cents += a->retained_capped_cents;
-      o->sum_xx += a->sum_xx;
-      o->sum_yy += a->sum_yy;
-      o->sum_xy += a->sum_xy;
-      o->sum_cc += a->sum_cc;
-      o->sum_xc += a->sum_xc;
+      sk__period_acc_add(&r->period_acc[i], &js->periods[(size_t)t * js->period_block + i]);
     }
     for (size_t i = 0; i < js->surv_block; i++) {
       r->surv_at_risk[i] += js->at_risk[(size_t)t * js->surv_block + i];

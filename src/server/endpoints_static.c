@@ -20,10 +20,8 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "server/server_int.h"
-#ifdef SEGKIT_WITH_REPORT
 #include "segkit/report.h"
-#endif
+#include "server/server_int.h"
 
 extern const unsigned char sk_web_index_html[];
 extern const size_t sk_web_index_html_len;
@@ -67,24 +65,11 @@ static uint64_t fnv1a(const unsigned char *p, size_t n) {
   return h;
 }
 
-/* The report module's ECharts and charts.js. A build without that module serves a comment
- * in their place, and the dashboard shows the views' data as tables. */
-static const unsigned char *report_asset(const char *name, size_t *len) {
-#ifdef SEGKIT_WITH_REPORT
-  return segkit_report_asset(name, len);
-#else
-  (void)name;
-  static const unsigned char none[] = "/* this build of segkit has no charts */\n";
-  *len = sizeof none - 1;
-  return none;
-#endif
-}
-
 static void assets_init(void) {
   size_t echarts_len = 0;
   size_t charts_len = 0;
-  const unsigned char *echarts = report_asset("echarts.min.js", &echarts_len);
-  const unsigned char *charts = report_asset("charts.js", &charts_len);
+  const unsigned char *echarts = segkit_report_asset("echarts.min.js", &echarts_len);
+  const unsigned char *charts = segkit_report_asset("charts.js", &charts_len);
   const unsigned char *data[N_ASSETS] = {sk_web_index_html, sk_web_app_js, sk_web_app_css,
                                          sk_web_icon_svg,   echarts,       charts};
   const size_t lens[N_ASSETS] = {sk_web_index_html_len, sk_web_app_js_len, sk_web_app_css_len,

@@ -91,6 +91,8 @@ static const sk_route api_routes[] = {
     {"GET", "/api/v1/keys", sk__get_keys, SEGKIT_ROLE_ADMIN},
     {"POST", "/api/v1/keys", sk__post_key, SEGKIT_ROLE_ADMIN},
     {"DELETE", "/api/v1/keys/{id}", sk__delete_key, SEGKIT_ROLE_ADMIN},
+    {"GET", "/api/v1/views", sk__get_views, SEGKIT_ROLE_READ},
+    {"GET", "/api/v1/views/{name}", sk__get_view, SEGKIT_ROLE_READ},
 };
 
 const sk_route *sk__api_routes(size_t *n) {

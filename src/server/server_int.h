@@ -272,6 +272,8 @@ void sk__get_segment_diff(const sk_request *req, sk_reply *out);
 void sk__get_keys(const sk_request *req, sk_reply *out);
 void sk__post_key(const sk_request *req, sk_reply *out);
 void sk__delete_key(const sk_request *req, sk_reply *out);
+void sk__get_views(const sk_request *req, sk_reply *out);
+void sk__get_view(const sk_request *req, sk_reply *out);
 
 /* Open the request's own workspace connection (read-only for GETs); on failure the reply
  * is filled and NULL returned. */

@@ -66,13 +66,11 @@ else
   pass "the dashboard's files name no outside URL"
 fi
 # The server's ECharts and charts.js are the bytes the report inlines (npm's ECharts,
-# web/charts.js), in a build with the report module (the one that serves the views).
-if [ -f "$SRC/web/charts.js" ]; then
-  curl -s -o "$WORK/echarts.js" "$BASE/assets/echarts.min.js"
-  if cmp -s "$WORK/echarts.js" "$SRC/node_modules/echarts/dist/echarts.min.js"; then pass "echarts.min.js is npm's"; else fail "echarts.min.js differs from node_modules"; fi
-  curl -s -o "$WORK/charts.js" "$BASE/assets/charts.js"
-  if cmp -s "$WORK/charts.js" "$SRC/web/charts.js"; then pass "charts.js is web/charts.js"; else fail "charts.js differs from web/charts.js"; fi
-fi
+# web/charts.js).
+curl -s -o "$WORK/echarts.js" "$BASE/assets/echarts.min.js"
+if cmp -s "$WORK/echarts.js" "$SRC/node_modules/echarts/dist/echarts.min.js"; then pass "echarts.min.js is npm's"; else fail "echarts.min.js differs from node_modules"; fi
+curl -s -o "$WORK/charts.js" "$BASE/assets/charts.js"
+if cmp -s "$WORK/charts.js" "$SRC/web/charts.js"; then pass "charts.js is web/charts.js"; else fail "charts.js differs from web/charts.js"; fi
 equals "$(curl -s -o /dev/null -w '%{http_code}' "$BASE/api/v1/segments")" 401 "the API still needs a key"
 equals "$(curl -s -o /dev/null -w '%{http_code}' "$BASE/assets/nothing.js")" 401 "an unknown asset is an unknown path (401 before 404)"
 equals "$(curl -s -o /dev/null -w '%{http_code}' -X POST "$BASE/")" 401 "only GET and HEAD reach the static files"

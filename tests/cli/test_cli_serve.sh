@@ -109,7 +109,8 @@ assert set(ops) >= set([("GET", "/api/v1/health"), ("GET", "/openapi.json"),
     ("GET", "/api/v1/segments/{name}/count"), ("GET", "/api/v1/segments/{name}/members"),
     ("POST", "/api/v1/segments/{name}/snapshots"), ("GET", "/api/v1/segments/{name}/snapshots"),
     ("GET", "/api/v1/segments/{name}/diff"), ("POST", "/api/v1/datasets/{name}/import"),
-    ("GET", "/api/v1/keys"), ("POST", "/api/v1/keys"), ("DELETE", "/api/v1/keys/{id}")]), ops
+    ("GET", "/api/v1/keys"), ("POST", "/api/v1/keys"), ("DELETE", "/api/v1/keys/{id}"),
+    ("GET", "/api/v1/views"), ("GET", "/api/v1/views/{name}")]), ops
 PY
 then pass "served OpenAPI equals docs/openapi.json and lists the endpoints"; else fail "OpenAPI document"; fi
 

@@ -186,6 +186,41 @@ doc["components"]["schemas"].update({
         "id": {"type": "string"}, "role": {"type": "string"}, "name": {"type": "string", "nullable": True},
         "key": {"type": "string", "description": "the key, shown this once"}}},
 })
+# The report module's views (src/server/endpoints_views.c, docs/report.md): the same JSON
+# the HTML report embeds; query parameters are the views' options.
+view_opts = [{"name": n, "in": "query", "required": False, "schema": {"type": "string"}, "description": d}
+             for n, d in [("subscriptions", "the subscription history dataset (default: detected)"),
+                          ("customers", "the customers dataset (default: the one named customers)"),
+                          ("transactions", "the transactions dataset (default: detected)"),
+                          ("survey", "the survey dataset (default: one with a codebook)"),
+                          ("rates", "currency rates, e.g. USD=1,EUR=1.08"),
+                          ("segment", "a stored segment to show against the rest"),
+                          ("by", "survival: the grouping column(s)"),
+                          ("metric", "cohorts: logo or revenue"),
+                          ("months", "months shown (overview, movements, segments: default 12; cohorts: cells)"),
+                          ("model", "clusters, survey: the model; clv: the predictions dataset"),
+                          ("sample", "clusters, survey: points on the map (default 2000)"),
+                          ("from", "reserved"), ("to", "the last month YYYY-MM (default: the latest)"),
+                          ("as_of", "segments: what now() means in segment rules, YYYY-MM-DD (default: the clock)")]]
+doc["paths"].update({
+    "/api/v1/views": {"get": {"summary": "The report's views and which have their data (read role)", "operationId": "listViews", "security": read,
+        "parameters": view_opts,
+        "responses": {"200": ok("the views", ref("ViewList")), "400": err_ref("an unknown option or a bad value"), **auth_errors}}},
+    "/api/v1/views/{name}": {"get": {"summary": "One view: overview, segments, mrr_movements, cohorts, survival, rfm, clusters, clv, survey or insights (read role)", "operationId": "getView", "security": read,
+        "parameters": [{"name": "name", "in": "path", "required": True, "schema": {"type": "string"}}] + view_opts,
+        "responses": {"200": ok("the view; available false with a reason when its data is missing", ref("View")),
+                      "400": err_ref("an unknown option or a bad value"), **auth_errors, "404": err_ref("no such view")}}},
+})
+doc["components"]["schemas"].update({
+    "ViewList": {"type": "object", "required": ["views"], "properties": {"views": {"type": "array", "items": {
+        "type": "object", "required": ["name", "title", "available", "reason"], "properties": {
+            "name": {"type": "string"}, "title": {"type": "string"}, "available": {"type": "boolean"},
+            "reason": {"type": "string", "nullable": True}}}}}},
+    "View": {"type": "object", "required": ["view", "title", "available", "reason", "segment"], "additionalProperties": True,
+             "description": "the fields of each view are in docs/report.md", "properties": {
+        "view": {"type": "string"}, "title": {"type": "string"}, "available": {"type": "boolean"},
+        "reason": {"type": "string", "nullable": True}, "segment": {"type": "string", "nullable": True}}},
+})
 # The dashboard's endpoints: checking a rule as it is typed, and who a key is.
 doc["paths"]["/api/v1/rules/check"] = {"post": {
     "summary": "Compile and count a rule without saving it (read role)", "operationId": "checkRule", "security": read,
