@@ -8,8 +8,6 @@
  * evaluation every saved segment gets (the dataset's key, the linked datasets the rule
  * names, in_segment(), the server's table cache), so the count shown is the count a save
  * would report. Read role: nothing is written. */
-#include <string.h>
-
 #include "server/server_int.h"
 
 /* The problems of a wrong rule; line, column and length are null for a problem that has no
@@ -28,52 +26,18 @@ static json_t *errors_json(const segkit_rule_check *c) {
   return errors;
 }
 
-/* The body's dataset (or NULL) and rule; on failure the reply is filled. */
-static bool parse_check(const sk_request *req, json_t **doc, const char **dataset,
-                        const char **rule, sk_reply *out) {
-  json_error_t jerr;
-  *doc = json_loadb(req->body, req->body_len, JSON_REJECT_DUPLICATES, &jerr);
-  if (*doc == NULL) {
-    sk__reply_error(out, 400, "malformed_json", "malformed JSON at line %d, column %d: %s",
-                    jerr.line, jerr.column, jerr.text);
-    return false;
-  }
-  if (!json_is_object(*doc)) {
-    sk__reply_error(out, 400, "malformed_json",
-                    "the body must be a JSON object with rule (and optionally dataset)");
-    return false;
-  }
-  const char *field;
-  json_t *value;
-  json_object_foreach(*doc, field, value) {
-    bool is_rule = strcmp(field, "rule") == 0;
-    if (!is_rule && strcmp(field, "dataset") != 0) {
-      sk__reply_error(out, 400, "unknown_field", "unknown field '%s' (expected rule, dataset)",
-                      field);
-      return false;
-    }
-    if (!json_is_string(value) && !(json_is_null(value) && !is_rule)) {
-      sk__reply_error(out, 400, "invalid_field", "field '%s' must be a string", field);
-      return false;
-    }
-  }
-  *rule = json_string_value(json_object_get(*doc, "rule"));
-  *dataset = json_string_value(json_object_get(*doc, "dataset"));
-  if (*rule == NULL) {
-    sk__reply_error(out, 400, "missing_field", "field 'rule' is required");
-    return false;
-  }
-  return true;
-}
+static const sk_field check_fields[] = {
+    {"rule", SK_FIELD_STRING, true},
+    {"dataset", SK_FIELD_STRING, false},
+};
 
 void sk__post_rule_check(const sk_request *req, sk_reply *out) {
-  json_t *doc = NULL;
-  const char *dataset = NULL;
-  const char *rule = NULL;
-  if (!parse_check(req, &doc, &dataset, &rule, out)) {
-    json_decref(doc);
+  json_t *doc = sk__body_object(req->body, req->body_len, check_fields, 2, false, out);
+  if (doc == NULL) {
     return;
   }
+  const char *rule = json_string_value(json_object_get(doc, "rule"));
+  const char *dataset = json_string_value(json_object_get(doc, "dataset"));
   segkit_workspace *ws = sk__request_workspace(req, false, out);
   if (ws == NULL) {
     json_decref(doc);
