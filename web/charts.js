@@ -640,6 +640,25 @@
     charts = charts.concat(findingsBlock(body, 'Share of customers ever churned, by what ' +
                                          'they started on and who they are', v.findings,
                                          v.tests, 1));
+    var sc = v.segment_changes;
+    if (sc && sc.segments.length) {
+      table(body,
+            'Stored segments since their last snapshot (every member counted: a change ' +
+                'is a count, not an estimate)',
+            [ 'segment', 'snapshot', 'members then', 'now', 'change', 'entered', 'left' ],
+            sc.segments.map(function(s) {
+              return [
+                s.segment, s.snapshot + ' (' + s.taken_at.slice(0, 10) + ')', int(s.members_then),
+                int(s.members_now),
+                isNum(s.change) ? (s.change >= 0 ? '+' : '') + pct(s.change, 1) : 'new',
+                int(s.entered), int(s.left)
+              ];
+            }));
+    }
+    if (sc && sc.without_snapshot.length) {
+      note(body, 'No snapshot to compare with yet (segkit segment snapshot NAME): ' +
+                     sc.without_snapshot.join(', ') + '.');
+    }
     if (v.too_small && v.too_small.length) {
       note(body, 'Too small to trust (fewer than ' + v.min_customers + ' customers): ' +
            v.too_small.map(function (s) {

@@ -141,6 +141,11 @@ segkit_status sk__view_insights(sk_ctx *c, json_t *view, segkit_error *err);
  * unknown segment; other failures as the segment module reports them. */
 segkit_status sk__segment_membership(sk_ctx *c, const char *segment, segkit_table **out,
                                      segkit_error *err);
+/* Stored segment `segment` evaluated through the handle's tables, now() being the as_of
+ * option (default the clock); *out is the caller's (segkit_segeval_free). */
+struct segkit_segeval;
+segkit_status sk__segment_evaluate(sk_ctx *c, const char *segment, struct segkit_segeval **out,
+                                   segkit_error *err);
 
 /* The model of `kind` to show: the `model` option if it is one, else the first of that kind
  * whose dataset satisfies want_survey (the dataset has a codebook) — borrowed from the list

@@ -23,8 +23,8 @@ static void release(void *ctx, const segkit_table *table) {
   (void)table; /* the handle keeps its tables until it closes */
 }
 
-segkit_status sk__segment_membership(sk_ctx *c, const char *segment, segkit_table **out,
-                                     segkit_error *err) {
+segkit_status sk__segment_evaluate(sk_ctx *c, const char *segment, segkit_segeval **out,
+                                   segkit_error *err) {
   segkit_segeval_loader loader = {acquire, release, c->v};
   segkit_segeval_options opt;
   segkit_segeval_options_init(&opt);
@@ -39,10 +39,15 @@ segkit_status sk__segment_membership(sk_ctx *c, const char *segment, segkit_tabl
     }
     opt.now_us = (int64_t)day * SEGKIT_US_PER_DAY;
   }
-  segkit_segeval *ev = NULL;
   segkit_rule_diag diag;
   memset(&diag, 0, sizeof diag);
-  segkit_status st = segkit_segeval_segment(c->v->ws, segment, &opt, &ev, &diag, err);
+  return segkit_segeval_segment(c->v->ws, segment, &opt, out, &diag, err);
+}
+
+segkit_status sk__segment_membership(sk_ctx *c, const char *segment, segkit_table **out,
+                                     segkit_error *err) {
+  segkit_segeval *ev = NULL;
+  segkit_status st = sk__segment_evaluate(c, segment, &ev, err);
   if (st != SEGKIT_OK) {
     return st;
   }

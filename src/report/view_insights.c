@@ -17,7 +17,9 @@
 #include <string.h>
 
 #include "report/report_int.h"
+#include "segkit/datetime.h"
 #include "segkit/insight.h"
+#include "segkit/segeval.h"
 
 enum { MAX_DIMS = 24, MAX_LEVELS = 30 };
 
@@ -155,7 +157,60 @@ static void history_findings(sk_ctx *c, json_t *view, const char *start_by, size
   segkit_segment_findings_free(f);
 }
 
+/* Every stored segment against its latest snapshot (what segkit insights --growth says):
+ * members then and now, entered, left; "segment_changes". No test: members are counted. */
+static void segment_changes(sk_ctx *c, json_t *view) {
+  segkit_segment_list *segs = NULL;
+  segkit_error e;
+  if (segkit_workspace_segments(c->v->ws, NULL, &segs, &e) != SEGKIT_OK) {
+    json_object_set_new(view, "segment_changes", json_null());
+    return;
+  }
+  json_t *list = json_array();
+  json_t *none = json_array();
+  for (size_t i = 0; i < segs->n; i++) {
+    const char *name = segs->items[i].name;
+    segkit_snapshot_list *l = NULL;
+    if (segkit_workspace_snapshots(c->v->ws, name, &l, &e) != SEGKIT_OK || l->n == 0) {
+      json_array_append_new(none, json_string(name));
+      segkit_snapshot_list_free(l);
+      continue;
+    }
+    const segkit_snapshot_info *snap = &l->items[l->n - 1];
+    segkit_segeval *ev = NULL;
+    segkit_member_keys *then = NULL, *now = NULL;
+    segkit_member_diff d;
+    memset(&d, 0, sizeof d);
+    bool ok = sk__segment_evaluate(c, name, &ev, &e) == SEGKIT_OK &&
+              segkit_member_keys_of(segkit_segeval_key_column(ev), segkit_segeval_bits(ev), &now,
+                                    &e) == SEGKIT_OK &&
+              segkit_member_keys_of_snapshot(c->v->ws, snap->id, &then, &e) == SEGKIT_OK &&
+              segkit_member_keys_diff(then, now, &d, &e) == SEGKIT_OK;
+    if (ok) {
+      char when[40];
+      segkit_format_timestamp(snap->taken_at_us, when, sizeof when);
+      double pct = d.n_from > 0 ? ((double)d.n_to - (double)d.n_from) / (double)d.n_from : NAN;
+      json_array_append_new(
+          list, json_pack("{s:s, s:I, s:s, s:I, s:I, s:I, s:I, s:o, s:I, s:I}", "segment", name,
+                          "snapshot", (json_int_t)snap->id, "taken_at", when, "members_then",
+                          (json_int_t)d.n_from, "members_now", (json_int_t)d.n_to, "entered",
+                          (json_int_t)d.n_entered, "left", (json_int_t)d.n_left, "change",
+                          sk__num(pct), "customers_then", (json_int_t)snap->n_total,
+                          "customers_now", (json_int_t)segkit_segeval_n_rows(ev)));
+    }
+    segkit_member_diff_free(&d);
+    segkit_member_keys_free(then);
+    segkit_member_keys_free(now);
+    segkit_segeval_free(ev);
+    segkit_snapshot_list_free(l);
+  }
+  segkit_segment_list_free(segs);
+  json_object_set_new(view, "segment_changes",
+                      json_pack("{s:o, s:o}", "segments", list, "without_snapshot", none));
+}
+
 segkit_status sk__view_insights(sk_ctx *c, json_t *view, segkit_error *err) {
+  segment_changes(c, view);
   const char *subs_name = sk__dataset(c, "subscriptions");
   const segkit_table *subs = NULL;
   segkit_error e;
