@@ -613,7 +613,7 @@ def measure_env(name, cmd, repeat, env):
 def main():
     p = argparse.ArgumentParser(prog="bench/run")
     p.add_argument("what", choices=["csv", "survival", "metrics", "segment", "rfm", "kmeans",
-                                    "clv", "views"])
+                                    "clv", "dashboard", "views"])
     p.add_argument("--customers", type=int, default=None,
                    help="customers (default 1000000; clv: 10000000)")
     p.add_argument("--peer-customers", type=int, default=1000000,
@@ -644,6 +644,11 @@ def main():
         bench_kmeans(args)
     elif args.what == "clv":
         bench_clv(args)
+    elif args.what == "dashboard":
+        import dashboard  # bench/dashboard.py
+        ensure_data(args.customers)
+        dashboard.bench_dashboard(args, SEGKIT,
+                                  os.path.join(ROOT, "bench", "data", f"c{args.customers}"))
     elif args.what == "views":
         bench_views(args)
 

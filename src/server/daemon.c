@@ -243,6 +243,10 @@ static enum MHD_Result preflight(const segkit_server *srv, struct MHD_Connection
 
 static enum MHD_Result dispatch(segkit_server *srv, struct MHD_Connection *c, const char *url,
                                 const char *method, conn_state *cs) {
+  int queued = MHD_NO;
+  if (sk__static_serve(c, method, url, &queued)) {
+    return (enum MHD_Result)queued;
+  }
   size_t n_routes = 0;
   const sk_route *routes = sk__api_routes(&n_routes);
   char allow[64];

@@ -82,6 +82,8 @@ static const sk_route api_routes[] = {
     {"DELETE", "/api/v1/segments/{name}", sk__delete_segment, SEGKIT_ROLE_WRITE},
     {"GET", "/api/v1/segments/{name}/count", sk__get_segment_count, SEGKIT_ROLE_READ},
     {"GET", "/api/v1/segments/{name}/members", sk__get_segment_members, SEGKIT_ROLE_READ},
+    {"POST", "/api/v1/rules/check", sk__post_rule_check, SEGKIT_ROLE_READ},
+    {"GET", "/api/v1/whoami", sk__get_whoami, SEGKIT_ROLE_READ},
     {"POST", "/api/v1/segments/{name}/snapshots", sk__post_snapshot, SEGKIT_ROLE_WRITE},
     {"GET", "/api/v1/segments/{name}/snapshots", sk__get_snapshots, SEGKIT_ROLE_READ},
     {"GET", "/api/v1/segments/{name}/diff", sk__get_segment_diff, SEGKIT_ROLE_READ},

@@ -239,6 +239,14 @@ void sk__eval_options(const sk_request *req, segkit_segeval_options *opt);
  * in out when it is malformed. */
 bool sk__query_as_of(const sk_request *req, int64_t *now_us, sk_reply *out);
 
+/* ---- endpoints_static.c -------------------------------------------------------------- */
+
+struct MHD_Connection;
+/* The dashboard's files (GET or HEAD of "/" and "/assets/NAME"), no key needed: true when
+ * url is one of them, the reply then queued on c with *queued libmicrohttpd's result. They
+ * bypass sk_reply because they are bytes with caching and security headers, not JSON. */
+bool sk__static_serve(struct MHD_Connection *c, const char *method, const char *url, int *queued);
+
 /* ---- handlers (endpoints_*.c) ------------------------------------------------------- */
 
 void sk__get_health(const sk_request *req, sk_reply *out);
@@ -251,6 +259,8 @@ void sk__get_segment_count(const sk_request *req, sk_reply *out);
 void sk__get_segment_members(const sk_request *req, sk_reply *out);
 void sk__post_segment(const sk_request *req, sk_reply *out);
 void sk__delete_segment(const sk_request *req, sk_reply *out);
+void sk__post_rule_check(const sk_request *req, sk_reply *out);
+void sk__get_whoami(const sk_request *req, sk_reply *out);
 void sk__post_dataset_import(const sk_request *req, sk_reply *out);
 /* members_export.c: every member of ev as CSV, streamed; takes ws and ev (freed when the
  * stream ends). */

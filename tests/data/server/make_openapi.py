@@ -221,6 +221,36 @@ doc["components"]["schemas"].update({
         "view": {"type": "string"}, "title": {"type": "string"}, "available": {"type": "boolean"},
         "reason": {"type": "string", "nullable": True}, "segment": {"type": "string", "nullable": True}}},
 })
+# The dashboard's endpoints: checking a rule as it is typed, and who a key is.
+doc["paths"]["/api/v1/rules/check"] = {"post": {
+    "summary": "Compile and count a rule without saving it (read role)", "operationId": "checkRule", "security": read,
+    "requestBody": {"required": True, "content": {"application/json": {"schema": ref("RuleCheck")}}},
+    "responses": {"200": ok("the count, or the rule's errors with their places (a rule that does not compile is not a failed request)", ref("RuleCheckResult")),
+                  "400": err_ref("malformed JSON, an unknown, missing or mistyped field, an unknown dataset"),
+                  **auth_errors, "413": err_ref("the body is over the server's limit")}}}
+doc["paths"]["/api/v1/whoami"] = {"get": {
+    "summary": "The request's key: its public id and role (read role)", "operationId": "whoami", "security": read,
+    "responses": {"200": ok("the key", ref("Whoami")), **auth_errors}}}
+doc["components"]["schemas"].update({
+    "RuleCheck": {"type": "object", "additionalProperties": False, "required": ["rule"], "properties": {
+        "rule": {"type": "string", "description": "a rule of docs/rules.md"},
+        "dataset": {"type": "string", "nullable": True, "description": "default: the dataset named customers, else the one customers dataset of the links, else the only dataset"}}},
+    "RuleCheckResult": {"oneOf": [
+        {"type": "object", "required": ["valid", "dataset", "count", "of"], "properties": {
+            "valid": {"type": "boolean", "enum": [True]}, "dataset": {"type": "string"},
+            "count": {"type": "integer"}, "of": {"type": "integer"}}},
+        {"type": "object", "required": ["valid", "errors"], "properties": {
+            "valid": {"type": "boolean", "enum": [False]},
+            "errors": {"type": "array", "items": {"type": "object", "required": ["message", "line", "column", "length"], "properties": {
+                "message": {"type": "string"},
+                "line": {"type": "integer", "nullable": True, "description": "1-based; null when the error has no place in the text"},
+                "column": {"type": "integer", "nullable": True, "description": "1-based, in bytes"},
+                "length": {"type": "integer", "nullable": True, "description": "bytes"}}}}}}]},
+    "Whoami": {"type": "object", "required": ["key", "role"], "properties": {
+        "key": {"type": "string", "description": "the key's public id"},
+        "role": {"type": "string", "enum": ["read", "write", "admin"]}}},
+})
+
 # POST and DELETE need the write role; the scheme is the same bearer key.
 text = json.dumps(doc, indent=2) + "\n"
 open("docs/openapi.json", "w").write(text)

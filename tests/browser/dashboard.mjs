@@ -1,0 +1,374 @@
+// The dashboard in Debian's chromium against a running `segkit serve` (started by
+// test_dashboard.sh, which passes the server, the keys and pandas' expected values in the
+// environment). Drives the pages as a person would: log in (a wrong key is refused), build a
+// segment as you type (its count, then a broken rule's error at its place), save it (a read
+// key is told why it cannot), open its page, page through and export its members, and see
+// the charts drawn; a phone-width run; screenshots of every page. Throughout: no request
+// leaves the server and the console stays free of errors.
+import { execFileSync } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+import { launch, check, artifactDir } from './chromium.mjs';
+
+const env = (name) => {
+  const v = process.env[name];
+  if (!v) { console.error(`FAIL: ${name} is not set`); process.exit(1); }
+  return v;
+};
+const BASE = env('BASE');
+const RKEY = env('RKEY');
+const WKEY = env('WKEY');
+const TOTAL = Number(env('EXPECT_TOTAL'));
+const DE = Number(env('EXPECT_DE'));
+const SMALL = Number(env('EXPECT_SMALL'));
+const IDS = fs.readFileSync(env('IDS_FILE'), 'utf8').trim().split('\n');
+const RKEY2 = env('RKEY2');          // revoked during the run
+const SEGKIT = env('SEGKIT');
+const SEGMENT = 'de-small-browser';
+const shots = artifactDir();
+const origin = new URL(BASE).origin;
+const fmt = (n) => n.toLocaleString('en-US');
+
+const foreign = [];         // requests to anywhere but the server
+const consoleErrors = [];   // console errors and uncaught exceptions
+const failed = [];          // HTTP answers >= 400: "METHOD path status"
+
+function watch(page, label) {
+  page.on('console', (m) => {
+    // A fetch answered 4xx is logged as "Failed to load resource"; those are checked
+    // against the expected ones through `failed` instead.
+    if (m.type() === 'error' && !m.text().startsWith('Failed to load resource')) {
+      consoleErrors.push(`${label}: ${m.text()}`);
+    }
+  });
+  page.on('pageerror', (e) => consoleErrors.push(`${label}: uncaught ${e.message}`));
+  page.on('response', (r) => {
+    if (r.status() >= 400) failed.push(`${r.request().method()} ${new URL(r.url()).pathname} ${r.status()}`);
+  });
+}
+
+async function newPage(browser, options) {
+  const context = await browser.newContext({ acceptDownloads: true, ...options });
+  // Anything not for the server is refused and remembered (there is no network here, but a
+  // request that tried would still show a page that depends on one).
+  await context.route('**/*', (route) => {
+    const url = route.request().url();
+    if (url.startsWith(origin + '/') || url.startsWith('data:') || url.startsWith('blob:')) {
+      return route.continue();
+    }
+    foreign.push(url);
+    return route.abort();
+  });
+  const page = await context.newPage();
+  return { context, page };
+}
+
+// Wait until the router has finished drawing the page named by the hash.
+async function ready(page, name) {
+  await page.waitForFunction((n) => document.body.dataset.page === n && document.body.dataset.ready,
+    name, { timeout: 30000 });
+}
+
+async function go(page, hash, name) {
+  const before = await page.evaluate(() => document.body.dataset.ready || '0');
+  await page.evaluate((h) => { location.hash = h; }, hash);
+  await page.waitForFunction(([n, b]) => document.body.dataset.page === n &&
+    document.body.dataset.ready && document.body.dataset.ready !== b, [name, before], { timeout: 60000 });
+}
+
+async function shot(page, name) {
+  await page.screenshot({ path: path.join(shots, `dashboard-${name}.png`), fullPage: true });
+}
+
+async function login(page, key) {
+  await page.goto(BASE + '/');
+  await ready(page, 'login');
+  await page.fill('#key', key);
+  // The keyboard, as a person would: Enter in the field submits the form.
+  await page.press('#key', 'Enter');
+  await ready(page, 'overview');
+}
+
+// The charts drawn inside `selector`: for each echarts instance, its series' data points,
+// and what its renderer drew: SVG shapes of non-zero size and their fill colours (charts.js
+// draws SVG), or a canvas's distinct pixel colours.
+async function chartsIn(root) {
+  return root.evaluate((box) => {
+    const out = [];
+    for (const el of box.querySelectorAll('[_echarts_instance_]')) {
+      const inst = window.echarts.getInstanceByDom(el);
+      if (!inst) continue;
+      const opt = inst.getOption();
+      const points = (opt.series || []).reduce((n, s) => n + (Array.isArray(s.data) ? s.data.length : 0), 0);
+      const colours = new Set();
+      let shapes = 0;
+      const svg = el.querySelector('svg');
+      if (svg) {
+        for (const p of svg.querySelectorAll('path, rect, circle, polyline, polygon')) {
+          const b = p.getBBox();
+          const fill = p.getAttribute('fill') || p.getAttribute('stroke');
+          if ((b.width > 0 || b.height > 0) && fill && fill !== 'none' && fill !== 'transparent') {
+            shapes++;
+            colours.add(fill.toLowerCase());
+          }
+        }
+      }
+      const canvas = el.querySelector('canvas');
+      if (canvas) {
+        const { data } = canvas.getContext('2d').getImageData(0, 0, canvas.width, canvas.height);
+        for (let i = 0; i < data.length && colours.size < 10; i += 4 * 97) {
+          colours.add((data[i] << 16) | (data[i + 1] << 8) | data[i + 2] | (data[i + 3] << 24));
+          shapes++;
+        }
+      }
+      out.push({ series: (opt.series || []).length, points, shapes, colours: colours.size,
+        w: el.clientWidth, h: el.clientHeight });
+    }
+    return out;
+  });
+}
+
+// Wait until the n views in `selector` are drawn (charts.js marks each .segkit-view, and an
+// unavailable one .unavailable); then each one's name, availability, reason and charts.
+async function viewsDrawn(page, selector, n) {
+  await page.waitForFunction(([sel, k]) => {
+    const boxes = [...document.querySelectorAll(sel)];
+    return boxes.length >= k && boxes.every((b) => b.querySelector('.segkit-view, .msg'));
+  }, [selector, n], { timeout: 90000 });
+  await page.waitForTimeout(500);   // ECharts renders on the next animation frame
+  const boxes = await page.$$(selector);
+  const out = [];
+  for (let i = 0; i < boxes.length; i++) {
+    const info = await boxes[i].evaluate((b) => {
+      const v = b.querySelector('.segkit-view');
+      return { view: v ? v.getAttribute('data-view') : null,
+        unavailable: !v || v.classList.contains('unavailable'),
+        reason: (b.querySelector('.unavailable-reason, .msg') || {}).textContent || null };
+    });
+    info.charts = await chartsIn(boxes[i]);
+    out.push(info);
+  }
+  return out;
+}
+
+function checkCharts(views, where) {
+  for (const v of views) {
+    check(v.charts.length >= 1, `${where}: view ${v.view} draws ${v.charts.length} echarts instance(s)`);
+    check(v.charts.every((c) => c.series > 0 && c.points > 0),
+      `${where}: view ${v.view}'s charts have series with data (${v.charts.map((c) => `${c.series} series, ${c.points} points`).join('; ')})`);
+    check(v.charts.every((c) => c.shapes > 2 && c.colours > 1 && c.w > 100 && c.h > 100),
+      `${where}: view ${v.view}'s charts are drawn (${v.charts.map((c) => `${c.shapes} shapes, ${c.colours} colours, ${c.w}x${c.h}`).join('; ')})`);
+  }
+}
+
+const { browser, close } = await launch();
+try {
+  // ---- log in: a wrong key is refused, the key never lands in a URL ----
+  let { context, page } = await newPage(browser, { viewport: { width: 1366, height: 900 } });
+  watch(page, 'laptop');
+  await page.goto(BASE + '/');
+  await ready(page, 'login');
+  check(page.url().endsWith('#/login?next=%2Foverview'), 'without a key the dashboard opens on the log-in page');
+  await shot(page, 'login');
+  const wrong = RKEY.slice(0, -4) + (RKEY.endsWith('0000') ? '1111' : '0000');
+  await page.fill('#key', wrong);
+  await page.click('button[type=submit]');
+  await page.waitForSelector('#login-status .msg.error');
+  const refused = await page.textContent('#login-status');
+  check(refused.includes('That key was refused') && refused.includes('unknown, revoked or wrong'),
+    `a wrong key is refused with the server's reason: "${refused.trim()}"`);
+  check(await page.evaluate(() => sessionStorage.getItem('segkit.key')) === null, 'a refused key is not kept');
+  await shot(page, 'login-refused');
+  await page.fill('#key', RKEY);
+  await page.press('#key', 'Enter');
+  await ready(page, 'overview');
+  check(await page.evaluate((k) => sessionStorage.getItem('segkit.key') === k, RKEY), 'the key is kept in sessionStorage');
+  check((await page.textContent('#who')).includes('read'), 'the bar shows the key\'s role');
+  const overviewText = await page.textContent('#main');
+  check(overviewText.includes('customers') && overviewText.includes(fmt(TOTAL)),
+    `the overview lists the customers dataset with its ${fmt(TOTAL)} rows`);
+  {
+    let [ov] = await viewsDrawn(page, '#overview-view', 1);
+    if (ov.unavailable && /rates/.test(ov.reason)) {
+      // The demo bills in three currencies: the view asks for rates, as a person would give.
+      check(await page.isVisible('#overview-view .rates-form'), `a view that needs exchange rates asks for them (${ov.reason})`);
+      await page.fill('#overview-view .rates-input', 'USD=1,EUR=1.08,GBP=1.27');
+      const before = await page.evaluate(() => document.body.dataset.ready);
+      await page.press('#overview-view .rates-input', 'Enter');
+      await page.waitForFunction((b) => document.body.dataset.ready !== b, before);
+      [ov] = await viewsDrawn(page, '#overview-view', 1);
+    }
+    check(!ov.unavailable, `the overview view is available (${ov.reason || 'yes'})`);
+    checkCharts([ov], 'the overview');
+  }
+  await shot(page, 'overview');
+
+  // ---- segments list ----
+  await go(page, '#/segments', 'segments');
+  await page.waitForFunction(() => [...document.querySelectorAll('#segments-table td[data-segment]')]
+    .every((td) => !td.textContent.includes('…')), null, { timeout: 60000 });
+  check(await page.locator('#segments-table tbody tr').count() >= 1, 'the segments page lists the workspace\'s segments');
+  await shot(page, 'segments');
+
+  // ---- builder with a read key: count as you type, an error at its place, no save ----
+  await go(page, '#/builder', 'builder');
+  const saveDisabled = await page.isDisabled('#save');
+  const readOnly = await page.textContent('#save-status');
+  check(saveDisabled && readOnly.includes('read role') && readOnly.includes('write role'),
+    'a read key sees why it cannot save (save disabled, the roles named)');
+  await page.click('#rule');
+  await page.keyboard.type('country == "DE"', { delay: 15 });
+  await page.waitForSelector('#check-count');
+  const deText = await page.textContent('#check-count');
+  check(deText.startsWith(`${fmt(DE)} of ${fmt(TOTAL)} customers`),
+    `typing country == "DE" shows ${fmt(DE)} of ${fmt(TOTAL)} (pandas): "${deText}"`);
+  await page.fill('#rule', '');
+  await page.keyboard.type('countyr == "DE" and company_size == "1-10"', { delay: 5 });
+  await page.waitForSelector('.rule-error');
+  const errText = await page.textContent('.rule-error');
+  const marked = await page.textContent('.rule-backdrop mark');
+  check(errText.includes('Line 1, column 1') && errText.includes("unknown field 'countyr'") &&
+    errText.includes("did you mean 'country'"), `a misspelt field is reported with its place: "${errText.trim()}"`);
+  check(marked === 'countyr', `the error's place is marked in the text ("${marked}")`);
+  check(await page.getAttribute('#rule', 'aria-invalid') === 'true', 'the rule field is marked invalid for screen readers');
+  await shot(page, 'builder-error');
+  await page.fill('#rule', 'country == "DE" and\n  company_size ==');
+  await page.waitForFunction(() => {
+    const e = document.querySelector('.rule-error');
+    return e && e.textContent.includes('Line 2');
+  });
+  check((await page.textContent('.rule-error')).includes('Line 2, column 18'),
+    'a rule that ends too soon is reported at line 2, column 18');
+  await page.fill('#rule', 'country == "DE" and company_size == "1-10"');
+  await page.waitForSelector('#check-count');
+  await page.fill('#seg-name', SEGMENT);
+  await page.evaluate(() => { document.querySelector('#save').disabled = false; });
+  await page.click('#save');
+  await page.waitForSelector('#save-status .msg.error');
+  const forbidden = await page.textContent('#save-status');
+  check(forbidden.includes('needs a key with the write role'), `the server's 403 is explained too: "${forbidden.trim()}"`);
+
+  // ---- log out, log in with a write key, save ----
+  await page.click('#logout');
+  await ready(page, 'login');
+  check(await page.evaluate(() => sessionStorage.getItem('segkit.key')) === null, 'logging out forgets the key');
+  await page.fill('#key', WKEY);
+  await page.press('#key', 'Enter');
+  await ready(page, 'overview');
+  await go(page, '#/builder', 'builder');
+  check(!(await page.isDisabled('#save')), 'a write key may save');
+  await page.click('#rule');
+  await page.keyboard.type('country == "DE" and company_size == "1-10"', { delay: 5 });
+  await page.waitForSelector('#check-count');
+  const smallText = await page.textContent('#check-count');
+  check(smallText.startsWith(`${fmt(SMALL)} of ${fmt(TOTAL)}`), `the rule to save counts ${fmt(SMALL)} (pandas): "${smallText}"`);
+  await shot(page, 'builder');
+  await page.fill('#seg-name', SEGMENT);
+  await page.fill('#seg-desc', 'small companies in Germany (browser test)');
+  await page.click('#save');
+  await page.waitForFunction((n) => location.hash === `#/segment/${n}` && document.body.dataset.page === 'segment' &&
+    document.body.dataset.ready, SEGMENT, { timeout: 60000 });
+  await page.waitForSelector('#members-table');
+  check(await page.getAttribute('#segment-figures', 'data-count') === String(SMALL), `the segment page counts ${SMALL}`);
+  check(await page.textContent('#segment-rule') === 'country == "DE" and company_size == "1-10"', 'the segment page shows its rule');
+
+  // ---- members: paging against pandas' ids ----
+  const firstPage = await page.$$eval('#members-table tbody td', (tds) => tds.map((t) => t.textContent));
+  check(JSON.stringify(firstPage) === JSON.stringify(IDS.slice(0, 25)), 'the first page of members is pandas\' first 25 ids');
+  await page.click('#members-next');
+  await page.waitForFunction(() => document.querySelector('#members-table caption').textContent.startsWith('Members 26'));
+  const secondPage = await page.$$eval('#members-table tbody td', (tds) => tds.map((t) => t.textContent));
+  check(JSON.stringify(secondPage) === JSON.stringify(IDS.slice(25, 50)), `Next shows ids 26-50 (${secondPage.slice(0, 3)}... vs ${IDS.slice(25, 28)}...)`);
+
+  // ---- export ----
+  const [dl] = await Promise.all([page.waitForEvent('download'), page.click('#export')]);
+  const csvPath = path.join(shots, 'dashboard-members.csv');
+  await dl.saveAs(csvPath);
+  const lines = fs.readFileSync(csvPath, 'utf8').trim().split(/\r?\n/);
+  const exported = lines.slice(1).map((l) => l.split(',')[0].replace(/"/g, ''));
+  check(dl.suggestedFilename() === `${SEGMENT}-members.csv`, `the download is named ${dl.suggestedFilename()}`);
+  check(lines[0].split(',')[0].replace(/"/g, '') === 'customer_id', `the CSV's header names the key column ("${lines[0]}")`);
+  check(exported.length === SMALL && JSON.stringify(exported) === JSON.stringify(IDS),
+    `the exported CSV has the ${SMALL} ids pandas finds, in order (got ${exported.length})`);
+
+  // ---- the segment's views and their charts ----
+  const blocks = await viewsDrawn(page, '#segment-views .view-block', 4);
+  check(blocks.every((b) => !b.unavailable),
+    `the segment page draws its views against the rest (${blocks.map((b) => `${b.view}${b.unavailable ? `: ${b.reason}` : ''}`)})`);
+  checkCharts(blocks, 'the segment page');
+  await shot(page, 'segment');
+
+  // ---- the other pages ----
+  for (const v of ['clusters', 'clv', 'survey', 'insights']) {
+    await go(page, `#/view/${v}`, 'view');
+    const [b] = await viewsDrawn(page, '#view-body', 1);
+    if (b.unavailable) {
+      // The demo fits no survey segmentation: the page says why and what makes one.
+      check(v === 'survey' && /survey segment/.test(b.reason), `the ${v} page says why it has no data: ${b.reason}`);
+    } else {
+      checkCharts([b], `the ${v} page`);
+    }
+    await shot(page, `view-${v}`);
+  }
+  await context.close();
+
+  // ---- a key revoked during a session: the next request returns to the log-in page ----
+  ({ context, page } = await newPage(browser, { viewport: { width: 1366, height: 900 } }));
+  watch(page, 'revoked');
+  await login(page, RKEY2);
+  // The keyboard: on a fresh load the first Tab reaches the skip link, which moves focus to
+  // the content (the key survives a reload: sessionStorage is the tab's).
+  await page.reload();
+  await ready(page, 'overview');
+  await page.keyboard.press('Tab');
+  check(await page.evaluate(() => document.activeElement.id) === 'skip', 'the first Tab reaches "Skip to content"');
+  await page.keyboard.press('Enter');
+  check(await page.evaluate(() => document.activeElement.id) === 'main', 'the skip link moves focus to the content');
+  execFileSync(SEGKIT, ['key', 'revoke', RKEY2.slice(3, 19)], { stdio: 'ignore' });
+  await page.evaluate(() => { location.hash = '#/segments'; });
+  await ready(page, 'login');
+  const revoked = await page.textContent('#login-status');
+  check(revoked.includes('Your key was refused') && revoked.includes('unknown, revoked or wrong'),
+    `a key revoked mid-session returns to the log-in page with the reason: "${revoked.trim()}"`);
+  check(page.url().endsWith('#/login?next=%2Fsegments'), 'and logging in again returns to the page asked for');
+  check(await page.evaluate(() => sessionStorage.getItem('segkit.key')) === null, 'the revoked key is forgotten');
+  await context.close();
+
+  // ---- a 390 px phone ----
+  ({ context, page } = await newPage(browser, {
+    viewport: { width: 390, height: 844 }, deviceScaleFactor: 2, isMobile: true, hasTouch: true,
+  }));
+  watch(page, 'phone');
+  await login(page, RKEY);
+  check(await page.isHidden('#nav ul'), 'on a phone the menu is folded behind a button');
+  await page.click('#menu-toggle');
+  check(await page.isVisible('#nav ul') && await page.getAttribute('#menu-toggle', 'aria-expanded') === 'true',
+    'the menu button opens the menu');
+  await shot(page, 'phone-menu');
+  await page.click('#nav a[data-page="segments"]');
+  await ready(page, 'segments');
+  await go(page, `#/segment/${SEGMENT}`, 'segment');
+  await page.waitForSelector('#members-table');
+  await page.waitForTimeout(800);
+  const overflow = await page.evaluate(() => document.documentElement.scrollWidth);
+  check(overflow <= 390, `the segment page fits a 390 px screen (page width ${overflow})`);
+  await shot(page, 'phone-segment');
+  await go(page, '#/builder', 'builder');
+  await page.fill('#rule', 'country == "DE"');
+  await page.waitForSelector('#check-count');
+  check((await page.evaluate(() => document.documentElement.scrollWidth)) <= 390, 'the builder fits a 390 px screen');
+  await shot(page, 'phone-builder');
+  await context.close();
+
+  // ---- what happened on the wire and in the console ----
+  check(foreign.length === 0, `no request left the server (${foreign.join(', ') || 'none'})`);
+  check(consoleErrors.length === 0, `no console errors (${consoleErrors.join(' | ') || 'none'})`);
+  // The wrong key, the read key's save and the revoked key's next request.
+  const expectedFailures = new Set(['GET /api/v1/whoami 401', 'POST /api/v1/segments 403',
+    'GET /api/v1/segments 401']);
+  const unexpected = failed.filter((f) => !expectedFailures.has(f));
+  check(unexpected.length === 0, `the only failed requests are the expected ones (${failed.join(', ')})`);
+  console.log(`screenshots in ${shots}`);
+} finally {
+  await close();
+}
