@@ -252,15 +252,34 @@ const sk_field sk__segment_fields[] = {
     {"description", SK_FIELD_STRING, false},
 };
 
+/* PUT's body: the name is the path's, so it may be left out (or must agree). */
+const sk_field sk__segment_put_fields[] = {
+    {"name", SK_FIELD_STRING, false},        {"rule", SK_FIELD_STRING, true},
+    {"dataset", SK_FIELD_STRING, true},      {"key", SK_FIELD_STRING, false},
+    {"description", SK_FIELD_STRING, false},
+};
+
 /* The body as a new_segment (strings borrowed from doc); on failure the reply is filled. */
-static bool parse_body(const sk_request *req, json_t **doc, new_segment *ns, sk_reply *out) {
-  *doc = sk__body_object(req->body, req->body_len, sk__segment_fields, 5, false, out);
+static bool parse_body(const sk_request *req, const sk_field *fields, json_t **doc, new_segment *ns,
+                       sk_reply *out) {
+  *doc = sk__body_object(req->body, req->body_len, fields, 5, false, out);
   if (*doc == NULL) {
     return false;
   }
   const char **slots[] = {&ns->name, &ns->rule, &ns->dataset, &ns->key, &ns->description};
   for (size_t k = 0; k < 5; k++) {
-    *slots[k] = json_string_value(json_object_get(*doc, sk__segment_fields[k].name));
+    *slots[k] = json_string_value(json_object_get(*doc, fields[k].name));
+  }
+  if (fields == sk__segment_put_fields) {
+    const char *path = req->match->params[0];
+    if (ns->name != NULL && strcmp(ns->name, path) != 0) {
+      sk__reply_error(out, 400, "invalid_field",
+                      "field 'name': '%.100s' is not the segment of the path, '%.100s' (rename "
+                      "by deleting and creating)",
+                      ns->name, path);
+      return false;
+    }
+    ns->name = path;
   }
   if (!sk__valid_name(ns->name)) {
     sk__reply_error(out, 400, "invalid_field",
@@ -279,10 +298,19 @@ static bool segment_exists(segkit_workspace *ws, const char *name) {
   return exists;
 }
 
-static void create_segment(const sk_request *req, segkit_workspace *ws, const new_segment *ns,
-                           sk_reply *out) {
-  if (segment_exists(ws, ns->name)) {
+/* Create (replace false: 409 if the name exists) or replace (404 if it does not; its
+ * snapshots are kept) a segment after evaluating its rule. */
+static void save_segment(const sk_request *req, segkit_workspace *ws, const new_segment *ns,
+                         bool replace, sk_reply *out) {
+  bool exists = segment_exists(ws, ns->name);
+  if (exists && !replace) {
     sk__reply_error(out, 409, "conflict", "a segment named '%s' exists", ns->name);
+    return;
+  }
+  if (!exists && replace) {
+    sk__reply_error(out, 404, "not_found",
+                    "no segment named '%s' to replace (create it: POST /api/v1/segments)",
+                    ns->name);
     return;
   }
   segkit_error err;
@@ -312,10 +340,10 @@ static void create_segment(const sk_request *req, segkit_workspace *ws, const ne
     s = segkit_workspace_set_actor(ws, actor, &err);
   }
   if (s == SEGKIT_OK) {
-    s = segkit_workspace_segment_save(ws, ns->name, ns->dataset, ns->rule, ns->description,
-                                      context, false, &err);
+    s = segkit_workspace_segment_save(ws, ns->name, ns->dataset, ns->rule, ns->description, context,
+                                      replace, &err);
     /* Another request may have created it since the check above. */
-    if (s == SEGKIT_ERR_USAGE && segment_exists(ws, ns->name)) {
+    if (!replace && s == SEGKIT_ERR_USAGE && segment_exists(ws, ns->name)) {
       sk__reply_error(out, 409, "conflict", "a segment named '%s' exists", ns->name);
       free(context);
       segkit_segeval_free(ev);
@@ -325,7 +353,7 @@ static void create_segment(const sk_request *req, segkit_workspace *ws, const ne
   if (s != SEGKIT_OK) {
     reply_rule_error(out, &err, &diag);
   } else {
-    sk__reply_json(out, 201,
+    sk__reply_json(out, replace ? 200 : 201,
                    json_pack("{s:s, s:s, s:s, s:s, s:I, s:I}", "segment", ns->name, "dataset",
                              ns->dataset, "rule", ns->rule, "key", segkit_segeval_key(ev), "count",
                              (json_int_t)segkit_segeval_count(ev), "of",
@@ -339,13 +367,31 @@ void sk__post_segment(const sk_request *req, sk_reply *out) {
   json_t *doc = NULL;
   new_segment ns;
   memset(&ns, 0, sizeof ns);
-  if (!parse_body(req, &doc, &ns, out)) {
+  if (!parse_body(req, sk__segment_fields, &doc, &ns, out)) {
     json_decref(doc);
     return;
   }
   segkit_workspace *ws = sk__request_workspace(req, true, out);
   if (ws != NULL) {
-    create_segment(req, ws, &ns, out);
+    save_segment(req, ws, &ns, false, out);
+    segkit_workspace_close(ws);
+  }
+  json_decref(doc);
+}
+
+/* ---- PUT: a new rule, dataset, key or description for an existing segment ---------------- */
+
+void sk__put_segment(const sk_request *req, sk_reply *out) {
+  json_t *doc = NULL;
+  new_segment ns;
+  memset(&ns, 0, sizeof ns);
+  if (!parse_body(req, sk__segment_put_fields, &doc, &ns, out)) {
+    json_decref(doc);
+    return;
+  }
+  segkit_workspace *ws = sk__request_workspace(req, true, out);
+  if (ws != NULL) {
+    save_segment(req, ws, &ns, true, out);
     segkit_workspace_close(ws);
   }
   json_decref(doc);

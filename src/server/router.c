@@ -79,6 +79,7 @@ static const sk_route api_routes[] = {
     {"GET", "/api/v1/segments", sk__get_segments, SEGKIT_ROLE_READ},
     {"POST", "/api/v1/segments", sk__post_segment, SEGKIT_ROLE_WRITE},
     {"GET", "/api/v1/segments/{name}", sk__get_segment, SEGKIT_ROLE_READ},
+    {"PUT", "/api/v1/segments/{name}", sk__put_segment, SEGKIT_ROLE_WRITE},
     {"DELETE", "/api/v1/segments/{name}", sk__delete_segment, SEGKIT_ROLE_WRITE},
     {"GET", "/api/v1/segments/{name}/count", sk__get_segment_count, SEGKIT_ROLE_READ},
     {"GET", "/api/v1/segments/{name}/members", sk__get_segment_members, SEGKIT_ROLE_READ},

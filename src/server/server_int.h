@@ -149,6 +149,7 @@ json_t *sk__body_object(const char *body, size_t len, const sk_field *fields, si
 /* The bodies of POST /api/v1/segments (5 fields), /api/v1/keys (2) and
  * /api/v1/segments/{name}/snapshots (1), shared with the fuzz target. */
 extern const sk_field sk__segment_fields[];
+extern const sk_field sk__segment_put_fields[];
 extern const sk_field sk__key_fields[];
 extern const sk_field sk__snapshot_fields[];
 /* A name the workspace accepts for datasets and segments: 1-64 of [A-Za-z0-9_-]. */
@@ -258,6 +259,7 @@ void sk__get_segment(const sk_request *req, sk_reply *out);
 void sk__get_segment_count(const sk_request *req, sk_reply *out);
 void sk__get_segment_members(const sk_request *req, sk_reply *out);
 void sk__post_segment(const sk_request *req, sk_reply *out);
+void sk__put_segment(const sk_request *req, sk_reply *out);
 void sk__delete_segment(const sk_request *req, sk_reply *out);
 void sk__post_rule_check(const sk_request *req, sk_reply *out);
 void sk__get_whoami(const sk_request *req, sk_reply *out);

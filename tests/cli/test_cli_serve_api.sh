@@ -109,6 +109,32 @@ expect_error 400 invalid_parameter "must be a snapshot id" "diff: malformed id"
 api GET "/api/v1/segments/de/diff" "$RKEY"
 expect_error 404 not_found "no snapshot to compare with" "diff without snapshots"
 
+# ---- replacing a segment's rule (PUT) ----
+api POST /api/v1/segments "$WKEY" '{"name": "fr", "rule": "country == \"FR\"", "dataset": "customers"}'
+expect 201 "PUT: the segment to replace"
+api POST /api/v1/segments/fr/snapshots "$WKEY" '{}'
+expect 201 "PUT: a snapshot before the change"
+api PUT /api/v1/segments/fr "$RKEY" '{"rule": "country == \"FR\"", "dataset": "customers"}'
+expect_error 403 forbidden "" "PUT needs the write role"
+api PUT /api/v1/segments/fr "$WKEY" '{"name": "de", "rule": "country == \"FR\"", "dataset": "customers"}'
+expect_error 400 invalid_field "is not the segment of the path" "PUT: another name in the body"
+api PUT /api/v1/segments/nope "$WKEY" '{"rule": "country == \"FR\"", "dataset": "customers"}'
+expect_error 404 not_found "no segment named 'nope' to replace" "PUT: an unknown segment"
+api PUT /api/v1/segments/fr "$WKEY" '{"rule": "country == ", "dataset": "customers"}'
+expect_error 400 invalid_rule "" "PUT: a rule that does not compile is refused"
+api PUT /api/v1/segments/fr "$WKEY" '{"rule": "country == \"FR\" and company_size == \"1-10\"", "dataset": "customers", "description": "small French"}'
+expect 200 "PUT: replaced"
+want=$("$PY" -c 'import sys, pandas as pd; d = pd.read_csv(sys.argv[1]); print(int(((d.country == "FR") & (d.company_size == "1-10")).sum()))' "$G/customers.csv")
+equals "$(json 'j["count"]')" "$want" "PUT: the new rule's count, as pandas counts it"
+api GET /api/v1/segments/fr/count "$RKEY"
+equals "$(json 'j["count"]')" "$want" "PUT: later counts use the new rule"
+api GET /api/v1/segments/fr "$RKEY"
+equals "$(json 'j["description"]')" "small French" "PUT: the new description"
+api GET /api/v1/segments/fr/snapshots "$RKEY"
+equals "$(json 'len(j["snapshots"])')" "1" "PUT: the snapshots are kept"
+run 0 "$SEGKIT" audit
+contains "$OUT" "segment_replace" "PUT is audited as segment_replace"
+
 # ---- members as CSV ----
 curl -s -D "$WORK/headers" -o "$WORK/de.csv" -H "Authorization: Bearer $RKEY" \
   "$BASE/api/v1/segments/de/members?format=csv&columns=country,company_size,signup_date"

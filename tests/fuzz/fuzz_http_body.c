@@ -138,7 +138,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   size_t len = size - 1;
   switch (data[0] % 5) {
   case 0:
-    check_body(body, len, sk__segment_fields, 5, false);
+    check_body(body, len, (data[0] / 5) % 2 == 0 ? sk__segment_fields : sk__segment_put_fields, 5,
+               false);
     break;
   case 1:
     check_body(body, len, check_fields, 2, false);
