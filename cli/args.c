@@ -241,19 +241,23 @@ int cli_report(const segkit_error *err) {
   return cli_exit_code(err->code);
 }
 
-bool cli_get_level(const cli_args *a, const char *verb, double *level) {
-  const char *conf = cli_get(a, "conf");
-  if (conf == NULL) {
+bool cli_get_fraction(const cli_args *a, const char *verb, const char *flag, double *out) {
+  const char *text = cli_get(a, flag);
+  if (text == NULL) {
     return true;
   }
   char *end = NULL;
-  double v = strtod(conf, &end);
-  if (end == conf || *end != '\0' || !(v > 0 && v < 1)) {
-    cli_usage_error(verb, "--conf must be a number between 0 and 1, not '%s'", conf);
+  double v = strtod(text, &end);
+  if (end == text || *end != '\0' || !(v > 0 && v < 1)) {
+    cli_usage_error(verb, "--%s must be a number between 0 and 1, not '%s'", flag, text);
     return false;
   }
-  *level = v;
+  *out = v;
   return true;
+}
+
+bool cli_get_level(const cli_args *a, const char *verb, double *level) {
+  return cli_get_fraction(a, verb, "conf", level);
 }
 
 bool cli_split_list(char *buf, const char **out, size_t max, size_t *n) {

@@ -90,6 +90,9 @@ size_t cli_get_multi(const cli_args *a, const char *name, const char *const **va
 /* --conf LEVEL, a number strictly between 0 and 1, into *level (left as is when absent);
  * prints a usage error and returns false on bad input. */
 bool cli_get_level(const cli_args *a, const char *verb, double *level);
+/* --FLAG X with 0 < X < 1 (a level, a false-discovery rate) into *out (left as is when
+ * absent); prints a usage error and returns false on bad input. */
+bool cli_get_fraction(const cli_args *a, const char *verb, const char *flag, double *out);
 /* Parse an integer option within [lo, hi]; prints a usage error and returns false on bad input. */
 bool cli_get_int(const cli_args *a, const char *name, int64_t lo, int64_t hi, int64_t *out);
 /* Members two bitsets of `words` 64-bit words share. */

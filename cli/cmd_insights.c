@@ -58,12 +58,8 @@ static int run_insights(cli_args *a) {
   }
   o.min_n = (uint64_t)min_n;
   o.level = level;
-  if (cli_get(a, "alpha") != NULL) {
-    char *end = NULL;
-    o.alpha = strtod(cli_get(a, "alpha"), &end);
-    if (end == cli_get(a, "alpha") || *end != '\0' || !(o.alpha > 0 && o.alpha < 1)) {
-      return cli_usage_error("insights", "--alpha must be a number between 0 and 1");
-    }
+  if (!cli_get_fraction(a, "insights", "alpha", &o.alpha)) {
+    return CLI_EXIT_USAGE;
   }
   const char *profile = cli_get(a, "profile");
   if (cli_get(a, "growth") != NULL) {

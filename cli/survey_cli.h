@@ -60,6 +60,12 @@ typedef struct survey_source {
   char id[256];
 } survey_source;
 int survey_open(cli_args *a, survey_source *src, segkit_table **t);
+/* survey_open, then the survey's codebook (*cb, NULL when none) and its segments as a
+ * question (the by column, labelled by the codebook). When survey_open fails nothing is
+ * allocated; otherwise *t, *cb and *seg are the caller's to free, whatever the result.
+ * 0 or an exit code (reported). */
+int survey_open_segments(cli_args *a, survey_source *src, segkit_table **t, segkit_codebook **cb,
+                         survey_question *seg);
 
 /* Survey responses as the workspace keeps them: missing codes' reasons in COL_missing
  * columns, an SPSS/Stata id of whole numbers as int64 (survey_import.c). */

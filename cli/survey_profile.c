@@ -182,28 +182,20 @@ int survey_profile(cli_args *a) {
     return CLI_EXIT_USAGE;
   }
   double alpha = 0.05;
-  if (cli_get(a, "alpha") != NULL) {
-    char *end = NULL;
-    alpha = strtod(cli_get(a, "alpha"), &end);
-    if (end == cli_get(a, "alpha") || *end != '\0' || !(alpha > 0 && alpha < 1)) {
-      return cli_usage_error("survey", "--alpha must be a number between 0 and 1");
-    }
+  if (!cli_get_fraction(a, "survey", "alpha", &alpha)) {
+    return CLI_EXIT_USAGE;
   }
   survey_source src;
   segkit_table *t = NULL;
-  int rc = survey_open(a, &src, &t);
-  if (rc != 0) {
+  segkit_codebook *cb = NULL;
+  profile_run r;
+  memset(&r, 0, sizeof r);
+  int rc = survey_open_segments(a, &src, &t, &cb, &r.seg);
+  if (t == NULL) {
     return rc;
   }
   const char *by = src.by;
   const char *id = src.id;
-  const char *dataset = src.dataset[0] != '\0' ? src.dataset : NULL;
-  segkit_codebook *cb = rc == 0 ? survey_codebook_load(a, dataset) : NULL;
-  profile_run r;
-  memset(&r, 0, sizeof r);
-  if (rc == 0) {
-    rc = survey_question_from_column(t, by, "survey", cb, &r.seg);
-  }
   /* the questions */
   const char *names[MAX_QUESTIONS];
   size_t n_names = 0;

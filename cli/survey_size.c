@@ -244,18 +244,13 @@ int survey_size(cli_args *a) {
   }
   survey_source src;
   segkit_table *t = NULL;
-  int rc = survey_open(a, &src, &t);
-  if (rc != 0) {
+  segkit_codebook *cb = NULL;
+  survey_question q;
+  int rc = survey_open_segments(a, &src, &t, &cb, &q);
+  if (t == NULL) {
     return rc;
   }
-  const char *by = src.by;
-  survey_question q;
-  memset(&q, 0, sizeof q);
   double *w = NULL;
-  segkit_codebook *cb = survey_codebook_load(a, src.dataset[0] != '\0' ? src.dataset : NULL);
-  if (rc == 0) {
-    rc = survey_question_from_column(t, by, "survey", cb, &q);
-  }
   if (rc == 0) {
     rc = survey_weights_from_args(a, t, "survey", &w);
   }

@@ -125,3 +125,15 @@ int survey_open(cli_args *a, survey_source *src, segkit_table **t) {
   }
   return rc;
 }
+
+int survey_open_segments(cli_args *a, survey_source *src, segkit_table **t, segkit_codebook **cb,
+                         survey_question *seg) {
+  memset(seg, 0, sizeof *seg);
+  *cb = NULL;
+  int rc = survey_open(a, src, t);
+  if (rc != 0) {
+    return rc;
+  }
+  *cb = survey_codebook_load(a, src->dataset[0] != '\0' ? src->dataset : NULL);
+  return survey_question_from_column(*t, src->by, "survey", *cb, seg);
+}

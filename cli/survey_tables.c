@@ -23,12 +23,8 @@ static int sig_options(cli_args *a, segkit_sig_options *o) {
   } else {
     return cli_usage_error("survey", "--adjust must be bonferroni, holm or none, not '%s'", adj);
   }
-  if (cli_get(a, "alpha") != NULL) {
-    char *end = NULL;
-    o->alpha = strtod(cli_get(a, "alpha"), &end);
-    if (end == cli_get(a, "alpha") || *end != '\0' || !(o->alpha > 0 && o->alpha < 1)) {
-      return cli_usage_error("survey", "--alpha must be a number between 0 and 1");
-    }
+  if (!cli_get_fraction(a, "survey", "alpha", &o->alpha)) {
+    return CLI_EXIT_USAGE;
   }
   int64_t small = 30;
   if (!cli_get_int(a, "small-base", 0, INT64_C(1000000000), &small)) {

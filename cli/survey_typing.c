@@ -196,20 +196,16 @@ int survey_typing(cli_args *a) {
   o.folds = (uint32_t)folds;
   survey_source src;
   segkit_table *t = NULL;
-  int rc = survey_open(a, &src, &t);
-  if (rc != 0) {
+  segkit_codebook *cb = NULL;
+  survey_question seg;
+  int rc = survey_open_segments(a, &src, &t, &cb, &seg);
+  if (t == NULL) {
     return rc;
   }
   const char *by = src.by;
   const char *id = src.id;
   const char *dataset = src.dataset[0] != '\0' ? src.dataset : NULL;
-  segkit_codebook *cb = rc == 0 ? survey_codebook_load(a, dataset) : NULL;
-  survey_question seg;
-  memset(&seg, 0, sizeof seg);
   double *w = NULL;
-  if (rc == 0) {
-    rc = survey_question_from_column(t, by, "survey", cb, &seg);
-  }
   if (rc == 0) {
     rc = survey_weights_from_args(a, t, "survey", &w);
   }
