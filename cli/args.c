@@ -256,6 +256,22 @@ bool cli_get_fraction(const cli_args *a, const char *verb, const char *flag, dou
   return true;
 }
 
+bool cli_get_real(const cli_args *a, const char *verb, const char *flag, double lo, double hi,
+                  double *out) {
+  const char *text = cli_get(a, flag);
+  if (text == NULL) {
+    return true;
+  }
+  char *end = NULL;
+  double v = strtod(text, &end);
+  if (end == text || *end != '\0' || !(v >= lo && v <= hi)) {
+    cli_usage_error(verb, "--%s must be a number from %g to %g, not '%s'", flag, lo, hi, text);
+    return false;
+  }
+  *out = v;
+  return true;
+}
+
 bool cli_get_level(const cli_args *a, const char *verb, double *level) {
   return cli_get_fraction(a, verb, "conf", level);
 }

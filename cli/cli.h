@@ -93,6 +93,9 @@ bool cli_get_level(const cli_args *a, const char *verb, double *level);
 /* --FLAG X with 0 < X < 1 (a level, a false-discovery rate) into *out (left as is when
  * absent); prints a usage error and returns false on bad input. */
 bool cli_get_fraction(const cli_args *a, const char *verb, const char *flag, double *out);
+/* --FLAG X with lo <= X <= hi (a gross margin, a horizon) into *out, the same way. */
+bool cli_get_real(const cli_args *a, const char *verb, const char *flag, double lo, double hi,
+                  double *out);
 /* Parse an integer option within [lo, hi]; prints a usage error and returns false on bad input. */
 bool cli_get_int(const cli_args *a, const char *name, int64_t lo, int64_t hi, int64_t *out);
 /* Members two bitsets of `words` 64-bit words share. */
@@ -307,10 +310,12 @@ int cli_write_report(const char *workspace, const segkit_view_param *params, siz
 
 /* segkit metrics without --churned: the metrics of a subscription history. */
 int cli_metrics_billing(cli_args *a, double level, int64_t min_n);
-/* segkit insights on a subscription history (insights_history.c): churn per month and NRR
- * of every --by value and --segment against the rest; 0 or an exit code. */
+/* segkit insights on a subscription history (insights_history.c): churn per month, LTV
+ * (at gross margin `margin`) and NRR of every --by value and --segment against the rest;
+ * 0 or an exit code. */
 struct segkit_rate_options;
-int cli_insights_history(cli_args *a, const struct segkit_rate_options *o, double level);
+int cli_insights_history(cli_args *a, const struct segkit_rate_options *o, double level,
+                         double margin);
 /* The findings of segkit_mrr_findings_new on r as plain sentences (what passed), what did
  * not, and the segments too small to trust. */
 /* segkit insights --growth (insights_growth.c): stored segments against their latest
@@ -319,7 +324,8 @@ int cli_insights_growth(cli_args *a);
 struct segkit_segment_findings;
 void cli_insights_print_findings(const segkit_mrr_result *r,
                                  const struct segkit_segment_findings *f,
-                                 const struct segkit_rate_options *o, double level);
+                                 const struct segkit_rate_options *o, double level,
+                                 double margin);
 /* segkit insights --profile (insights_profile.c): the attributes over- or under-represented
  * in each segment of each --by column of t; keep (may be NULL): rows with keep[i] < 0 are
  * left out. 0 or an exit code. */

@@ -482,7 +482,7 @@ static int segment_step(const segkit_table *subs, const segkit_mrr_options *base
   if (rc == 0) {
     printf("\nwhich of them differ from the rest (segkit insights --by "
            "plan,billing_interval):\n");
-    cli_insights_print_findings(r, f, &ro, 0.95);
+    cli_insights_print_findings(r, f, &ro, 0.95, 1.0);
   }
   segkit_segment_findings_free(f);
   cli_grid_free(g);

@@ -28,6 +28,8 @@ static const cli_opt insights_opts[] = {
      "--growth: compare with the latest snapshot taken on or before this day"},
     {"min-n", CLI_OPT_VALUE, "N",
      "segments with fewer customers are too small to trust (default 30)"},
+    {"margin", CLI_OPT_VALUE, "X",
+     "a subscription history: gross margin of the LTVs compared, 0..1 (default 1: revenue)"},
     {"alpha", CLI_OPT_VALUE, "A", "false-discovery rate of the findings (default 0.05)"},
     {"conf", CLI_OPT_VALUE, "LEVEL", "confidence level of the intervals (default 0.95)"},
 };
@@ -44,7 +46,8 @@ static void how_much(const segkit_rate_finding *x, char *buf, size_t size) {
 }
 
 /* Options of a subscription history that mean nothing for a snapshot. */
-static const char *const k_history_only[] = {"from", "to", "rates", "segment", "customers"};
+static const char *const k_history_only[] = {"from",      "to",       "rates",
+                                             "segment",   "customers", "margin"};
 
 static int run_insights(cli_args *a) {
   const char *churned = cli_get(a, "churned");
@@ -73,7 +76,11 @@ static int run_insights(cli_args *a) {
     return cli_usage_error("insights", "--since goes with --growth");
   }
   if (churned == NULL && profile == NULL) {
-    return cli_insights_history(a, &o, level);
+    double margin = 1.0;
+    if (!cli_get_real(a, "insights", "margin", 0.0, 1.0, &margin)) {
+      return CLI_EXIT_USAGE;
+    }
+    return cli_insights_history(a, &o, level, margin);
   }
   for (size_t i = 0; i < sizeof k_history_only / sizeof k_history_only[0]; i++) {
     if (cli_get(a, k_history_only[i]) != NULL) {

@@ -621,13 +621,8 @@ static int run_cohorts(cli_args *a) {
   segkit_ltv_options lo;
   segkit_ltv_options_init(&lo);
   lo.horizon_months = (int)horizon;
-  const char *margin = cli_get(a, "margin");
-  if (margin != NULL) {
-    char *end = NULL;
-    lo.gross_margin = strtod(margin, &end);
-    if (end == margin || *end != '\0' || !(lo.gross_margin >= 0 && lo.gross_margin <= 1)) {
-      return cli_usage_error("cohorts", "--margin must be a number from 0 to 1, not '%s'", margin);
-    }
+  if (!cli_get_real(a, "cohorts", "margin", 0.0, 1.0, &lo.gross_margin)) {
+    return CLI_EXIT_USAGE;
   }
   segkit_table *t = NULL;
   segkit_mrr_result *r = NULL;

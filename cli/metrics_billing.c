@@ -35,7 +35,8 @@ static void period_text(segkit_mrr_period_kind kind, const segkit_mrr_period *p,
   }
 }
 
-static json_t *period_json(segkit_mrr_period_kind kind, const segkit_mrr_period *p) {
+static json_t *period_json(segkit_mrr_period_kind kind, const segkit_mrr_period *p,
+                           double margin) {
   char pt[40];
   char a[16];
   char b[16];
@@ -77,6 +78,11 @@ static json_t *period_json(segkit_mrr_period_kind kind, const segkit_mrr_period 
   json_object_set_new(o, "grr_ci_high", cli_json_number(p->grr_high));
   json_object_set_new(o, "revenue_churn", cli_json_number(p->revenue_churn));
   json_object_set_new(o, "arpu", cli_json_number(p->arpu_cents / 100.0));
+  /* LTV over this period's months (ARPU x margin / monthly churn) and its interval */
+  json_object_set_new(o, "ltv", cli_json_number(margin * p->ltv_cents / 100.0));
+  json_object_set_new(o, "ltv_ci_low", cli_json_number(margin * p->ltv_low_cents / 100.0));
+  json_object_set_new(o, "ltv_ci_high", cli_json_number(margin * p->ltv_high_cents / 100.0));
+  json_object_set_new(o, "ltv_log_se", cli_json_number(p->ltv_log_se));
   json_object_set_new(o, "too_small", json_boolean(p->too_small));
   return o;
 }
@@ -118,6 +124,7 @@ typedef struct billing_view {
   const segkit_mrr_result *r;
   segkit_mrr_period_kind kind;
   segkit_ltv *ltv;            /* n_groups + 1: totals first */
+  double margin;
   double level;
   int64_t min_n;
 } billing_view;
@@ -148,6 +155,13 @@ static void add_cells(cli_grid *g, const billing_view *v, const segkit_mrr_perio
   cli_grid_real(g, 100.0 * p->grr, 1);
   if (l != NULL) {
     cli_grid_real(g, l->ltv_simple_cents / 100.0, 0);
+    if (isfinite(p->ltv_low_cents)) {
+      snprintf(buf, sizeof buf, "%.0f - %.0f", v->margin * p->ltv_low_cents / 100.0,
+               v->margin * p->ltv_high_cents / 100.0);
+      cli_grid_text(g, buf);
+    } else {
+      cli_grid_null(g);
+    }
     cli_grid_real(g, l->ltv_survival_cents / 100.0, 0);
   }
   buf[0] = '\0';
@@ -181,6 +195,7 @@ static bool print_table(const billing_view *v, cli_format fmt) {
   }
   if (range) {
     headers[nh++] = "ltv";
+    headers[nh++] = ci;
     headers[nh++] = "ltv_survival";
   }
   headers[nh++] = "note";
@@ -231,7 +246,7 @@ static void print_json(const billing_view *v, size_t n_skipped) {
     json_t *periods = json_array();
     bool small = false;
     for (size_t p = 0; p < segkit_mrr_n_periods(r); p++) {
-      json_array_append_new(periods, period_json(v->kind, &ps[p]));
+      json_array_append_new(periods, period_json(v->kind, &ps[p], v->margin));
       small = small || ps[p].too_small;
     }
     json_t *o = json_object();
@@ -255,21 +270,6 @@ static void print_json(const billing_view *v, size_t n_skipped) {
   json_decref(root);
 }
 
-static bool get_real(cli_args *a, const char *flag, double lo, double hi, double *out) {
-  const char *s = cli_get(a, flag);
-  if (s == NULL) {
-    return true;
-  }
-  char *end = NULL;
-  double v = strtod(s, &end);
-  if (end == s || *end != '\0' || !(v >= lo && v <= hi)) {
-    cli_usage_error("metrics", "--%s must be a number in %g..%g, not '%s'", flag, lo, hi, s);
-    return false;
-  }
-  *out = v;
-  return true;
-}
-
 int cli_metrics_billing(cli_args *a, double level, int64_t min_n) {
   bool ok = true;
   cli_mrr_request req = {.period = parse_period(cli_get(a, "period"), &ok),
@@ -281,8 +281,8 @@ int cli_metrics_billing(cli_args *a, double level, int64_t min_n) {
   segkit_ltv_options lo;
   segkit_ltv_options_init(&lo);
   double horizon = lo.horizon_months;
-  if (!get_real(a, "margin", 0.0, 1.0, &lo.gross_margin) ||
-      !get_real(a, "horizon", 1.0, 1200.0, &horizon)) {
+  if (!cli_get_real(a, "metrics", "margin", 0.0, 1.0, &lo.gross_margin) ||
+      !cli_get_real(a, "metrics", "horizon", 1.0, 1200.0, &horizon)) {
     return CLI_EXIT_USAGE;
   }
   lo.horizon_months = (int)horizon;
@@ -293,7 +293,8 @@ int cli_metrics_billing(cli_args *a, double level, int64_t min_n) {
     return rc;
   }
   size_t ng = segkit_mrr_n_groups(r);
-  billing_view v = {r, req.period, calloc(ng + 1, sizeof(segkit_ltv)), level, min_n};
+  billing_view v = {r, req.period, calloc(ng + 1, sizeof(segkit_ltv)), lo.gross_margin, level,
+                    min_n};
   segkit_error err;
   for (size_t gi = 0; v.ltv != NULL && gi <= ng && rc == 0; gi++) {
     if (segkit_ltv_compute(r, gi == 0 ? SEGKIT_MRR_ALL : gi - 1, &lo, &v.ltv[gi], &err) !=
@@ -314,8 +315,9 @@ int cli_metrics_billing(cli_args *a, double level, int64_t min_n) {
       printf("customer metrics by segment (a customer counts in the segment it is in when the "
              "period starts;\nchurn per month with %.0f%% Wilson intervals; lost = share of the "
              "period's starting customers\ngone at its end; NRR, GRR of their MRR (NRR with its "
-             "ratio-estimator interval); LTV = ARPU x\nmargin %.2f / churn, and over the "
-             "survival curve for %d months)\n\n",
+             "ratio-estimator interval); LTV = ARPU x\nmargin %.2f / churn with its "
+             "delta-method interval (customers as clusters; a month counts\nin the segment of "
+             "its start), and over the survival curve for %d months)\n\n",
              level * 100, lo.gross_margin, lo.horizon_months);
     }
     rc = print_table(&v, a->format) ? 0 : CLI_EXIT_ENV;

@@ -163,7 +163,11 @@ SEGKIT_API size_t segkit_rate_findings_n_tests(const segkit_rate_findings *f);
  * tested (too_small, or p NaN) and so is never a finding. */
 typedef enum segkit_comparison_kind {
   SEGKIT_COMPARE_PROPORTION = 0,
-  SEGKIT_COMPARE_ESTIMATE = 1
+  SEGKIT_COMPARE_ESTIMATE = 1,
+  /* a positive estimate compared on the log scale (a ratio of ratios, such as LTV): se,
+   * se_rest and cov are of the logs; intervals exp(log value -/+ z se); z tests the log
+   * of value / value_rest */
+  SEGKIT_COMPARE_LOG_ESTIMATE = 2
 } segkit_comparison_kind;
 
 typedef struct segkit_comparison {
@@ -172,6 +176,8 @@ typedef struct segkit_comparison {
   uint64_t events, trials; /* PROPORTION inputs */
   uint64_t events_rest, trials_rest;
   double value, se, value_rest, se_rest; /* ESTIMATE inputs; PROPORTION: set by the test */
+  double cov;        /* (LOG_)ESTIMATE: covariance of the two sides' estimates, 0 when the
+                        sides share no unit; the test's variance is se^2 + se_rest^2 - 2 cov */
   bool floor_zero;                       /* ESTIMATE: the measure cannot be negative */
   /* outputs */
   double lower, upper, lower_rest, upper_rest;
@@ -195,8 +201,11 @@ SEGKIT_API segkit_status segkit_comparisons_test(segkit_comparison *c, size_t n,
  * tenure stages count as a column), against the customers with another, non-null value of
  * that column, over period `period` of the result: churn per month (PROPORTION: churns
  * over customer-months at risk; n = customers active at the period's start plus those who
- * start or come back in it) and NRR (ESTIMATE: the ratio estimator and its delta-method
- * standard error, n = customers active at the start), all tested and corrected together
+ * start or come back in it), LTV (LOG_ESTIMATE: ARPU / monthly churn at gross margin 1,
+ * segkit_mrr_period.ltv_cents, with its standard error and the two sides' covariance from
+ * segkit_mrr_ltv_covariance; n as for churn) and NRR (ESTIMATE: the ratio estimator and
+ * its delta-method standard error, n = customers active at the start), all tested and
+ * corrected together
  * (segkit_comparisons_test). A column with two values is compared once (its first value).
  * Formulas: docs/insights.md. The findings borrow their column and segment names from r,
  * which must outlive them. Order: significant first by p, then the rest by p, the
@@ -204,7 +213,7 @@ SEGKIT_API segkit_status segkit_comparisons_test(segkit_comparison *c, size_t n,
 typedef struct segkit_segment_finding {
   const char *column;  /* the by column (segkit_mrr_key_name) */
   const char *segment; /* its value */
-  const char *measure; /* "monthly_churn" or "nrr" */
+  const char *measure; /* "monthly_churn", "ltv" or "nrr" */
   segkit_comparison c;
   size_t order; /* position before sorting: column order, then value order */
 } segkit_segment_finding;

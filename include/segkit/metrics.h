@@ -226,6 +226,15 @@ typedef struct segkit_mrr_period {
   int64_t active_months;        /* sum of customers_end over the months */
   int64_t mrr_month_sum_cents;  /* sum of end_cents over the months */
   double arpu_cents;            /* mrr_month_sum_cents / active_months */
+  /* lifetime value over the period's months, ARPU / monthly churn (gross margin 1: the
+   * simple LTV of segkit_ltv_compute on a result of these months); +inf with no churn and
+   * some MRR. Its interval is exp(log LTV -/+ z ltv_log_se), the standard error of log LTV
+   * by the delta method with customers as clusters, a group a domain of all the customers
+   * with a month in the period (docs/metrics.md, "LTV of a segment"); NaN when churns,
+   * MRR or customers are missing. */
+  double ltv_cents;
+  double ltv_low_cents, ltv_high_cents;
+  double ltv_log_se;
   bool too_small;               /* customers_start < options.min_customers */
 } segkit_mrr_period;
 
@@ -244,6 +253,16 @@ SEGKIT_API const segkit_mrr_period *segkit_mrr_periods(const segkit_mrr_result *
 SEGKIT_API segkit_status segkit_mrr_period_select(const segkit_mrr_result *r, const bool *selected,
                                                   size_t period, segkit_mrr_period *out,
                                                   segkit_error *err);
+
+/* Covariance of log LTV (segkit_mrr_period.ltv_cents) of two disjoint unions of groups a
+ * and b over period `period`: not zero when customers move between them in the period (a
+ * month counts in the group the customer has when it starts). With the two ltv_log_se,
+ * the standard error of the log of their ratio is sqrt(se_a^2 + se_b^2 - 2 cov). NaN when
+ * either LTV has no standard error. SEGKIT_ERR_USAGE for a group in both, or a period out
+ * of range. */
+SEGKIT_API segkit_status segkit_mrr_ltv_covariance(const segkit_mrr_result *r, const bool *a,
+                                                   const bool *b, size_t period, double *cov,
+                                                   segkit_error *err);
 
 /* Monthly logo survival by months since start of the customers that start in the range
  * (inactive at the end of from_month - 1; a customer's group is its group at its first

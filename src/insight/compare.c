@@ -1,5 +1,5 @@
 /* compare.c: one segment against the rest on measures that are not a yes/no per customer
- * (churn per customer-month, NRR), tested and corrected together.
+ * (churn per customer-month, NRR, LTV), tested and corrected together.
  *
  * Key design choice: the caller brings each side's numbers (counts, or an estimate with a
  * standard error from the module that knows how the measure is sampled: the metrics
@@ -35,18 +35,31 @@ static void normal_interval(double v, double se, double zq, bool floor_zero, dou
   }
 }
 
+static void log_interval(double v, double se, double zq, double *lo, double *hi) {
+  *lo = NAN;
+  *hi = NAN;
+  if (v > 0 && isfinite(v) && isfinite(se)) {
+    *lo = v * exp(-zq * se);
+    *hi = v * exp(zq * se);
+  }
+}
+
 static segkit_status check(const segkit_comparison *x, size_t i, segkit_error *err) {
   if (x->kind == SEGKIT_COMPARE_PROPORTION) {
     if (x->events > x->trials || x->events_rest > x->trials_rest) {
       return segkit_error_set(err, SEGKIT_ERR_USAGE,
                               "comparison %zu: more events than trials", i);
     }
-  } else if (x->kind == SEGKIT_COMPARE_ESTIMATE) {
+  } else if (x->kind == SEGKIT_COMPARE_ESTIMATE || x->kind == SEGKIT_COMPARE_LOG_ESTIMATE) {
     if ((!isnan(x->se) && !(x->se >= 0 && isfinite(x->se))) ||
         (!isnan(x->se_rest) && !(x->se_rest >= 0 && isfinite(x->se_rest)))) {
       return segkit_error_set(err, SEGKIT_ERR_USAGE,
                               "comparison %zu: a standard error that is negative or not finite",
                               i);
+    }
+    if (!isnan(x->cov) && !isfinite(x->cov)) {
+      return segkit_error_set(err, SEGKIT_ERR_USAGE, "comparison %zu: a covariance that is not "
+                              "finite", i);
     }
   } else {
     return segkit_error_set(err, SEGKIT_ERR_USAGE, "comparison %zu: unknown kind %d", i,
@@ -67,6 +80,9 @@ static void test_one(segkit_comparison *x, double level, double zq, uint64_t min
                      : NAN;
     wilson(x->events, x->trials, level, &x->lower, &x->upper);
     wilson(x->events_rest, x->trials_rest, level, &x->lower_rest, &x->upper_rest);
+  } else if (x->kind == SEGKIT_COMPARE_LOG_ESTIMATE) {
+    log_interval(x->value, x->se, zq, &x->lower, &x->upper);
+    log_interval(x->value_rest, x->se_rest, zq, &x->lower_rest, &x->upper_rest);
   } else {
     normal_interval(x->value, x->se, zq, x->floor_zero, &x->lower, &x->upper);
     normal_interval(x->value_rest, x->se_rest, zq, x->floor_zero, &x->lower_rest,
@@ -82,16 +98,22 @@ static void test_one(segkit_comparison *x, double level, double zq, uint64_t min
                  (double)x->trials_rest, &x->z, &x->p);
     return;
   }
-  double var = x->se * x->se + x->se_rest * x->se_rest;
-  if (!isfinite(x->value) || !isfinite(x->value_rest) || !isfinite(var)) {
+  double cov = isnan(x->cov) ? 0.0 : x->cov;
+  double var = x->se * x->se + x->se_rest * x->se_rest - 2.0 * cov;
+  double v = x->value, vr = x->value_rest;
+  if (x->kind == SEGKIT_COMPARE_LOG_ESTIMATE) {
+    v = v > 0 ? log(v) : NAN;
+    vr = vr > 0 ? log(vr) : NAN;
+  }
+  if (!isfinite(v) || !isfinite(vr) || !isfinite(var)) {
     return; /* no estimate on a side: not a test */
   }
   if (var > 0) {
-    x->z = (x->value - x->value_rest) / sqrt(var);
+    x->z = (v - vr) / sqrt(var);
     x->p = erfc(fabs(x->z) / sqrt(2.0));
   } else {
     x->z = 0;
-    x->p = x->value == x->value_rest ? 1.0 : NAN; /* no spread: nothing to test against */
+    x->p = v == vr ? 1.0 : NAN; /* no spread: nothing to test against */
   }
 }
 

@@ -6,8 +6,10 @@
  * are in one group at a time, so a value of one column and its rest are exact unions of
  * groups (segkit_mrr_period_select): one pass over the customers serves every column.
  * Churn per month is compared on customer-months (as segkit metrics reports it), NRR as a
- * ratio estimator with its delta-method standard error; both kinds go through one
- * Benjamini-Hochberg step (segkit_comparisons_test). Of a column with two values only the
+ * ratio estimator with its delta-method standard error, LTV (ARPU / churn) on the log
+ * scale with customers as clusters and the covariance of the two sides (a customer can
+ * move between them in the window); all kinds go through one Benjamini-Hochberg step
+ * (segkit_comparisons_test). Of a column with two values only the
  * first is compared: the second against the rest is the same comparison mirrored, and
  * counting it twice would loosen the correction. */
 #include <math.h>
@@ -24,6 +26,8 @@ struct segkit_segment_findings {
 };
 
 static const char k_null[] = "(null)";
+
+enum { MEASURES = 3 }; /* churn, LTV, NRR: the comparisons of one value */
 
 void segkit_segment_findings_free(segkit_segment_findings *f) {
   if (f != NULL) {
@@ -45,7 +49,7 @@ size_t segkit_segment_findings_n_tests(const segkit_segment_findings *f) {
   return f != NULL ? f->n_tests : 0;
 }
 
-/* Appends the churn and NRR comparisons of key k's value v. */
+/* Appends the churn, LTV and NRR comparisons of key k's value v. */
 static segkit_status compare_value(const segkit_mrr_result *r, size_t period, size_t k,
                                    const char *v, bool *in, bool *rest,
                                    segkit_segment_findings *f, segkit_error *err) {
@@ -73,6 +77,17 @@ static segkit_status compare_value(const segkit_mrr_result *r, size_t period, si
             .n_rest = (uint64_t)(pr.customers_start + pr.n_new + pr.n_reactivation),
             .events = (uint64_t)ps.n_churned, .trials = (uint64_t)ps.customer_months,
             .events_rest = (uint64_t)pr.n_churned, .trials_rest = (uint64_t)pr.customer_months}};
+  double cov = NAN;
+  s = segkit_mrr_ltv_covariance(r, in, rest, period, &cov, err);
+  if (s != SEGKIT_OK) {
+    return s;
+  }
+  segkit_segment_finding *ltv = &f->items[f->n++];
+  *ltv = (segkit_segment_finding){
+      .column = col, .segment = v, .measure = "ltv",
+      .c = {.kind = SEGKIT_COMPARE_LOG_ESTIMATE, .n = churn->c.n, .n_rest = churn->c.n_rest,
+            .value = ps.ltv_cents, .se = ps.ltv_log_se, .value_rest = pr.ltv_cents,
+            .se_rest = pr.ltv_log_se, .cov = cov}};
   segkit_segment_finding *nrr = &f->items[f->n++];
   *nrr = (segkit_segment_finding){
       .column = col, .segment = v, .measure = "nrr",
@@ -112,9 +127,9 @@ segkit_status segkit_mrr_findings_new(const segkit_mrr_result *r, size_t period,
   segkit_segment_findings *f = calloc(1, sizeof *f);
   bool *in = calloc(ng, sizeof *in);
   bool *rest = calloc(ng, sizeof *rest);
-  /* at most one value per group per key, two comparisons each */
+  /* at most one value per group per key, MEASURES comparisons each */
   if (f != NULL) {
-    f->items = calloc(2 * ng * nk + 1, sizeof *f->items);
+    f->items = calloc(MEASURES * ng * nk + 1, sizeof *f->items);
   }
   segkit_status s = SEGKIT_OK;
   if (f == NULL || f->items == NULL || in == NULL || rest == NULL) {
@@ -134,7 +149,7 @@ segkit_status segkit_mrr_findings_new(const segkit_mrr_result *r, size_t period,
       }
     }
     if (values == 2) {
-      f->n = first + 2;
+      f->n = first + MEASURES;
     }
   }
   free(in);

@@ -209,7 +209,66 @@ typedef struct sk__period_acc {
   /* for the ratio estimators' variance (NRR, GRR): over the starting customers, x = MRR
    * at the start, y = at the end, c = min(x, y) */
   sk__i128 sum_xx, sum_yy, sum_xy, sum_cc, sum_xc;
+  /* for the variance of the LTV (ltv_moments.c): customers with a month of the period in
+   * this block, and over them the products of their a, b, c, d (sk__ltv_index) */
+  int64_t ltv_customers;
+  sk__i128 ltv_m[10];
 } sk__period_acc;
+
+/* ==== LTV moments (ltv_moments.c) ========================================================
+ *
+ * LTV = (A / B) / (C / D) over a period's months: A = month-end MRR summed, B = active month
+ * ends, C = churns, D = customer-months at risk. Each sum is over customers, and a
+ * customer's months can fall in several groups (a month belongs to its group at the start),
+ * so the variance of a union of groups needs, besides each group's products, the products
+ * of one customer's parts in two groups: kept per pair of groups that any customer visited
+ * in the period (few: most customers stay in one group). */
+enum { SK__LTV_A = 0, SK__LTV_B, SK__LTV_C, SK__LTV_D };
+
+/* One customer's part of a period in one group. */
+typedef struct sk__ltv_part {
+  uint32_t group;
+  int64_t v[4];
+} sk__ltv_part;
+
+typedef struct sk__ltv_pair {
+  uint32_t period, g, h;        /* g < h; g == UINT32_MAX marks a free slot while counting */
+  sk__i128 s[4][4];             /* over the customers in both: sum of X in g times Y in h */
+} sk__ltv_pair;
+
+/* While counting: an open-addressing table (cap a power of two, or 0). After
+ * sk__ltv_pairs_finish: n entries sorted by (period, g, h). */
+typedef struct sk__ltv_pairs {
+  sk__ltv_pair *e;
+  size_t n, cap;
+} sk__ltv_pairs;
+
+/* Position of the product X * Y (X <= Y) in ltv_m. */
+static inline size_t sk__ltv_index(size_t x, size_t y) {
+  static const unsigned char k[4][4] = {{0, 1, 2, 3}, {1, 4, 5, 6}, {2, 5, 7, 8}, {3, 6, 8, 9}};
+  return k[x][y];
+}
+
+/* Add a customer's parts of `period` (n_parts, distinct groups; 0 = none) to the block
+ * accumulators: each part to its group's block (groups + 1 + group, when split), their sum
+ * to the totals (total), and every two parts to the pairs. Returns -1 when out of memory. */
+int sk__ltv_count(sk__period_acc *total, sk__period_acc *groups, size_t n_periods,
+                  uint32_t period, const sk__ltv_part *parts, size_t n_parts,
+                  sk__ltv_pairs *pairs);
+/* Add every entry of `from` to `into` (both counting tables). -1 when out of memory. */
+int sk__ltv_pairs_merge(sk__ltv_pairs *into, const sk__ltv_pairs *from);
+/* Compact and sort a counting table; off (n_periods + 1, malloc'd) gets where each
+ * period's entries start. -1 when out of memory. */
+int sk__ltv_pairs_finish(sk__ltv_pairs *p, size_t n_periods, size_t **off);
+void sk__ltv_pairs_free(sk__ltv_pairs *p);
+/* Add into acc->ltv_m the products of the customers' parts in two selected groups, so
+ * that acc holds the moments of the union of the selected groups. */
+void sk__ltv_union_moments(const segkit_mrr_result *r, size_t period, const bool *selected,
+                           sk__period_acc *acc);
+/* LTV, its standard error on the log scale and interval, from the block's sums (period p's
+ * A, B, C, D filled from the months) and moments; n_design = customers with a month in
+ * the period (all groups): the groups are domains of one sample of customers. */
+void sk__ltv_derive(segkit_mrr_period *p, const sk__period_acc *a, int64_t n_design, double z);
 
 struct segkit_mrr_result {
   int32_t from_month;
@@ -225,6 +284,8 @@ struct segkit_mrr_result {
   int32_t *period_first;       /* n_periods first months */
   int32_t *period_last;
   sk__period_acc *period_acc;  /* (n_groups + 1) x n_periods */
+  sk__ltv_pairs ltv_pairs;     /* finished: sorted by (period, g, h) */
+  size_t *ltv_pair_off;        /* n_periods + 1 */
   double conf_level;           /* of the periods' intervals (the options', defaulted) */
   int64_t min_customers;
   segkit_mrr_period *periods;  /* (n_groups + 1) x n_periods */

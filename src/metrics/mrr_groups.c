@@ -232,7 +232,7 @@ static void sum_months(segkit_mrr_period *p, const segkit_mrr_month *m, size_t i
  * from_month), a its accumulator. */
 static segkit_status derive_from(segkit_mrr_period *p, const sk__period_acc *a,
                                  const segkit_mrr_month *m, int32_t from_month, double level,
-                                 int64_t min_n, segkit_error *err) {
+                                 int64_t min_n, int64_t n_design, segkit_error *err) {
   size_t i0 = (size_t)(p->first_month - from_month);
   size_t i1 = (size_t)(p->last_month - from_month);
   sum_months(p, m, i0, i1);
@@ -266,6 +266,7 @@ static segkit_status derive_from(segkit_mrr_period *p, const sk__period_acc *a,
     return s;
   }
   p->arpu_cents = ratio((double)p->mrr_month_sum_cents, (double)p->active_months);
+  sk__ltv_derive(p, a, n_design, z);
   p->too_small = p->customers_start < min_n;
   return SEGKIT_OK;
 }
@@ -277,7 +278,8 @@ static segkit_status derive_period(segkit_mrr_result *r, size_t block, size_t pi
   p->first_month = r->period_first[pi];
   p->last_month = r->period_last[pi];
   return derive_from(p, &r->period_acc[block * r->n_periods + pi], r->months + block * r->n_months,
-                     r->from_month, r->conf_level, r->min_customers, err);
+                     r->from_month, r->conf_level, r->min_customers,
+                     r->period_acc[pi].ltv_customers, err);
 }
 
 static void derive_survival(segkit_mrr_result *r, size_t block) {
@@ -367,6 +369,10 @@ void sk__period_acc_add(sk__period_acc *o, const sk__period_acc *a) {
   o->sum_xy += a->sum_xy;
   o->sum_cc += a->sum_cc;
   o->sum_xc += a->sum_xc;
+  o->ltv_customers += a->ltv_customers;
+  for (size_t i = 0; i < 10; i++) {
+    o->ltv_m[i] += a->ltv_m[i];
+  }
 }
 
 void sk__mrr_month_add(segkit_mrr_month *a, const segkit_mrr_month *b) {
@@ -413,12 +419,14 @@ segkit_status segkit_mrr_period_select(const segkit_mrr_result *r, const bool *s
     }
     sk__period_acc_add(&acc, &r->period_acc[(g + 1) * r->n_periods + period]);
   }
+  sk__ltv_union_moments(r, period, selected, &acc);
   segkit_mrr_period p;
   memset(&p, 0, sizeof p);
   p.first_month = r->period_first[period];
   p.last_month = r->period_last[period];
   p.partial = r->periods[period].partial;
-  segkit_status s = derive_from(&p, &acc, m, r->from_month, r->conf_level, r->min_customers, err);
+  segkit_status s = derive_from(&p, &acc, m, r->from_month, r->conf_level, r->min_customers,
+                                r->period_acc[period].ltv_customers, err);
   free(m);
   if (s == SEGKIT_OK) {
     *out = p;

@@ -109,6 +109,8 @@ typedef struct job {
   int64_t *surv_churned;
   int64_t *customer_mrr;       /* shared matrix or NULL: this job writes its own rows */
   uint32_t *start_group;       /* shared per-customer start segment, or NULL */
+  sk__ltv_part *ltv_parts;     /* scratch: one customer's parts of a period (n_slots) */
+  sk__ltv_pairs *ltv_pairs;    /* this job's counting table */
   int failed;                  /* allocation failure in the worker */
 } job;
 
@@ -196,10 +198,44 @@ static void add_period(sk__period_acc *a, int64_t m_start, int64_t m_end) {
   }
 }
 
+/* A customer's parts of period p for its LTV moments: per group, its months of the period
+ * in that group (a month is in the group of its start, as in classify). */
+static int count_ltv(const job *j, const slot *sl, size_t p) {
+  sk__ltv_part *parts = j->ltv_parts;
+  size_t n = 0;
+  size_t s0 = (size_t)(j->period_first[p] - j->first);
+  size_t s1 = (size_t)(j->period_last[p] - j->first);
+  for (size_t s = s0; s <= s1; s++) {
+    int64_t m0 = sl[s - 1].mrr;
+    int64_t m1 = sl[s].mrr;
+    if (m0 == 0 && m1 == 0) {
+      continue;
+    }
+    uint32_t g = j->n_groups == 0 ? 0 : m0 > 0 ? sl[s - 1].group : sl[s].group;
+    size_t k = 0;
+    while (k < n && parts[k].group != g) {
+      k++;
+    }
+    if (k == n) {
+      parts[n++] = (sk__ltv_part){.group = g, .v = {0, 0, 0, 0}};
+    }
+    parts[k].v[SK__LTV_A] += m1;
+    parts[k].v[SK__LTV_B] += m1 > 0;
+    parts[k].v[SK__LTV_C] += m0 > 0 && m1 == 0;
+    parts[k].v[SK__LTV_D] += m0 > 0;
+  }
+  size_t np = j->n_periods;
+  return sk__ltv_count(&j->period_acc[p], j->n_groups > 0 ? &j->period_acc[np + p] : NULL, np,
+                       (uint32_t)p, parts, n, j->ltv_pairs);
+}
+
 /* Follow the customers active when each period starts to its end. */
-static void count_periods(const job *j, const slot *sl) {
+static int count_periods(const job *j, const slot *sl) {
   size_t np = j->n_periods;
   for (size_t p = 0; p < np; p++) {
+    if (count_ltv(j, sl, p) != 0) {
+      return -1;
+    }
     size_t a = (size_t)(j->period_first[p] - 1 - j->first);
     size_t b = (size_t)(j->period_last[p] - j->first);
     int64_t m0 = sl[a].mrr;
@@ -211,6 +247,7 @@ static void count_periods(const job *j, const slot *sl) {
       add_period(&j->period_acc[(1 + (size_t)sl[a].group) * np + p], m0, sl[b].mrr);
     }
   }
+  return 0;
 }
 
 /* Monthly survival from a customer's first active month end in the range, until the first
@@ -260,7 +297,7 @@ static uint32_t start_group(const slot *sl, size_t n_slots) {
   return SEGKIT_MRR_NO_GROUP;
 }
 
-static void run_customer(const job *j, size_t c, slot *sl) {
+static int run_customer(const job *j, size_t c, slot *sl) {
   const sorted_rows *s = j->rows;
   memset(sl, 0, j->n_slots * sizeof *sl);
   /* First month whose end the customer was paid at, over its whole history (also before
@@ -283,7 +320,9 @@ static void run_customer(const job *j, size_t c, slot *sl) {
   if (j->tenure_stages) {
     apply_stages(j, sl, first_paid_day);
   }
-  count_periods(j, sl);
+  if (count_periods(j, sl) != 0) {
+    return -1;
+  }
   count_survival(j, sl);
   /* Locals, not j->: classify is a call that may write any month block, so fields read
    * through j would be reloaded after every call. */
@@ -318,19 +357,22 @@ static void run_customer(const job *j, size_t c, slot *sl) {
       out[i] = sl[i].mrr;
     }
   }
+  return 0;
 }
 
 static void *run_job(void *arg) {
   job *j = arg;
   slot *sl = malloc(j->n_slots * sizeof *sl);
-  if (sl == NULL) {
+  j->ltv_parts = malloc(j->n_slots * sizeof *j->ltv_parts);
+  if (sl == NULL || j->ltv_parts == NULL) {
     j->failed = 1;
-    return NULL;
   }
-  for (size_t c = j->c0; c < j->c1; c++) {
-    run_customer(j, c, sl);
+  for (size_t c = j->c0; !j->failed && c < j->c1; c++) {
+    j->failed = run_customer(j, c, sl) != 0;
   }
   free(sl);
+  free(j->ltv_parts);
+  j->ltv_parts = NULL;
   return NULL;
 }
 
@@ -399,6 +441,7 @@ typedef struct job_sums {
   sk__period_acc *periods;
   int64_t *at_risk;
   int64_t *churned;
+  sk__ltv_pairs pairs[SK__MRR_MAX_THREADS];
 } job_sums;
 
 static segkit_status job_sums_alloc(job_sums *js, const segkit_mrr_result *r, int nt,
@@ -422,10 +465,17 @@ static void job_sums_free(job_sums *js) {
   free(js->periods);
   free(js->at_risk);
   free(js->churned);
+  for (int t = 0; t < SK__MRR_MAX_THREADS; t++) {
+    sk__ltv_pairs_free(&js->pairs[t]);
+  }
 }
 
-static void merge_sums(segkit_mrr_result *r, const job_sums *js, int nt) {
+static segkit_status merge_sums(segkit_mrr_result *r, const job_sums *js, int nt,
+                                segkit_error *err) {
   for (int t = 0; t < nt; t++) {
+    if (sk__ltv_pairs_merge(&r->ltv_pairs, &js->pairs[t]) != 0) {
+      return segkit_error_set(err, SEGKIT_ERR_NOMEM, "no memory for the LTV moments");
+    }
     for (size_t i = 0; i < js->month_block; i++) {
       sk__mrr_month_add(&r->months[i], &js->months[(size_t)t * js->month_block + i]);
     }
@@ -437,10 +487,14 @@ static void merge_sums(segkit_mrr_result *r, const job_sums *js, int nt) {
       r->surv_churned[i] += js->churned[(size_t)t * js->surv_block + i];
     }
   }
+  if (sk__ltv_pairs_finish(&r->ltv_pairs, r->n_periods, &r->ltv_pair_off) != 0) {
+    return segkit_error_set(err, SEGKIT_ERR_NOMEM, "no memory for the LTV moments");
+  }
+  return SEGKIT_OK;
 }
 
 static void setup_job(job *j, const sorted_rows *s, const segkit_mrr_result *r,
-                      const job_sums *js, int t) {
+                      job_sums *js, int t) {
   j->rows = s;
   j->first = r->from_month - 1;
   j->n_slots = r->n_months + 1;
@@ -455,6 +509,8 @@ static void setup_job(job *j, const sorted_rows *s, const segkit_mrr_result *r,
   j->surv_churned = js->churned + (size_t)t * js->surv_block;
   j->customer_mrr = r->customer_mrr;
   j->start_group = r->customer_start_group;
+  j->ltv_parts = NULL;
+  j->ltv_pairs = &js->pairs[t];
   j->failed = 0;
 }
 
@@ -485,8 +541,11 @@ static segkit_status run_jobs(const sorted_rows *s, segkit_mrr_result *r,
     job_sums_free(&js);
     return segkit_error_set(err, SEGKIT_ERR_NOMEM, "no memory in a worker");
   }
-  merge_sums(r, &js, nt);
+  st = merge_sums(r, &js, nt, err);
   job_sums_free(&js);
+  if (st != SEGKIT_OK) {
+    return st;
+  }
   for (size_t b = 0; b <= r->n_groups; b++) {
     for (size_t i = 0; i < r->n_months; i++) {
       derive(&r->months[b * r->n_months + i], opt->from_month + (int32_t)i);
@@ -619,6 +678,8 @@ void segkit_mrr_result_free(segkit_mrr_result *r) {
   free(r->period_first);
   free(r->period_last);
   free(r->period_acc);
+  sk__ltv_pairs_free(&r->ltv_pairs);
+  free(r->ltv_pair_off);
   free(r->periods);
   free(r->surv_at_risk);
   free(r->surv_churned);

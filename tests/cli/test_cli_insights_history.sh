@@ -1,10 +1,12 @@
 #!/usr/bin/env bash
 # segkit insights on a subscription history (tests/data/metrics/subscriptions.csv): every
-# value of plan and billing_interval against the rest on churn per customer-month and on
-# NRR over 2025-07..2026-06. The data behind each comparison comes from the metrics
+# value of plan and billing_interval against the rest on churn per customer-month, on LTV
+# (ARPU / churn) and on NRR over 2025-07..2026-06. The data behind each comparison comes from the metrics
 # reference's brute-force month-end snapshots (tests/data/insight/history_reference.py), the
-# statistics from R run live (history_reference.R: survey's svyratio, prop.test, the Wald
-# test, p.adjust BH); counts must be equal and every number agree to 1e-9.
+# statistics from R run live (history_reference.R: survey's svyratio, svytotal and
+# svycontrast, prop.test, the Wald test, p.adjust BH); counts must be equal and every number
+# agree to 1e-9. 23 customers change plan and 12 billing interval inside the window, so the
+# LTV comparisons carry a covariance between segment and rest.
 source "$(dirname "$0")/lib.sh"
 M=$SEGKIT_SOURCE_DIR/tests/data/metrics
 I=$SEGKIT_SOURCE_DIR/tests/data/insight
@@ -39,19 +41,28 @@ for f in j["findings"]:
     if f["measure"] == "nrr":
         close(f["se"], w.se, "se", key)
         close(f["rest_se"], w.rest_se, "rest_se", key)
+    if f["measure"] == "ltv":
+        close(f["log_se"], w.se, "log_se", key)
+        close(f["rest_log_se"], w.rest_se, "rest_log_se", key)
+        close(f["log_cov"], w.cov, "log_cov", key)
+        close(f["rest_ci_low"], w.rest_value * math.exp(-1.959963984540054 * w.rest_se),
+              "rest_ci_low", key)
     want_finding = not (w.p_adjusted != w.p_adjusted) and w.p_adjusted < 0.05
     if f["finding"] != want_finding:
         bad.append((key, "finding", f["finding"], want_finding))
 for b in bad:
     print(b, file=sys.stderr)
-print(len(bad), len(want), j["tests"], len(r))
+covs = sum(1 for f in j["findings"] if f["measure"] == "ltv" and f["log_cov"] != 0)
+print(len(bad), len(want), j["tests"], len(r), covs)
 PY
-)" "0 0 10 10" "churn per customer-month and NRR of every segment against the rest as R computes them (svyratio, prop.test, Wald, BH)"
+)" "0 0 15 15 5" "churn per customer-month, LTV and NRR of every segment against the rest as R computes them (svyratio, svycontrast, prop.test, Wald, BH)"
 
 run 0 "$SEGKIT" insights "$M/subscriptions.csv" --by plan,billing_interval "${COMMON[@]}"
 contains "$OUT" "customers with plan = starter churn 2.7x as often: 3.48% (2.18-5.50%) vs 1.28%" \
   "the one finding in plain words, with its intervals"
-contains "$OUT" "the other 9 comparisons differ by no more than chance allows" \
+contains "$OUT" "customers with plan = starter are worth 65.9x less: LTV 3,024 (1,427-6,411) vs 199,424 (111,125-357,886) at gross margin 100%" \
+  "an LTV finding in plain words, money in whole units with its interval"
+contains "$OUT" "the other 11 comparisons differ by no more than chance allows" \
   "what did not pass is said, not shown as a finding"
 not_contains "$OUT" "billing_interval = year" "a two-valued column is compared once"
 contains "$OUT" "each finding's numbers: segkit metrics $M/subscriptions.csv --by COL --from 2025-07 --to 2026-06" \
@@ -60,7 +71,18 @@ contains "$OUT" "each finding's numbers: segkit metrics $M/subscriptions.csv --b
 query=$("$PY" -c 'import json,sys; print([f["query"] for f in json.load(open(sys.argv[1]))["findings"] if f["segment"] == "starter"][0])' "$WORK/ins.json")
 read -r -a qargs <<<"$query"
 run 0 "$SEGKIT" "${qargs[@]:1}"
-if grep -Eq '^starter +2025-07\.\.2026-06 .* 3\.48 ' <<<"$OUT"; then pass "the traced query reproduces the segment's churn"; else fail "traced query: $query"; fi
+if grep -Eq '^starter +2025-07\.\.2026-06 .* 3\.48 .* 3024 +1427 - 6411 ' <<<"$OUT"; then pass "the traced query reproduces the segment's churn and LTV"; else fail "traced query: $query"; fi
+# the gross margin scales the money, not the test; the traced query carries it
+run 0 "$SEGKIT" insights "$M/subscriptions.csv" --by plan "${COMMON[@]}" --margin 0.8 --format json
+equals "$("$PY" -c '
+import json, sys
+f = [f for f in json.load(sys.stdin)["findings"] if f["measure"] == "ltv" and f["segment"] == "starter"][0]
+print(round(f["value"], 2), f["gross_margin"], "--margin 0.8" in f["query"])' <<<"$OUT")" \
+  "$("$PY" -c 'print(round(3024.40107843137 * 0.8, 2), 0.8, True)')" "LTV at a gross margin of 80%"
+run 2 "$SEGKIT" insights "$M/subscriptions.csv" --by plan "${COMMON[@]}" --margin 1.5
+contains "$ERR" "--margin must be a number from 0 to 1, not '1.5'" "a margin outside 0..1 refused"
+run 2 "$SEGKIT" insights "$SEGKIT_SHARED_DATA/survival/lung.csv" --churned status=2 --by sex --margin 0.5
+contains "$ERR" "--margin applies to a subscription history" "the margin refused on a snapshot"
 
 # a segment too small to test is named, not tested
 run 0 "$SEGKIT" insights "$M/subscriptions.csv" --by plan "${COMMON[@]/10/50}"

@@ -176,7 +176,7 @@ equals "$(grep -c 'partial period' <<<"$OUT")" "2" "clipped quarters are marked 
 run 2 "$SEGKIT" metrics "$M/subscriptions.csv" --period fortnight
 contains "$ERR" "--period must be month, quarter, year or range" "bad period"
 run 2 "$SEGKIT" metrics "$M/subscriptions.csv" --margin 1.5
-contains "$ERR" "--margin must be a number in 0..1" "bad margin"
+contains "$ERR" "--margin must be a number from 0 to 1" "bad margin"
 run 2 "$SEGKIT" metrics "$M/subscriptions.csv" --by plan,regoin
 contains "$ERR" "no column named 'regoin'" "unknown --by column named"
 finish

@@ -81,10 +81,44 @@ static void compare_floor_and_bad_input(void **state) {
   assert_true(isnan(none.p));
 }
 
+/* LTV-like estimates on the log scale, with a covariance between the sides: value 2000 vs
+ * 1000 with log standard errors 0.3 and 0.4 and covariance 0.02: z = ln 2 / sqrt(0.09 +
+ * 0.16 - 0.04) = 0.693147 / 0.458258 = 1.512571, p = 0.130389 (R: 2 * pnorm(-1.512571));
+ * the interval exp(ln 2000 -/+ 1.959964 x 0.3) = 1110.886 .. 3600.729 (R). An unbounded value
+ * (no churn) is not a test. */
+static void compare_log_estimates(void **state) {
+  (void)state;
+  segkit_comparison c[2] = {
+      {.kind = SEGKIT_COMPARE_LOG_ESTIMATE, .n = 80, .n_rest = 90, .value = 2000, .se = 0.3,
+       .value_rest = 1000, .se_rest = 0.4, .cov = 0.02},
+      {.kind = SEGKIT_COMPARE_LOG_ESTIMATE, .n = 80, .n_rest = 90, .value = INFINITY,
+       .se = NAN, .value_rest = 1000, .se_rest = 0.4},
+  };
+  size_t m = 0;
+  segkit_error err;
+  assert_int_equal(segkit_comparisons_test(c, 2, NULL, &m, &err), SEGKIT_OK);
+  assert_int_equal(m, 1);
+  assert_close(c[0].ratio, 2.0, 1e-15);
+  assert_close(c[0].z, log(2.0) / sqrt(0.21), 1e-12);
+  assert_close(c[0].z, 1.5125711536, 1e-9);
+  assert_close(c[0].p, 0.1303886261, 1e-9);
+  assert_close(c[0].lower, 2000 * exp(-1.959963984540054 * 0.3), 1e-9);
+  assert_close(c[0].upper, 3600.7291834941, 1e-8);
+  assert_close(c[0].lower, 1110.8861000533, 1e-8);
+  assert_close(c[0].upper_rest, 1000 * exp(1.959963984540054 * 0.4), 1e-9);
+  assert_true(isnan(c[1].p));
+  assert_false(c[1].significant);
+  segkit_comparison bad = c[0];
+  bad.cov = INFINITY;
+  assert_int_equal(segkit_comparisons_test(&bad, 1, NULL, NULL, &err), SEGKIT_ERR_USAGE);
+  assert_non_null(strstr(err.message, "covariance"));
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(compare_proportion_and_estimate),
       cmocka_unit_test(compare_floor_and_bad_input),
+      cmocka_unit_test(compare_log_estimates),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -487,6 +487,8 @@ static void metrics_periods_threads_agree(void **state) {
       assert_int_equal(pa[p].retained_cents, pb[p].retained_cents);
       assert_int_equal(pa[p].customers_start, pb[p].customers_start);
       assert_int_equal(pa[p].customer_months, pb[p].customer_months);
+      /* exact integer moments: the same bits whatever the thread count */
+      assert_true(memcmp(&pa[p].ltv_log_se, &pb[p].ltv_log_se, sizeof(double)) == 0);
     }
   }
   segkit_mrr_result_free(a);
@@ -563,6 +565,72 @@ static void metrics_periods_select_union(void **state) {
   segkit_mrr_result_free(r);
 }
 
+/* LTV of a group, of a union and of the totals, with its standard error on the log scale
+ * and the covariance of two groups, over the whole range by plan, worked by hand. A month
+ * counts in the customer's plan at its start (at its end when it starts without MRR); per
+ * customer a = month-end MRR summed, b = active month ends, c = churns, d = months at risk:
+ *   basic: C (3500, 5, 0, 5) [Jan-May], D (1600, 2, 1, 2), E (4800, 4, 1, 4)
+ *   pro:   A (6000, 6, 0, 6), B (2000, 1, 1, 2), C (1500, 1, 0, 1) [Jun], F (2000, 2, 0, 1)
+ * basic: LTV = (9900 / 11) / (2 / 11) = 4950; pro: (11500 / 10) / (1 / 10) = 11500; all:
+ * 21400 / 3. With z_i = a_i / A - b_i / B - c_i / C + d_i / D and N = 6 customers,
+ * Var(log LTV) = N / (N - 1) sum z_i^2; C is on both sides, so the covariance of basic and
+ * pro is 6/5 z_C(basic) z_C(pro) = 6/5 (35/99)(3/23). */
+static void metrics_periods_ltv_and_its_error(void **state) {
+  (void)state;
+  segkit_mrr_result *r = run(SEGKIT_MRR_PERIOD_RANGE, 1, false, 1);
+  assert_int_equal(segkit_mrr_n_groups(r), 2);
+  size_t basic = strcmp(segkit_mrr_group_key(r, 0, 0), "basic") == 0 ? 0 : 1;
+  size_t pro = 1 - basic;
+  const segkit_mrr_period *pb = &segkit_mrr_periods(r, basic)[0];
+  const segkit_mrr_period *pp = &segkit_mrr_periods(r, pro)[0];
+  const segkit_mrr_period *pt = &segkit_mrr_periods(r, SEGKIT_MRR_ALL)[0];
+  assert_close(pb->ltv_cents, 4950.0, 1e-9);
+  assert_close(pp->ltv_cents, 11500.0, 1e-9);
+  assert_close(pt->ltv_cents, 21400.0 / 3.0, 1e-9);
+  double zc = 70.0 / 198, zd = -67.0 / 198, ze = -3.0 / 198;
+  double se_basic = sqrt(6.0 / 5.0 * (zc * zc + zd * zd + ze * ze));
+  assert_close(pb->ltv_log_se, se_basic, 1e-12);
+  double qa = 12.0 / 23, qb = 4.0 / 23 - 0.9, qc = 3.0 / 23, qf = 4.0 / 23 - 0.1;
+  double se_pro = sqrt(6.0 / 5.0 * (qa * qa + qb * qb + qc * qc + qf * qf));
+  assert_close(pp->ltv_log_se, se_pro, 1e-12);
+  double t[6] = {60.0 / 214, 20.0 / 214 + 1.0 / 21 - 1.0 / 3, 50.0 / 214, 16.0 / 214 - 1.0 / 3,
+                 48.0 / 214 - 1.0 / 3, 20.0 / 214 - 1.0 / 21};
+  double ss = 0;
+  for (int i = 0; i < 6; i++) {
+    ss += t[i] * t[i];
+  }
+  assert_close(pt->ltv_log_se, sqrt(6.0 / 5.0 * ss), 1e-12);
+  double z = 1.959963984540054;
+  assert_close(pb->ltv_low_cents, 4950.0 * exp(-z * se_basic), 1e-6);
+  assert_close(pb->ltv_high_cents, 4950.0 * exp(z * se_basic), 1e-6);
+  /* the union of both plans is the totals: C's two parts are one customer again */
+  bool both[2] = {true, true};
+  segkit_mrr_period u;
+  segkit_error err;
+  assert_int_equal(segkit_mrr_period_select(r, both, 0, &u, &err), SEGKIT_OK);
+  assert_close(u.ltv_cents, pt->ltv_cents, 1e-9);
+  assert_close(u.ltv_log_se, pt->ltv_log_se, 1e-13);
+  bool sb[2] = {false, false}, sp[2] = {false, false};
+  sb[basic] = true;
+  sp[pro] = true;
+  double cov = 0;
+  assert_int_equal(segkit_mrr_ltv_covariance(r, sb, sp, 0, &cov, &err), SEGKIT_OK);
+  assert_close(cov, 6.0 / 5.0 * (35.0 / 99) * (3.0 / 23), 1e-13);
+  assert_int_equal(segkit_mrr_ltv_covariance(r, sp, sb, 0, &cov, &err), SEGKIT_OK);
+  assert_close(cov, 6.0 / 5.0 * (35.0 / 99) * (3.0 / 23), 1e-13);
+  assert_int_equal(segkit_mrr_ltv_covariance(r, sb, both, 0, &cov, &err), SEGKIT_ERR_USAGE);
+  assert_non_null(strstr(err.message, "both sides"));
+  segkit_mrr_result_free(r);
+  /* first quarter: B and E churn, D is new; pro is A and B alone, a = 3000 + 2000 over
+   * b = 3 + 1 months ending active, c = 1 churn, d = 3 + 2 at risk: (5000 / 4) / (1 / 5) */
+  r = run(SEGKIT_MRR_PERIOD_QUARTER, 1, false, 1);
+  assert_close(segkit_mrr_periods(r, pro)[0].ltv_cents, 6250.0, 1e-9);
+  /* no churn in pro in the second quarter: unbounded, no interval */
+  assert_true(isinf(segkit_mrr_periods(r, pro)[1].ltv_cents));
+  assert_true(isnan(segkit_mrr_periods(r, pro)[1].ltv_log_se));
+  segkit_mrr_result_free(r);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(metrics_periods_quarters_totals),
@@ -575,6 +643,7 @@ int main(void) {
       cmocka_unit_test(metrics_periods_threads_agree),
       cmocka_unit_test(metrics_periods_by_ids_and_unknown_columns),
       cmocka_unit_test(metrics_periods_select_union),
+      cmocka_unit_test(metrics_periods_ltv_and_its_error),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

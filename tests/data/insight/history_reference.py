@@ -12,8 +12,14 @@ billing_interval against the customers with another value, writes:
              risk: MRR > 0 at the end of the month before), events (MRR 0 at the month's end)
   nrr.csv    column, value, side, x (MRR at the end of FROM - 1), y (MRR at the end of TO):
              one row per customer active at the end of FROM - 1, in its segment then
-The statistics (svyratio, prop.test, the Wald test and p.adjust) are R's, in
-history_reference.R. Definitions: docs/metrics.md and docs/insights.md.
+  ltv.csv    cust, column, value, a, b, c, d: for every customer with MRR at the start or
+             the end of a month of the window, its months in each value of the column (a
+             month counts in the value the customer has at its start, or at its end when it
+             starts the month without MRR): a = MRR at the months' ends (cents), b = months
+             ending active, c = churns (active at the start, not at the end), d = months
+             starting active; LTV = (A / B) / (C / D) of the summed columns
+The statistics (svyratio, svytotal and svycontrast, prop.test, the Wald test and p.adjust)
+are R's, in history_reference.R. Definitions: docs/metrics.md and docs/insights.md.
 
 Run: python3 tests/data/insight/history_reference.py FROM TO OUTDIR   (months YYYY-MM)
 """
@@ -44,16 +50,26 @@ def main():
     window = months_between(first, last)
     trials = {}   # (column index, value) -> [customers, trials, events]
     pairs = []    # (column index, value, x, y)
-    for rs in by_cust.values():
+    parts = []    # (customer, column index, value, a, b, c, d)
+    for cust, rs in sorted(by_cust.items()):
         s = customer_snapshots(rs, months, False)
         m_start, g_start = s[add_month(first, -1)]
         if m_start > 0:
             for k in range(len(COLUMNS)):
                 trials.setdefault((k, g_start[k]), [0, 0, 0])[0] += 1
                 pairs.append((k, g_start[k], m_start, s[last][0]))
+        mine = {}  # (column index, value) -> [a, b, c, d]
         for ym in window:
             m0, g0 = s[add_month(ym, -1)]
             m1, g1 = s[ym]
+            if m0 > 0 or m1 > 0:
+                g = g0 if m0 > 0 else g1
+                for k in range(len(COLUMNS)):
+                    p = mine.setdefault((k, g[k]), [0, 0, 0, 0])
+                    p[0] += m1
+                    p[1] += m1 > 0
+                    p[2] += m0 > 0 and m1 == 0
+                    p[3] += m0 > 0
             for k in range(len(COLUMNS)):
                 if m0 > 0:
                     t = trials.setdefault((k, g0[k]), [0, 0, 0])
@@ -61,6 +77,8 @@ def main():
                     t[2] += m1 == 0
                 elif m1 > 0:  # a start or a come-back: one more customer seen
                     trials.setdefault((k, g1[k]), [0, 0, 0])[0] += 1
+        for (k, v), p in sorted(mine.items()):
+            parts.append((cust, COLUMNS[k], v, *p))
     with open(os.path.join(out, "churn.csv"), "w", newline="") as f:
         w = csv.writer(f)
         w.writerow(["column", "value", "side", "customers", "trials", "events"])
@@ -71,6 +89,10 @@ def main():
                     rest = [a + b for a, b in zip(rest, t)]
             w.writerow([COLUMNS[k], v, "segment"] + trials[(k, v)])
             w.writerow([COLUMNS[k], v, "rest"] + rest)
+    with open(os.path.join(out, "ltv.csv"), "w", newline="") as f:
+        w = csv.writer(f)
+        w.writerow(["cust", "column", "value", "a", "b", "c", "d"])
+        w.writerows(parts)
     with open(os.path.join(out, "nrr.csv"), "w", newline="") as f:
         w = csv.writer(f)
         w.writerow(["column", "value", "side", "x", "y"])
