@@ -256,6 +256,15 @@ bool cli_get_fraction(const cli_args *a, const char *verb, const char *flag, dou
   return true;
 }
 
+const char *cli_p_text(double p, char buf[32]) {
+  if (p < 1e-300) {
+    snprintf(buf, 32, "< 1e-300");
+  } else {
+    snprintf(buf, 32, "= %.2g", p);
+  }
+  return buf;
+}
+
 bool cli_get_real(const cli_args *a, const char *verb, const char *flag, double lo, double hi,
                   double *out) {
   const char *text = cli_get(a, flag);

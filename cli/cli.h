@@ -93,6 +93,8 @@ bool cli_get_level(const cli_args *a, const char *verb, double *level);
 /* --FLAG X with 0 < X < 1 (a level, a false-discovery rate) into *out (left as is when
  * absent); prints a usage error and returns false on bad input. */
 bool cli_get_fraction(const cli_args *a, const char *verb, const char *flag, double *out);
+/* "= 0.0038", or "< 1e-300" for a p-value that underflows to 0 (it is not 0). */
+const char *cli_p_text(double p, char buf[32]);
 /* --FLAG X with lo <= X <= hi (a gross margin, a horizon) into *out, the same way. */
 bool cli_get_real(const cli_args *a, const char *verb, const char *flag, double lo, double hi,
                   double *out);
@@ -324,8 +326,7 @@ int cli_insights_growth(cli_args *a);
 struct segkit_segment_findings;
 void cli_insights_print_findings(const segkit_mrr_result *r,
                                  const struct segkit_segment_findings *f,
-                                 const struct segkit_rate_options *o, double level,
-                                 double margin);
+                                 const struct segkit_rate_options *o, double level, double margin);
 /* segkit insights --profile (insights_profile.c): the attributes over- or under-represented
  * in each segment of each --by column of t; keep (may be NULL): rows with keep[i] < 0 are
  * left out. 0 or an exit code. */

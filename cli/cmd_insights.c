@@ -46,8 +46,8 @@ static void how_much(const segkit_rate_finding *x, char *buf, size_t size) {
 }
 
 /* Options of a subscription history that mean nothing for a snapshot. */
-static const char *const k_history_only[] = {"from",      "to",       "rates",
-                                             "segment",   "customers", "margin"};
+static const char *const k_history_only[] = {"from",    "to",        "rates",
+                                             "segment", "customers", "margin"};
 
 static int run_insights(cli_args *a) {
   const char *churned = cli_get(a, "churned");
@@ -220,11 +220,11 @@ static int run_insights(cli_args *a) {
       char much[64];
       how_much(x, much, sizeof much);
       printf("- customers with %s = %s churn %s: %.1f%% (%.1f-%.1f%%) vs %.1f%% (%.1f-%.1f%%), "
-             "n = %llu vs %llu (z-test, adjusted p = %.2g)\n",
+             "n = %llu vs %llu (z-test, adjusted p %s)\n",
              q[x->dimension].name, q[x->dimension].labels[x->level], much, 100 * x->rate,
              100 * x->lower, 100 * x->upper, 100 * x->rate_rest, 100 * x->lower_rest,
              100 * x->upper_rest, (unsigned long long)x->n, (unsigned long long)x->n_rest,
-             x->p_adjusted);
+             cli_p_text(x->p_adjusted, (char[32]){0}));
       shown++;
     }
     if (shown == 0) {
@@ -272,7 +272,7 @@ static int run_insights(cli_args *a) {
 const cli_verb cli_verb_insights = {
     .name = "insights",
     .summary =
-        "what is worth knowing: segments whose churn or NRR differ, with intervals and tests",
+        "what is worth knowing: segments whose churn, LTV or NRR differ, with intervals and tests",
     .usage = "segkit insights (--dataset NAME | FILE) [--churned COL=VALUE] [--profile COL[,COL]] "
              "--by COL[,COL] | segkit insights --growth all|NAME[,NAME] [--since DATE]",
     .description =
@@ -285,10 +285,14 @@ const cli_verb cli_verb_insights = {
         "\"rest_churn_rate\", \"ratio\", \"p\", \"p_adjusted\", \"finding\", \"too_small\"}]}.\n"
         "Without --churned the data is a subscription history (as segkit metrics reads it):\n"
         "every --by value and --segment is compared with the rest on churn per month\n"
-        "(churns over customer-months, Wilson, z-test) and on NRR over --from..--to (ratio\n"
-        "estimator with its delta-method standard error, Wald test), all corrected together.\n"
-        "JSON: {\"findings\": [{\"measure\": \"monthly_churn\"|\"nrr\", \"column\", \"segment\",\n"
-        "\"value\", \"ci_low\", \"ci_high\", \"rest_value\", ..., \"p_adjusted\", \"finding\"}]}.\n"
+        "(churns over customer-months, Wilson, z-test), on LTV = ARPU x --margin / churn\n"
+        "(delta method on log LTV with customers as clusters and the covariance of customers\n"
+        "on both sides, Wald test) and on NRR over --from..--to (ratio estimator with its\n"
+        "delta-method standard error, Wald test), all corrected together. JSON:\n"
+        "{\"findings\": [{\"measure\": \"monthly_churn\"|\"ltv\"|\"nrr\", \"column\", "
+        "\"segment\",\n"
+        "\"value\", \"ci_low\", \"ci_high\", \"rest_value\", ..., \"p_adjusted\", \"finding\"}]}\n"
+        "(LTV in money; its log_se, rest_log_se, log_cov, gross_margin).\n"
         "--profile COL[,COL] (a snapshot): every value of those columns in every --by segment\n"
         "against the rest, with index (share / everyone's share x 100), z-test and\n"
         "Benjamini-Hochberg per --by column; the most distinctive that pass are told. JSON:\n"

@@ -1,8 +1,9 @@
 /* segkit insights on a subscription history: which segments churn more or less per month,
  * are worth more or less (LTV = ARPU x margin / churn), and keep more or less of their MRR
- * (NRR), than the rest of the customers over the --from..--to window, every comparison corrected together (Benjamini-Hochberg). The MRR
- * engine runs once with every --by column (and --segment) as a split; the statistics are
- * the insight module's segkit_mrr_findings_new. This file words them. */
+ * (NRR), than the rest of the customers over the --from..--to window, every comparison corrected
+ * together (Benjamini-Hochberg). The MRR engine runs once with every --by column (and --segment) as
+ * a split; the statistics are the insight module's segkit_mrr_findings_new. This file words them.
+ */
 #include <jansson.h>
 #include <math.h>
 #include <stdlib.h>
@@ -38,8 +39,7 @@ static void ltv_sentence(const segkit_segment_finding *f, double margin, const c
                          const char *n2) {
   const segkit_comparison *c = &f->c;
   char v[6][32];
-  const double x[6] = {c->value, c->lower, c->upper, c->value_rest, c->lower_rest,
-                       c->upper_rest};
+  const double x[6] = {c->value, c->lower, c->upper, c->value_rest, c->lower_rest, c->upper_rest};
   for (int i = 0; i < 6; i++) {
     money_text(margin * x[i] / 100.0, v[i], sizeof v[i]);
   }
@@ -51,9 +51,9 @@ static void ltv_sentence(const segkit_segment_finding *f, double margin, const c
   }
   printf("- customers with %s = %s are worth %s: LTV %s (%s-%s) vs %s (%s-%s) at gross margin "
          "%g%% (ARPU / monthly churn), n = %s vs %s customers (Wald test on log LTV, adjusted p "
-         "= %.2g)\n",
+         "%s)\n",
          f->column, f->segment, much, v[0], v[1], v[2], v[3], v[4], v[5], 100 * margin, n1, n2,
-         c->p_adjusted);
+         cli_p_text(c->p_adjusted, (char[32]){0}));
 }
 
 static void sentence(const segkit_segment_finding *f, const char *window, double margin) {
@@ -75,20 +75,20 @@ static void sentence(const segkit_segment_finding *f, const char *window, double
     thousands(c->trials, t1, sizeof t1);
     thousands(c->trials_rest, t2, sizeof t2);
     printf("- customers with %s = %s churn %s: %.2f%% (%.2f-%.2f%%) vs %.2f%% (%.2f-%.2f%%) a "
-           "month, n = %s vs %s customers (z-test on %s vs %s customer-months, adjusted p = "
-           "%.2g)\n",
+           "month, n = %s vs %s customers (z-test on %s vs %s customer-months, adjusted p "
+           "%s)\n",
            col, f->segment, much, 100 * c->value, 100 * c->lower, 100 * c->upper,
            100 * c->value_rest, 100 * c->lower_rest, 100 * c->upper_rest, n1, n2, t1, t2,
-           c->p_adjusted);
+           cli_p_text(c->p_adjusted, (char[32]){0}));
   } else if (strcmp(f->measure, "ltv") == 0) {
     ltv_sentence(f, margin, n1, n2);
   } else {
     printf("- customers with %s = %s keep %s of their MRR: NRR %.1f%% (%.1f-%.1f%%) vs %.1f%% "
            "(%.1f-%.1f%%) over %s, n = %s vs %s customers at the start (Wald test, adjusted p "
-           "= %.2g)\n",
+           "%s)\n",
            col, f->segment, c->value > c->value_rest ? "more" : "less", 100 * c->value,
            100 * c->lower, 100 * c->upper, 100 * c->value_rest, 100 * c->lower_rest,
-           100 * c->upper_rest, window, n1, n2, c->p_adjusted);
+           100 * c->upper_rest, window, n1, n2, cli_p_text(c->p_adjusted, (char[32]){0}));
   }
 }
 
@@ -244,8 +244,7 @@ void cli_insights_print_findings(const segkit_mrr_result *r, const segkit_segmen
   }
 }
 
-int cli_insights_history(cli_args *a, const segkit_rate_options *o, double level,
-                         double margin) {
+int cli_insights_history(cli_args *a, const segkit_rate_options *o, double level, double margin) {
   if (cli_get(a, "by") == NULL && cli_get(a, "segment") == NULL) {
     return cli_usage_error("insights", "give the segmentations to look at: --by COL[,COL] "
                                        "and/or --segment NAME[,NAME]");

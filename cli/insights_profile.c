@@ -65,10 +65,10 @@ static void print_text(const profile_run *r, double alpha) {
            segkit_profile_segment_size(r->p, s), 100 * segkit_profile_segment_share(r->p, s));
     for (size_t j = 0; j < k; j++) {
       const segkit_profile_cell *c = segkit_profile_cell_at(r->p, idx[j]);
-      printf("%s %s = %s %.1f%% vs %.1f%% of the rest (index %.0f, adjusted p = %.2g)%s",
+      printf("%s %s = %s %.1f%% vs %.1f%% of the rest (index %.0f, adjusted p %s)%s",
              j > 0 ? ";" : "", r->attr[c->question].name,
              r->attr[c->question].labels[c->level], c->segment_pct, c->rest_pct, c->index,
-             c->p_adjusted, c->small_base ? " [small base]" : "");
+             cli_p_text(c->p_adjusted, (char[32]){0}), c->small_base ? " [small base]" : "");
     }
     printf("\n");
     told++;

@@ -35,8 +35,7 @@ static void period_text(segkit_mrr_period_kind kind, const segkit_mrr_period *p,
   }
 }
 
-static json_t *period_json(segkit_mrr_period_kind kind, const segkit_mrr_period *p,
-                           double margin) {
+static json_t *period_json(segkit_mrr_period_kind kind, const segkit_mrr_period *p, double margin) {
   char pt[40];
   char a[16];
   char b[16];
@@ -293,8 +292,8 @@ int cli_metrics_billing(cli_args *a, double level, int64_t min_n) {
     return rc;
   }
   size_t ng = segkit_mrr_n_groups(r);
-  billing_view v = {r, req.period, calloc(ng + 1, sizeof(segkit_ltv)), lo.gross_margin, level,
-                    min_n};
+  billing_view v = {r,     req.period, calloc(ng + 1, sizeof(segkit_ltv)), lo.gross_margin,
+                    level, min_n};
   segkit_error err;
   for (size_t gi = 0; v.ltv != NULL && gi <= ng && rc == 0; gi++) {
     if (segkit_ltv_compute(r, gi == 0 ? SEGKIT_MRR_ALL : gi - 1, &lo, &v.ltv[gi], &err) !=

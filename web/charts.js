@@ -601,41 +601,63 @@
     if (list.length === 0) {
       return [];
     }
-    var f = list.slice(0, 12);
-    var c = chart(body, heading + ': each segment against the rest', {
-      tooltip: {trigger: 'axis', valueFormatter: function (x) { return pct(x, digits); }},
-      legend: {top: 0},
-      grid: {left: 24, right: 64, top: 36, bottom: 16, containLabel: true},
-      xAxis: {type: 'value', axisLabel: {formatter: function (x) { return pct(x, digits); }}},
-      yAxis: {type: 'category', inverse: true,
-              data: f.map(function (x) {
-                return x.dimension + ' = ' + x.segment +
-                       (x.kind === 'nrr' ? ' (NRR)' : '');
-              })},
-      series: [{name: 'segment', type: 'bar', data: f.map(function (x) { return x.rate; }),
-                label: {show: true, position: 'right',
-                        formatter: function (p) { return pct(p.value, digits); }}},
-               {name: 'rest', type: 'bar', data: f.map(function (x) { return x.rest_rate; })}]},
-      Math.max(200, 56 * f.length + 60));
+    // Rates share one axis in percent; lifetime values (money) get their own chart.
+    var isMoney = function (x) { return x.kind === 'ltv'; };
+    var charts = [];
+    var groups = [[list.filter(function (x) { return !isMoney(x); }), false],
+                  [list.filter(isMoney), true]];
+    groups.forEach(function (g) {
+      var f = g[0].slice(0, 12);
+      if (f.length === 0) {
+        return;
+      }
+      var fmt = g[1] ? money : function (x) { return pct(x, digits); };
+      charts.push(chart(body, heading + (g[1] ? ': lifetime value (ARPU / churn), each ' +
+                                                'segment against the rest'
+                                              : ': each segment against the rest'), {
+        tooltip: {trigger: 'axis', valueFormatter: fmt},
+        legend: {top: 0},
+        grid: {left: 24, right: 64, top: 36, bottom: 16, containLabel: true},
+        xAxis: {type: g[1] ? 'log' : 'value', axisLabel: {formatter: fmt}},
+        yAxis: {type: 'category', inverse: true,
+                data: f.map(function (x) {
+                  return x.dimension + ' = ' + x.segment +
+                         (x.kind === 'nrr' ? ' (NRR)' : '');
+                })},
+        series: [{name: 'segment', type: 'bar', data: f.map(function (x) { return x.rate; }),
+                  label: {show: true, position: 'right',
+                          formatter: function (p) { return fmt(p.value); }}},
+                 {name: 'rest', type: 'bar',
+                  data: f.map(function (x) { return x.rest_rate; })}]},
+        Math.max(200, 56 * f.length + 60)));
+    });
+    var value = function (x, v) { return isMoney(x) ? money(v) : pct(v, digits); };
+    var range = function (x, ci) {
+      if (!isMoney(x)) {
+        return interval(ci, digits);
+      }
+      return ci && isNum(ci[0]) && isNum(ci[1]) ? money(ci[0]) + ' – ' + money(ci[1]) : '';
+    };
     table(body, heading + ' (' + tests + ' comparisons, Benjamini-Hochberg at 0.05; 95% ' +
           'intervals)',
           ['segment', 'measure', 'customers', 'value', '95% CI', 'rest', '95% CI', 'ratio',
            'adjusted p'],
           list.map(function (x) {
-            return [x.dimension + ' = ' + x.segment, x.kind.replace('_', ' '), int(x.customers),
-                    pct(x.rate, digits), interval(x.ci, digits), pct(x.rest_rate, digits),
-                    interval(x.rest_ci, digits), fixed(x.ratio, 2),
+            return [x.dimension + ' = ' + x.segment,
+                    isMoney(x) ? 'LTV' : x.kind.replace('_', ' '), int(x.customers),
+                    value(x, x.rate), range(x, x.ci), value(x, x.rest_rate),
+                    range(x, x.rest_ci), fixed(x.ratio, 2),
                     isNum(x.p_adjusted) ? x.p_adjusted.toPrecision(2) : '–'];
           }));
-    return [c];
+    return charts;
   }
 
   function insights(body, v) {
     var charts = [];
     var sf = v.segment_findings;
     if (sf) {
-      charts = charts.concat(findingsBlock(body, 'Churn per month and NRR, ' + sf.from + ' to ' +
-                                           sf.to, sf.findings, sf.tests, 2));
+      charts = charts.concat(findingsBlock(body, 'Churn per month, LTV and NRR, ' + sf.from +
+                                           ' to ' + sf.to, sf.findings, sf.tests, 2));
     }
     charts = charts.concat(findingsBlock(body, 'Share of customers ever churned, by what ' +
                                          'they started on and who they are', v.findings,

@@ -176,8 +176,8 @@ typedef struct segkit_comparison {
   uint64_t events, trials; /* PROPORTION inputs */
   uint64_t events_rest, trials_rest;
   double value, se, value_rest, se_rest; /* ESTIMATE inputs; PROPORTION: set by the test */
-  double cov;        /* (LOG_)ESTIMATE: covariance of the two sides' estimates, 0 when the
-                        sides share no unit; the test's variance is se^2 + se_rest^2 - 2 cov */
+  double cov; /* (LOG_)ESTIMATE: covariance of the two sides' estimates, 0 when the
+                 sides share no unit; the test's variance is se^2 + se_rest^2 - 2 cov */
   bool floor_zero;                       /* ESTIMATE: the measure cannot be negative */
   /* outputs */
   double lower, upper, lower_rest, upper_rest;

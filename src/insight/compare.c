@@ -58,8 +58,10 @@ static segkit_status check(const segkit_comparison *x, size_t i, segkit_error *e
                               i);
     }
     if (!isnan(x->cov) && !isfinite(x->cov)) {
-      return segkit_error_set(err, SEGKIT_ERR_USAGE, "comparison %zu: a covariance that is not "
-                              "finite", i);
+      return segkit_error_set(err, SEGKIT_ERR_USAGE,
+                              "comparison %zu: a covariance that is not "
+                              "finite",
+                              i);
     }
   } else {
     return segkit_error_set(err, SEGKIT_ERR_USAGE, "comparison %zu: unknown kind %d", i,

@@ -83,11 +83,17 @@ static segkit_status compare_value(const segkit_mrr_result *r, size_t period, si
     return s;
   }
   segkit_segment_finding *ltv = &f->items[f->n++];
-  *ltv = (segkit_segment_finding){
-      .column = col, .segment = v, .measure = "ltv",
-      .c = {.kind = SEGKIT_COMPARE_LOG_ESTIMATE, .n = churn->c.n, .n_rest = churn->c.n_rest,
-            .value = ps.ltv_cents, .se = ps.ltv_log_se, .value_rest = pr.ltv_cents,
-            .se_rest = pr.ltv_log_se, .cov = cov}};
+  *ltv = (segkit_segment_finding){.column = col,
+                                  .segment = v,
+                                  .measure = "ltv",
+                                  .c = {.kind = SEGKIT_COMPARE_LOG_ESTIMATE,
+                                        .n = churn->c.n,
+                                        .n_rest = churn->c.n_rest,
+                                        .value = ps.ltv_cents,
+                                        .se = ps.ltv_log_se,
+                                        .value_rest = pr.ltv_cents,
+                                        .se_rest = pr.ltv_log_se,
+                                        .cov = cov}};
   segkit_segment_finding *nrr = &f->items[f->n++];
   *nrr = (segkit_segment_finding){
       .column = col, .segment = v, .measure = "nrr",

@@ -89,9 +89,8 @@ static sk__ltv_pair *entry(sk__ltv_pairs *p, uint32_t period, uint32_t g, uint32
   return find_or_insert(p, period, g, h);
 }
 
-int sk__ltv_count(sk__period_acc *total, sk__period_acc *groups, size_t n_periods,
-                  uint32_t period, const sk__ltv_part *parts, size_t n_parts,
-                  sk__ltv_pairs *pairs) {
+int sk__ltv_count(sk__period_acc *total, sk__period_acc *groups, size_t n_periods, uint32_t period,
+                  const sk__ltv_part *parts, size_t n_parts, sk__ltv_pairs *pairs) {
   if (n_parts == 0) {
     return 0;
   }

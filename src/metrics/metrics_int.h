@@ -232,8 +232,8 @@ typedef struct sk__ltv_part {
 } sk__ltv_part;
 
 typedef struct sk__ltv_pair {
-  uint32_t period, g, h;        /* g < h; g == UINT32_MAX marks a free slot while counting */
-  sk__i128 s[4][4];             /* over the customers in both: sum of X in g times Y in h */
+  uint32_t period, g, h; /* g < h; g == UINT32_MAX marks a free slot while counting */
+  sk__i128 s[4][4];      /* over the customers in both: sum of X in g times Y in h */
 } sk__ltv_pair;
 
 /* While counting: an open-addressing table (cap a power of two, or 0). After
@@ -252,9 +252,8 @@ static inline size_t sk__ltv_index(size_t x, size_t y) {
 /* Add a customer's parts of `period` (n_parts, distinct groups; 0 = none) to the block
  * accumulators: each part to its group's block (groups + 1 + group, when split), their sum
  * to the totals (total), and every two parts to the pairs. Returns -1 when out of memory. */
-int sk__ltv_count(sk__period_acc *total, sk__period_acc *groups, size_t n_periods,
-                  uint32_t period, const sk__ltv_part *parts, size_t n_parts,
-                  sk__ltv_pairs *pairs);
+int sk__ltv_count(sk__period_acc *total, sk__period_acc *groups, size_t n_periods, uint32_t period,
+                  const sk__ltv_part *parts, size_t n_parts, sk__ltv_pairs *pairs);
 /* Add every entry of `from` to `into` (both counting tables). -1 when out of memory. */
 int sk__ltv_pairs_merge(sk__ltv_pairs *into, const sk__ltv_pairs *from);
 /* Compact and sort a counting table; off (n_periods + 1, malloc'd) gets where each

@@ -493,8 +493,8 @@ static segkit_status merge_sums(segkit_mrr_result *r, const job_sums *js, int nt
   return SEGKIT_OK;
 }
 
-static void setup_job(job *j, const sorted_rows *s, const segkit_mrr_result *r,
-                      job_sums *js, int t) {
+static void setup_job(job *j, const sorted_rows *s, const segkit_mrr_result *r, job_sums *js,
+                      int t) {
   j->rows = s;
   j->first = r->from_month - 1;
   j->n_slots = r->n_months + 1;

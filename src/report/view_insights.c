@@ -9,9 +9,10 @@
  * interval a customer started on, when the history has them, and every text column of the
  * customers dataset with 2 to 30 values (country, industry, company size, ...). Findings
  * of other kinds join this list as the insight module grows ("kind" says which).
- * "segment_findings": segkit_mrr_findings_new over the last 12 months, churn per month and
- * NRR of each value of the same dimensions against the rest (what segkit insights says on
- * a subscription history), corrected together as one family. */
+ * "segment_findings": segkit_mrr_findings_new over the last 12 months, churn per month, LTV
+ * (kind "ltv": money in major units at gross margin 1) and NRR of each value of the same
+ * dimensions against the rest (what segkit insights says on a subscription history),
+ * corrected together as one family. */
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -97,6 +98,16 @@ static void customer_dims(sk_ctx *c, char *by, size_t size, size_t levels) {
 
 /* Churn per month and NRR of every segment against the rest over the last 12 months
  * (segkit_mrr_findings_new, what segkit insights says on a history): "segment_findings". */
+/* "= 0.0038", or "< 1e-300" for a p that underflows to 0 (it is not 0). */
+static const char *p_text(double p, char buf[32]) {
+  if (p < 1e-300) {
+    snprintf(buf, 32, "< 1e-300");
+  } else {
+    snprintf(buf, 32, "= %.2g", p);
+  }
+  return buf;
+}
+
 static void history_findings(sk_ctx *c, json_t *view, const char *start_by, size_t start_levels) {
   char by[1024];
   snprintf(by, sizeof by, "%s", start_by);
@@ -121,34 +132,47 @@ static void history_findings(sk_ctx *c, json_t *view, const char *start_by, size
       continue;
     }
     char text[512];
+    char pb[32];
     bool churn = strcmp(x->measure, "monthly_churn") == 0;
-    if (churn) {
+    /* LTV in money (major units, gross margin 1), the rates as fractions */
+    double unit = strcmp(x->measure, "ltv") == 0 ? 0.01 : 1.0;
+    if (unit != 1.0) {
+      snprintf(text, sizeof text,
+               "customers with %s = %s are worth %.1fx %s: revenue LTV %.0f (%.0f-%.0f) vs %.0f "
+               "(%.0f-%.0f) (ARPU / monthly churn), n = %llu vs %llu (Wald test on log LTV, "
+               "adjusted p %s)",
+               x->column, x->segment, k->ratio >= 1 ? k->ratio : 1.0 / k->ratio,
+               k->ratio >= 1 ? "as much" : "less", unit * k->value, unit * k->lower,
+               unit * k->upper, unit * k->value_rest, unit * k->lower_rest, unit * k->upper_rest,
+               (unsigned long long)k->n, (unsigned long long)k->n_rest, p_text(k->p_adjusted, pb));
+    } else if (churn) {
       char much[48];
       sk__how_much(k->value, k->value_rest, k->ratio, much, sizeof much);
       snprintf(text, sizeof text,
                "customers with %s = %s churn %s: %.2f%% (%.2f-%.2f%%) vs %.2f%% (%.2f-%.2f%%) a "
-               "month, n = %llu vs %llu (z-test, adjusted p = %.2g)",
+               "month, n = %llu vs %llu (z-test, adjusted p %s)",
                x->column, x->segment, much, 100 * k->value, 100 * k->lower, 100 * k->upper,
                100 * k->value_rest, 100 * k->lower_rest, 100 * k->upper_rest,
-               (unsigned long long)k->n, (unsigned long long)k->n_rest, k->p_adjusted);
+               (unsigned long long)k->n, (unsigned long long)k->n_rest, p_text(k->p_adjusted, pb));
     } else {
       snprintf(text, sizeof text,
                "customers with %s = %s keep %s of their MRR: NRR %.1f%% (%.1f-%.1f%%) vs %.1f%% "
-               "(%.1f-%.1f%%) over 12 months, n = %llu vs %llu (Wald test, adjusted p = %.2g)",
+               "(%.1f-%.1f%%) over 12 months, n = %llu vs %llu (Wald test, adjusted p %s)",
                x->column, x->segment, k->value > k->value_rest ? "more" : "less", 100 * k->value,
                100 * k->lower, 100 * k->upper, 100 * k->value_rest, 100 * k->lower_rest,
                100 * k->upper_rest, (unsigned long long)k->n, (unsigned long long)k->n_rest,
-               k->p_adjusted);
+               p_text(k->p_adjusted, pb));
     }
     json_array_append_new(
-        list, json_pack("{s:s, s:s, s:s, s:s, s:I, s:I, s:o, s:[o, o], s:o, s:[o, o], s:o, s:o, "
-                        "s:o}",
-                        "kind", x->measure, "text", text, "dimension", x->column, "segment",
-                        x->segment, "customers", (json_int_t)k->n, "rest_customers",
-                        (json_int_t)k->n_rest, "rate", sk__num(k->value), "ci", sk__num(k->lower),
-                        sk__num(k->upper), "rest_rate", sk__num(k->value_rest), "rest_ci",
-                        sk__num(k->lower_rest), sk__num(k->upper_rest), "ratio", sk__num(k->ratio),
-                        "p", sk__num(k->p), "p_adjusted", sk__num(k->p_adjusted)));
+        list,
+        json_pack("{s:s, s:s, s:s, s:s, s:I, s:I, s:o, s:[o, o], s:o, s:[o, o], s:o, s:o, "
+                  "s:o}",
+                  "kind", x->measure, "text", text, "dimension", x->column, "segment", x->segment,
+                  "customers", (json_int_t)k->n, "rest_customers", (json_int_t)k->n_rest, "rate",
+                  sk__num(unit * k->value), "ci", sk__num(unit * k->lower),
+                  sk__num(unit * k->upper), "rest_rate", sk__num(unit * k->value_rest), "rest_ci",
+                  sk__num(unit * k->lower_rest), sk__num(unit * k->upper_rest), "ratio",
+                  sk__num(k->ratio), "p", sk__num(k->p), "p_adjusted", sk__num(k->p_adjusted)));
   }
   json_object_set_new(view, "segment_findings",
                       json_pack("{s:o, s:o, s:s, s:I, s:s, s:o}", "from", sk__month(to - 11), "to",
@@ -345,10 +369,10 @@ segkit_status sk__view_insights(sk_ctx *c, json_t *view, segkit_error *err) {
       sk__how_much(x->rate, x->rate_rest, x->ratio, much, sizeof much);
       snprintf(text, sizeof text,
                "customers with %s = %s churn %s: %.1f%% (%.1f-%.1f%%) vs %.1f%% (%.1f-%.1f%%), "
-               "n = %llu vs %llu (z-test, adjusted p = %.2g)",
+               "n = %llu vs %llu (z-test, adjusted p %s)",
                dn, level, much, 100 * x->rate, 100 * x->lower, 100 * x->upper, 100 * x->rate_rest,
                100 * x->lower_rest, 100 * x->upper_rest, (unsigned long long)x->n,
-               (unsigned long long)x->n_rest, x->p_adjusted);
+               (unsigned long long)x->n_rest, p_text(x->p_adjusted, (char[32]){0}));
       json_t *o1 = json_pack(
           "{s:s, s:s, s:s, s:s, s:I, s:I, s:o, s:[o, o], s:I, s:I, s:o, s:[o, o], s:o, s:o, s:o, "
           "s:o}",

@@ -89,10 +89,21 @@ static void compare_floor_and_bad_input(void **state) {
 static void compare_log_estimates(void **state) {
   (void)state;
   segkit_comparison c[2] = {
-      {.kind = SEGKIT_COMPARE_LOG_ESTIMATE, .n = 80, .n_rest = 90, .value = 2000, .se = 0.3,
-       .value_rest = 1000, .se_rest = 0.4, .cov = 0.02},
-      {.kind = SEGKIT_COMPARE_LOG_ESTIMATE, .n = 80, .n_rest = 90, .value = INFINITY,
-       .se = NAN, .value_rest = 1000, .se_rest = 0.4},
+      {.kind = SEGKIT_COMPARE_LOG_ESTIMATE,
+       .n = 80,
+       .n_rest = 90,
+       .value = 2000,
+       .se = 0.3,
+       .value_rest = 1000,
+       .se_rest = 0.4,
+       .cov = 0.02},
+      {.kind = SEGKIT_COMPARE_LOG_ESTIMATE,
+       .n = 80,
+       .n_rest = 90,
+       .value = INFINITY,
+       .se = NAN,
+       .value_rest = 1000,
+       .se_rest = 0.4},
   };
   size_t m = 0;
   segkit_error err;

@@ -593,7 +593,8 @@ static void metrics_periods_ltv_and_its_error(void **state) {
   double qa = 12.0 / 23, qb = 4.0 / 23 - 0.9, qc = 3.0 / 23, qf = 4.0 / 23 - 0.1;
   double se_pro = sqrt(6.0 / 5.0 * (qa * qa + qb * qb + qc * qc + qf * qf));
   assert_close(pp->ltv_log_se, se_pro, 1e-12);
-  double t[6] = {60.0 / 214, 20.0 / 214 + 1.0 / 21 - 1.0 / 3, 50.0 / 214, 16.0 / 214 - 1.0 / 3,
+  double t[6] = {60.0 / 214,           20.0 / 214 + 1.0 / 21 - 1.0 / 3,
+                 50.0 / 214,           16.0 / 214 - 1.0 / 3,
                  48.0 / 214 - 1.0 / 3, 20.0 / 214 - 1.0 / 21};
   double ss = 0;
   for (int i = 0; i < 6; i++) {
