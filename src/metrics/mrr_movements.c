@@ -198,44 +198,33 @@ static void add_period(sk__period_acc *a, int64_t m_start, int64_t m_end) {
   }
 }
 
-/* A customer's parts of period p for its LTV moments: per group, its months of the period
- * in that group (a month is in the group of its start, as in classify). */
-static int count_ltv(const job *j, const slot *sl, size_t p) {
-  sk__ltv_part *parts = j->ltv_parts;
-  size_t n = 0;
-  size_t s0 = (size_t)(j->period_first[p] - j->first);
-  size_t s1 = (size_t)(j->period_last[p] - j->first);
-  for (size_t s = s0; s <= s1; s++) {
-    int64_t m0 = sl[s - 1].mrr;
-    int64_t m1 = sl[s].mrr;
-    if (m0 == 0 && m1 == 0) {
-      continue;
-    }
-    uint32_t g = j->n_groups == 0 ? 0 : m0 > 0 ? sl[s - 1].group : sl[s].group;
-    size_t k = 0;
-    while (k < n && parts[k].group != g) {
-      k++;
-    }
-    if (k == n) {
-      parts[n++] = (sk__ltv_part){.group = g, .v = {0, 0, 0, 0}};
-    }
-    parts[k].v[SK__LTV_A] += m1;
-    parts[k].v[SK__LTV_B] += m1 > 0;
-    parts[k].v[SK__LTV_C] += m0 > 0 && m1 == 0;
-    parts[k].v[SK__LTV_D] += m0 > 0;
+/* A customer's month in group g: its part of the period's LTV moments (at most one part
+ * per group: a customer visits few groups, so a linear search). */
+static size_t ltv_part_add(sk__ltv_part *parts, size_t n, uint32_t g, int64_t m0, int64_t m1) {
+  size_t k = 0;
+  while (k < n && parts[k].group != g) {
+    k++;
   }
+  if (k == n) {
+    parts[n++] = (sk__ltv_part){.group = g, .v = {0, 0, 0, 0}};
+  }
+  parts[k].v[SK__LTV_A] += m1;
+  parts[k].v[SK__LTV_B] += m1 > 0;
+  parts[k].v[SK__LTV_C] += m0 > 0 && m1 == 0;
+  parts[k].v[SK__LTV_D] += m0 > 0;
+  return n;
+}
+
+static int ltv_flush(const job *j, size_t p, size_t n_parts) {
   size_t np = j->n_periods;
   return sk__ltv_count(&j->period_acc[p], j->n_groups > 0 ? &j->period_acc[np + p] : NULL, np,
-                       (uint32_t)p, parts, n, j->ltv_pairs);
+                       (uint32_t)p, j->ltv_parts, n_parts, j->ltv_pairs);
 }
 
 /* Follow the customers active when each period starts to its end. */
-static int count_periods(const job *j, const slot *sl) {
+static void count_periods(const job *j, const slot *sl) {
   size_t np = j->n_periods;
   for (size_t p = 0; p < np; p++) {
-    if (count_ltv(j, sl, p) != 0) {
-      return -1;
-    }
     size_t a = (size_t)(j->period_first[p] - 1 - j->first);
     size_t b = (size_t)(j->period_last[p] - j->first);
     int64_t m0 = sl[a].mrr;
@@ -247,7 +236,6 @@ static int count_periods(const job *j, const slot *sl) {
       add_period(&j->period_acc[(1 + (size_t)sl[a].group) * np + p], m0, sl[b].mrr);
     }
   }
-  return 0;
 }
 
 /* Monthly survival from a customer's first active month end in the range, until the first
@@ -320,9 +308,7 @@ static int run_customer(const job *j, size_t c, slot *sl) {
   if (j->tenure_stages) {
     apply_stages(j, sl, first_paid_day);
   }
-  if (count_periods(j, sl) != 0) {
-    return -1;
-  }
+  count_periods(j, sl);
   count_survival(j, sl);
   /* Locals, not j->: classify is a call that may write any month block, so fields read
    * through j would be reloaded after every call. */
@@ -331,9 +317,20 @@ static int run_customer(const job *j, size_t c, slot *sl) {
   segkit_mrr_month *acc = j->acc;
   bool split = j->n_groups > 0;
   int32_t first = j->first;
+  const int32_t *period_last = j->period_last;
+  sk__ltv_part *parts = j->ltv_parts;
+  size_t p = 0, n_parts = 0;
   for (size_t i = 1; i < n_slots; i++) {
     int64_t m0 = sl[i - 1].mrr;
     int64_t m1 = sl[i].mrr;
+    int32_t month = first + (int32_t)i;
+    if (month > period_last[p]) { /* periods are contiguous and in month order */
+      if (ltv_flush(j, p, n_parts) != 0) {
+        return -1;
+      }
+      p++;
+      n_parts = 0;
+    }
     if (m0 == 0 && m1 == 0) {
       continue;
     }
@@ -341,12 +338,15 @@ static int run_customer(const job *j, size_t c, slot *sl) {
      * the whole step m0 -> m1 (an upgrade into another plan included) is one movement of
      * one group; a customer without MRR then takes its group at this month's end. */
     uint32_t g = m0 > 0 ? sl[i - 1].group : sl[i].group;
-    int32_t month = first + (int32_t)i;
     bool before = first_paid < month;
     classify(&acc[i - 1], m0, m1, before);
     if (split) {
       classify(&acc[(1 + (size_t)g) * n_months + (i - 1)], m0, m1, before);
     }
+    n_parts = ltv_part_add(parts, n_parts, split ? g : 0, m0, m1);
+  }
+  if (ltv_flush(j, p, n_parts) != 0) {
+    return -1;
   }
   if (j->start_group != NULL) {
     j->start_group[c] = start_group(sl, j->n_slots);
