@@ -622,6 +622,24 @@ static void metrics_periods_ltv_and_its_error(void **state) {
   assert_int_equal(segkit_mrr_ltv_covariance(r, sb, both, 0, &cov, &err), SEGKIT_ERR_USAGE);
   assert_non_null(strstr(err.message, "both sides"));
   segkit_mrr_result_free(r);
+  /* by plan, interval and tenure stage, customers move through up to three groups in the
+   * range (C: basic growth, basic mature, pro mature): the union of every group is still
+   * the totals, and a plan is still the same customers' months */
+  r = run(SEGKIT_MRR_PERIOD_RANGE, 2, true, 2);
+  size_t ng = segkit_mrr_n_groups(r);
+  assert_true(ng >= 4);
+  bool every[32], plan_basic[32];
+  for (size_t g = 0; g < ng; g++) {
+    every[g] = true;
+    plan_basic[g] = strcmp(segkit_mrr_group_key(r, g, 0), "basic") == 0;
+  }
+  assert_int_equal(segkit_mrr_period_select(r, every, 0, &u, &err), SEGKIT_OK);
+  assert_close(u.ltv_cents, 21400.0 / 3.0, 1e-9);
+  assert_close(u.ltv_log_se, sqrt(6.0 / 5.0 * ss), 1e-13);
+  assert_int_equal(segkit_mrr_period_select(r, plan_basic, 0, &u, &err), SEGKIT_OK);
+  assert_close(u.ltv_cents, 4950.0, 1e-9);
+  assert_close(u.ltv_log_se, se_basic, 1e-13);
+  segkit_mrr_result_free(r);
   /* first quarter: B and E churn, D is new; pro is A and B alone, a = 3000 + 2000 over
    * b = 3 + 1 months ending active, c = 1 churn, d = 3 + 2 at risk: (5000 / 4) / (1 / 5) */
   r = run(SEGKIT_MRR_PERIOD_QUARTER, 1, false, 1);
