@@ -105,8 +105,19 @@ async function exportedIds(page, file) {
   return { name: dl.suggestedFilename(), ids: lines.slice(1).map((l) => l.split(',')[0].replace(/"/g, '')) };
 }
 
-async function shot(page, name) {
-  await page.screenshot({ path: path.join(shots, `dashboard-${name}.png`), fullPage: true });
+// A stray null or undefined written out as text among the page's blocks (a helper that
+// returned nothing handed to replaceChildren) is a bug a person sees.
+async function noStrayText(page, where) {
+  const stray = await page.evaluate(() => [...document.querySelectorAll('#main, #main > div')]
+    .flatMap((el) => [...el.childNodes])
+    .filter((n) => n.nodeType === 3 && /^(null|undefined)$/.test(n.textContent.trim())).length);
+  check(stray === 0, `${where} writes no stray "null" or "undefined"`);
+}
+
+// A screenshot of the whole page; of the screen only with { screen: true } (a dialog over
+// a long page).
+async function shot(page, name, { screen = false } = {}) {
+  await page.screenshot({ path: path.join(shots, `dashboard-${name}.png`), fullPage: !screen });
 }
 
 async function login(page, key) {
@@ -237,6 +248,7 @@ try {
   await page.waitForFunction(() => [...document.querySelectorAll('#segments-table td[data-segment]')]
     .every((td) => !td.textContent.includes('…')), null, { timeout: 60000 });
   check(await page.locator('#segments-table tbody tr').count() >= 1, 'the segments page lists the workspace\'s segments');
+  await noStrayText(page, 'the segments page');
   await shot(page, 'segments');
 
   // ---- builder with a read key: count as you type, an error at its place, no save ----
@@ -300,6 +312,7 @@ try {
   await page.waitForSelector('#members-table');
   check(await page.getAttribute('#segment-figures', 'data-count') === String(SMALL), `the segment page counts ${SMALL}`);
   check(await page.textContent('#segment-rule') === 'country == "DE" and company_size == "1-10"', 'the segment page shows its rule');
+  await noStrayText(page, 'the segment page');
 
   // ---- members: paging against pandas' ids ----
   const firstPage = await page.$$eval('#members-table tbody td', (tds) => tds.map((t) => t.textContent));
@@ -402,7 +415,7 @@ try {
   const dialogText = await page.textContent('#delete-dialog');
   check(dialogText.includes(`Delete segment ${SEGMENT}?`) && dialogText.includes('its snapshot') &&
     dialogText.includes('cannot be undone'), 'the dialog says what is deleted');
-  await shot(page, 'segment-delete-dialog');
+  await shot(page, 'segment-delete-dialog', { screen: true });
   await page.keyboard.press('Escape');
   await page.waitForSelector('#delete-dialog', { state: 'detached' });
   check(await page.evaluate(() => document.activeElement.id) === 'delete-segment',
@@ -521,7 +534,7 @@ try {
   await page.waitForSelector('#delete-dialog[open]');
   const box = await page.locator('#delete-dialog').boundingBox();
   check(box.x >= 0 && box.x + box.width <= 390, `the delete dialog fits a 390 px screen (${Math.round(box.x)}+${Math.round(box.width)})`);
-  await shot(page, 'phone-delete-dialog');
+  await shot(page, 'phone-delete-dialog', { screen: true });
   await page.click('#delete-confirm');
   await ready(page, 'segments');
   const deleted = await page.textContent('#flash');

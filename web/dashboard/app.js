@@ -43,7 +43,8 @@
   function takeFlash() {
     const text = state.flash;
     state.flash = null;
-    return text ? h('div', { id: 'flash', role: 'status' }, message('ok', text, 'Done:')) : null;
+    // '' rather than null: replaceChildren() would write null out as text.
+    return text ? h('div', { id: 'flash', role: 'status' }, message('ok', text, 'Done:')) : '';
   }
 
   // ---- DOM ---------------------------------------------------------------------------------
@@ -710,14 +711,18 @@
       const where = e.body && e.body.error ? e.body.error : {};
       if (e.status === 400 && where.line) {
         // The rule, refused at the save: marked in the text as the live check does.
+        const err = { line: where.line, column: where.column, length: where.length,
+          message: e.message.replace(/^rule:\d+:\d+: /, '') };
         if (ta.value === rule) {
-          lastErrors = [where];
+          seq++;   // an older live check's answer must not replace this one
+          lastErrors = [err];
           ta.setAttribute('aria-invalid', 'true');
+          result.replaceChildren(ruleErrorBox(rule, err));
+          result.removeAttribute('aria-busy');
           paintBackdrop();
         }
         return h('div', {}, message('error', 'The changes were not saved: the server refused the rule.'),
-          ruleErrorBox(rule, { line: where.line, column: where.column, length: where.length,
-            message: e.message.replace(/^rule:\d+:\d+: /, '') }));
+          ruleErrorBox(rule, err));
       }
       let text = `The changes were not saved: ${e.message} (HTTP ${e.status}, ${e.code}).`;
       if (e.status === 403) {
