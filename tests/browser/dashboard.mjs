@@ -373,6 +373,20 @@ try {
   check(true, `the new rule counts ${fmt(EDITED)} of ${fmt(TOTAL)} as it is typed (pandas)`);
   await page.fill('#seg-desc', 'small companies in the DACH countries (browser test)');
   await shot(page, 'segment-edit');
+  // Someone else changes the segment meanwhile: the first save says so and saves nothing,
+  // the second replaces theirs.
+  const theirs = await apiCall('PUT', `/api/v1/segments/${SEGMENT}`, WKEY,
+    { rule: OLD_RULE, dataset: 'customers', description: 'changed behind the page' });
+  check(theirs.status === 200, `another client changes the segment through the API (${theirs.status})`);
+  await page.click('#save');
+  await page.waitForSelector('#edit-conflict');
+  const conflict = await page.textContent('#save-status');
+  check(conflict.includes('not saved') && conflict.includes('changed by someone else') &&
+    conflict.includes(OLD_RULE) && conflict.includes('Save changes again'),
+  `a change made by someone else since the page opened is told before it is overwritten: "${conflict.trim()}"`);
+  check((await apiCall('GET', `/api/v1/segments/${SEGMENT}`, RKEY)).json.description === 'changed behind the page',
+    'and theirs is still what the server holds');
+  await shot(page, 'segment-edit-conflict');
   await page.click('#save');
   await page.waitForFunction((n) => location.hash === `#/segment/${n}` && document.body.dataset.page === 'segment' &&
     document.body.dataset.ready, SEGMENT, { timeout: 60000 });
@@ -421,6 +435,17 @@ try {
   check(await page.evaluate(() => document.activeElement.id) === 'delete-segment',
     'Escape closes the dialog and returns the focus to Delete');
   check((await apiCall('GET', `/api/v1/segments/${SEGMENT}`, RKEY)).status === 200, 'and nothing was deleted');
+
+  // ---- a segment made with --subscriptions: its rule does not check here, and the page says why ----
+  execFileSync(SEGKIT, ['segment', 'add', 'paying-browser', 'mrr > 0', '--dataset', 'customers',
+    '--subscriptions', 'subscriptions', '--rates', 'USD=1,EUR=1.08,GBP=1.27'], { stdio: 'ignore' });
+  await go(page, '#/segment/paying-browser/edit', 'segment-edit');
+  await page.waitForSelector('#edit-note .msg', { timeout: 30000 });
+  const note = await page.textContent('#edit-note');
+  check(note.includes('--subscriptions') && note.includes('--replace'),
+    `editing a segment made with --subscriptions says it needs the CLI: "${note.trim()}"`);
+  check(await page.$('#edit-note .msg') !== null && await page.$('#check-count') === null,
+    'and its rule is shown as not checking here (unknown field mrr)');
 
   // ---- a segment deleted by someone else while being edited: the 404 is told in place ----
   await go(page, `#/segment/${USER}/edit`, 'segment-edit');
@@ -553,7 +578,7 @@ try {
   // saved anyway, the save of a segment deleted meanwhile, the read key's forced edit.
   const expectedFailures = new Set(['GET /api/v1/whoami 401', 'POST /api/v1/segments 403',
     'GET /api/v1/segments 401', `PUT /api/v1/segments/${SEGMENT} 400`,
-    `PUT /api/v1/segments/${USER} 404`, `PUT /api/v1/segments/${SEGMENT} 403`]);
+    `GET /api/v1/segments/${USER} 404`, `PUT /api/v1/segments/${SEGMENT} 403`]);
   const unexpected = failed.filter((f) => !expectedFailures.has(f));
   check(unexpected.length === 0, `the only failed requests are the expected ones (${failed.join(', ')})`);
   console.log(`screenshots in ${shots}`);

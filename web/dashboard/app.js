@@ -638,6 +638,7 @@
           method: 'POST', body: { dataset: dsSelect.value, rule }, signal: inflight.signal,
         });
         if (my !== seq) return;
+        if (edit && rule === edit.rule) originalChecked(r.valid);
         if (r.valid) {
           lastErrors = [];
           ta.setAttribute('aria-invalid', 'false');
@@ -670,6 +671,19 @@
         }, 'Select it') : null);
     }
 
+    // The segment's own rule refused by the check: it names what only its stored context
+    // gives (the derived fields of `segkit segment add --subscriptions`), which the check and
+    // a PUT do not carry; say so rather than leave a saved segment looking broken.
+    const editNote = h('div', { id: 'edit-note' });
+    if (edit) result.after(editNote);
+    function originalChecked(valid) {
+      editNote.replaceChildren(valid ? '' : message('info', `The saved rule of ${edit.name} does not ` +
+        'check here. If the segment still counts on its page, it was made with `segkit segment ' +
+        'add --subscriptions` (fields such as mrr or plan from the subscriptions), which this page ' +
+        'cannot check or save yet: change it with the CLI (`segkit segment add ' +
+        `${edit.name} RULE --replace --subscriptions DATASET\`).`, 'Note:'));
+    }
+
     const schedule = () => {
       clearTimeout(timer);
       timer = setTimeout(check, CHECK_DELAY_MS);
@@ -684,10 +698,23 @@
     ta.addEventListener('scroll', () => { backdrop.scrollTop = ta.scrollTop; });
     dsSelect.addEventListener('change', () => { showFields(); schedule(); });
 
+    // The segment as this page found it; a save first asks whether someone changed it since
+    // (the PUT itself replaces whatever is there), and a second click saves over theirs.
+    let seen = edit ? edit.updated_at : null;
     async function saveChanges() {
       const rule = ta.value;
       saveStatus.replaceChildren(h('p', { class: 'muted' }, 'Saving…'));
       try {
+        const now = await api(`/api/v1/segments/${encodeURIComponent(edit.name)}`);
+        if (now.updated_at !== seen) {
+          seen = now.updated_at;
+          saveStatus.replaceChildren(message('error', h('span', { id: 'edit-conflict' },
+            `The changes were not saved: segment ${edit.name} was changed by someone else at ` +
+            `${now.updated_at}, after this page opened. Its rule is now `, h('code', {}, now.rule),
+            now.description ? ` (${now.description})` : '', '. Save changes again to replace it ' +
+            'with yours, or open ', h('a', { href: segHref }, 'the segment'), ' to see theirs.')));
+          return;
+        }
         const body = { rule, dataset: dsSelect.value, description: descInput.value || null };
         // The key column the segment was made with stays (left out, the server would pick
         // the dataset's default).
