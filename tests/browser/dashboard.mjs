@@ -456,6 +456,25 @@ try {
   check(gone.includes('not saved') && gone.includes('HTTP 404') && gone.includes('deleted meanwhile'),
     `saving a segment deleted meanwhile says so: "${gone.trim()}"`);
 
+  // ---- and one deleted by someone else while its dialog is open: the 404 in the dialog ----
+  check((await apiCall('POST', '/api/v1/segments', WKEY,
+    { name: 'gone-browser', dataset: 'customers', rule: 'country == "FR"' })).status === 201,
+  'gone-browser is made through the API');
+  await go(page, '#/segment/gone-browser', 'segment');
+  await page.click('#delete-segment');
+  await page.waitForSelector('#delete-dialog[open]');
+  check((await apiCall('DELETE', '/api/v1/segments/gone-browser', WKEY)).status === 200,
+    'gone-browser is deleted through the API while the dialog is open');
+  await page.click('#delete-confirm');
+  await page.waitForSelector('#delete-status .msg.error');
+  const gone404 = await page.textContent('#delete-status');
+  check(gone404.includes('was not deleted') && gone404.includes('HTTP 404') && gone404.includes('already'),
+    `the dialog tells the 404 in place: "${gone404.trim()}"`);
+  check(await page.isDisabled('#delete-confirm') && await page.evaluate(() => document.activeElement.id) === 'delete-cancel',
+    'Delete is disabled then, and the focus is on Cancel');
+  await page.keyboard.press('Enter');
+  await page.waitForSelector('#delete-dialog', { state: 'detached' });
+
   // ---- the other pages ----
   for (const v of ['clusters', 'clv', 'survey', 'insights']) {
     await go(page, `#/view/${v}`, 'view');
@@ -518,6 +537,17 @@ try {
     `a read key sees Edit rule and Delete disabled, and why: "${why.trim()}"`);
   }
   await shot(page, 'phone-segment');
+  // Forced (as a stale page might), Delete gets the server's 403, told in the dialog.
+  await page.evaluate(() => { document.querySelector('#delete-segment').disabled = false; });
+  await page.click('#delete-segment');
+  await page.waitForSelector('#delete-dialog[open]');
+  await page.click('#delete-confirm');
+  await page.waitForSelector('#delete-status .msg.error');
+  const del403 = await page.textContent('#delete-status');
+  check(del403.includes('HTTP 403') && del403.includes('write role'), `the server's 403 on a delete is told in the dialog: "${del403.trim()}"`);
+  await shot(page, 'phone-delete-403', { screen: true });
+  await page.click('#delete-cancel');
+  await page.waitForSelector('#delete-dialog', { state: 'detached' });
   // The edit page reached by its address: save disabled and, forced, the 403 told in place.
   await go(page, `#/segment/${SEGMENT}/edit`, 'segment-edit');
   check(await page.isDisabled('#save') && (await page.textContent('#save-status')).includes('not change segments'),
@@ -575,10 +605,12 @@ try {
   check(foreign.length === 0, `no request left the server (${foreign.join(', ') || 'none'})`);
   check(consoleErrors.length === 0, `no console errors (${consoleErrors.join(' | ') || 'none'})`);
   // The wrong key, the read key's save and the revoked key's next request; the broken rule
-  // saved anyway, the save of a segment deleted meanwhile, the read key's forced edit.
+  // saved anyway, the save of a segment deleted meanwhile, the read key's forced edit; the
+  // delete of a segment deleted meanwhile, the read key's forced delete.
   const expectedFailures = new Set(['GET /api/v1/whoami 401', 'POST /api/v1/segments 403',
     'GET /api/v1/segments 401', `PUT /api/v1/segments/${SEGMENT} 400`,
-    `GET /api/v1/segments/${USER} 404`, `PUT /api/v1/segments/${SEGMENT} 403`]);
+    `GET /api/v1/segments/${USER} 404`, `PUT /api/v1/segments/${SEGMENT} 403`,
+    'DELETE /api/v1/segments/gone-browser 404', `DELETE /api/v1/segments/${SEGMENT} 403`]);
   const unexpected = failed.filter((f) => !expectedFailures.has(f));
   check(unexpected.length === 0, `the only failed requests are the expected ones (${failed.join(', ')})`);
   console.log(`screenshots in ${shots}`);

@@ -932,21 +932,22 @@
       type: 'button', id: 'edit-segment', class: 'secondary',
       onclick: () => { location.hash = `#/segment/${encodeURIComponent(def.name)}/edit`; },
     }, 'Edit rule');
-    const deleteBtn = h('button', { type: 'button', id: 'delete-segment', class: 'secondary danger' }, 'Delete…');
+    // Listened to even when disabled: should the role known here be wrong, the server's 403
+    // is shown in the dialog.
+    const deleteBtn = h('button', {
+      type: 'button', id: 'delete-segment', class: 'secondary danger',
+      onclick: () => confirmDelete(def, deleteBtn),
+    }, 'Delete…');
     const bar = h('div', { class: 'actions', id: 'segment-actions', role: 'group', 'aria-label': 'Segment actions' },
       editBtn, deleteBtn);
-    if (!canWrite()) {
-      const why = h('p', { id: 'segment-readonly', class: 'msg info' }, h('strong', {}, 'Read-only:'),
-        `Your key has the ${state.role || 'read'} role: it can see this segment but not edit or ` +
-        `delete it. ${READ_ONLY_WHY}`);
-      for (const b of [editBtn, deleteBtn]) {
-        b.disabled = true;
-        b.setAttribute('aria-describedby', 'segment-readonly');
-      }
-      return h('div', {}, bar, why);
+    if (canWrite()) return bar;
+    for (const b of [editBtn, deleteBtn]) {
+      b.disabled = true;
+      b.setAttribute('aria-describedby', 'segment-readonly');
     }
-    deleteBtn.addEventListener('click', () => confirmDelete(def, deleteBtn));
-    return bar;
+    return h('div', {}, bar, h('p', { id: 'segment-readonly', class: 'msg info' }, h('strong', {}, 'Read-only:'),
+      `Your key has the ${state.role || 'read'} role: it can see this segment but not edit or ` +
+      `delete it. ${READ_ONLY_WHY}`));
   }
 
   // The segments whose rules name `name` with in_segment(): they stop counting without it.
@@ -1002,12 +1003,12 @@
         let text = `${name} was not deleted: ${e.message} (HTTP ${e.status || '?'}, ${e.code || 'error'}).`;
         if (e.status === 403) {
           text += ` ${READ_ONLY_WHY}`;
-        } else if (e.status === 404) {
-          text += ' Someone else may have deleted it already.';
-        } else {
+        } else if (e.status !== 404) {
           confirmBtn.disabled = false;
         }
-        status.replaceChildren(message('error', text));
+        status.replaceChildren(message('error', e.status !== 404 ? text : h('span', {},
+          `${text} Someone else may have deleted it already: `,
+          h('a', { href: '#/segments' }, 'see the segments'), '.')));
         (confirmBtn.disabled ? cancelBtn : confirmBtn).focus();
       }
     });
