@@ -253,6 +253,7 @@ try {
 
   // ---- builder with a read key: count as you type, an error at its place, no save ----
   await go(page, '#/builder', 'builder');
+  await noStrayText(page, 'the builder');
   const saveDisabled = await page.isDisabled('#save');
   const readOnly = await page.textContent('#save-status');
   check(saveDisabled && readOnly.includes('read role') && readOnly.includes('write role'),
@@ -350,6 +351,7 @@ try {
   check(await page.inputValue('#seg-name') === SEGMENT && await page.getAttribute('#seg-name', 'readonly') !== null,
     'its name is shown and fixed');
   check(await page.textContent('#save') === 'Save changes', 'the button says Save changes');
+  await noStrayText(page, 'the edit page');
   await page.waitForSelector('#check-count');
   check((await page.textContent('#check-count')).startsWith(`${fmt(SMALL)} of ${fmt(TOTAL)}`),
     `the old rule is counted as the page opens (${fmt(SMALL)}, pandas)`);

@@ -539,7 +539,7 @@
     const segHref = edit ? `#/segment/${encodeURIComponent(edit.name)}` : null;
     main().replaceChildren(...pageHeader(edit ? `Edit segment ${edit.name}` : 'Build a segment'),
       edit ? h('p', {}, h('a', { href: segHref, id: 'back-to-segment' }, `Back to segment ${edit.name}`),
-        ' (nothing changes until you save)') : null,
+        ' (nothing changes until you save)') : '',
       h('div', { class: 'card' },
         h('label', { for: 'dataset' }, 'Dataset'), dsSelect,
         h('label', { for: 'rule' }, 'Rule'),
