@@ -3,7 +3,9 @@
 // environment). Drives the pages as a person would: log in (a wrong key is refused), build a
 // segment as you type (its count, then a broken rule's error at its place), save it (a read
 // key is told why it cannot), open its page, page through and export its members, and see
-// the charts drawn; a phone-width run; screenshots of every page. Throughout: no request
+// the charts drawn; edit its rule (the new count and members against pandas, the snapshot
+// taken before kept) and delete it through the confirmation dialog, a read key seeing both
+// disabled and why; a phone-width run; screenshots of every page. Throughout: no request
 // leaves the server and the console stays free of errors.
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
@@ -24,7 +26,12 @@ const SMALL = Number(env('EXPECT_SMALL'));
 const IDS = fs.readFileSync(env('IDS_FILE'), 'utf8').trim().split('\n');
 const RKEY2 = env('RKEY2');          // revoked during the run
 const SEGKIT = env('SEGKIT');
+const EDITED = Number(env('EXPECT_EDITED'));
+const EDITED_IDS = fs.readFileSync(env('EDITED_IDS_FILE'), 'utf8').trim().split('\n');
 const SEGMENT = 'de-small-browser';
+const OLD_RULE = 'country == "DE" and company_size == "1-10"';
+const NEW_RULE = 'country in ("DE", "AT", "CH") and company_size in ("1-10", "11-50")';
+const USER = 'uses-de-small-browser';   // a segment whose rule names SEGMENT
 const shots = artifactDir();
 const origin = new URL(BASE).origin;
 const fmt = (n) => n.toLocaleString('en-US');
@@ -76,8 +83,41 @@ async function go(page, hash, name) {
     document.body.dataset.ready && document.body.dataset.ready !== b, [name, before], { timeout: 60000 });
 }
 
-async function shot(page, name) {
-  await page.screenshot({ path: path.join(shots, `dashboard-${name}.png`), fullPage: true });
+// The API straight from node (not through the page): what the server holds.
+async function apiCall(method, p, key, body) {
+  const res = await fetch(BASE + p, {
+    method,
+    headers: { Authorization: `Bearer ${key}`, ...(body ? { 'Content-Type': 'application/json' } : {}) },
+    body: body ? JSON.stringify(body) : undefined,
+  });
+  let json = null;
+  try { json = await res.json(); } catch (e) { /* checked by the caller */ }
+  return { status: res.status, json };
+}
+
+// The members CSV the page's Export button downloads, as its list of ids (header checked).
+async function exportedIds(page, file) {
+  const [dl] = await Promise.all([page.waitForEvent('download'), page.click('#export')]);
+  const csvPath = path.join(shots, file);
+  await dl.saveAs(csvPath);
+  const lines = fs.readFileSync(csvPath, 'utf8').trim().split(/\r?\n/);
+  check(lines[0].split(',')[0].replace(/"/g, '') === 'customer_id', `the CSV's header names the key column ("${lines[0]}")`);
+  return { name: dl.suggestedFilename(), ids: lines.slice(1).map((l) => l.split(',')[0].replace(/"/g, '')) };
+}
+
+// A stray null or undefined written out as text among the page's blocks (a helper that
+// returned nothing handed to replaceChildren) is a bug a person sees.
+async function noStrayText(page, where) {
+  const stray = await page.evaluate(() => [...document.querySelectorAll('#main, #main > div')]
+    .flatMap((el) => [...el.childNodes])
+    .filter((n) => n.nodeType === 3 && /^(null|undefined)$/.test(n.textContent.trim())).length);
+  check(stray === 0, `${where} writes no stray "null" or "undefined"`);
+}
+
+// A screenshot of the whole page; of the screen only with { screen: true } (a dialog over
+// a long page).
+async function shot(page, name, { screen = false } = {}) {
+  await page.screenshot({ path: path.join(shots, `dashboard-${name}.png`), fullPage: !screen });
 }
 
 async function login(page, key) {
@@ -208,10 +248,12 @@ try {
   await page.waitForFunction(() => [...document.querySelectorAll('#segments-table td[data-segment]')]
     .every((td) => !td.textContent.includes('…')), null, { timeout: 60000 });
   check(await page.locator('#segments-table tbody tr').count() >= 1, 'the segments page lists the workspace\'s segments');
+  await noStrayText(page, 'the segments page');
   await shot(page, 'segments');
 
   // ---- builder with a read key: count as you type, an error at its place, no save ----
   await go(page, '#/builder', 'builder');
+  await noStrayText(page, 'the builder');
   const saveDisabled = await page.isDisabled('#save');
   const readOnly = await page.textContent('#save-status');
   check(saveDisabled && readOnly.includes('read role') && readOnly.includes('write role'),
@@ -271,6 +313,7 @@ try {
   await page.waitForSelector('#members-table');
   check(await page.getAttribute('#segment-figures', 'data-count') === String(SMALL), `the segment page counts ${SMALL}`);
   check(await page.textContent('#segment-rule') === 'country == "DE" and company_size == "1-10"', 'the segment page shows its rule');
+  await noStrayText(page, 'the segment page');
 
   // ---- members: paging against pandas' ids ----
   const firstPage = await page.$$eval('#members-table tbody td', (tds) => tds.map((t) => t.textContent));
@@ -281,13 +324,8 @@ try {
   check(JSON.stringify(secondPage) === JSON.stringify(IDS.slice(25, 50)), `Next shows ids 26-50 (${secondPage.slice(0, 3)}... vs ${IDS.slice(25, 28)}...)`);
 
   // ---- export ----
-  const [dl] = await Promise.all([page.waitForEvent('download'), page.click('#export')]);
-  const csvPath = path.join(shots, 'dashboard-members.csv');
-  await dl.saveAs(csvPath);
-  const lines = fs.readFileSync(csvPath, 'utf8').trim().split(/\r?\n/);
-  const exported = lines.slice(1).map((l) => l.split(',')[0].replace(/"/g, ''));
-  check(dl.suggestedFilename() === `${SEGMENT}-members.csv`, `the download is named ${dl.suggestedFilename()}`);
-  check(lines[0].split(',')[0].replace(/"/g, '') === 'customer_id', `the CSV's header names the key column ("${lines[0]}")`);
+  const { name: csvName, ids: exported } = await exportedIds(page, 'dashboard-members.csv');
+  check(csvName === `${SEGMENT}-members.csv`, `the download is named ${csvName}`);
   check(exported.length === SMALL && JSON.stringify(exported) === JSON.stringify(IDS),
     `the exported CSV has the ${SMALL} ids pandas finds, in order (got ${exported.length})`);
 
@@ -297,6 +335,147 @@ try {
     `the segment page draws its views against the rest (${blocks.map((b) => `${b.view}${b.unavailable ? `: ${b.reason}` : ''}`)})`);
   checkCharts(blocks, 'the segment page');
   await shot(page, 'segment');
+
+  // ---- edit the rule: a snapshot first, which the edit must keep ----
+  const snap = await apiCall('POST', `/api/v1/segments/${SEGMENT}/snapshots`, WKEY);
+  check(snap.status === 201 && snap.json.count === SMALL,
+    `a snapshot of the old rule is taken through the API (${snap.status}, ${snap.json && snap.json.count} members)`);
+  check(!(await page.isDisabled('#edit-segment')) && !(await page.isDisabled('#delete-segment')) &&
+    await page.$('#segment-readonly') === null, 'a write key may edit and delete the segment');
+  await page.focus('#edit-segment');
+  await page.keyboard.press('Enter');
+  await ready(page, 'segment-edit');
+  check(page.url().endsWith(`#/segment/${SEGMENT}/edit`), 'Edit rule (by keyboard) opens the builder on the segment');
+  check(await page.inputValue('#rule') === OLD_RULE, 'the builder is filled with the segment\'s rule');
+  check(await page.inputValue('#seg-desc') === 'small companies in Germany (browser test)', 'and its description');
+  check(await page.inputValue('#seg-name') === SEGMENT && await page.getAttribute('#seg-name', 'readonly') !== null,
+    'its name is shown and fixed');
+  check(await page.textContent('#save') === 'Save changes', 'the button says Save changes');
+  await noStrayText(page, 'the edit page');
+  await page.waitForSelector('#check-count');
+  check((await page.textContent('#check-count')).startsWith(`${fmt(SMALL)} of ${fmt(TOTAL)}`),
+    `the old rule is counted as the page opens (${fmt(SMALL)}, pandas)`);
+  // A broken rule saved anyway: the server's 400 is shown at its place.
+  await page.fill('#rule', 'country == "DE" and\n  company_size ==');
+  await page.click('#save');
+  await page.waitForSelector('#save-status .rule-error');
+  const putError = await page.textContent('#save-status');
+  check(putError.includes('not saved') && putError.includes('Line 2, column 18') &&
+    putError.includes('unexpected end of rule'), `the server's refusal of a rule names its place: "${putError.trim()}"`);
+  check(await page.getAttribute('#rule', 'aria-invalid') === 'true' && await page.$('.rule-backdrop mark') !== null,
+    'and the rule is marked invalid at that place');
+  await shot(page, 'segment-edit-error');
+  await page.fill('#rule', '');
+  await page.click('#rule');
+  await page.keyboard.type(NEW_RULE, { delay: 3 });
+  await page.waitForFunction((t) => {
+    const c = document.querySelector('#check-count');
+    return c && c.textContent.startsWith(t);
+  }, `${fmt(EDITED)} of ${fmt(TOTAL)}`, { timeout: 30000 });
+  check(true, `the new rule counts ${fmt(EDITED)} of ${fmt(TOTAL)} as it is typed (pandas)`);
+  await page.fill('#seg-desc', 'small companies in the DACH countries (browser test)');
+  await shot(page, 'segment-edit');
+  // Someone else changes the segment meanwhile: the first save says so and saves nothing,
+  // the second replaces theirs.
+  const theirs = await apiCall('PUT', `/api/v1/segments/${SEGMENT}`, WKEY,
+    { rule: OLD_RULE, dataset: 'customers', description: 'changed behind the page' });
+  check(theirs.status === 200, `another client changes the segment through the API (${theirs.status})`);
+  await page.click('#save');
+  await page.waitForSelector('#edit-conflict');
+  const conflict = await page.textContent('#save-status');
+  check(conflict.includes('not saved') && conflict.includes('changed by someone else') &&
+    conflict.includes(OLD_RULE) && conflict.includes('Save changes again'),
+  `a change made by someone else since the page opened is told before it is overwritten: "${conflict.trim()}"`);
+  check((await apiCall('GET', `/api/v1/segments/${SEGMENT}`, RKEY)).json.description === 'changed behind the page',
+    'and theirs is still what the server holds');
+  await shot(page, 'segment-edit-conflict');
+  await page.click('#save');
+  await page.waitForFunction((n) => location.hash === `#/segment/${n}` && document.body.dataset.page === 'segment' &&
+    document.body.dataset.ready, SEGMENT, { timeout: 60000 });
+  await page.waitForSelector('#members-table');
+  await page.waitForSelector('#segment-figures[data-count]');
+  check(await page.getAttribute('#segment-figures', 'data-count') === String(EDITED),
+    `after saving, the segment page counts ${EDITED} (pandas)`);
+  const flash = await page.textContent('#flash');
+  check(flash.includes(`${fmt(EDITED)} of ${fmt(TOTAL)}`), `the page says what the save did: "${flash.trim()}"`);
+  check(await page.textContent('#segment-rule') === NEW_RULE, 'the segment page shows the new rule');
+  check((await page.textContent('#segment-meta')).includes('DACH countries'), 'and the new description');
+  const editedPage = await page.$$eval('#members-table tbody td', (tds) => tds.map((t) => t.textContent));
+  check(JSON.stringify(editedPage) === JSON.stringify(EDITED_IDS.slice(0, 25)),
+    'the first page of members is pandas\' first 25 ids of the new rule');
+  {
+    const { ids } = await exportedIds(page, 'dashboard-members-edited.csv');
+    check(ids.length === EDITED && JSON.stringify(ids) === JSON.stringify(EDITED_IDS),
+      `the exported CSV has the ${EDITED} ids pandas finds for the new rule, in order (got ${ids.length})`);
+  }
+  const snaps = await apiCall('GET', `/api/v1/segments/${SEGMENT}/snapshots`, RKEY);
+  check(snaps.status === 200 && snaps.json.snapshots.some((x) => x.id === snap.json.snapshot &&
+    x.count === SMALL && x.rule === OLD_RULE),
+  `the snapshot taken before the edit is still listed, with the old rule and ${SMALL} members ` +
+    `(${JSON.stringify(snaps.json && snaps.json.snapshots)})`);
+  await shot(page, 'segment-edited');
+
+  // ---- delete: the dialog warns of a segment that names this one, Escape cancels ----
+  const made = await apiCall('POST', '/api/v1/segments', WKEY,
+    { name: USER, dataset: 'customers', rule: `in_segment("${SEGMENT}") and company_size == "1-10"` });
+  check(made.status === 201, `a segment naming ${SEGMENT} with in_segment() is made through the API (${made.status})`);
+  await page.focus('#delete-segment');
+  await page.keyboard.press('Enter');
+  await page.waitForSelector('#delete-dialog[open]');
+  check(await page.evaluate(() => document.activeElement.id) === 'delete-cancel',
+    'the delete dialog opens with the focus on Cancel');
+  await page.waitForSelector('#delete-users .msg');
+  const warning = await page.textContent('#delete-users');
+  check(warning.includes(USER) && warning.includes(`in_segment("${SEGMENT}")`),
+    `the dialog names the segment that uses this one: "${warning.trim()}"`);
+  const dialogText = await page.textContent('#delete-dialog');
+  check(dialogText.includes(`Delete segment ${SEGMENT}?`) && dialogText.includes('its snapshot') &&
+    dialogText.includes('cannot be undone'), 'the dialog says what is deleted');
+  await shot(page, 'segment-delete-dialog', { screen: true });
+  await page.keyboard.press('Escape');
+  await page.waitForSelector('#delete-dialog', { state: 'detached' });
+  check(await page.evaluate(() => document.activeElement.id) === 'delete-segment',
+    'Escape closes the dialog and returns the focus to Delete');
+  check((await apiCall('GET', `/api/v1/segments/${SEGMENT}`, RKEY)).status === 200, 'and nothing was deleted');
+
+  // ---- a segment made with --subscriptions: its rule does not check here, and the page says why ----
+  execFileSync(SEGKIT, ['segment', 'add', 'paying-browser', 'mrr > 0', '--dataset', 'customers',
+    '--subscriptions', 'subscriptions', '--rates', 'USD=1,EUR=1.08,GBP=1.27'], { stdio: 'ignore' });
+  await go(page, '#/segment/paying-browser/edit', 'segment-edit');
+  await page.waitForSelector('#edit-note .msg', { timeout: 30000 });
+  const note = await page.textContent('#edit-note');
+  check(note.includes('--subscriptions') && note.includes('--replace'),
+    `editing a segment made with --subscriptions says it needs the CLI: "${note.trim()}"`);
+  check(await page.$('#edit-note .msg') !== null && await page.$('#check-count') === null,
+    'and its rule is shown as not checking here (unknown field mrr)');
+
+  // ---- a segment deleted by someone else while being edited: the 404 is told in place ----
+  await go(page, `#/segment/${USER}/edit`, 'segment-edit');
+  check((await apiCall('DELETE', `/api/v1/segments/${USER}`, WKEY)).status === 200, `${USER} is deleted through the API`);
+  await page.click('#save');
+  await page.waitForSelector('#save-status .msg.error');
+  const gone = await page.textContent('#save-status');
+  check(gone.includes('not saved') && gone.includes('HTTP 404') && gone.includes('deleted meanwhile'),
+    `saving a segment deleted meanwhile says so: "${gone.trim()}"`);
+
+  // ---- and one deleted by someone else while its dialog is open: the 404 in the dialog ----
+  check((await apiCall('POST', '/api/v1/segments', WKEY,
+    { name: 'gone-browser', dataset: 'customers', rule: 'country == "FR"' })).status === 201,
+  'gone-browser is made through the API');
+  await go(page, '#/segment/gone-browser', 'segment');
+  await page.click('#delete-segment');
+  await page.waitForSelector('#delete-dialog[open]');
+  check((await apiCall('DELETE', '/api/v1/segments/gone-browser', WKEY)).status === 200,
+    'gone-browser is deleted through the API while the dialog is open');
+  await page.click('#delete-confirm');
+  await page.waitForSelector('#delete-status .msg.error');
+  const gone404 = await page.textContent('#delete-status');
+  check(gone404.includes('was not deleted') && gone404.includes('HTTP 404') && gone404.includes('already'),
+    `the dialog tells the 404 in place: "${gone404.trim()}"`);
+  check(await page.isDisabled('#delete-confirm') && await page.evaluate(() => document.activeElement.id) === 'delete-cancel',
+    'Delete is disabled then, and the focus is on Cancel');
+  await page.keyboard.press('Enter');
+  await page.waitForSelector('#delete-dialog', { state: 'detached' });
 
   // ---- the other pages ----
   for (const v of ['clusters', 'clv', 'survey', 'insights']) {
@@ -352,7 +531,37 @@ try {
   await page.waitForTimeout(800);
   const overflow = await page.evaluate(() => document.documentElement.scrollWidth);
   check(overflow <= 390, `the segment page fits a 390 px screen (page width ${overflow})`);
+  {
+    const why = await page.textContent('#segment-readonly');
+    check(await page.isDisabled('#edit-segment') && await page.isDisabled('#delete-segment') &&
+      why.includes('read role') && why.includes('write role') &&
+      await page.getAttribute('#delete-segment', 'aria-describedby') === 'segment-readonly',
+    `a read key sees Edit rule and Delete disabled, and why: "${why.trim()}"`);
+  }
   await shot(page, 'phone-segment');
+  // Forced (as a stale page might), Delete gets the server's 403, told in the dialog.
+  await page.evaluate(() => { document.querySelector('#delete-segment').disabled = false; });
+  await page.click('#delete-segment');
+  await page.waitForSelector('#delete-dialog[open]');
+  await page.click('#delete-confirm');
+  await page.waitForSelector('#delete-status .msg.error');
+  const del403 = await page.textContent('#delete-status');
+  check(del403.includes('HTTP 403') && del403.includes('write role'), `the server's 403 on a delete is told in the dialog: "${del403.trim()}"`);
+  await shot(page, 'phone-delete-403', { screen: true });
+  await page.click('#delete-cancel');
+  await page.waitForSelector('#delete-dialog', { state: 'detached' });
+  // The edit page reached by its address: save disabled and, forced, the 403 told in place.
+  await go(page, `#/segment/${SEGMENT}/edit`, 'segment-edit');
+  check(await page.isDisabled('#save') && (await page.textContent('#save-status')).includes('not change segments'),
+    'a read key on the edit page cannot save, and is told why');
+  await page.evaluate(() => { document.querySelector('#save').disabled = false; });
+  await page.click('#save');
+  await page.waitForSelector('#save-status .msg.error');
+  const put403 = await page.textContent('#save-status');
+  check(put403.includes('HTTP 403') && put403.includes('needs a key with the write role'),
+    `the server's 403 on an edit is told in place: "${put403.trim()}"`);
+  check((await page.evaluate(() => document.documentElement.scrollWidth)) <= 390, 'the edit page fits a 390 px screen');
+  await shot(page, 'phone-edit-readonly');
   await go(page, '#/builder', 'builder');
   await page.fill('#rule', 'country == "DE"');
   await page.waitForSelector('#check-count');
@@ -360,12 +569,50 @@ try {
   await shot(page, 'phone-builder');
   await context.close();
 
+  // ---- a phone with a write key: edit, then delete through the dialog ----
+  ({ context, page } = await newPage(browser, {
+    viewport: { width: 390, height: 844 }, deviceScaleFactor: 2, isMobile: true, hasTouch: true,
+  }));
+  watch(page, 'phone-write');
+  await login(page, WKEY);
+  await go(page, `#/segment/${SEGMENT}`, 'segment');
+  await page.waitForSelector('#members-table');
+  await page.click('#edit-segment');
+  await ready(page, 'segment-edit');
+  await page.waitForSelector('#check-count');
+  check((await page.evaluate(() => document.documentElement.scrollWidth)) <= 390,
+    'the edit page with a write key fits a 390 px screen');
+  await shot(page, 'phone-segment-edit');
+  await page.click('#cancel-edit');
+  await ready(page, 'segment');
+  check(await page.textContent('#segment-rule') === NEW_RULE, 'Cancel returns to the segment, its rule unchanged');
+  await page.waitForSelector('#members-table');
+  await page.click('#delete-segment');
+  await page.waitForSelector('#delete-dialog[open]');
+  const box = await page.locator('#delete-dialog').boundingBox();
+  check(box.x >= 0 && box.x + box.width <= 390, `the delete dialog fits a 390 px screen (${Math.round(box.x)}+${Math.round(box.width)})`);
+  await shot(page, 'phone-delete-dialog', { screen: true });
+  await page.click('#delete-confirm');
+  await ready(page, 'segments');
+  const deleted = await page.textContent('#flash');
+  check(deleted.includes(`Deleted segment ${SEGMENT}`), `the segments page says what was deleted: "${deleted.trim()}"`);
+  check(await page.locator('#segments-table a', { hasText: SEGMENT }).count() === 0,
+    `${SEGMENT} is no longer in the segments list`);
+  check((await apiCall('GET', `/api/v1/segments/${SEGMENT}`, RKEY)).status === 404, `the API answers 404 for ${SEGMENT}`);
+  check((await apiCall('GET', `/api/v1/segments/${SEGMENT}/count`, RKEY)).status === 404, 'and for its count');
+  await shot(page, 'phone-deleted');
+  await context.close();
+
   // ---- what happened on the wire and in the console ----
   check(foreign.length === 0, `no request left the server (${foreign.join(', ') || 'none'})`);
   check(consoleErrors.length === 0, `no console errors (${consoleErrors.join(' | ') || 'none'})`);
-  // The wrong key, the read key's save and the revoked key's next request.
+  // The wrong key, the read key's save and the revoked key's next request; the broken rule
+  // saved anyway, the save of a segment deleted meanwhile, the read key's forced edit; the
+  // delete of a segment deleted meanwhile, the read key's forced delete.
   const expectedFailures = new Set(['GET /api/v1/whoami 401', 'POST /api/v1/segments 403',
-    'GET /api/v1/segments 401']);
+    'GET /api/v1/segments 401', `PUT /api/v1/segments/${SEGMENT} 400`,
+    `GET /api/v1/segments/${USER} 404`, `PUT /api/v1/segments/${SEGMENT} 403`,
+    'DELETE /api/v1/segments/gone-browser 404', `DELETE /api/v1/segments/${SEGMENT} 403`]);
   const unexpected = failed.filter((f) => !expectedFailures.has(f));
   check(unexpected.length === 0, `the only failed requests are the expected ones (${failed.join(', ')})`);
   console.log(`screenshots in ${shots}`);

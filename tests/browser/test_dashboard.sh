@@ -23,8 +23,8 @@ fi
 export SEGKIT_WORKSPACE="$WORK/demo/workspace.db"
 "$SEGKIT" demo --customers 2000 --dir "$WORK/demo" >"$WORK/demo.out" 2>&1 || {
   cat "$WORK/demo.out" >&2; exit 1; }
-read -r TOTAL DE SMALL <<<"$("$PY" "$SRC/tests/data/dashboard/expected_members.py" \
-  "$WORK/demo/customers.csv" "$WORK/ids.txt")"
+read -r TOTAL DE SMALL EDITED <<<"$("$PY" "$SRC/tests/data/dashboard/expected_members.py" \
+  "$WORK/demo/customers.csv" "$WORK/ids.txt" "$WORK/edited_ids.txt")"
 RKEY=$("$SEGKIT" key create --role read --name browser-read --quiet | tail -n 1)
 WKEY=$("$SEGKIT" key create --role write --name browser-write --quiet | tail -n 1)
 RKEY2=$("$SEGKIT" key create --role read --name browser-revoked --quiet | tail -n 1)
@@ -77,7 +77,7 @@ equals "$(curl -s -o /dev/null -w '%{http_code}' -X POST "$BASE/")" 401 "only GE
 
 # ---- the browser ----
 if BASE=$BASE RKEY=$RKEY WKEY=$WKEY RKEY2=$RKEY2 EXPECT_TOTAL=$TOTAL EXPECT_DE=$DE EXPECT_SMALL=$SMALL \
-   IDS_FILE="$WORK/ids.txt" node "$SRC/tests/browser/dashboard.mjs"; then
+   IDS_FILE="$WORK/ids.txt" EXPECT_EDITED=$EDITED EDITED_IDS_FILE="$WORK/edited_ids.txt" node "$SRC/tests/browser/dashboard.mjs"; then
   pass "dashboard.mjs"
 else
   fail "dashboard.mjs (see above)"

@@ -32,7 +32,20 @@
     views: undefined,      // undefined: not asked yet; null: the server has no views
     charts: [],            // echarts instances of the page shown
     page: 0,               // bumped on every navigation: late answers of old pages are dropped
+    flash: null,           // what the last action did, told by the page it led to
   };
+
+  const canWrite = () => state.role === 'write' || state.role === 'admin';
+  const READ_ONLY_WHY = 'Changing a segment needs a key with the write role (segkit key create ' +
+    '--role write); log out and log in with one.';
+
+  // The message an action left for the next page (once), as a status the page opens with.
+  function takeFlash() {
+    const text = state.flash;
+    state.flash = null;
+    // '' rather than null: replaceChildren() would write null out as text.
+    return text ? h('div', { id: 'flash', role: 'status' }, message('ok', text, 'Done:')) : '';
+  }
 
   // ---- DOM ---------------------------------------------------------------------------------
 
@@ -418,7 +431,7 @@
 
   async function pageSegments() {
     const body = h('div', {});
-    main().replaceChildren(...pageHeader('Segments'),
+    main().replaceChildren(...pageHeader('Segments'), takeFlash(),
       h('div', { class: 'actions' }, h('a', { class: 'button', href: '#/builder' }, 'Build a segment')),
       body);
     const list = (await api('/api/v1/segments')).segments;
@@ -488,7 +501,15 @@
     return [start + from, start + to];
   }
 
-  async function pageBuilder() {
+  // A rule error as text: "Line 2, column 18: message" (no place: the message alone).
+  function ruleErrorText(e) {
+    return `${e.line ? `Line ${e.line}, column ${e.column}: ` : ''}${e.message}`;
+  }
+
+  // The builder; with `edit` (a segment's definition, GET /api/v1/segments/NAME) it edits
+  // that segment instead: its name fixed, its dataset, rule and description filled in, and
+  // "Save changes" replaces it (PUT, which keeps its snapshots).
+  async function pageBuilder(edit) {
     const dsSelect = h('select', { id: 'dataset', name: 'dataset' });
     const ta = h('textarea', {
       id: 'rule', class: 'rule', spellcheck: 'false', autocapitalize: 'off', autocomplete: 'off',
@@ -500,18 +521,25 @@
     const nameInput = h('input', {
       id: 'seg-name', name: 'name', required: true, pattern: '[A-Za-z0-9_\\-]{1,64}', maxlength: 64,
       'aria-describedby': 'name-help', autocomplete: 'off',
+      value: edit ? edit.name : null, readonly: !!edit,
     });
-    const descInput = h('input', { id: 'seg-desc', name: 'description', autocomplete: 'off' });
-    const saveBtn = h('button', { type: 'submit', id: 'save' }, 'Save segment');
+    const descInput = h('input', {
+      id: 'seg-desc', name: 'description', autocomplete: 'off',
+      value: edit ? edit.description || '' : null,
+    });
+    const saveBtn = h('button', { type: 'submit', id: 'save' }, edit ? 'Save changes' : 'Save segment');
     const saveStatus = h('div', { id: 'save-status', 'aria-live': 'polite' });
-    const canWrite = state.role === 'write' || state.role === 'admin';
-    if (!canWrite) {
+    if (!canWrite()) {
       saveBtn.disabled = true;
       saveStatus.append(message('info', `Your key has the ${state.role || 'read'} role: it can ` +
-        'check rules but not save them. Saving needs a key with the write role ' +
-        '(segkit key create --role write); log out and log in with one.', 'Read-only:'));
+        `check rules but not ${edit ? 'change segments' : 'save them'}. Saving needs a key with ` +
+        'the write role (segkit key create --role write); log out and log in with one.', 'Read-only:'));
     }
-    main().replaceChildren(...pageHeader('Build a segment'),
+    if (edit) ta.value = edit.rule;
+    const segHref = edit ? `#/segment/${encodeURIComponent(edit.name)}` : null;
+    main().replaceChildren(...pageHeader(edit ? `Edit segment ${edit.name}` : 'Build a segment'),
+      edit ? h('p', {}, h('a', { href: segHref, id: 'back-to-segment' }, `Back to segment ${edit.name}`),
+        ' (nothing changes until you save)') : '',
       h('div', { class: 'card' },
         h('label', { for: 'dataset' }, 'Dataset'), dsSelect,
         h('label', { for: 'rule' }, 'Rule'),
@@ -528,14 +556,22 @@
       h('h2', {}, 'Save'),
       h('div', { class: 'row' },
         h('div', {}, h('label', { for: 'seg-name' }, 'Name'), nameInput,
-          h('div', { id: 'name-help', class: 'muted' }, '1–64 letters, digits, _ or -')),
+          h('div', { id: 'name-help', class: 'muted' }, edit
+            ? 'A segment keeps its name (to rename one, build a new one and delete this one)'
+            : '1–64 letters, digits, _ or -')),
         h('div', {}, h('label', { for: 'seg-desc' }, 'Description (optional)'), descInput)),
-      h('div', { class: 'actions' }, saveBtn),
+      h('div', { class: 'actions' }, saveBtn,
+        edit ? h('a', { class: 'button secondary', href: segHref, id: 'cancel-edit' }, 'Cancel') : null),
       saveStatus));
 
     const datasets = (await api('/api/v1/datasets')).datasets;
     for (const d of datasets) dsSelect.append(h('option', { value: d.name }, `${d.name} (${intFmt.format(d.rows)} rows)`));
-    const preferred = datasets.find((d) => d.name === 'customers') || datasets[0];
+    if (edit && !datasets.some((d) => d.name === edit.dataset)) {
+      // Its dataset was dropped: shown as it is, so the check and the save say so.
+      dsSelect.append(h('option', { value: edit.dataset }, `${edit.dataset} (missing)`));
+    }
+    const preferred = edit ? { name: edit.dataset }
+      : datasets.find((d) => d.name === 'customers') || datasets[0];
     if (!preferred) {
       result.replaceChildren(message('info', 'There is no dataset to build a segment on: import one first.'));
       return;
@@ -602,6 +638,7 @@
           method: 'POST', body: { dataset: dsSelect.value, rule }, signal: inflight.signal,
         });
         if (my !== seq) return;
+        if (edit && rule === edit.rule) originalChecked(r.valid);
         if (r.valid) {
           lastErrors = [];
           ta.setAttribute('aria-invalid', 'false');
@@ -611,16 +648,7 @@
         } else {
           lastErrors = r.errors;
           ta.setAttribute('aria-invalid', 'true');
-          result.replaceChildren(...r.errors.map((e) => {
-            const where = e.line ? `Line ${e.line}, column ${e.column}: ` : '';
-            const range = errorRange(rule, e);
-            return h('div', { class: 'msg error rule-error' },
-              h('strong', {}, 'Error:'), where, e.message, ' ',
-              range ? h('button', {
-                type: 'button', class: 'link',
-                onclick: () => { ta.focus(); ta.setSelectionRange(range[0], Math.max(range[1], range[0] + 1)); },
-              }, 'Select it') : null);
-          }));
+          result.replaceChildren(...r.errors.map((e) => ruleErrorBox(rule, e)));
         }
       } catch (e) {
         if (e.name === 'AbortError' || my !== seq) return;
@@ -631,6 +659,30 @@
       }
       paintBackdrop();
     };
+
+    // One error in the rule, with a button that selects its place.
+    function ruleErrorBox(rule, e) {
+      const range = errorRange(rule, e);
+      return h('div', { class: 'msg error rule-error' },
+        h('strong', {}, 'Error:'), ruleErrorText(e), ' ',
+        range ? h('button', {
+          type: 'button', class: 'link',
+          onclick: () => { ta.focus(); ta.setSelectionRange(range[0], Math.max(range[1], range[0] + 1)); },
+        }, 'Select it') : null);
+    }
+
+    // The segment's own rule refused by the check: it names what only its stored context
+    // gives (the derived fields of `segkit segment add --subscriptions`), which the check and
+    // a PUT do not carry; say so rather than leave a saved segment looking broken.
+    const editNote = h('div', { id: 'edit-note' });
+    if (edit) result.after(editNote);
+    function originalChecked(valid) {
+      editNote.replaceChildren(valid ? '' : message('info', `The saved rule of ${edit.name} does not ` +
+        'check here. If the segment still counts on its page, it was made with `segkit segment ' +
+        'add --subscriptions` (fields such as mrr or plan from the subscriptions), which this page ' +
+        'cannot check or save yet: change it with the CLI (`segkit segment add ' +
+        `${edit.name} RULE --replace --subscriptions DATASET\`).`, 'Note:'));
+    }
 
     const schedule = () => {
       clearTimeout(timer);
@@ -646,7 +698,77 @@
     ta.addEventListener('scroll', () => { backdrop.scrollTop = ta.scrollTop; });
     dsSelect.addEventListener('change', () => { showFields(); schedule(); });
 
+    // The segment as this page found it; a save first asks whether someone changed it since
+    // (the PUT itself replaces whatever is there), and a second click saves over theirs.
+    let seen = edit ? edit.updated_at : null;
+    async function saveChanges() {
+      const rule = ta.value;
+      saveStatus.replaceChildren(h('p', { class: 'muted' }, 'Saving…'));
+      try {
+        const now = await api(`/api/v1/segments/${encodeURIComponent(edit.name)}`);
+        if (now.updated_at !== seen) {
+          seen = now.updated_at;
+          saveStatus.replaceChildren(message('error', h('span', { id: 'edit-conflict' },
+            `The changes were not saved: segment ${edit.name} was changed by someone else at ` +
+            `${now.updated_at}, after this page opened. Its rule is now `, h('code', {}, now.rule),
+            now.description ? ` (${now.description})` : '', '. Save changes again to replace it ' +
+            'with yours, or open ', h('a', { href: segHref }, 'the segment'), ' to see theirs.')));
+          return;
+        }
+        const body = { rule, dataset: dsSelect.value, description: descInput.value || null };
+        // The key column the segment was made with stays (left out, the server would pick
+        // the dataset's default).
+        if (edit.key) body.key = edit.key;
+        const r = await api(`/api/v1/segments/${encodeURIComponent(edit.name)}`, { method: 'PUT', body });
+        state.flash = `Saved the new rule of ${r.segment}: ${intFmt.format(r.count)} of ` +
+          `${intFmt.format(r.of)} customers (${pct(r.count, r.of)}) now match.`;
+        announce(`Saved ${r.segment}: ${r.count} customers`);
+        location.hash = segHref;
+      } catch (e) {
+        if (e instanceof LoggedOut) return;
+        saveStatus.replaceChildren(saveError(e, rule));
+      }
+    }
+
+    // A failed save, in place: what the server said and what to do about it.
+    function saveError(e, rule) {
+      if (!(e instanceof ApiError)) {
+        return message('error', `The changes were not saved: ${e.message || e}.`);
+      }
+      const where = e.body && e.body.error ? e.body.error : {};
+      if (e.status === 400 && where.line) {
+        // The rule, refused at the save: marked in the text as the live check does.
+        const err = { line: where.line, column: where.column, length: where.length,
+          message: e.message.replace(/^rule:\d+:\d+: /, '') };
+        if (ta.value === rule) {
+          seq++;   // an older live check's answer must not replace this one
+          lastErrors = [err];
+          ta.setAttribute('aria-invalid', 'true');
+          result.replaceChildren(ruleErrorBox(rule, err));
+          result.removeAttribute('aria-busy');
+          paintBackdrop();
+        }
+        return h('div', {}, message('error', 'The changes were not saved: the server refused the rule.'),
+          ruleErrorBox(rule, err));
+      }
+      let text = `The changes were not saved: ${e.message} (HTTP ${e.status}, ${e.code}).`;
+      if (e.status === 403) {
+        text += ' Changing a segment needs a key with the write role: log out and log in with one.';
+      } else if (e.status === 404) {
+        return message('error', h('span', {}, `${text} It may have been deleted meanwhile: `,
+          h('a', { href: '#/segments' }, 'see the segments'), ', or save the rule as a new segment from ',
+          h('a', { href: '#/builder' }, 'the builder'), '.'));
+      } else if (e.status === 409) {
+        text += ' Someone changed it at the same time: reload the page and try again.';
+      }
+      return message('error', text);
+    }
+
     async function save() {
+      if (edit) {
+        await saveChanges();
+        return;
+      }
       if (!nameInput.reportValidity()) return;
       saveStatus.replaceChildren(h('p', { class: 'muted' }, 'Saving…'));
       try {
@@ -672,10 +794,19 @@
     }
 
     paintBackdrop();
+    if (edit) {
+      grow();
+      check();
+    }
     await showFields();
   }
 
   // ---- one segment --------------------------------------------------------------------------
+
+  async function pageEdit(name) {
+    main().replaceChildren(...pageHeader(`Edit segment ${name}`));
+    await pageBuilder(await api(`/api/v1/segments/${encodeURIComponent(name)}`));
+  }
 
   function csvField(v) {
     const s = v === null || v === undefined ? '' : String(v);
@@ -713,12 +844,14 @@
     const defBox = h('div', {});
     const membersBox = h('section', { class: 'card', 'aria-labelledby': 'mem-h' }, h('h2', { id: 'mem-h' }, 'Members'));
     const viewsBox = h('div', { class: 'grid', id: 'segment-views' });
-    main().replaceChildren(...pageHeader(`Segment ${name}`), defBox, figures,
+    main().replaceChildren(...pageHeader(`Segment ${name}`), takeFlash(), defBox, figures,
       h('h2', {}, 'Against the rest of the customers'), viewsBox, membersBox);
     const def = await api(`/api/v1/segments/${encodeURIComponent(name)}`);
+    const edited = def.updated_at && def.updated_at !== def.created_at ? ` · changed ${def.updated_at}` : '';
     defBox.append(h('p', {}, 'Rule: ', h('code', { id: 'segment-rule' }, def.rule)),
-      h('p', { class: 'muted' }, `Dataset ${def.dataset}`, def.description ? ` · ${def.description}` : '',
-        ` · created ${def.created_at}`));
+      h('p', { class: 'muted', id: 'segment-meta' }, `Dataset ${def.dataset}`,
+        def.description ? ` · ${def.description}` : '', ` · created ${def.created_at}${edited}`),
+      segmentActions(def));
     const page = state.page;
     const work = [];
 
@@ -792,6 +925,105 @@
     await Promise.all(work);
   }
 
+  // "Edit rule" and "Delete" of a segment's page; for a key that may not use them, both
+  // disabled and the reason beside them.
+  function segmentActions(def) {
+    const editBtn = h('button', {
+      type: 'button', id: 'edit-segment', class: 'secondary',
+      onclick: () => { location.hash = `#/segment/${encodeURIComponent(def.name)}/edit`; },
+    }, 'Edit rule');
+    // Listened to even when disabled: should the role known here be wrong, the server's 403
+    // is shown in the dialog.
+    const deleteBtn = h('button', {
+      type: 'button', id: 'delete-segment', class: 'secondary danger',
+      onclick: () => confirmDelete(def, deleteBtn),
+    }, 'Delete…');
+    const bar = h('div', { class: 'actions', id: 'segment-actions', role: 'group', 'aria-label': 'Segment actions' },
+      editBtn, deleteBtn);
+    if (canWrite()) return bar;
+    for (const b of [editBtn, deleteBtn]) {
+      b.disabled = true;
+      b.setAttribute('aria-describedby', 'segment-readonly');
+    }
+    return h('div', {}, bar, h('p', { id: 'segment-readonly', class: 'msg info' }, h('strong', {}, 'Read-only:'),
+      `Your key has the ${state.role || 'read'} role: it can see this segment but not edit or ` +
+      `delete it. ${READ_ONLY_WHY}`));
+  }
+
+  // The segments whose rules name `name` with in_segment(): they stop counting without it.
+  async function segmentsUsing(name) {
+    const esc = name.replace(/[-]/g, '\\$&');
+    const re = new RegExp(`in_segment\\s*\\(\\s*(["'])${esc}\\1\\s*\\)`);
+    const list = (await api('/api/v1/segments')).segments;
+    return list.filter((s) => s.name !== name && re.test(s.rule)).map((s) => s.name);
+  }
+
+  // Delete, after an in-page confirmation (a modal <dialog>: it holds the focus, Escape
+  // cancels, and the focus returns to the button that opened it).
+  function confirmDelete(def, opener) {
+    const name = def.name;
+    const status = h('div', { id: 'delete-status', 'aria-live': 'polite' });
+    const users = h('div', { id: 'delete-users' });
+    const confirmBtn = h('button', { type: 'button', id: 'delete-confirm', class: 'danger' }, `Delete ${name}`);
+    const cancelBtn = h('button', { type: 'button', id: 'delete-cancel', class: 'secondary' }, 'Cancel');
+    const snaps = def.snapshots === 1 ? 'its snapshot' : `its ${intFmt.format(def.snapshots || 0)} snapshots`;
+    const dialog = h('dialog', {
+      id: 'delete-dialog', class: 'dialog', 'aria-labelledby': 'delete-title', 'aria-describedby': 'delete-what',
+    },
+    h('h2', { id: 'delete-title' }, `Delete segment ${name}?`),
+    h('p', { id: 'delete-what' }, `This removes the segment's rule and ${snaps}, for every user of ` +
+      'this workspace; it cannot be undone. The customers and their data are not touched.'),
+    users, status,
+    h('div', { class: 'actions' }, confirmBtn, cancelBtn));
+    const page = state.page;
+    let busy = false;
+    const close = () => { if (!busy && dialog.open) dialog.close(); };
+    dialog.addEventListener('cancel', (ev) => { if (busy) ev.preventDefault(); });
+    dialog.addEventListener('close', () => {
+      dialog.remove();
+      if (page === state.page && opener.isConnected) opener.focus();
+    });
+    cancelBtn.addEventListener('click', close);
+    confirmBtn.addEventListener('click', async () => {
+      busy = true;
+      confirmBtn.disabled = true;
+      cancelBtn.disabled = true;
+      status.replaceChildren(h('p', { class: 'muted' }, 'Deleting…'));
+      try {
+        await api(`/api/v1/segments/${encodeURIComponent(name)}`, { method: 'DELETE' });
+        busy = false;
+        state.flash = `Deleted segment ${name}.`;
+        announce(`Deleted segment ${name}`);
+        dialog.close();
+        location.hash = '#/segments';
+      } catch (e) {
+        busy = false;
+        cancelBtn.disabled = false;
+        if (e instanceof LoggedOut) return;
+        let text = `${name} was not deleted: ${e.message} (HTTP ${e.status || '?'}, ${e.code || 'error'}).`;
+        if (e.status === 403) {
+          text += ` ${READ_ONLY_WHY}`;
+        } else if (e.status !== 404) {
+          confirmBtn.disabled = false;
+        }
+        status.replaceChildren(message('error', e.status !== 404 ? text : h('span', {},
+          `${text} Someone else may have deleted it already: `,
+          h('a', { href: '#/segments' }, 'see the segments'), '.')));
+        (confirmBtn.disabled ? cancelBtn : confirmBtn).focus();
+      }
+    });
+    document.body.append(dialog);
+    dialog.showModal();
+    cancelBtn.focus();
+    // Named by others' rules: say so before anything is deleted.
+    segmentsUsing(name).then((list) => {
+      if (!list.length || !dialog.open) return;
+      users.append(message('error', `${list.length === 1 ? 'Segment' : 'Segments'} ${list.join(', ')} ` +
+        `${list.length === 1 ? 'uses' : 'use'} in_segment("${name}"): ${list.length === 1 ? 'it' : 'they'} ` +
+        'will fail to count until edited.', 'Warning:'));
+    }).catch(() => { /* the check is a courtesy: the dialog still works */ });
+  }
+
   // ---- one view -------------------------------------------------------------------------------
 
   const VIEW_TITLES = { clusters: 'Clusters', clv: 'Customer value', survey: 'Survey segments', insights: 'Insights' };
@@ -852,6 +1084,8 @@
   async function route() {
     state.page++;
     disposeCharts();
+    // A dialog left open by the page before (the Back button) goes with it.
+    for (const d of document.querySelectorAll('dialog[open]')) d.close();
     const { parts, params } = parseHash();
     const nav = $('#nav');
     nav.classList.add('collapsed');
@@ -873,7 +1107,8 @@
         if (parts[0] === 'overview') await pageOverview();
         else if (parts[0] === 'segments') await pageSegments();
         else if (parts[0] === 'builder') await pageBuilder();
-        else if (parts[0] === 'segment' && parts[1]) await pageSegment(parts[1]);
+        else if (parts[0] === 'segment' && parts[1] && parts[2] === 'edit') await pageEdit(parts[1]);
+        else if (parts[0] === 'segment' && parts[1] && !parts[2]) await pageSegment(parts[1]);
         else if (parts[0] === 'view' && parts[1]) await pageView(parts[1], params);
         else main().replaceChildren(...pageHeader('Not found'), h('p', {}, 'There is no such page. ',
           h('a', { href: '#/overview' }, 'Go to the overview.')));
@@ -885,7 +1120,8 @@
       }
     }
     if (page === state.page) {
-      document.body.dataset.page = parts[0] || 'overview';
+      document.body.dataset.page = parts[0] === 'segment' && parts[2] === 'edit' ? 'segment-edit'
+        : parts[0] || 'overview';
       document.body.dataset.ready = String(page);
       const title = $('#page-title');
       document.title = title ? `${title.textContent} · segkit` : 'segkit';
