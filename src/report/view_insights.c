@@ -108,6 +108,24 @@ static const char *p_text(double p, char buf[32]) {
   return buf;
 }
 
+/* Whole money units with thousands separators ("4,310"). */
+static void whole_money(double units, char buf[32]) {
+  if (!(units >= 0 && units < 1e18)) {
+    snprintf(buf, 32, "-");
+    return;
+  }
+  char raw[32];
+  snprintf(raw, sizeof raw, "%.0f", units);
+  size_t len = strlen(raw), o = 0;
+  for (size_t i = 0; i < len && o + 2 < 32; i++) {
+    if (i > 0 && (len - i) % 3 == 0) {
+      buf[o++] = ',';
+    }
+    buf[o++] = raw[i];
+  }
+  buf[o] = '\0';
+}
+
 static void history_findings(sk_ctx *c, json_t *view, const char *start_by, size_t start_levels) {
   char by[1024];
   snprintf(by, sizeof by, "%s", start_by);
@@ -137,13 +155,17 @@ static void history_findings(sk_ctx *c, json_t *view, const char *start_by, size
     /* LTV in money (major units, gross margin 1), the rates as fractions */
     double unit = strcmp(x->measure, "ltv") == 0 ? 0.01 : 1.0;
     if (unit != 1.0) {
+      char m[6][32];
+      const double v[6] = {k->value, k->lower, k->upper, k->value_rest, k->lower_rest,
+                           k->upper_rest};
+      for (int w = 0; w < 6; w++) {
+        whole_money(unit * v[w], m[w]);
+      }
       snprintf(text, sizeof text,
-               "customers with %s = %s are worth %.1fx %s: revenue LTV %.0f (%.0f-%.0f) vs %.0f "
-               "(%.0f-%.0f) (ARPU / monthly churn), n = %llu vs %llu (Wald test on log LTV, "
-               "adjusted p %s)",
+               "customers with %s = %s are worth %.1fx %s: revenue LTV %s (%s-%s) vs %s (%s-%s) "
+               "(ARPU / monthly churn), n = %llu vs %llu (Wald test on log LTV, adjusted p %s)",
                x->column, x->segment, k->ratio >= 1 ? k->ratio : 1.0 / k->ratio,
-               k->ratio >= 1 ? "as much" : "less", unit * k->value, unit * k->lower,
-               unit * k->upper, unit * k->value_rest, unit * k->lower_rest, unit * k->upper_rest,
+               k->ratio >= 1 ? "as much" : "less", m[0], m[1], m[2], m[3], m[4], m[5],
                (unsigned long long)k->n, (unsigned long long)k->n_rest, p_text(k->p_adjusted, pb));
     } else if (churn) {
       char much[48];
