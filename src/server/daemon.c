@@ -35,6 +35,7 @@ struct segkit_server {
   uint16_t port;
   void (*log)(void *ctx, const char *message);
   void *log_ctx;
+  bool views_started; /* sk__views_start was called: sk__views_stop at the stop */
 };
 
 /* A request in progress (libmicrohttpd's per-request pointer). */
@@ -534,6 +535,10 @@ segkit_status segkit_server_start(const segkit_server_options *opt, segkit_serve
   }
   const union MHD_DaemonInfo *info = MHD_get_daemon_info(srv->daemon, MHD_DAEMON_INFO_BIND_PORT);
   srv->port = info != NULL ? info->port : opt->port;
+  /* Warm the views now, in the background, so the dashboard's first look after a start is
+   * answered from memory; the start and /api/v1/health do not wait for it. */
+  sk__views_start(srv->workspace, srv->log, srv->log_ctx);
+  srv->views_started = true;
   *out = srv;
   return SEGKIT_OK;
 }
@@ -548,6 +553,9 @@ void segkit_server_stop(segkit_server *server) {
   }
   if (server->daemon != NULL) {
     MHD_stop_daemon(server->daemon);
+  }
+  if (server->views_started) {
+    sk__views_stop(); /* no request is running any more: only the warm-ups are left */
   }
   sk__auth_free(server->auth);
   sk__cache_free(server->cache);

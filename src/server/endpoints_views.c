@@ -17,10 +17,13 @@
  * handle between two), so that the dashboard's first look at each view after a start or a
  * change is answered from memory rather than after seconds of loading (bench/run views). */
 #include <pthread.h>
+#include <stdarg.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "segkit/datetime.h"
 #include "segkit/report.h"
 #include "server/server_int.h"
 
@@ -48,21 +51,68 @@ static void reply_text(sk_reply *out, char *text) {
   sk__reply_json(out, 200, body);
 }
 
-/* The process's views handle (the one piece of shared state of this file). */
+/* The process's views handle. Its lock is held while a view is computed (up to seconds),
+ * so nothing that must answer at once takes it: the list and the warm-up's bookkeeping
+ * have their own lock (g_state), taken after this one when both are needed. */
 static struct {
   pthread_mutex_t lock;
   segkit_views *views;
   char *workspace;
   int64_t version;
-  uint64_t generation;       /* bumped with every new handle: a warm-up of an older one stops */
+  uint64_t generation; /* bumped with every new handle: a warm-up of an older one stops */
 } g_views = {PTHREAD_MUTEX_INITIALIZER, NULL, NULL, 0, 0};
 
+/* A warm-up thread, joined at the last server's stop (or once done, at the next start). */
+typedef struct warmer {
+  struct warmer *next;
+  pthread_t thread;
+  bool done;
+  uint64_t generation; /* the handle it warms; 0: the start's, which opens one first */
+} warmer;
+
+static struct {
+  pthread_mutex_t lock;
+  int servers;   /* started and not stopped: the state is torn down when none is left */
+  bool stopping; /* the last server is stopping: warm-ups quit, none is started */
+  warmer *warmers;
+  uint64_t current; /* generation of the newest handle */
+  uint64_t warmed;  /* generation whose warm-up completed */
+  void (*log)(void *ctx, const char *message);
+  void *log_ctx;
+  char *workspace; /* the served one (the first server's): the start's warm-up opens it */
+  /* GET /api/v1/views without options: the list of workspace at list_version. */
+  int64_t list_version;
+  char *list_text;
+} g_state = {PTHREAD_MUTEX_INITIALIZER, 0, false, NULL, 0, 0, NULL, NULL, NULL, 0, NULL};
+
+static bool stopping(void) {
+  pthread_mutex_lock(&g_state.lock);
+  bool s = g_state.stopping;
+  pthread_mutex_unlock(&g_state.lock);
+  return s;
+}
+
+static void log_line(const char *fmt, ...) SEGKIT_PRINTF(1, 2);
+static void log_line(const char *fmt, ...) {
+  char message[256];
+  va_list ap;
+  va_start(ap, fmt);
+  vsnprintf(message, sizeof message, fmt, ap);
+  va_end(ap);
+  pthread_mutex_lock(&g_state.lock);
+  if (g_state.log != NULL) {
+    g_state.log(g_state.log_ctx, message);
+  }
+  pthread_mutex_unlock(&g_state.lock);
+}
+
 /* With g_views.lock held: compute view `name` (params: n of them) on handle `generation`
- * if it is still the current one, so that its answer is kept; false once it is not. */
+ * if it is still the current one, so that its answer is kept; false once it is not (or
+ * the server is stopping). */
 static bool warm_one(uint64_t generation, const char *name, const segkit_view_param *params,
                      size_t n) {
   pthread_mutex_lock(&g_views.lock);
-  bool current = g_views.views != NULL && g_views.generation == generation;
+  bool current = g_views.views != NULL && g_views.generation == generation && !stopping();
   if (current) {
     char *text = NULL;
     segkit_error err;
@@ -79,8 +129,8 @@ static bool warm_one(uint64_t generation, const char *name, const segkit_view_pa
  * survival, cohorts against the rest) for every stored segment, so that a first visit to
  * a segment is answered from memory too (bench/run dashboard: 0.4-1 s cold on 1 M
  * customers, about 1 ms kept). */
-static void *warm(void *arg) {
-  uint64_t generation = (uint64_t)(uintptr_t)arg;
+static void warm_generation(uint64_t generation) {
+  int64_t t0 = segkit_now_us();
   bool current = true;
   for (size_t i = 0; current && i < segkit_view_count(); i++) {
     current = warm_one(generation, segkit_view_name(i), NULL, 0);
@@ -105,21 +155,31 @@ static void *warm(void *arg) {
       current = warm_one(generation, page[v], &p, 1);
     }
   }
+  size_t n_segs = segs != NULL ? segs->n : 0;
   segkit_segment_list_free(segs);
-  return NULL;
+  if (current) {
+    pthread_mutex_lock(&g_state.lock);
+    if (g_state.current == generation) {
+      g_state.warmed = generation;
+    }
+    pthread_mutex_unlock(&g_state.lock);
+    log_line("views warmed in %.1f s (%zu views, %zu segments' pages)",
+             (double)(segkit_now_us() - t0) / 1e6, segkit_view_count(), n_segs);
+  }
 }
 
 /* The workspace's newest audit entry id: changes when anything is imported, dropped or
- * saved. -1 when it cannot be read (then no handle is trusted). */
-static int64_t workspace_version(const sk_request *req, sk_reply *out) {
-  segkit_workspace *ws = sk__request_workspace(req, false, out);
-  if (ws == NULL) {
+ * saved. -1 when it cannot be read (then no handle is trusted), -2 when the workspace
+ * cannot be opened (err filled). */
+static int64_t workspace_version(const char *path, segkit_error *err) {
+  segkit_workspace *ws = NULL;
+  if (segkit_workspace_open(path, SEGKIT_WORKSPACE_READONLY, &ws, err) != SEGKIT_OK) {
     return -2;
   }
   segkit_audit_list *l = NULL;
-  segkit_error err;
+  segkit_error aerr;
   int64_t v = -1;
-  if (segkit_workspace_audit(ws, 1, &l, &err) == SEGKIT_OK) {
+  if (segkit_workspace_audit(ws, 1, &l, &aerr) == SEGKIT_OK) {
     v = l->n > 0 ? l->items[0].id : 0;
   }
   segkit_audit_list_free(l);
@@ -127,74 +187,222 @@ static int64_t workspace_version(const sk_request *req, sk_reply *out) {
   return v;
 }
 
-/* With g_views.lock held: a handle current for the request's workspace, or NULL (out
- * filled). */
-static segkit_views *current_views(const sk_request *req, sk_reply *out) {
-  int64_t version = workspace_version(req, out);
-  if (version == -2) {
-    return NULL;
+static void *warm_main(void *arg);
+
+/* With g_state.lock held: start a warm-up of handle `generation` (0: open one first), kept
+ * to be joined. Without a thread the views are computed on first request, as before. */
+static void spawn_warmer(uint64_t generation) {
+  for (warmer **p = &g_state.warmers; *p != NULL;) {
+    warmer *w = *p;
+    if (w->done) { /* it has returned (or is returning): joining does not wait */
+      *p = w->next;
+      pthread_join(w->thread, NULL);
+      free(w);
+    } else {
+      p = &w->next;
+    }
   }
+  warmer *w = calloc(1, sizeof *w);
+  if (w == NULL) {
+    return;
+  }
+  w->generation = generation;
+  if (pthread_create(&w->thread, NULL, warm_main, w) != 0) {
+    free(w);
+    return;
+  }
+  w->next = g_state.warmers;
+  g_state.warmers = w;
+}
+
+/* With g_views.lock held: a handle current for workspace `path` at `version`, opened (and
+ * its warm-up started unless `warm_here`, whose caller warms it itself) when the one kept
+ * is not; NULL with err filled when it cannot be opened. *generation: the handle's. */
+static segkit_views *ensure_current(const char *path, int64_t version, bool warm_here,
+                                    uint64_t *generation, segkit_error *err) {
   bool same = g_views.views != NULL && version >= 0 && version == g_views.version &&
-              strcmp(g_views.workspace, req->workspace) == 0;
+              strcmp(g_views.workspace, path) == 0;
   if (same) {
+    *generation = g_views.generation;
     return g_views.views;
   }
   segkit_views_close(g_views.views);
   free(g_views.workspace);
   g_views.views = NULL;
-  g_views.workspace = strdup(req->workspace);
-  segkit_error err;
-  segkit_error_clear(&err);
+  g_views.workspace = strdup(path);
   if (g_views.workspace == NULL) {
-    sk__reply_error(out, 500, "internal", "out of memory");
+    segkit_error_set(err, SEGKIT_ERR_NOMEM, "out of memory");
     return NULL;
   }
-  if (segkit_views_open(req->workspace, NULL, 0, &g_views.views, &err) != SEGKIT_OK) {
+  if (segkit_views_open(path, NULL, 0, &g_views.views, err) != SEGKIT_OK) {
     g_views.views = NULL;
-    sk__reply_from_error(out, &err);
     return NULL;
   }
   g_views.version = version;
   g_views.generation++;
-  pthread_t t;
-  pthread_attr_t attr;
-  if (pthread_attr_init(&attr) == 0) {
-    pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
-    /* without a warm-up thread the views are computed on first request, as before */
-    (void)pthread_create(&t, &attr, warm, (void *)(uintptr_t)g_views.generation);
-    pthread_attr_destroy(&attr);
+  *generation = g_views.generation;
+  pthread_mutex_lock(&g_state.lock);
+  g_state.current = g_views.generation;
+  if (!warm_here && !g_state.stopping) {
+    spawn_warmer(g_views.generation);
   }
+  pthread_mutex_unlock(&g_state.lock);
   return g_views.views;
+}
+
+/* A warm-up thread: the start's opens the handle (the workspace as it is at the start),
+ * then every warm-up computes its handle's views. */
+static void *warm_main(void *arg) {
+  warmer *w = arg;
+  uint64_t generation = w->generation;
+  if (generation == 0) {
+    pthread_mutex_lock(&g_state.lock);
+    char *path = g_state.workspace != NULL ? strdup(g_state.workspace) : NULL;
+    pthread_mutex_unlock(&g_state.lock);
+    segkit_error err;
+    segkit_error_clear(&err);
+    int64_t version = path != NULL ? workspace_version(path, &err) : -2;
+    if (version >= 0 && !stopping()) {
+      pthread_mutex_lock(&g_views.lock);
+      if (ensure_current(path, version, true, &generation, &err) == NULL) {
+        generation = 0;
+      }
+      pthread_mutex_unlock(&g_views.lock);
+    }
+    if (generation == 0) {
+      log_line("views not warmed: %s", err.message[0] != '\0' ? err.message : "no workspace");
+    }
+    free(path);
+  }
+  if (generation != 0) {
+    warm_generation(generation);
+  }
+  pthread_mutex_lock(&g_state.lock);
+  w->done = true;
+  pthread_mutex_unlock(&g_state.lock);
+  return NULL;
+}
+
+void sk__views_start(const char *workspace, void (*log)(void *ctx, const char *message),
+                     void *log_ctx) {
+  pthread_mutex_lock(&g_state.lock);
+  g_state.stopping = false;
+  if (g_state.servers++ == 0) {
+    g_state.log = log;
+    g_state.log_ctx = log_ctx;
+  }
+  if (g_state.workspace == NULL) {
+    g_state.workspace = strdup(workspace);
+    g_state.list_version = -1;
+  }
+  spawn_warmer(0);
+  pthread_mutex_unlock(&g_state.lock);
+}
+
+void sk__views_stop(void) {
+  pthread_mutex_lock(&g_state.lock);
+  if (g_state.servers == 0 || --g_state.servers > 0) {
+    pthread_mutex_unlock(&g_state.lock);
+    return;
+  }
+  g_state.stopping = true;
+  g_state.log = NULL;
+  g_state.log_ctx = NULL;
+  /* Warm-ups quit at their next view (one in progress finishes first): join them. */
+  while (g_state.warmers != NULL) {
+    warmer *w = g_state.warmers;
+    g_state.warmers = w->next;
+    pthread_mutex_unlock(&g_state.lock);
+    pthread_join(w->thread, NULL);
+    free(w);
+    pthread_mutex_lock(&g_state.lock);
+  }
+  free(g_state.workspace);
+  free(g_state.list_text);
+  g_state.workspace = NULL;
+  g_state.list_text = NULL;
+  g_state.current = 0;
+  g_state.warmed = 0;
+  pthread_mutex_unlock(&g_state.lock);
+  pthread_mutex_lock(&g_views.lock);
+  segkit_views_close(g_views.views);
+  free(g_views.workspace);
+  g_views.views = NULL;
+  g_views.workspace = NULL;
+  g_views.version = 0;
+  pthread_mutex_unlock(&g_views.lock);
+}
+
+bool sk__views_warm(void) {
+  pthread_mutex_lock(&g_state.lock);
+  bool warm = g_state.current != 0 && g_state.warmed == g_state.current;
+  pthread_mutex_unlock(&g_state.lock);
+  return warm;
+}
+
+/* The list without options: which views have their data depends only on the datasets and
+ * models present, so it is kept per workspace version, computed on a handle of its own and
+ * never behind a view being computed (it once waited 2.5 s for the warm-up). */
+static segkit_status list_views(const char *path, int64_t version, char **text, segkit_error *err) {
+  pthread_mutex_lock(&g_state.lock);
+  bool kept = g_state.list_text != NULL && version >= 0 && g_state.list_version == version &&
+              g_state.workspace != NULL && strcmp(g_state.workspace, path) == 0;
+  *text = kept ? strdup(g_state.list_text) : NULL;
+  pthread_mutex_unlock(&g_state.lock);
+  if (kept) {
+    return *text != NULL ? SEGKIT_OK : segkit_error_set(err, SEGKIT_ERR_NOMEM, "out of memory");
+  }
+  segkit_views *once = NULL;
+  segkit_status st = segkit_views_open(path, NULL, 0, &once, err);
+  if (st == SEGKIT_OK) {
+    st = segkit_views_list(once, text, err);
+  }
+  segkit_views_close(once);
+  pthread_mutex_lock(&g_state.lock);
+  /* Kept only for the workspace the server serves (the list's slot is one per process). */
+  if (st == SEGKIT_OK && version >= 0 && g_state.workspace != NULL &&
+      strcmp(g_state.workspace, path) == 0) {
+    char *copy = strdup(*text);
+    if (copy != NULL) {
+      free(g_state.list_text);
+      g_state.list_text = copy;
+      g_state.list_version = version;
+    }
+  }
+  pthread_mutex_unlock(&g_state.lock);
+  return st;
 }
 
 /* name NULL: the list. */
 static void answer(const sk_request *req, const char *name, sk_reply *out) {
   segkit_view_param params[32];
   size_t n = query_params(req, params, 32);
-  pthread_mutex_lock(&g_views.lock);
-  segkit_views *v = current_views(req, out);
-  char *text = NULL;
   segkit_error err;
   segkit_error_clear(&err);
-  segkit_status st = SEGKIT_OK;
-  if (v != NULL) {
-    if (name != NULL) {
-      st = segkit_view(v, name, params, n, &text, &err);
-    } else if (n > 0) {
-      /* the list takes the dataset options: they decide what is available */
-      segkit_views *once = NULL;
-      st = segkit_views_open(req->workspace, params, n, &once, &err);
-      if (st == SEGKIT_OK) {
-        st = segkit_views_list(once, &text, &err);
-      }
-      segkit_views_close(once);
-    } else {
-      st = segkit_views_list(v, &text, &err);
-    }
-  }
-  pthread_mutex_unlock(&g_views.lock);
-  if (v == NULL) {
+  int64_t version = workspace_version(req->workspace, &err);
+  if (version == -2) {
+    sk__reply_error(out, 503, "workspace_unavailable", "cannot open the workspace: %s",
+                    err.message);
     return;
+  }
+  char *text = NULL;
+  segkit_status st = SEGKIT_OK;
+  if (name == NULL && n > 0) {
+    /* the list takes the dataset options: they decide what is available */
+    segkit_views *once = NULL;
+    st = segkit_views_open(req->workspace, params, n, &once, &err);
+    if (st == SEGKIT_OK) {
+      st = segkit_views_list(once, &text, &err);
+    }
+    segkit_views_close(once);
+  } else if (name == NULL) {
+    st = list_views(req->workspace, version, &text, &err);
+  } else {
+    pthread_mutex_lock(&g_views.lock);
+    uint64_t generation = 0;
+    segkit_views *v = ensure_current(req->workspace, version, false, &generation, &err);
+    st = v != NULL ? segkit_view(v, name, params, n, &text, &err) : err.code;
+    pthread_mutex_unlock(&g_views.lock);
   }
   if (st != SEGKIT_OK) {
     sk__reply_from_error(out, &err);

@@ -277,6 +277,15 @@ void sk__delete_key(const sk_request *req, sk_reply *out);
 void sk__get_views(const sk_request *req, sk_reply *out);
 void sk__get_view(const sk_request *req, sk_reply *out);
 
+/* endpoints_views.c: the process's views handle. _start (once the daemon listens) warms it
+ * in the background for `workspace`, logging through log when done; _stop (after the
+ * daemon has stopped) stops and joins the warm-ups and frees the handle once the last
+ * server stops. _warm: the newest handle has computed every view (GET /api/v1/health). */
+void sk__views_start(const char *workspace, void (*log)(void *ctx, const char *message),
+                     void *log_ctx);
+void sk__views_stop(void);
+bool sk__views_warm(void);
+
 /* Open the request's own workspace connection (read-only for GETs); on failure the reply
  * is filled and NULL returned. */
 segkit_workspace *sk__request_workspace(const sk_request *req, bool write, sk_reply *out);
