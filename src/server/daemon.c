@@ -28,6 +28,7 @@ struct segkit_server {
   sk_auth *auth;
   sk_table_cache *cache;
   segkit_segeval_loader loader; /* over cache */
+  segkit_segeval_indexer indexer; /* over cache */
   char *cors_origin;            /* allowed cross-origin caller, or NULL */
   size_t max_upload;
   char *workspace;
@@ -289,6 +290,7 @@ static enum MHD_Result dispatch(segkit_server *srv, struct MHD_Connection *c, co
       .query = query_arg,
       .query_ctx = c,
       .loader = &srv->loader,
+      .indexer = &srv->indexer,
   };
   sk_reply r = {.status = 500};
   m.route->handler(&req, &r);
@@ -515,6 +517,8 @@ segkit_status segkit_server_start(const segkit_server_options *opt, segkit_serve
     srv->loader.acquire = sk__cache_acquire;
     srv->loader.release = sk__cache_release;
     srv->loader.ctx = srv->cache;
+    srv->indexer.acquire = sk__cache_index;
+    srv->indexer.ctx = srv->cache;
   }
   if (s != SEGKIT_OK) {
     segkit_server_stop(srv);

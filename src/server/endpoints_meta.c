@@ -30,6 +30,7 @@ void sk__eval_options(const sk_request *req, segkit_segeval_options *opt) {
   segkit_segeval_options_init(opt);
   opt->n_threads = 1;
   opt->loader = req->loader;
+  opt->indexer = req->indexer;
 }
 
 bool sk__query_as_of(const sk_request *req, int64_t *now_us, sk_reply *out) {
