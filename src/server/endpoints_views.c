@@ -68,7 +68,51 @@ typedef struct warmer {
   pthread_t thread;
   bool done;
   uint64_t generation; /* the handle it warms; 0: the start's, which opens one first */
+  /* Dataset options every view is computed with (as a request gave them), owned. */
+  segkit_view_param options[8];
+  size_t n_options;
 } warmer;
+
+static void warmer_free(warmer *w) {
+  for (size_t i = 0; i < w->n_options; i++) {
+    free((char *)w->options[i].name);
+    free((char *)w->options[i].value);
+  }
+  free(w);
+}
+
+/* The options of a request that choose the data (docs/report.md's dataset options): a
+ * dashboard sends the same ones (its rates) with every view, so the warm-up uses them. */
+static bool is_dataset_option(const char *name) {
+  static const char *const names[] = {"subscriptions", "customers", "transactions", "survey",
+                                      "rates"};
+  for (size_t i = 0; i < sizeof names / sizeof names[0]; i++) {
+    if (strcmp(name, names[i]) == 0) {
+      return true;
+    }
+  }
+  return false;
+}
+
+/* The warm-up's call of a view: `options` and the segment (or none) into out, in the
+ * order of segkit_view_option_name, which is the order a request's options come in
+ * (query_params), so that the answer is kept under the key the request will ask with. */
+static size_t call_params(const warmer *w, const char *segment, segkit_view_param *out,
+                          size_t cap) {
+  size_t n = 0;
+  for (size_t i = 0; i < segkit_view_option_count() && n < cap; i++) {
+    const char *name = segkit_view_option_name(i);
+    if (segment != NULL && strcmp(name, "segment") == 0) {
+      out[n++] = (segkit_view_param){name, segment};
+    }
+    for (size_t k = 0; k < w->n_options && n < cap; k++) {
+      if (strcmp(w->options[k].name, name) == 0) {
+        out[n++] = w->options[k];
+      }
+    }
+  }
+  return n;
+}
 
 static struct {
   pthread_mutex_t lock;
@@ -77,13 +121,16 @@ static struct {
   warmer *warmers;
   uint64_t current; /* generation of the newest handle */
   uint64_t warmed;  /* generation whose warm-up completed */
+  /* The dataset options the last warm-up with a request's options used, and its handle. */
+  char *options_key;
+  uint64_t options_generation;
   void (*log)(void *ctx, const char *message);
   void *log_ctx;
   char *workspace; /* the served one (the first server's): the start's warm-up opens it */
   /* GET /api/v1/views without options: the list of workspace at list_version. */
   int64_t list_version;
   char *list_text;
-} g_state = {PTHREAD_MUTEX_INITIALIZER, 0, false, NULL, 0, 0, NULL, NULL, NULL, 0, NULL};
+} g_state = {PTHREAD_MUTEX_INITIALIZER, 0, false, NULL, 0, 0, NULL, 0, NULL, NULL, NULL, 0, NULL};
 
 static bool stopping(void) {
   pthread_mutex_lock(&g_state.lock);
@@ -129,11 +176,13 @@ static bool warm_one(uint64_t generation, const char *name, const segkit_view_pa
  * survival, cohorts against the rest) for every stored segment, so that a first visit to
  * a segment is answered from memory too (bench/run dashboard: 0.4-1 s cold on 1 M
  * customers, about 1 ms kept). */
-static void warm_generation(uint64_t generation) {
+static void warm_generation(uint64_t generation, const warmer *w) {
   int64_t t0 = segkit_now_us();
   bool current = true;
+  segkit_view_param params[16];
+  size_t n = call_params(w, NULL, params, 16);
   for (size_t i = 0; current && i < segkit_view_count(); i++) {
-    current = warm_one(generation, segkit_view_name(i), NULL, 0);
+    current = warm_one(generation, segkit_view_name(i), params, n);
   }
   pthread_mutex_lock(&g_views.lock);
   char *path = current && g_views.workspace != NULL ? strdup(g_views.workspace) : NULL;
@@ -150,9 +199,9 @@ static void warm_generation(uint64_t generation) {
   free(path);
   static const char *const page[] = {"overview", "mrr_movements", "survival", "cohorts"};
   for (size_t s = 0; current && segs != NULL && s < segs->n; s++) {
-    segkit_view_param p = {"segment", segs->items[s].name};
+    n = call_params(w, segs->items[s].name, params, 16);
     for (size_t v = 0; current && v < sizeof page / sizeof page[0]; v++) {
-      current = warm_one(generation, page[v], &p, 1);
+      current = warm_one(generation, page[v], params, n);
     }
   }
   size_t n_segs = segs != NULL ? segs->n : 0;
@@ -163,8 +212,9 @@ static void warm_generation(uint64_t generation) {
       g_state.warmed = generation;
     }
     pthread_mutex_unlock(&g_state.lock);
-    log_line("views warmed in %.1f s (%zu views, %zu segments' pages)",
-             (double)(segkit_now_us() - t0) / 1e6, segkit_view_count(), n_segs);
+    log_line("views warmed in %.1f s (%zu views, %zu segments' pages%s)",
+             (double)(segkit_now_us() - t0) / 1e6, segkit_view_count(), n_segs,
+             w->n_options > 0 ? ", with the options of a request" : "");
   }
 }
 
@@ -189,15 +239,16 @@ static int64_t workspace_version(const char *path, segkit_error *err) {
 
 static void *warm_main(void *arg);
 
-/* With g_state.lock held: start a warm-up of handle `generation` (0: open one first), kept
- * to be joined. Without a thread the views are computed on first request, as before. */
-static void spawn_warmer(uint64_t generation) {
+/* With g_state.lock held: start a warm-up of handle `generation` (0: open one first) with
+ * dataset options `options` (copied), kept to be joined. Without a thread the views are
+ * computed on first request, as before. */
+static void spawn_warmer(uint64_t generation, const segkit_view_param *options, size_t n) {
   for (warmer **p = &g_state.warmers; *p != NULL;) {
     warmer *w = *p;
     if (w->done) { /* it has returned (or is returning): joining does not wait */
       *p = w->next;
       pthread_join(w->thread, NULL);
-      free(w);
+      warmer_free(w);
     } else {
       p = &w->next;
     }
@@ -207,8 +258,17 @@ static void spawn_warmer(uint64_t generation) {
     return;
   }
   w->generation = generation;
+  for (size_t i = 0; i < n && i < sizeof w->options / sizeof w->options[0]; i++) {
+    char *name = strdup(options[i].name);
+    char *value = strdup(options[i].value);
+    w->options[w->n_options++] = (segkit_view_param){name, value};
+    if (name == NULL || value == NULL) {
+      warmer_free(w);
+      return;
+    }
+  }
   if (pthread_create(&w->thread, NULL, warm_main, w) != 0) {
-    free(w);
+    warmer_free(w);
     return;
   }
   w->next = g_state.warmers;
@@ -244,7 +304,7 @@ static segkit_views *ensure_current(const char *path, int64_t version, bool warm
   pthread_mutex_lock(&g_state.lock);
   g_state.current = g_views.generation;
   if (!warm_here && !g_state.stopping) {
-    spawn_warmer(g_views.generation);
+    spawn_warmer(g_views.generation, NULL, 0);
   }
   pthread_mutex_unlock(&g_state.lock);
   return g_views.views;
@@ -275,7 +335,7 @@ static void *warm_main(void *arg) {
     free(path);
   }
   if (generation != 0) {
-    warm_generation(generation);
+    warm_generation(generation, w);
   }
   pthread_mutex_lock(&g_state.lock);
   w->done = true;
@@ -295,7 +355,7 @@ void sk__views_start(const char *workspace, void (*log)(void *ctx, const char *m
     g_state.workspace = strdup(workspace);
     g_state.list_version = -1;
   }
-  spawn_warmer(0);
+  spawn_warmer(0, NULL, 0);
   pthread_mutex_unlock(&g_state.lock);
 }
 
@@ -314,11 +374,14 @@ void sk__views_stop(void) {
     g_state.warmers = w->next;
     pthread_mutex_unlock(&g_state.lock);
     pthread_join(w->thread, NULL);
-    free(w);
+    warmer_free(w);
     pthread_mutex_lock(&g_state.lock);
   }
   free(g_state.workspace);
   free(g_state.list_text);
+  free(g_state.options_key);
+  g_state.options_key = NULL;
+  g_state.options_generation = 0;
   g_state.workspace = NULL;
   g_state.list_text = NULL;
   g_state.current = 0;
@@ -338,6 +401,41 @@ bool sk__views_warm(void) {
   bool warm = g_state.current != 0 && g_state.warmed == g_state.current;
   pthread_mutex_unlock(&g_state.lock);
   return warm;
+}
+
+/* With g_views.lock held, after a view request on handle `generation`: when the request
+ * chose its data with options (the dashboard's rates) that no warm-up of this handle has
+ * used, warm every view with them too, so the dashboard's next views are answered from
+ * memory even when the workspace keeps no settings. */
+static void warm_like(uint64_t generation, const segkit_view_param *params, size_t n) {
+  segkit_view_param options[8];
+  size_t k = 0;
+  char key[1024];
+  size_t used = 0;
+  key[0] = '\0';
+  for (size_t i = 0; i < n && k < 8; i++) {
+    if (is_dataset_option(params[i].name)) {
+      options[k++] = params[i];
+      used += (size_t)snprintf(key + used, used < sizeof key ? sizeof key - used : 0, "%s=%s|",
+                               params[i].name, params[i].value);
+    }
+  }
+  if (k == 0 || used >= sizeof key) {
+    return; /* none, or too long to remember: computed on request */
+  }
+  pthread_mutex_lock(&g_state.lock);
+  bool known = g_state.options_generation == generation && g_state.options_key != NULL &&
+               strcmp(g_state.options_key, key) == 0;
+  char *copy = known ? NULL : strdup(key);
+  if (copy != NULL && !g_state.stopping) {
+    free(g_state.options_key);
+    g_state.options_key = copy;
+    g_state.options_generation = generation;
+    spawn_warmer(generation, options, k);
+  } else {
+    free(copy);
+  }
+  pthread_mutex_unlock(&g_state.lock);
 }
 
 /* The list without options: which views have their data depends only on the datasets and
@@ -402,6 +500,9 @@ static void answer(const sk_request *req, const char *name, sk_reply *out) {
     uint64_t generation = 0;
     segkit_views *v = ensure_current(req->workspace, version, false, &generation, &err);
     st = v != NULL ? segkit_view(v, name, params, n, &text, &err) : err.code;
+    if (st == SEGKIT_OK) {
+      warm_like(generation, params, n);
+    }
     pthread_mutex_unlock(&g_views.lock);
   }
   if (st != SEGKIT_OK) {
