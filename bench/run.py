@@ -627,6 +627,10 @@ def main():
     p.add_argument("--faiss-iter", type=int, default=25,
                    help="kmeans: faiss niter (faiss has no convergence test)")
     p.add_argument("--segkit-only", action="store_true", help="kmeans: no peers")
+    p.add_argument("--cold", action="store_true",
+                   help="dashboard: ask at once, without waiting for the server's warm-up")
+    p.add_argument("--send-rates", action="store_true",
+                   help="dashboard: send the rates with every view (a user who typed them)")
     args = p.parse_args()
     if args.customers is None and args.what != "clv":
         args.customers = 1000000
