@@ -114,6 +114,15 @@ static size_t call_params(const warmer *w, const char *segment, segkit_view_para
   return n;
 }
 
+/* An answer computed on the views handle, kept by the server too so that a request for it
+ * does not wait behind a view being computed (the handle is used by one thread at a time,
+ * and a warm-up computing insights holds it for a second). */
+typedef struct kept_answer {
+  struct kept_answer *next;
+  char *key; /* name|option=value|..., the request's options in their order */
+  char *json;
+} kept_answer;
+
 static struct {
   pthread_mutex_t lock;
   int servers;   /* started and not stopped: the state is torn down when none is left */
@@ -124,13 +133,112 @@ static struct {
   /* The dataset options the last warm-up with a request's options used, and its handle. */
   char *options_key;
   uint64_t options_generation;
+  /* Answers of the handle of (answers_path, answers_version). */
+  kept_answer *answers;
+  char *answers_path;
+  int64_t answers_version;
   void (*log)(void *ctx, const char *message);
   void *log_ctx;
   char *workspace; /* the served one (the first server's): the start's warm-up opens it */
   /* GET /api/v1/views without options: the list of workspace at list_version. */
   int64_t list_version;
   char *list_text;
-} g_state = {PTHREAD_MUTEX_INITIALIZER, 0, false, NULL, 0, 0, NULL, 0, NULL, NULL, NULL, 0, NULL};
+} g_state = {PTHREAD_MUTEX_INITIALIZER,
+             0,
+             false,
+             NULL,
+             0,
+             0,
+             NULL,
+             0,
+             NULL,
+             NULL,
+             0,
+             NULL,
+             NULL,
+             NULL,
+             0,
+             NULL};
+
+/* "name|opt=value|..." of a call into buf; false when it does not fit (then not kept). */
+static bool answer_key(const char *name, const segkit_view_param *params, size_t n, char *buf,
+                       size_t size) {
+  size_t used = (size_t)snprintf(buf, size, "%s", name);
+  for (size_t i = 0; i < n && used < size; i++) {
+    used += (size_t)snprintf(buf + used, size - used, "|%s=%s", params[i].name, params[i].value);
+  }
+  return used < size;
+}
+
+/* With g_state.lock held: drop the kept answers. */
+static void forget_answers(void) {
+  for (kept_answer *a = g_state.answers; a != NULL;) {
+    kept_answer *next = a->next;
+    free(a->key);
+    free(a->json);
+    free(a);
+    a = next;
+  }
+  g_state.answers = NULL;
+  free(g_state.answers_path);
+  g_state.answers_path = NULL;
+}
+
+/* Keep the answer `json` of a call on the handle of (path, version); an answer of an
+ * older handle's replaces the older ones. */
+static void keep_answer(const char *path, int64_t version, const char *name,
+                        const segkit_view_param *params, size_t n, const char *json) {
+  char key[2048];
+  if (version < 0 || !answer_key(name, params, n, key, sizeof key)) {
+    return;
+  }
+  pthread_mutex_lock(&g_state.lock);
+  if (g_state.answers_path == NULL || strcmp(g_state.answers_path, path) != 0 ||
+      g_state.answers_version != version) {
+    forget_answers();
+    g_state.answers_path = strdup(path);
+    g_state.answers_version = version;
+  }
+  bool have = false;
+  for (kept_answer *a = g_state.answers; a != NULL && !have; a = a->next) {
+    have = strcmp(a->key, key) == 0;
+  }
+  kept_answer *a = have || g_state.answers_path == NULL ? NULL : calloc(1, sizeof *a);
+  if (a != NULL) {
+    a->key = strdup(key);
+    a->json = strdup(json);
+    if (a->key == NULL || a->json == NULL) {
+      free(a->key);
+      free(a->json);
+      free(a);
+    } else {
+      a->next = g_state.answers;
+      g_state.answers = a;
+    }
+  }
+  pthread_mutex_unlock(&g_state.lock);
+}
+
+/* A copy of the kept answer of a call on the handle of (path, version), or NULL. */
+static char *kept_answer_of(const char *path, int64_t version, const char *name,
+                            const segkit_view_param *params, size_t n) {
+  char key[2048];
+  if (version < 0 || !answer_key(name, params, n, key, sizeof key)) {
+    return NULL;
+  }
+  char *json = NULL;
+  pthread_mutex_lock(&g_state.lock);
+  if (g_state.answers_path != NULL && strcmp(g_state.answers_path, path) == 0 &&
+      g_state.answers_version == version) {
+    for (kept_answer *a = g_state.answers; a != NULL && json == NULL; a = a->next) {
+      if (strcmp(a->key, key) == 0) {
+        json = strdup(a->json);
+      }
+    }
+  }
+  pthread_mutex_unlock(&g_state.lock);
+  return json;
+}
 
 static bool stopping(void) {
   pthread_mutex_lock(&g_state.lock);
@@ -164,11 +272,45 @@ static bool warm_one(uint64_t generation, const char *name, const segkit_view_pa
     char *text = NULL;
     segkit_error err;
     if (segkit_view(g_views.views, name, params, n, &text, &err) == SEGKIT_OK) {
+      keep_answer(g_views.workspace, g_views.version, name, params, n, text);
       free(text);
     }
   }
   pthread_mutex_unlock(&g_views.lock);
   return current;
+}
+
+/* The views list ({"views": [{"name", "available", ...}]}) of the workspace at path with
+ * w's dataset options, on a handle of its own (cheap: nothing is computed), or NULL. */
+static json_t *available_views(const char *path, const warmer *w) {
+  segkit_views *once = NULL;
+  char *text = NULL;
+  segkit_error err;
+  json_t *list = NULL;
+  if (segkit_views_open(path, w->options, w->n_options, &once, &err) == SEGKIT_OK &&
+      segkit_views_list(once, &text, &err) == SEGKIT_OK) {
+    list = json_loads(text, 0, NULL);
+  }
+  free(text);
+  segkit_views_close(once);
+  return list;
+}
+
+/* Whether the list says view `name` has its data (true when there is no list). A view
+ * without its data answers at once on request, so the warm-up leaves it. */
+static bool is_available(const json_t *list, const char *name) {
+  if (list == NULL) {
+    return true;
+  }
+  size_t i;
+  const json_t *v;
+  json_array_foreach(json_object_get(list, "views"), i, v) {
+    const char *n = json_string_value(json_object_get(v, "name"));
+    if (n != NULL && strcmp(n, name) == 0) {
+      return json_is_true(json_object_get(v, "available"));
+    }
+  }
+  return true;
 }
 
 /* Compute every view of handle `generation` while it is still the current one, then the
@@ -179,18 +321,27 @@ static bool warm_one(uint64_t generation, const char *name, const segkit_view_pa
 static void warm_generation(uint64_t generation, const warmer *w) {
   int64_t t0 = segkit_now_us();
   bool current = true;
+  pthread_mutex_lock(&g_views.lock);
+  char *path = g_views.workspace != NULL ? strdup(g_views.workspace) : NULL;
+  pthread_mutex_unlock(&g_views.lock);
+  json_t *list = path != NULL ? available_views(path, w) : NULL;
   segkit_view_param params[16];
   size_t n = call_params(w, NULL, params, 16);
+  /* Without a subscription history (overview unavailable) the segments view is only the
+   * segments' sizes, cheap on request; and computing it then overflows in the report's
+   * month_range (view_billing.c: the last month of no history is INT32_MIN), which would
+   * stop a server built with UBSan: left to the request until the report mends it. */
+  bool history = is_available(list, "overview");
   for (size_t i = 0; current && i < segkit_view_count(); i++) {
-    current = warm_one(generation, segkit_view_name(i), params, n);
+    const char *name = segkit_view_name(i);
+    if (is_available(list, name) && (history || strcmp(name, "segments") != 0)) {
+      current = warm_one(generation, name, params, n);
+    }
   }
-  pthread_mutex_lock(&g_views.lock);
-  char *path = current && g_views.workspace != NULL ? strdup(g_views.workspace) : NULL;
-  pthread_mutex_unlock(&g_views.lock);
   segkit_workspace *ws = NULL;
   segkit_segment_list *segs = NULL;
   segkit_error err;
-  if (path == NULL ||
+  if (path == NULL || !current ||
       segkit_workspace_open(path, SEGKIT_WORKSPACE_READONLY, &ws, &err) != SEGKIT_OK ||
       segkit_workspace_segments(ws, NULL, &segs, &err) != SEGKIT_OK) {
     segs = NULL;
@@ -201,19 +352,22 @@ static void warm_generation(uint64_t generation, const warmer *w) {
   for (size_t s = 0; current && segs != NULL && s < segs->n; s++) {
     n = call_params(w, segs->items[s].name, params, 16);
     for (size_t v = 0; current && v < sizeof page / sizeof page[0]; v++) {
-      current = warm_one(generation, page[v], params, n);
+      if (is_available(list, page[v])) {
+        current = warm_one(generation, page[v], params, n);
+      }
     }
   }
   size_t n_segs = segs != NULL ? segs->n : 0;
   segkit_segment_list_free(segs);
+  json_decref(list);
   if (current) {
     pthread_mutex_lock(&g_state.lock);
     if (g_state.current == generation) {
       g_state.warmed = generation;
     }
     pthread_mutex_unlock(&g_state.lock);
-    log_line("views warmed in %.1f s (%zu views, %zu segments' pages%s)",
-             (double)(segkit_now_us() - t0) / 1e6, segkit_view_count(), n_segs,
+    log_line("views warmed in %.1f s (the views with data, %zu segments' pages%s)",
+             (double)(segkit_now_us() - t0) / 1e6, n_segs,
              w->n_options > 0 ? ", with the options of a request" : "");
   }
 }
@@ -381,6 +535,7 @@ void sk__views_stop(void) {
   free(g_state.list_text);
   free(g_state.options_key);
   g_state.options_key = NULL;
+  forget_answers();
   g_state.options_generation = 0;
   g_state.workspace = NULL;
   g_state.list_text = NULL;
@@ -495,12 +650,13 @@ static void answer(const sk_request *req, const char *name, sk_reply *out) {
     segkit_views_close(once);
   } else if (name == NULL) {
     st = list_views(req->workspace, version, &text, &err);
-  } else {
+  } else if ((text = kept_answer_of(req->workspace, version, name, params, n)) == NULL) {
     pthread_mutex_lock(&g_views.lock);
     uint64_t generation = 0;
     segkit_views *v = ensure_current(req->workspace, version, false, &generation, &err);
     st = v != NULL ? segkit_view(v, name, params, n, &text, &err) : err.code;
     if (st == SEGKIT_OK) {
+      keep_answer(req->workspace, version, name, params, n, text);
       warm_like(generation, params, n);
     }
     pthread_mutex_unlock(&g_views.lock);
