@@ -9,13 +9,19 @@
  * is most of a view's time (bench/run views: on 1 M customers a first call costs seconds, a
  * cached one milliseconds). The handle is current while the workspace's newest audit entry
  * is the one it was opened at: every import, drop, segment or model saved is audited, so a
- * change opens a new handle. A handle is used by one thread at a time, so view requests
- * take turns on it (the other endpoints do not wait).
+ * change opens a new handle. A handle is used by one thread at a time, so computations
+ * take turns on it; an answer already computed is kept by the server too and served
+ * without the handle, so it never waits behind another view being computed, and neither
+ * does the views list (kept per workspace version); the other endpoints do not wait.
  *
- * A new handle is warmed in the background: a thread computes every view with its default
- * options, then each stored segment's page views, one at a time (requests may take the
- * handle between two), so that the dashboard's first look at each view after a start or a
- * change is answered from memory rather than after seconds of loading (bench/run views). */
+ * A handle is warmed in the background: from the server's start (once it listens, so
+ * neither the start nor /api/v1/health waits), and on each new handle, a thread computes
+ * every view that has its data with the default options, then each stored segment's page
+ * views, one at a time (requests may take the handle between two), so that the
+ * dashboard's first look at each view is answered from memory rather than after seconds of
+ * loading (bench/run dashboard). A request that brings new dataset options (a user's
+ * rates) starts a warm-up with them. Warm-up threads are joined when the last server
+ * stops; health's views_warm says whether the newest handle is warm. */
 #include <pthread.h>
 #include <stdarg.h>
 #include <stdint.h>
