@@ -541,7 +541,7 @@ segkit_status segkit_server_start(const segkit_server_options *opt, segkit_serve
   srv->port = info != NULL ? info->port : opt->port;
   /* Warm the views now, in the background, so the dashboard's first look after a start is
    * answered from memory; the start and /api/v1/health do not wait for it. */
-  sk__views_start(srv->workspace, srv->log, srv->log_ctx);
+  sk__views_start(srv->workspace, srv->log, srv->log_ctx, &srv->loader, &srv->indexer);
   srv->views_started = true;
   *out = srv;
   return SEGKIT_OK;
@@ -559,7 +559,9 @@ void segkit_server_stop(segkit_server *server) {
     MHD_stop_daemon(server->daemon);
   }
   if (server->views_started) {
-    sk__views_stop(); /* no request is running any more: only the warm-ups are left */
+    /* no request is running any more: only the warm-ups are left, joined before the cache
+     * they may use is freed */
+    sk__views_stop(&server->loader);
   }
   sk__auth_free(server->auth);
   sk__cache_free(server->cache);

@@ -288,12 +288,15 @@ void sk__get_views(const sk_request *req, sk_reply *out);
 void sk__get_view(const sk_request *req, sk_reply *out);
 
 /* endpoints_views.c: the process's views handle. _start (once the daemon listens) warms it
- * in the background for `workspace`, logging through log when done; _stop (after the
- * daemon has stopped) stops and joins the warm-ups and frees the handle once the last
- * server stops. _warm: the newest handle has computed every view (GET /api/v1/health). */
+ * in the background for `workspace`, logging through log when done, then evaluates the
+ * stored segments once through loader and indexer (the server's cache); _stop (after the
+ * daemon has stopped, before the cache is freed) stops and joins the warm-ups using that
+ * loader, and all of them and the handle once the last server stops. _warm: the newest
+ * handle has computed every view (GET /api/v1/health). */
 void sk__views_start(const char *workspace, void (*log)(void *ctx, const char *message),
-                     void *log_ctx);
-void sk__views_stop(void);
+                     void *log_ctx, const segkit_segeval_loader *loader,
+                     const segkit_segeval_indexer *indexer);
+void sk__views_stop(const segkit_segeval_loader *loader);
 bool sk__views_warm(void);
 
 /* Open the request's own workspace connection (read-only for GETs); on failure the reply

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The server's background work, asserted by behaviour rather than timing: the views are
 # warmed from the start (GET /api/v1/health says views_warm, the log says so, with no view
-# request), the views list answers, the warm-up stops cleanly on SIGTERM (also when it is
+# request) and the stored segments evaluated once, the views list answers, the warm-up stops cleanly on SIGTERM (also when it is
 # stopped mid-way: the process exits 0, and under ASan without a leak report), and counts
 # over the linked transactions stay right (pandas: tests/data/server/warm_expected.py) while
 # the server keeps the transactions' index by customer: repeated, then across re-imports
@@ -66,6 +66,13 @@ for _ in $(seq 1 600); do # a bounded wait for the background work, not a timing
 done
 equals "$warm" "True" "views_warm becomes true without any view request"
 contains "$(cat "$WORK/serve.err")" "views warmed in" "the log says the views were warmed"
+for _ in $(seq 1 600); do
+  grep -q "segments evaluated in" "$WORK/serve.err" && break
+  sleep 0.1
+done
+contains "$(cat "$WORK/serve.err")" "segments evaluated in" \
+  "then the stored segments were evaluated once (their tables and indexes kept)"
+contains "$(cat "$WORK/serve.err")" "(1 of 1;" "the one stored segment evaluated"
 api GET /api/v1/views "$WKEY"
 expect 200 "views list"
 equals "$(json 'len(j["views"])')" "10" "the list names the ten views"
