@@ -87,9 +87,10 @@ def start_server(segkit, ws, threads):
 
 
 def wait_warm(port, limit_s=300.0):
-    """Seconds from now until GET /api/v1/health says views_warm (the server computes every
-    view in the background from its start); None when the server does not say (an older
-    build) or not within limit_s."""
+    """Seconds from now until GET /api/v1/health says views_warm and segments_warm (from its
+    start the server computes every view in the background, then evaluates the stored
+    segments once); None when the server does not say (an older build) or not within
+    limit_s."""
     t0 = time.monotonic()
     while time.monotonic() - t0 < limit_s:
         conn = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
@@ -98,7 +99,7 @@ def wait_warm(port, limit_s=300.0):
         conn.close()
         if "views_warm" not in health:
             return None
-        if health["views_warm"]:
+        if health["views_warm"] and health.get("segments_warm", True):
             return time.monotonic() - t0
         time.sleep(0.1)
     return None
@@ -209,7 +210,8 @@ def bench_dashboard(args, segkit, data_dir):
     if getattr(args, "cold", False):
         print("--cold: the calls began as soon as the server listened (its warm-up running)")
     elif warm_s is not None:
-        print(f"the calls began once /api/v1/health said views_warm, {warm_s:.1f} s after the "
+        print(f"the calls began once /api/v1/health said views_warm and segments_warm, "
+              f"{warm_s:.1f} s after the "
               f"server was started")
     else:
         print("the server does not report views_warm: the calls began as soon as it listened")

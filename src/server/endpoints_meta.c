@@ -58,10 +58,13 @@ void sk__actor_of(const sk_principal *who, char *buf, size_t size) {
 void sk__get_health(const sk_request *req, sk_reply *out) {
   (void)req;
   /* views_warm: every view has been computed in the background since the server's views
-   * handle was opened (at the start, and at the first view request after a change). */
+   * handle was opened (at the start, and at the first view request after a change);
+   * segments_warm: the stored segments were evaluated once after the start's views. */
+  bool segments = false;
+  bool views = sk__views_warm(&segments);
   sk__reply_json(out, 200,
-                 json_pack("{s:s, s:s, s:b}", "status", "ok", "version", segkit_version(),
-                           "views_warm", sk__views_warm()));
+                 json_pack("{s:s, s:s, s:b, s:b}", "status", "ok", "version", segkit_version(),
+                           "views_warm", views, "segments_warm", segments));
 }
 
 void sk__get_openapi(const sk_request *req, sk_reply *out) {

@@ -141,6 +141,7 @@ static struct {
   warmer *warmers;
   uint64_t current; /* generation of the newest handle */
   uint64_t warmed;  /* generation whose warm-up completed */
+  bool segments_warm; /* the start's evaluation of the stored segments completed */
   /* The dataset options the last warm-up with a request's options used, and its handle. */
   char *options_key;
   uint64_t options_generation;
@@ -154,22 +155,7 @@ static struct {
   /* GET /api/v1/views without options: the list of workspace at list_version. */
   int64_t list_version;
   char *list_text;
-} g_state = {PTHREAD_MUTEX_INITIALIZER,
-             0,
-             false,
-             NULL,
-             0,
-             0,
-             NULL,
-             0,
-             NULL,
-             NULL,
-             0,
-             NULL,
-             NULL,
-             NULL,
-             0,
-             NULL};
+} g_state = {.lock = PTHREAD_MUTEX_INITIALIZER};
 
 /* "name|opt=value|..." of a call into buf; false when it does not fit (then not kept). */
 static bool answer_key(const char *name, const segkit_view_param *params, size_t n, char *buf,
@@ -525,6 +511,11 @@ static void warm_segments(const warmer *w) {
     n_ok += segkit_segeval_segment(ws, segs->items[i].name, &opt, &ev, NULL, &err) == SEGKIT_OK;
     segkit_segeval_free(ev);
   }
+  if (!quitting(w)) {
+    pthread_mutex_lock(&g_state.lock);
+    g_state.segments_warm = true;
+    pthread_mutex_unlock(&g_state.lock);
+  }
   if (segs != NULL && segs->n > 0) {
     log_line("segments evaluated in %.1f s (%zu of %zu; their tables kept)",
              (double)(segkit_now_us() - t0) / 1e6, n_ok, segs->n);
@@ -633,6 +624,7 @@ void sk__views_stop(const segkit_segeval_loader *loader) {
   g_state.list_text = NULL;
   g_state.current = 0;
   g_state.warmed = 0;
+  g_state.segments_warm = false;
   pthread_mutex_unlock(&g_state.lock);
   pthread_mutex_lock(&g_views.lock);
   segkit_views_close(g_views.views);
@@ -643,9 +635,10 @@ void sk__views_stop(const segkit_segeval_loader *loader) {
   pthread_mutex_unlock(&g_views.lock);
 }
 
-bool sk__views_warm(void) {
+bool sk__views_warm(bool *segments) {
   pthread_mutex_lock(&g_state.lock);
   bool warm = g_state.current != 0 && g_state.warmed == g_state.current;
+  *segments = g_state.segments_warm;
   pthread_mutex_unlock(&g_state.lock);
   return warm;
 }

@@ -8,7 +8,7 @@
 
 #include "server/server_int.h"
 
-enum { OPENAPI_LEN = 72220 };
+enum { OPENAPI_LEN = 72412 };
 
 static const char *const openapi_lines[] = {
     "{\n",
@@ -16,7 +16,8 @@ static const char *const openapi_lines[] = {
     "  \"info\": {\n",
     "    \"title\": \"segkit API\",\n",
     "    \"version\": \"0.1.0\",\n",
-    "    \"description\": \"Segments and datasets of one segkit workspace (docs/api.md). Every response is JSON; errors are {\\\"error\\\": {\\\"code\\\", \\\"message\\\"}}.\"\n",
+    "    \"description\": \"Segments and datasets of one segkit workspace (docs/api.md). Every "
+    "response is JSON; errors are {\\\"error\\\": {\\\"code\\\", \\\"message\\\"}}.\"\n",
     "  },\n",
     "  \"servers\": [\n",
     "    {\n",
@@ -263,7 +264,9 @@ static const char *const openapi_lines[] = {
     "            }\n",
     "          },\n",
     "          \"400\": {\n",
-    "            \"description\": \"malformed JSON, an unknown, missing or mistyped field, an unknown dataset or key column, or a rule that does not compile (code invalid_rule, with line, column, length, excerpt)\",\n",
+    "            \"description\": \"malformed JSON, an unknown, missing or mistyped field, an "
+    "unknown dataset or key column, or a rule that does not compile (code invalid_rule, with line, "
+    "column, length, excerpt)\",\n",
     "            \"content\": {\n",
     "              \"application/json\": {\n",
     "                \"schema\": {\n",
@@ -379,7 +382,8 @@ static const char *const openapi_lines[] = {
     "        }\n",
     "      },\n",
     "      \"put\": {\n",
-    "        \"summary\": \"Replace a segment's rule, dataset, key or description; its snapshots are kept (write role; audited as segment_replace)\",\n",
+    "        \"summary\": \"Replace a segment's rule, dataset, key or description; its snapshots "
+    "are kept (write role; audited as segment_replace)\",\n",
     "        \"operationId\": \"replaceSegment\",\n",
     "        \"security\": [\n",
     "          {\n",
@@ -445,7 +449,9 @@ static const char *const openapi_lines[] = {
     "            }\n",
     "          },\n",
     "          \"400\": {\n",
-    "            \"description\": \"malformed JSON, an unknown, missing or mistyped field, a name other than the path's, an unknown dataset or key column, or a rule that does not compile (code invalid_rule)\",\n",
+    "            \"description\": \"malformed JSON, an unknown, missing or mistyped field, a name "
+    "other than the path's, an unknown dataset or key column, or a rule that does not compile "
+    "(code invalid_rule)\",\n",
     "            \"content\": {\n",
     "              \"application/json\": {\n",
     "                \"schema\": {\n",
@@ -594,7 +600,8 @@ static const char *const openapi_lines[] = {
     "            \"name\": \"as_of\",\n",
     "            \"in\": \"query\",\n",
     "            \"required\": false,\n",
-    "            \"description\": \"what now() means: YYYY-MM-DD or an ISO 8601 time (default: the current time)\",\n",
+    "            \"description\": \"what now() means: YYYY-MM-DD or an ISO 8601 time (default: the "
+    "current time)\",\n",
     "            \"schema\": {\n",
     "              \"type\": \"string\"\n",
     "            }\n",
@@ -612,7 +619,8 @@ static const char *const openapi_lines[] = {
     "            }\n",
     "          },\n",
     "          \"400\": {\n",
-    "            \"description\": \"the stored rule no longer compiles, a segment it names is missing, or a malformed as_of\",\n",
+    "            \"description\": \"the stored rule no longer compiles, a segment it names is "
+    "missing, or a malformed as_of\",\n",
     "            \"content\": {\n",
     "              \"application/json\": {\n",
     "                \"schema\": {\n",
@@ -656,7 +664,8 @@ static const char *const openapi_lines[] = {
     "    },\n",
     "    \"/api/v1/segments/{name}/members\": {\n",
     "      \"get\": {\n",
-    "        \"summary\": \"Members' keys, a page at a time, in the dataset's row order (read role)\",\n",
+    "        \"summary\": \"Members' keys, a page at a time, in the dataset's row order (read "
+    "role)\",\n",
     "        \"operationId\": \"segmentMembers\",\n",
     "        \"security\": [\n",
     "          {\n",
@@ -698,7 +707,8 @@ static const char *const openapi_lines[] = {
     "            \"name\": \"as_of\",\n",
     "            \"in\": \"query\",\n",
     "            \"required\": false,\n",
-    "            \"description\": \"what now() means: YYYY-MM-DD or an ISO 8601 time (default: the current time)\",\n",
+    "            \"description\": \"what now() means: YYYY-MM-DD or an ISO 8601 time (default: the "
+    "current time)\",\n",
     "            \"schema\": {\n",
     "              \"type\": \"string\"\n",
     "            }\n",
@@ -715,7 +725,8 @@ static const char *const openapi_lines[] = {
     "              ],\n",
     "              \"default\": \"json\"\n",
     "            },\n",
-    "            \"description\": \"csv: every member (limit and offset ignored), streamed, the key column then the chosen columns\"\n",
+    "            \"description\": \"csv: every member (limit and offset ignored), streamed, the "
+    "key column then the chosen columns\"\n",
     "          },\n",
     "          {\n",
     "            \"name\": \"columns\",\n",
@@ -724,7 +735,8 @@ static const char *const openapi_lines[] = {
     "            \"schema\": {\n",
     "              \"type\": \"string\"\n",
     "            },\n",
-    "            \"description\": \"with format=csv: customer columns after the key, comma-separated (derived fields included)\"\n",
+    "            \"description\": \"with format=csv: customer columns after the key, "
+    "comma-separated (derived fields included)\"\n",
     "          }\n",
     "        ],\n",
     "        \"responses\": {\n",
@@ -865,7 +877,8 @@ static const char *const openapi_lines[] = {
     "        }\n",
     "      },\n",
     "      \"post\": {\n",
-    "        \"summary\": \"Store the members now (or at as_of) as a snapshot (write role; audited)\",\n",
+    "        \"summary\": \"Store the members now (or at as_of) as a snapshot (write role; "
+    "audited)\",\n",
     "        \"operationId\": \"createSnapshot\",\n",
     "        \"security\": [\n",
     "          {\n",
@@ -905,7 +918,8 @@ static const char *const openapi_lines[] = {
     "            }\n",
     "          },\n",
     "          \"400\": {\n",
-    "            \"description\": \"malformed JSON, an unknown or mistyped field, a bad as_of, or a rule that no longer compiles\",\n",
+    "            \"description\": \"malformed JSON, an unknown or mistyped field, a bad as_of, or "
+    "a rule that no longer compiles\",\n",
     "            \"content\": {\n",
     "              \"application/json\": {\n",
     "                \"schema\": {\n",
@@ -949,7 +963,8 @@ static const char *const openapi_lines[] = {
     "    },\n",
     "    \"/api/v1/segments/{name}/diff\": {\n",
     "      \"get\": {\n",
-    "        \"summary\": \"Who entered and who left: two snapshots, or a snapshot against now (read role)\",\n",
+    "        \"summary\": \"Who entered and who left: two snapshots, or a snapshot against now "
+    "(read role)\",\n",
     "        \"operationId\": \"diffSegment\",\n",
     "        \"security\": [\n",
     "          {\n",
@@ -980,7 +995,8 @@ static const char *const openapi_lines[] = {
     "            \"name\": \"to\",\n",
     "            \"in\": \"query\",\n",
     "            \"required\": false,\n",
-    "            \"description\": \"the later snapshot (default: the members now, or at as_of)\",\n",
+    "            \"description\": \"the later snapshot (default: the members now, or at "
+    "as_of)\",\n",
     "            \"schema\": {\n",
     "              \"type\": \"integer\",\n",
     "              \"minimum\": 1\n",
@@ -990,7 +1006,8 @@ static const char *const openapi_lines[] = {
     "            \"name\": \"as_of\",\n",
     "            \"in\": \"query\",\n",
     "            \"required\": false,\n",
-    "            \"description\": \"what now() means: YYYY-MM-DD or an ISO 8601 time (default: the current time)\",\n",
+    "            \"description\": \"what now() means: YYYY-MM-DD or an ISO 8601 time (default: the "
+    "current time)\",\n",
     "            \"schema\": {\n",
     "              \"type\": \"string\"\n",
     "            }\n",
@@ -1038,7 +1055,8 @@ static const char *const openapi_lines[] = {
     "            }\n",
     "          },\n",
     "          \"404\": {\n",
-    "            \"description\": \"no such segment or snapshot, or no snapshot to compare with\",\n",
+    "            \"description\": \"no such segment or snapshot, or no snapshot to compare "
+    "with\",\n",
     "            \"content\": {\n",
     "              \"application/json\": {\n",
     "                \"schema\": {\n",
@@ -1052,7 +1070,8 @@ static const char *const openapi_lines[] = {
     "    },\n",
     "    \"/api/v1/datasets/{name}/import\": {\n",
     "      \"post\": {\n",
-    "        \"summary\": \"Import a CSV or JSON Lines file sent as the body, as `segkit import` does (write role; audited)\",\n",
+    "        \"summary\": \"Import a CSV or JSON Lines file sent as the body, as `segkit import` "
+    "does (write role; audited)\",\n",
     "        \"operationId\": \"importDataset\",\n",
     "        \"security\": [\n",
     "          {\n",
@@ -1118,7 +1137,8 @@ static const char *const openapi_lines[] = {
     "                \"jsonl\"\n",
     "              ]\n",
     "            },\n",
-    "            \"description\": \"default: jsonl for Content-Type application/x-ndjson, else csv\"\n",
+    "            \"description\": \"default: jsonl for Content-Type application/x-ndjson, else "
+    "csv\"\n",
     "          }\n",
     "        ],\n",
     "        \"requestBody\": {\n",
@@ -1148,7 +1168,8 @@ static const char *const openapi_lines[] = {
     "            }\n",
     "          },\n",
     "          \"400\": {\n",
-    "            \"description\": \"a bad parameter, an empty body, or a bad row with on_error=fail (code invalid_data, with line, column, field); nothing was imported\",\n",
+    "            \"description\": \"a bad parameter, an empty body, or a bad row with "
+    "on_error=fail (code invalid_data, with line, column, field); nothing was imported\",\n",
     "            \"content\": {\n",
     "              \"application/json\": {\n",
     "                \"schema\": {\n",
@@ -1254,7 +1275,8 @@ static const char *const openapi_lines[] = {
     "        }\n",
     "      },\n",
     "      \"post\": {\n",
-    "        \"summary\": \"Create a key; the key is in this answer only (admin role; audited)\",\n",
+    "        \"summary\": \"Create a key; the key is in this answer only (admin role; "
+    "audited)\",\n",
     "        \"operationId\": \"createKey\",\n",
     "        \"security\": [\n",
     "          {\n",
@@ -1283,7 +1305,8 @@ static const char *const openapi_lines[] = {
     "            }\n",
     "          },\n",
     "          \"400\": {\n",
-    "            \"description\": \"malformed JSON, an unknown, missing or mistyped field, an unknown role\",\n",
+    "            \"description\": \"malformed JSON, an unknown, missing or mistyped field, an "
+    "unknown role\",\n",
     "            \"content\": {\n",
     "              \"application/json\": {\n",
     "                \"schema\": {\n",
@@ -1490,7 +1513,8 @@ static const char *const openapi_lines[] = {
     "            \"schema\": {\n",
     "              \"type\": \"string\"\n",
     "            },\n",
-    "            \"description\": \"months shown (overview, movements, segments: default 12; cohorts: cells)\"\n",
+    "            \"description\": \"months shown (overview, movements, segments: default 12; "
+    "cohorts: cells)\"\n",
     "          },\n",
     "          {\n",
     "            \"name\": \"model\",\n",
@@ -1535,7 +1559,8 @@ static const char *const openapi_lines[] = {
     "            \"schema\": {\n",
     "              \"type\": \"string\"\n",
     "            },\n",
-    "            \"description\": \"segments: what now() means in segment rules, YYYY-MM-DD (default: the clock)\"\n",
+    "            \"description\": \"segments: what now() means in segment rules, YYYY-MM-DD "
+    "(default: the clock)\"\n",
     "          }\n",
     "        ],\n",
     "        \"responses\": {\n",
@@ -1584,7 +1609,8 @@ static const char *const openapi_lines[] = {
     "    },\n",
     "    \"/api/v1/views/{name}\": {\n",
     "      \"get\": {\n",
-    "        \"summary\": \"One view: overview, segments, mrr_movements, cohorts, survival, rfm, clusters, clv, survey or insights (read role)\",\n",
+    "        \"summary\": \"One view: overview, segments, mrr_movements, cohorts, survival, rfm, "
+    "clusters, clv, survey or insights (read role)\",\n",
     "        \"operationId\": \"getView\",\n",
     "        \"security\": [\n",
     "          {\n",
@@ -1679,7 +1705,8 @@ static const char *const openapi_lines[] = {
     "            \"schema\": {\n",
     "              \"type\": \"string\"\n",
     "            },\n",
-    "            \"description\": \"months shown (overview, movements, segments: default 12; cohorts: cells)\"\n",
+    "            \"description\": \"months shown (overview, movements, segments: default 12; "
+    "cohorts: cells)\"\n",
     "          },\n",
     "          {\n",
     "            \"name\": \"model\",\n",
@@ -1724,12 +1751,14 @@ static const char *const openapi_lines[] = {
     "            \"schema\": {\n",
     "              \"type\": \"string\"\n",
     "            },\n",
-    "            \"description\": \"segments: what now() means in segment rules, YYYY-MM-DD (default: the clock)\"\n",
+    "            \"description\": \"segments: what now() means in segment rules, YYYY-MM-DD "
+    "(default: the clock)\"\n",
     "          }\n",
     "        ],\n",
     "        \"responses\": {\n",
     "          \"200\": {\n",
-    "            \"description\": \"the view; available false with a reason when its data is missing\",\n",
+    "            \"description\": \"the view; available false with a reason when its data is "
+    "missing\",\n",
     "            \"content\": {\n",
     "              \"application/json\": {\n",
     "                \"schema\": {\n",
@@ -1802,7 +1831,8 @@ static const char *const openapi_lines[] = {
     "        },\n",
     "        \"responses\": {\n",
     "          \"200\": {\n",
-    "            \"description\": \"the count, or the rule's errors with their places (a rule that does not compile is not a failed request)\",\n",
+    "            \"description\": \"the count, or the rule's errors with their places (a rule that "
+    "does not compile is not a failed request)\",\n",
     "            \"content\": {\n",
     "              \"application/json\": {\n",
     "                \"schema\": {\n",
@@ -1812,7 +1842,8 @@ static const char *const openapi_lines[] = {
     "            }\n",
     "          },\n",
     "          \"400\": {\n",
-    "            \"description\": \"malformed JSON, an unknown, missing or mistyped field, an unknown dataset\",\n",
+    "            \"description\": \"malformed JSON, an unknown, missing or mistyped field, an "
+    "unknown dataset\",\n",
     "            \"content\": {\n",
     "              \"application/json\": {\n",
     "                \"schema\": {\n",
@@ -1984,7 +2015,13 @@ static const char *const openapi_lines[] = {
     "          },\n",
     "          \"views_warm\": {\n",
     "            \"type\": \"boolean\",\n",
-    "            \"description\": \"every view has been computed in the background since the views handle was opened\"\n",
+    "            \"description\": \"every view has been computed in the background since the views "
+    "handle was opened\"\n",
+    "          },\n",
+    "          \"segments_warm\": {\n",
+    "            \"type\": \"boolean\",\n",
+    "            \"description\": \"the stored segments were evaluated once since the start (their "
+    "tables loaded and indexed)\"\n",
     "          }\n",
     "        }\n",
     "      },\n",
@@ -2092,7 +2129,8 @@ static const char *const openapi_lines[] = {
     "          \"key\": {\n",
     "            \"type\": \"string\",\n",
     "            \"nullable\": true,\n",
-    "            \"description\": \"the key column the segment was created with, if one was named\"\n",
+    "            \"description\": \"the key column the segment was created with, if one was "
+    "named\"\n",
     "          },\n",
     "          \"description\": {\n",
     "            \"type\": \"string\",\n",
@@ -2134,7 +2172,8 @@ static const char *const openapi_lines[] = {
     "          \"key\": {\n",
     "            \"type\": \"string\",\n",
     "            \"nullable\": true,\n",
-    "            \"description\": \"the customers' key column (default: the dataset's key, its links' key, customer_id, id)\"\n",
+    "            \"description\": \"the customers' key column (default: the dataset's key, its "
+    "links' key, customer_id, id)\"\n",
     "          },\n",
     "          \"description\": {\n",
     "            \"type\": \"string\",\n",
@@ -2479,7 +2518,8 @@ static const char *const openapi_lines[] = {
     "          },\n",
     "          \"problems_truncated\": {\n",
     "            \"type\": \"boolean\",\n",
-    "            \"description\": \"more than 1000 rows were rejected; the first 1000 are listed\"\n",
+    "            \"description\": \"more than 1000 rows were rejected; the first 1000 are "
+    "listed\"\n",
     "          }\n",
     "        }\n",
     "      },\n",
@@ -2648,7 +2688,8 @@ static const char *const openapi_lines[] = {
     "          \"dataset\": {\n",
     "            \"type\": \"string\",\n",
     "            \"nullable\": true,\n",
-    "            \"description\": \"default: the dataset named customers, else the one customers dataset of the links, else the only dataset\"\n",
+    "            \"description\": \"default: the dataset named customers, else the one customers "
+    "dataset of the links, else the only dataset\"\n",
     "          }\n",
     "        }\n",
     "      },\n",
@@ -2710,7 +2751,8 @@ static const char *const openapi_lines[] = {
     "                    \"line\": {\n",
     "                      \"type\": \"integer\",\n",
     "                      \"nullable\": true,\n",
-    "                      \"description\": \"1-based; null when the error has no place in the text\"\n",
+    "                      \"description\": \"1-based; null when the error has no place in the "
+    "text\"\n",
     "                    },\n",
     "                    \"column\": {\n",
     "                      \"type\": \"integer\",\n",

@@ -292,12 +292,13 @@ void sk__get_view(const sk_request *req, sk_reply *out);
  * stored segments once through loader and indexer (the server's cache); _stop (after the
  * daemon has stopped, before the cache is freed) stops and joins the warm-ups using that
  * loader, and all of them and the handle once the last server stops. _warm: the newest
- * handle has computed every view (GET /api/v1/health). */
+ * handle has computed every view; *segments: the start's evaluation of the stored
+ * segments is done (GET /api/v1/health). */
 void sk__views_start(const char *workspace, void (*log)(void *ctx, const char *message),
                      void *log_ctx, const segkit_segeval_loader *loader,
                      const segkit_segeval_indexer *indexer);
 void sk__views_stop(const segkit_segeval_loader *loader);
-bool sk__views_warm(void);
+bool sk__views_warm(bool *segments);
 
 /* Open the request's own workspace connection (read-only for GETs); on failure the reply
  * is filled and NULL returned. */

@@ -73,6 +73,8 @@ done
 contains "$(cat "$WORK/serve.err")" "segments evaluated in" \
   "then the stored segments were evaluated once (their tables and indexes kept)"
 contains "$(cat "$WORK/serve.err")" "(1 of 1;" "the one stored segment evaluated"
+api GET /api/v1/health ""
+equals "$(json 'j["segments_warm"]')" "True" "health says segments_warm once they were evaluated"
 api GET /api/v1/views "$WKEY"
 expect 200 "views list"
 equals "$(json 'len(j["views"])')" "10" "the list names the ten views"
