@@ -317,6 +317,8 @@ static bool is_available(const json_t *list, const char *name) {
   return true;
 }
 
+static segkit_status list_views(const char *path, int64_t version, char **text, segkit_error *err);
+
 /* Compute every view of handle `generation` while it is still the current one, then the
  * views a segment's page shows (the dashboard's segment page: overview, movements,
  * survival, cohorts against the rest) for every stored segment, so that a first visit to
@@ -327,8 +329,20 @@ static void warm_generation(uint64_t generation, const warmer *w) {
   bool current = true;
   pthread_mutex_lock(&g_views.lock);
   char *path = g_views.workspace != NULL ? strdup(g_views.workspace) : NULL;
+  int64_t version = g_views.version;
   pthread_mutex_unlock(&g_views.lock);
-  json_t *list = path != NULL ? available_views(path, w) : NULL;
+  json_t *list = NULL;
+  if (path != NULL && w->n_options == 0) {
+    /* the list GET /api/v1/views answers: computed (and kept) now, not at the first ask */
+    char *text = NULL;
+    segkit_error err;
+    if (list_views(path, version, &text, &err) == SEGKIT_OK) {
+      list = json_loads(text, 0, NULL);
+    }
+    free(text);
+  } else if (path != NULL) {
+    list = available_views(path, w);
+  }
   segkit_view_param params[16];
   size_t n = call_params(w, NULL, params, 16);
   /* Without a subscription history (overview unavailable) the segments view is only the
