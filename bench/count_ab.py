@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
-"""bench/count_ab.py WS N LABEL=SEGKIT...: A/B of GET /api/v1/segments/refunded/count (and the transactions rule check) between two
-segkit builds on the same workspace: each server is started, left idle until its warm-up is
-done (health views_warm, or 40 s for a build that does not report it), asked once (tables
+"""bench/count_ab.py WS N LABEL=SEGKIT...: A/B of GET /api/v1/segments/refunded/count (and
+the transactions rule check) between segkit builds on the same workspace: each server is started, left idle until its warm-up is
+done (health views_warm and segments_warm, or 40 s for a build that does not report it), asked once (tables
 loaded), then N times; p50/p95 printed. Give the builds alternately (before=A after=B
 before=A after=B) so that the shared machine's load falls on both."""
 import http.client, json, statistics, subprocess, sys, time
@@ -25,7 +25,7 @@ for label_bin in builds:
     t0 = time.monotonic()
     while time.monotonic() - t0 < 120:
         _, h = ask(port, key, "GET", "/api/v1/health")
-        if h.get("views_warm"): break
+        if h.get("views_warm") and h.get("segments_warm", True): break
         if "views_warm" not in h and time.monotonic() - t0 > 40: break
         time.sleep(0.2)
     res = {}
