@@ -627,6 +627,14 @@ def main():
     p.add_argument("--faiss-iter", type=int, default=25,
                    help="kmeans: faiss niter (faiss has no convergence test)")
     p.add_argument("--segkit-only", action="store_true", help="kmeans: no peers")
+    p.add_argument("--cold", action="store_true",
+                   help="dashboard: ask at once, without waiting for the server's warm-up")
+    p.add_argument("--first-views", action="store_true",
+                   help="dashboard: the first answer of each view, --idle s after a start")
+    p.add_argument("--idle", type=float, default=15.0,
+                   help="dashboard --first-views: seconds between the start and the first call")
+    p.add_argument("--send-rates", action="store_true",
+                   help="dashboard: send the rates with every view (a user who typed them)")
     args = p.parse_args()
     if args.customers is None and args.what != "clv":
         args.customers = 1000000
@@ -647,8 +655,11 @@ def main():
     elif args.what == "dashboard":
         import dashboard  # bench/dashboard.py
         ensure_data(args.customers)
-        dashboard.bench_dashboard(args, SEGKIT,
-                                  os.path.join(ROOT, "bench", "data", f"c{args.customers}"))
+        data_dir = os.path.join(ROOT, "bench", "data", f"c{args.customers}")
+        if args.first_views:
+            dashboard.first_views(args, SEGKIT, data_dir)
+        else:
+            dashboard.bench_dashboard(args, SEGKIT, data_dir)
     elif args.what == "views":
         bench_views(args)
 

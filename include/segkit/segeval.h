@@ -11,7 +11,9 @@
  *
  * Datasets are obtained through a loader the caller may supply (segkit_segeval_loader): the
  * default reads each from the workspace (segkit_workspace_load) and frees it at the end; the
- * server passes its table cache, so requests share loaded tables.
+ * server passes its table cache, so requests share loaded tables, and an indexer
+ * (segkit_segeval_indexer) over the same cache, so they share the facts' indexes by
+ * customer too.
  *
  * The key column of the customers is, in order: the option's key, the segment's context key
  * ({"key": ...}, written by the API), the dataset's recorded key, the key of its links,
@@ -47,6 +49,22 @@ typedef struct segkit_segeval_loader {
   void *ctx;
 } segkit_segeval_loader;
 
+/* Where an evaluation gets the index of a linked fact table by customer
+ * (segkit_link_index, segment.h), for a loader that keeps tables between evaluations and
+ * can keep their indexes too. acquire lends the index of `facts` (a table the loader lent)
+ * by `fact_column` over the rows of `customers` (the table the loader lent for the
+ * customers dataset) and its column `key`; env is the rule's environment over those rows
+ * (the customers, or they with derived fields joined), to build the index with
+ * (segkit_link_index_new). The index must stay valid until facts is released. *out NULL:
+ * none is kept (say, for a table the loader does not cache); the evaluation then indexes
+ * the facts itself, as it does without an indexer. Called on the evaluating thread. */
+typedef struct segkit_segeval_indexer {
+  segkit_status (*acquire)(void *ctx, const segkit_rule_env *env, const segkit_table *customers,
+                           const char *key, const segkit_table *facts, const char *fact_column,
+                           const segkit_link_index **out, segkit_error *err);
+  void *ctx;
+} segkit_segeval_indexer;
+
 typedef struct segkit_segeval_options {
   const char *key; /* the customers' key column; NULL: chosen as above */
   int64_t now_us;  /* what now() means (UTC microseconds); _init: the current time */
@@ -61,6 +79,7 @@ typedef struct segkit_segeval_options {
   bool infer_links;
   const segkit_segeval_loader *loader; /* NULL: segkit_workspace_load, freed at the end */
   int max_depth;                       /* in_segment() nesting allowed; _init: 32 */
+  const segkit_segeval_indexer *indexer; /* NULL: every evaluation indexes its facts */
 } segkit_segeval_options;
 
 SEGKIT_API void segkit_segeval_options_init(segkit_segeval_options *opt);

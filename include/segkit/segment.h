@@ -50,6 +50,28 @@ SEGKIT_API segkit_status segkit_rule_env_link(segkit_rule_env *env, const char *
                                               const char *customer_column,
                                               const char *time_column, segkit_error *err);
 
+/* The grouping segkit_rule_env_link builds (the fact rows of each customer row: one key
+ * lookup per fact row and a counting sort, about 0.2 s for 20 M rows), built once and lent
+ * to many environments, for a caller that keeps fact tables between evaluations (the HTTP
+ * server keeps it beside the table in its cache). segkit_link_index_new builds it for the
+ * rows of `facts` by `customer_column` over env's customers; it borrows facts (which must
+ * outlive it, unchanged) and is valid for every environment over the same customers: the
+ * same key column with the same values in the same rows (env's table or one made from it
+ * by adding columns, as segkit_table_lookup does). Errors: those of segkit_rule_env_link.
+ * The index is the caller's (segkit_link_index_free); _memory_bytes: what it holds. */
+typedef struct segkit_link_index segkit_link_index;
+SEGKIT_API segkit_status segkit_link_index_new(const segkit_rule_env *env,
+                                               const segkit_table *facts,
+                                               const char *customer_column, segkit_link_index **out,
+                                               segkit_error *err);
+SEGKIT_API void segkit_link_index_free(segkit_link_index *ix);
+SEGKIT_API size_t segkit_link_index_memory_bytes(const segkit_link_index *ix);
+/* segkit_rule_env_link with a prebuilt index, which env borrows: it must outlive env.
+ * SEGKIT_ERR_USAGE when ix was built for another table, column or number of customers. */
+SEGKIT_API segkit_status segkit_rule_env_link_indexed(
+    segkit_rule_env *env, const char *name, const segkit_table *facts, const char *customer_column,
+    const char *time_column, const segkit_link_index *ix, segkit_error *err);
+
 /* The membership of another segment, for in_segment("name"): a bitset over the customer
  * rows ((n_rows + 63) / 64 words, bit i % 64 of word i / 64 = row i). Copied. */
 SEGKIT_API segkit_status segkit_rule_env_add_segment(segkit_rule_env *env, const char *name,

@@ -35,10 +35,19 @@ static segkit_status link_one(segkit_segeval *ev, const char *name, const char *
                               const char *time, segkit_error *err) {
   const segkit_table *facts = NULL;
   segkit_status s = sk__eval_acquire(ev, name, &facts, err);
-  if (s == SEGKIT_OK) {
-    s = segkit_rule_env_link(ev->env, name, facts, column, time, err);
+  if (s != SEGKIT_OK) {
+    return s;
   }
-  return s;
+  /* An index the caller keeps (the server's cache): lent, not rebuilt per evaluation. */
+  const segkit_segeval_indexer *ixr = ev->opt.indexer;
+  const segkit_link_index *ix = NULL;
+  if (ixr != NULL && ixr->acquire != NULL) {
+    s = ixr->acquire(ixr->ctx, ev->env, ev->base, ev->key, facts, column, &ix, err);
+  }
+  if (s == SEGKIT_OK && ix != NULL) {
+    return segkit_rule_env_link_indexed(ev->env, name, facts, column, time, ix, err);
+  }
+  return s == SEGKIT_OK ? segkit_rule_env_link(ev->env, name, facts, column, time, err) : s;
 }
 
 /* Whether the rule may use linked dataset `name`: it names it, or (for "events") it calls

@@ -168,6 +168,10 @@ static segkit_status open_env(segkit_workspace *ws, const char *dataset, const c
   ev->opt.key = NULL;
   ev->opt.context = NULL;
   ev->loader = opt->loader != NULL ? *opt->loader : default_loader;
+  if (opt->indexer != NULL) {
+    ev->indexer = *opt->indexer;
+    ev->opt.indexer = &ev->indexer;
+  }
   if (ev->opt.max_depth < 1 || ev->opt.max_depth > SK_EVAL_MAX_DEPTH) {
     ev->opt.max_depth = ev->opt.max_depth < 1 ? 1 : SK_EVAL_MAX_DEPTH;
   }

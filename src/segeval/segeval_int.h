@@ -14,6 +14,7 @@ struct segkit_segeval {
   segkit_workspace *ws;
   segkit_segeval_options opt; /* the caller's strings are not kept past the call */
   segkit_segeval_loader loader;
+  segkit_segeval_indexer indexer; /* the caller's, copied; opt.indexer points here or is NULL */
   char *dataset;
   char *key;
   char *context;             /* JSON, or NULL */

@@ -5,7 +5,9 @@
  * customer fields. For 10 M customers and 20 M fact rows that is 80 MB of offsets, 80 MB
  * of permutation and 80 MB of owners. The key lookup is a direct array when int64 keys
  * are dense (ids 1..n), a hash table otherwise, and for string keys a map between the
- * two dictionaries (each distinct string looked up once). */
+ * two dictionaries (each distinct string looked up once). The grouping can also be built
+ * on its own (segkit_link_index_new) and lent to many environments over the same
+ * customers: a server keeps it beside the fact table it cached. */
 #include <stdlib.h>
 #include <string.h>
 
@@ -249,9 +251,11 @@ segkit_status segkit_rule_env_new(const segkit_table *customers, const char *key
 
 static void link_free(sk__link *l) {
   free(l->name);
-  free(l->off);
-  free(l->perm);
-  free(l->owner);
+  if (!l->borrowed) {
+    free(l->off);
+    free(l->perm);
+    free(l->owner);
+  }
   free_views(l->views, segkit_table_n_cols(l->facts));
 }
 
@@ -347,15 +351,13 @@ static void group_rows(const segkit_rule_env *env, sk__link *l) {
   l->off[0] = 0;
 }
 
+/* The arguments of a link (a name not linked yet is the caller's check). */
 static segkit_status check_link_args(const segkit_rule_env *env, const char *name,
                                      const segkit_table *facts, const char *customer_column,
                                      const char *time_column, long *cc, long *tc,
                                      segkit_error *err) {
   if (name == NULL || facts == NULL || customer_column == NULL || name[0] == '\0') {
     return segkit_error_set(err, SEGKIT_ERR_USAGE, "segkit_rule_env_link: NULL or empty argument");
-  }
-  if (sk__env_find_link(env, name, strlen(name)) >= 0) {
-    return segkit_error_set(err, SEGKIT_ERR_EXISTS, "a table is already linked as '%s'", name);
   }
   if (segkit_table_n_rows(facts) > UINT32_MAX) {
     return segkit_error_set(err, SEGKIT_ERR_LIMIT, "'%s' has more than 2^32 - 1 rows", name);
@@ -389,9 +391,125 @@ static segkit_status check_link_args(const segkit_rule_env *env, const char *nam
   return SEGKIT_OK;
 }
 
-segkit_status segkit_rule_env_link(segkit_rule_env *env, const char *name, const segkit_table *facts,
-                                   const char *customer_column, const char *time_column,
-                                   segkit_error *err) {
+/* ---- the index of a fact table by customer ------------------------------------------- */
+
+struct segkit_link_index {
+  const segkit_table *facts;
+  long cust_col;
+  size_t n_customers;
+  uint64_t *off;
+  uint32_t *perm;
+  int32_t *owner;
+};
+
+void segkit_link_index_free(segkit_link_index *ix) {
+  if (ix == NULL) {
+    return;
+  }
+  free(ix->off);
+  free(ix->perm);
+  free(ix->owner);
+  free(ix);
+}
+
+size_t segkit_link_index_memory_bytes(const segkit_link_index *ix) {
+  if (ix == NULL) {
+    return 0;
+  }
+  size_t n = segkit_table_n_rows(ix->facts);
+  return sizeof *ix + (ix->n_customers + 1) * sizeof *ix->off + n * sizeof *ix->perm +
+         n * sizeof *ix->owner;
+}
+
+/* Build into ix (cust_col set): owners through the customers' key index, then the
+ * grouping. l is the link the grouping fills (its facts, name and arrays are ix's). */
+static segkit_status index_build(const segkit_rule_env *env, segkit_link_index *ix,
+                                 const char *name, segkit_error *err) {
+  size_t n = segkit_table_n_rows(ix->facts);
+  ix->n_customers = env->n_rows;
+  ix->off = malloc((env->n_rows + 1) * sizeof *ix->off);
+  ix->perm = malloc((n > 0 ? n : 1) * sizeof *ix->perm);
+  ix->owner = malloc((n > 0 ? n : 1) * sizeof *ix->owner);
+  if (ix->off == NULL || ix->perm == NULL || ix->owner == NULL) {
+    return segkit_error_set(err, SEGKIT_ERR_NOMEM, "out of memory linking '%s'", name);
+  }
+  sk__link l = {.name = (char *)name,
+                .facts = ix->facts,
+                .cust_col = ix->cust_col,
+                .off = ix->off,
+                .perm = ix->perm,
+                .owner = ix->owner};
+  key_index kix = {0};
+  segkit_status s = key_index_build(env, &kix, err);
+  if (s == SEGKIT_OK) {
+    s = find_owners(env, &l, &kix, err);
+  }
+  key_index_free(&kix);
+  if (s == SEGKIT_OK) {
+    group_rows(env, &l);
+  }
+  return s;
+}
+
+segkit_status segkit_link_index_new(const segkit_rule_env *env, const segkit_table *facts,
+                                    const char *customer_column, segkit_link_index **out,
+                                    segkit_error *err) {
+  if (env == NULL || out == NULL) {
+    return segkit_error_set(err, SEGKIT_ERR_USAGE, "segkit_link_index_new: NULL argument");
+  }
+  long cc = -1;
+  long tc = -1;
+  segkit_status s =
+      check_link_args(env, "the fact table", facts, customer_column, NULL, &cc, &tc, err);
+  if (s != SEGKIT_OK) {
+    return s;
+  }
+  segkit_link_index *ix = calloc(1, sizeof *ix);
+  if (ix == NULL) {
+    return segkit_error_set(err, SEGKIT_ERR_NOMEM, "out of memory");
+  }
+  ix->facts = facts;
+  ix->cust_col = cc;
+  s = index_build(env, ix, segkit_column_name(segkit_table_column(facts, (size_t)cc)), err);
+  if (s != SEGKIT_OK) {
+    segkit_link_index_free(ix);
+    return s;
+  }
+  *out = ix;
+  return SEGKIT_OK;
+}
+
+/* Link `name` with the grouping arrays of ix: borrowed (ix outlives env) or taken. */
+static segkit_status link_with(segkit_rule_env *env, const char *name, const segkit_table *facts,
+                               long cc, long tc, const segkit_link_index *ix, bool borrowed,
+                               segkit_error *err) {
+  sk__link *links = realloc(env->links, (env->n_links + 1) * sizeof *links);
+  if (links == NULL) {
+    return segkit_error_set(err, SEGKIT_ERR_NOMEM, "out of memory");
+  }
+  env->links = links;
+  sk__link l = {.facts = facts,
+                .cust_col = cc,
+                .time_col = tc,
+                .off = ix->off,
+                .perm = ix->perm,
+                .owner = ix->owner,
+                .borrowed = borrowed};
+  l.name = malloc(strlen(name) + 1);
+  l.views = table_views(facts);
+  if (l.name == NULL || l.views == NULL) {
+    l.borrowed = true; /* the arrays stay the caller's on failure */
+    link_free(&l);
+    return segkit_error_set(err, SEGKIT_ERR_NOMEM, "out of memory linking '%s'", name);
+  }
+  strcpy(l.name, name);
+  env->links[env->n_links++] = l;
+  return SEGKIT_OK;
+}
+
+segkit_status segkit_rule_env_link(segkit_rule_env *env, const char *name,
+                                   const segkit_table *facts, const char *customer_column,
+                                   const char *time_column, segkit_error *err) {
   if (env == NULL) {
     return segkit_error_set(err, SEGKIT_ERR_USAGE, "segkit_rule_env_link: NULL env");
   }
@@ -401,34 +519,46 @@ segkit_status segkit_rule_env_link(segkit_rule_env *env, const char *name, const
   if (s != SEGKIT_OK) {
     return s;
   }
-  sk__link *links = realloc(env->links, (env->n_links + 1) * sizeof *links);
-  if (links == NULL) {
-    return segkit_error_set(err, SEGKIT_ERR_NOMEM, "out of memory");
+  if (sk__env_find_link(env, name, strlen(name)) >= 0) {
+    return segkit_error_set(err, SEGKIT_ERR_EXISTS, "a table is already linked as '%s'", name);
   }
-  env->links = links;
-  sk__link l = {.facts = facts, .cust_col = cc, .time_col = tc};
-  size_t n = segkit_table_n_rows(facts);
-  l.name = malloc(strlen(name) + 1);
-  l.off = malloc((env->n_rows + 1) * sizeof *l.off);
-  l.perm = malloc((n > 0 ? n : 1) * sizeof *l.perm);
-  l.owner = malloc((n > 0 ? n : 1) * sizeof *l.owner);
-  l.views = table_views(facts);
-  key_index ix = {0};
-  s = l.name == NULL || l.off == NULL || l.perm == NULL || l.owner == NULL || l.views == NULL
-          ? segkit_error_set(err, SEGKIT_ERR_NOMEM, "out of memory linking '%s'", name)
-          : key_index_build(env, &ix, err);
+  segkit_link_index ix = {.facts = facts, .cust_col = cc};
+  s = index_build(env, &ix, name, err);
   if (s == SEGKIT_OK) {
-    strcpy(l.name, name);
-    s = find_owners(env, &l, &ix, err);
+    s = link_with(env, name, facts, cc, tc, &ix, false, err);
   }
-  key_index_free(&ix);
   if (s != SEGKIT_OK) {
-    link_free(&l);
+    free(ix.off);
+    free(ix.perm);
+    free(ix.owner);
+  }
+  return s;
+}
+
+segkit_status segkit_rule_env_link_indexed(segkit_rule_env *env, const char *name,
+                                           const segkit_table *facts, const char *customer_column,
+                                           const char *time_column, const segkit_link_index *ix,
+                                           segkit_error *err) {
+  if (env == NULL || ix == NULL) {
+    return segkit_error_set(err, SEGKIT_ERR_USAGE, "segkit_rule_env_link_indexed: NULL argument");
+  }
+  long cc = -1;
+  long tc = -1;
+  segkit_status s = check_link_args(env, name, facts, customer_column, time_column, &cc, &tc, err);
+  if (s != SEGKIT_OK) {
     return s;
   }
-  group_rows(env, &l);
-  env->links[env->n_links++] = l;
-  return SEGKIT_OK;
+  if (sk__env_find_link(env, name, strlen(name)) >= 0) {
+    return segkit_error_set(err, SEGKIT_ERR_EXISTS, "a table is already linked as '%s'", name);
+  }
+  if (ix->facts != facts || ix->cust_col != cc || ix->n_customers != env->n_rows) {
+    return segkit_error_set(err, SEGKIT_ERR_USAGE,
+                            "segkit_rule_env_link_indexed: the index of '%s' was built for "
+                            "another table, column or customers (expected one from "
+                            "segkit_link_index_new over these)",
+                            name);
+  }
+  return link_with(env, name, facts, cc, tc, ix, true, err);
 }
 
 segkit_status segkit_rule_env_add_segment(segkit_rule_env *env, const char *name,

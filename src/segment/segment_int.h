@@ -236,6 +236,7 @@ typedef struct sk__link {
   uint32_t *perm;
   int32_t *owner; /* owner[fact row] = customer row, or -1 */
   sk__strview **views; /* per fact column, for STRING columns; NULL otherwise */
+  bool borrowed;       /* off, perm and owner are a segkit_link_index's, not the link's */
 } sk__link;
 
 typedef struct sk__segbits {

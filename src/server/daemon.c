@@ -28,6 +28,7 @@ struct segkit_server {
   sk_auth *auth;
   sk_table_cache *cache;
   segkit_segeval_loader loader; /* over cache */
+  segkit_segeval_indexer indexer; /* over cache */
   char *cors_origin;            /* allowed cross-origin caller, or NULL */
   size_t max_upload;
   char *workspace;
@@ -35,6 +36,7 @@ struct segkit_server {
   uint16_t port;
   void (*log)(void *ctx, const char *message);
   void *log_ctx;
+  bool views_started; /* sk__views_start was called: sk__views_stop at the stop */
 };
 
 /* A request in progress (libmicrohttpd's per-request pointer). */
@@ -288,6 +290,7 @@ static enum MHD_Result dispatch(segkit_server *srv, struct MHD_Connection *c, co
       .query = query_arg,
       .query_ctx = c,
       .loader = &srv->loader,
+      .indexer = &srv->indexer,
   };
   sk_reply r = {.status = 500};
   m.route->handler(&req, &r);
@@ -514,6 +517,8 @@ segkit_status segkit_server_start(const segkit_server_options *opt, segkit_serve
     srv->loader.acquire = sk__cache_acquire;
     srv->loader.release = sk__cache_release;
     srv->loader.ctx = srv->cache;
+    srv->indexer.acquire = sk__cache_index;
+    srv->indexer.ctx = srv->cache;
   }
   if (s != SEGKIT_OK) {
     segkit_server_stop(srv);
@@ -534,6 +539,10 @@ segkit_status segkit_server_start(const segkit_server_options *opt, segkit_serve
   }
   const union MHD_DaemonInfo *info = MHD_get_daemon_info(srv->daemon, MHD_DAEMON_INFO_BIND_PORT);
   srv->port = info != NULL ? info->port : opt->port;
+  /* Warm the views now, in the background, so the dashboard's first look after a start is
+   * answered from memory; the start and /api/v1/health do not wait for it. */
+  sk__views_start(srv->workspace, srv->log, srv->log_ctx, &srv->loader, &srv->indexer);
+  srv->views_started = true;
   *out = srv;
   return SEGKIT_OK;
 }
@@ -548,6 +557,11 @@ void segkit_server_stop(segkit_server *server) {
   }
   if (server->daemon != NULL) {
     MHD_stop_daemon(server->daemon);
+  }
+  if (server->views_started) {
+    /* no request is running any more: only the warm-ups are left, joined before the cache
+     * they may use is freed */
+    sk__views_stop(&server->loader);
   }
   sk__auth_free(server->auth);
   sk__cache_free(server->cache);

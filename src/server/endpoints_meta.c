@@ -30,6 +30,7 @@ void sk__eval_options(const sk_request *req, segkit_segeval_options *opt) {
   segkit_segeval_options_init(opt);
   opt->n_threads = 1;
   opt->loader = req->loader;
+  opt->indexer = req->indexer;
 }
 
 bool sk__query_as_of(const sk_request *req, int64_t *now_us, sk_reply *out) {
@@ -56,7 +57,14 @@ void sk__actor_of(const sk_principal *who, char *buf, size_t size) {
 
 void sk__get_health(const sk_request *req, sk_reply *out) {
   (void)req;
-  sk__reply_json(out, 200, json_pack("{s:s, s:s}", "status", "ok", "version", segkit_version()));
+  /* views_warm: every view has been computed in the background since the server's views
+   * handle was opened (at the start, and at the first view request after a change);
+   * segments_warm: the stored segments were evaluated once after the start's views. */
+  bool segments = false;
+  bool views = sk__views_warm(&segments);
+  sk__reply_json(out, 200,
+                 json_pack("{s:s, s:s, s:b, s:b}", "status", "ok", "version", segkit_version(),
+                           "views_warm", views, "segments_warm", segments));
 }
 
 void sk__get_openapi(const sk_request *req, sk_reply *out) {

@@ -8,7 +8,7 @@
 
 #include "server/server_int.h"
 
-enum { OPENAPI_LEN = 72040 };
+enum { OPENAPI_LEN = 72412 };
 
 static const char *const openapi_lines[] = {
     "{\n",
@@ -2012,6 +2012,16 @@ static const char *const openapi_lines[] = {
     "          },\n",
     "          \"version\": {\n",
     "            \"type\": \"string\"\n",
+    "          },\n",
+    "          \"views_warm\": {\n",
+    "            \"type\": \"boolean\",\n",
+    "            \"description\": \"every view has been computed in the background since the views "
+    "handle was opened\"\n",
+    "          },\n",
+    "          \"segments_warm\": {\n",
+    "            \"type\": \"boolean\",\n",
+    "            \"description\": \"the stored segments were evaluated once since the start (their "
+    "tables loaded and indexed)\"\n",
     "          }\n",
     "        }\n",
     "      },\n",

@@ -171,8 +171,10 @@ typedef struct sk_request {
   /* A query-string argument, or NULL. */
   const char *(*query)(void *ctx, const char *name);
   void *query_ctx;
-  /* Where segment evaluations get their tables (NULL: loaded from the workspace). */
+  /* Where segment evaluations get their tables (NULL: loaded from the workspace), and
+   * their facts' indexes by customer (NULL: built per evaluation). */
   const segkit_segeval_loader *loader;
+  const segkit_segeval_indexer *indexer;
   /* An import upload's body, streamed to this temporary file (body is then ""; body_len
    * its size); NULL for other requests. */
   const char *body_path;
@@ -217,6 +219,8 @@ typedef struct sk_cache_stats {
   uint64_t uncached;      /* loads handed out privately (too big, or changed meanwhile) */
   uint64_t evictions;     /* entries dropped for the budget */
   uint64_t invalidations; /* entries dropped because their dataset changed */
+  uint64_t index_hits;    /* fact indexes by customer lent from memory */
+  uint64_t index_builds;  /* fact indexes built and kept beside their table */
   size_t bytes;           /* held by cached tables */
   size_t entries;
 } sk_cache_stats;
@@ -229,6 +233,12 @@ void sk__cache_free(sk_table_cache *c);
 segkit_status sk__cache_acquire(void *ctx, segkit_workspace *ws, const char *name,
                                 const segkit_table **out, segkit_error *err);
 void sk__cache_release(void *ctx, const segkit_table *table);
+/* A segkit_segeval_indexer over the cache: the index of cached facts by the rows of cached
+ * customers, kept in the facts' entry (built on first use); NULL (and SEGKIT_OK) for
+ * tables the cache does not hold. Thread-safe. */
+segkit_status sk__cache_index(void *ctx, const segkit_rule_env *env, const segkit_table *customers,
+                              const char *key, const segkit_table *facts, const char *fact_column,
+                              const segkit_link_index **out, segkit_error *err);
 void sk__cache_stats_get(sk_table_cache *c, sk_cache_stats *out);
 
 /* ---- evaluating segments ----------------------------------------------------------------- */
@@ -276,6 +286,19 @@ void sk__post_key(const sk_request *req, sk_reply *out);
 void sk__delete_key(const sk_request *req, sk_reply *out);
 void sk__get_views(const sk_request *req, sk_reply *out);
 void sk__get_view(const sk_request *req, sk_reply *out);
+
+/* endpoints_views.c: the process's views handle. _start (once the daemon listens) warms it
+ * in the background for `workspace`, logging through log when done, then evaluates the
+ * stored segments once through loader and indexer (the server's cache); _stop (after the
+ * daemon has stopped, before the cache is freed) stops and joins the warm-ups using that
+ * loader, and all of them and the handle once the last server stops. _warm: the newest
+ * handle has computed every view; *segments: the start's evaluation of the stored
+ * segments is done (GET /api/v1/health). */
+void sk__views_start(const char *workspace, void (*log)(void *ctx, const char *message),
+                     void *log_ctx, const segkit_segeval_loader *loader,
+                     const segkit_segeval_indexer *indexer);
+void sk__views_stop(const segkit_segeval_loader *loader);
+bool sk__views_warm(bool *segments);
 
 /* Open the request's own workspace connection (read-only for GETs); on failure the reply
  * is filled and NULL returned. */

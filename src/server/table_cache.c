@@ -18,7 +18,14 @@
  * recently used first while the cache holds more than its budget; a table larger than the
  * whole budget is never cached. Concurrency: one mutex over the entries; loads run outside
  * it, and requests that want a table another request is loading wait for that load
- * (a condition variable) rather than loading it a second time. */
+ * (a condition variable) rather than loading it a second time.
+ *
+ * Fact indexes: a rule over linked facts groups the fact rows by customer row
+ * (segkit_link_index: 0.15-0.26 s on 19.8 M transactions, a third of such a count). The
+ * grouping depends on the fact table and on the customers table, so it is kept in the fact
+ * table's entry (same stamp, same lifetime, counted in its bytes) under the serial of the
+ * customers' entry: a re-import of either gives a new entry, hence a new index; an index
+ * for customers no longer cached is dropped when its entry is next idle. */
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
@@ -32,9 +39,22 @@ typedef struct stamp {
   int64_t n_batches;
 } stamp;
 
+/* A fact table's index by customer (segkit_link_index), kept beside the table: valid for
+ * the customers table of cache entry `customers` (its serial) and these two columns. */
+typedef struct kept_index {
+  struct kept_index *next;
+  uint64_t customers;
+  char *key;
+  char *fact_column;
+  segkit_link_index *ix;
+  size_t bytes;
+} kept_index;
+
 typedef struct entry {
   struct entry *next;
   char *name;
+  uint64_t serial; /* unique per entry: names the table it holds for the indexes */
+  kept_index *indexes;
   stamp st;
   segkit_table *table; /* NULL while loading */
   size_t bytes;
@@ -52,6 +72,7 @@ struct sk_table_cache {
   size_t budget;
   size_t bytes; /* of linked, loaded entries */
   uint64_t tick;
+  uint64_t serials;
   sk_cache_stats stats;
 };
 
@@ -74,7 +95,19 @@ segkit_status sk__cache_new(size_t budget_bytes, sk_table_cache **out, segkit_er
   return SEGKIT_OK;
 }
 
+static void kept_index_free(kept_index *k) {
+  segkit_link_index_free(k->ix);
+  free(k->key);
+  free(k->fact_column);
+  free(k);
+}
+
 static void entry_free(entry *e) {
+  for (kept_index *k = e->indexes; k != NULL;) {
+    kept_index *next = k->next;
+    kept_index_free(k);
+    k = next;
+  }
   segkit_table_free(e->table);
   free(e->name);
   free(e);
@@ -169,6 +202,123 @@ static bool same_stamp(const stamp *a, const stamp *b) {
 static bool newer(const stamp *a, const stamp *b) {
   return a->created_at_us > b->created_at_us ||
          (a->created_at_us == b->created_at_us && a->imported_at_us > b->imported_at_us);
+}
+
+/* The linked, loaded entry holding `table`, or NULL. */
+static entry *entry_of(sk_table_cache *c, const segkit_table *table) {
+  for (entry *e = c->head; e != NULL; e = e->next) {
+    if (!e->loading && e->table == table) {
+      return e;
+    }
+  }
+  return NULL;
+}
+
+static bool serial_linked(const sk_table_cache *c, uint64_t serial) {
+  for (const entry *e = c->head; e != NULL; e = e->next) {
+    if (e->serial == serial && !e->loading) {
+      return true;
+    }
+  }
+  return false;
+}
+
+/* Drop the indexes of linked entry e (held by no request, so none is lent) whose customers
+ * table is no longer cached: the customers changed, and they would never be asked for. */
+static void prune_indexes(sk_table_cache *c, entry *e) {
+  for (kept_index **p = &e->indexes; *p != NULL;) {
+    kept_index *k = *p;
+    if (serial_linked(c, k->customers)) {
+      p = &k->next;
+      continue;
+    }
+    *p = k->next;
+    e->bytes -= k->bytes;
+    c->bytes -= k->bytes;
+    kept_index_free(k);
+  }
+}
+
+static kept_index *find_index(const entry *e, uint64_t customers, const char *key,
+                              const char *fact_column) {
+  for (kept_index *k = e->indexes; k != NULL; k = k->next) {
+    if (k->customers == customers && strcmp(k->key, key) == 0 &&
+        strcmp(k->fact_column, fact_column) == 0) {
+      return k;
+    }
+  }
+  return NULL;
+}
+
+/* ---- fact indexes ------------------------------------------------------------------------- */
+
+segkit_status sk__cache_index(void *ctx, const segkit_rule_env *env, const segkit_table *customers,
+                              const char *key, const segkit_table *facts, const char *fact_column,
+                              const segkit_link_index **out, segkit_error *err) {
+  (void)err;
+  sk_table_cache *c = ctx;
+  *out = NULL;
+  pthread_mutex_lock(&c->lock);
+  entry *fe = entry_of(c, facts);
+  entry *ce = entry_of(c, customers);
+  size_t n_facts = segkit_table_n_rows(facts);
+  size_t bytes = (segkit_table_n_rows(customers) + 1) * sizeof(uint64_t) +
+                 n_facts * (sizeof(uint32_t) + sizeof(int32_t)) + 64;
+  /* Kept only for tables the cache holds, and within the budget (an entry over it would be
+   * evicted at its release, table and all): otherwise the evaluation indexes them. */
+  if (fe == NULL || ce == NULL || fe->bytes + bytes > c->budget) {
+    pthread_mutex_unlock(&c->lock);
+    return SEGKIT_OK;
+  }
+  uint64_t serial = ce->serial;
+  kept_index *k = find_index(fe, serial, key, fact_column);
+  if (k != NULL) {
+    c->stats.index_hits++;
+    *out = k->ix;
+    pthread_mutex_unlock(&c->lock);
+    return SEGKIT_OK;
+  }
+  pthread_mutex_unlock(&c->lock);
+  /* Built outside the lock (0.2 s on 20 M rows); the request holds facts, so fe lives. A
+   * failure is left to the evaluation's own link, which reports it with the link's name. */
+  segkit_link_index *ix = NULL;
+  segkit_error ignored;
+  if (segkit_link_index_new(env, facts, fact_column, &ix, &ignored) != SEGKIT_OK) {
+    return SEGKIT_OK;
+  }
+  k = calloc(1, sizeof *k);
+  char *key_copy = strdup(key);
+  char *col_copy = strdup(fact_column);
+  if (k == NULL || key_copy == NULL || col_copy == NULL) {
+    free(k);
+    free(key_copy);
+    free(col_copy);
+    segkit_link_index_free(ix);
+    return SEGKIT_OK;
+  }
+  *k = (kept_index){.customers = serial,
+                    .key = key_copy,
+                    .fact_column = col_copy,
+                    .ix = ix,
+                    .bytes = segkit_link_index_memory_bytes(ix)};
+  pthread_mutex_lock(&c->lock);
+  kept_index *other = find_index(fe, serial, key, fact_column);
+  if (other != NULL) { /* another request built it meanwhile: lend that one */
+    kept_index_free(k);
+    k = other;
+  } else {
+    k->next = fe->indexes;
+    fe->indexes = k;
+    c->stats.index_builds++;
+    if (fe->linked) { /* an unlinked entry's indexes go with it, uncounted */
+      fe->bytes += k->bytes;
+      c->bytes += k->bytes;
+      evict(c);
+    }
+  }
+  *out = k->ix;
+  pthread_mutex_unlock(&c->lock);
+  return SEGKIT_OK;
 }
 
 /* ---- acquiring and releasing ------------------------------------------------------------ */
@@ -287,6 +437,7 @@ segkit_status sk__cache_acquire(void *ctx, segkit_workspace *ws, const char *nam
     return segkit_error_set(err, SEGKIT_ERR_NOMEM, "out of memory");
   }
   e->name = copy;
+  e->serial = ++c->serials;
   e->st = st;
   e->loading = true;
   e->linked = true;
@@ -303,7 +454,9 @@ void sk__cache_release(void *ctx, const segkit_table *table) {
   pthread_mutex_lock(&c->lock);
   for (entry *e = c->head; e != NULL; e = e->next) {
     if (e->table == table) {
-      e->refs--;
+      if (--e->refs == 0) {
+        prune_indexes(c, e);
+      }
       evict(c);
       pthread_mutex_unlock(&c->lock);
       return;

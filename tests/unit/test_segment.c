@@ -62,9 +62,10 @@ static const char *const tx_cells[] = {
 typedef struct fixture {
   segkit_table *cust, *ev, *tx;
   segkit_rule_env *env;
+  segkit_link_index *ix_ev, *ix_tx; /* setup_indexed: the links' prebuilt indexes */
 } fixture;
 
-static int setup(void **state) {
+static int setup_with(void **state, bool indexed) {
   fixture *f = calloc(1, sizeof *f);
   f->cust = sgt_table(9, cust_names, cust_types, N_CUST, cust_cells);
   f->ev = sgt_table(4, ev_names, ev_types, 10, ev_cells);
@@ -76,18 +77,43 @@ static int setup(void **state) {
   assert_true(segkit_parse_timestamp("2025-06-01T00:00:00Z", 20, &now));
   segkit_error err;
   assert_int_equal(segkit_rule_env_new(f->cust, "id", now, &f->env, &err), SEGKIT_OK);
-  assert_int_equal(segkit_rule_env_link(f->env, "events", f->ev, "customer_id", "ts", &err), SEGKIT_OK);
-  assert_int_equal(segkit_rule_env_link(f->env, "transactions", f->tx, "customer_id", "day", &err),
-                   SEGKIT_OK);
+  if (indexed) {
+    /* As a server does: the grouping built once, lent to the environment. */
+    assert_int_equal(segkit_link_index_new(f->env, f->ev, "customer_id", &f->ix_ev, &err),
+                     SEGKIT_OK);
+    assert_int_equal(segkit_link_index_new(f->env, f->tx, "customer_id", &f->ix_tx, &err),
+                     SEGKIT_OK);
+    assert_true(segkit_link_index_memory_bytes(f->ix_tx) >= (N_CUST + 1) * 8 + 8 * 8);
+    assert_int_equal(
+        segkit_rule_env_link_indexed(f->env, "events", f->ev, "customer_id", "ts", f->ix_ev, &err),
+        SEGKIT_OK);
+    /* an index of another table is refused */
+    assert_int_equal(segkit_rule_env_link_indexed(f->env, "transactions", f->tx, "customer_id",
+                                                  "day", f->ix_ev, &err),
+                     SEGKIT_ERR_USAGE);
+    assert_int_equal(segkit_rule_env_link_indexed(f->env, "transactions", f->tx, "customer_id",
+                                                  "day", f->ix_tx, &err),
+                     SEGKIT_OK);
+  } else {
+    assert_int_equal(segkit_rule_env_link(f->env, "events", f->ev, "customer_id", "ts", &err),
+                     SEGKIT_OK);
+    assert_int_equal(
+        segkit_rule_env_link(f->env, "transactions", f->tx, "customer_id", "day", &err), SEGKIT_OK);
+  }
   uint64_t vip = (1u << 0) | (1u << 1) | (1u << 4);
   assert_int_equal(segkit_rule_env_add_segment(f->env, "vip", &vip, &err), SEGKIT_OK);
   *state = f;
   return 0;
 }
 
+static int setup(void **state) { return setup_with(state, false); }
+static int setup_indexed(void **state) { return setup_with(state, true); }
+
 static int teardown(void **state) {
   fixture *f = *state;
   segkit_rule_env_free(f->env);
+  segkit_link_index_free(f->ix_ev); /* after the environment that borrowed them */
+  segkit_link_index_free(f->ix_tx);
   segkit_table_free(f->cust);
   segkit_table_free(f->ev);
   segkit_table_free(f->tx);
@@ -374,6 +400,17 @@ static void segment_string_keys(void **state) {
   assert_string_equal(got, "1,4"); /* cus_a: 1; cus_c: 5 + 2 */
   segkit_rule_free(rule);
   segkit_rule_env_free(env);
+  /* the same through a prebuilt index (string keys: a map between the dictionaries) */
+  segkit_link_index *ix = NULL;
+  assert_int_equal(segkit_rule_env_new(c, "key", 0, &env, &err), SEGKIT_OK);
+  assert_int_equal(segkit_link_index_new(env, t, "who", &ix, &err), SEGKIT_OK);
+  assert_int_equal(segkit_rule_env_link_indexed(env, "f", t, "who", NULL, ix, &err), SEGKIT_OK);
+  assert_int_equal(segkit_rule_compile(env, "sum(f.v) >= 1", &rule, NULL, &err), SEGKIT_OK);
+  assert_int_equal(sgt_members(rule, env, 4, 1, got, sizeof got, &err), SEGKIT_OK);
+  assert_string_equal(got, "1,4");
+  segkit_rule_free(rule);
+  segkit_rule_env_free(env);
+  segkit_link_index_free(ix);
   static const char *const dup[] = {"k", "1", "k", "2"};
   segkit_table *d = sgt_table(2, cn, ct, 2, dup);
   assert_int_equal(segkit_rule_env_new(d, "key", 0, &env, &err), SEGKIT_ERR_SCHEMA);
@@ -599,6 +636,7 @@ int main(void) {
       cmocka_unit_test_setup_teardown(segment_eval_strings, setup, teardown),
       cmocka_unit_test_setup_teardown(segment_eval_dates, setup, teardown),
       cmocka_unit_test_setup_teardown(segment_eval_aggregates, setup, teardown),
+      cmocka_unit_test_setup_teardown(segment_eval_aggregates, setup_indexed, teardown),
       cmocka_unit_test_setup_teardown(segment_eval_in_segment, setup, teardown),
       cmocka_unit_test_setup_teardown(segment_env_errors, setup, teardown),
       cmocka_unit_test(segment_string_keys),

@@ -239,6 +239,95 @@ static void server_cache_threads_with_a_writer(void **state) {
   sk__cache_free(c);
 }
 
+/* Members of rule `count(f) >= 1` over customers `cust` (key v) with f linked by v through
+ * index ix (NULL: built by the link itself). */
+static size_t members_with(const segkit_table *cust, const segkit_table *facts,
+                           const segkit_link_index *ix) {
+  segkit_rule_env *env = NULL;
+  segkit_error err;
+  assert_int_equal(segkit_rule_env_new(cust, "v", 0, &env, &err), SEGKIT_OK);
+  segkit_status s = ix != NULL ? segkit_rule_env_link_indexed(env, "f", facts, "v", NULL, ix, &err)
+                               : segkit_rule_env_link(env, "f", facts, "v", NULL, &err);
+  if (s != SEGKIT_OK) {
+    fail_msg("link: %s", err.message);
+  }
+  segkit_rule *rule = NULL;
+  assert_int_equal(segkit_rule_compile(env, "count(f) >= 1", &rule, NULL, &err), SEGKIT_OK);
+  size_t n = segkit_table_n_rows(cust);
+  uint64_t *bits = calloc((n + 63) / 64 + 1, sizeof *bits);
+  size_t count = 0;
+  assert_int_equal(segkit_rule_eval(rule, env, 1, bits, &count, &err), SEGKIT_OK);
+  free(bits);
+  segkit_rule_free(rule);
+  segkit_rule_env_free(env);
+  return count;
+}
+
+static const segkit_link_index *index_of(sk_table_cache *c, const segkit_table *cust,
+                                         const segkit_table *facts) {
+  segkit_rule_env *env = NULL;
+  segkit_error err;
+  assert_int_equal(segkit_rule_env_new(cust, "v", 0, &env, &err), SEGKIT_OK);
+  const segkit_link_index *ix = NULL;
+  assert_int_equal(sk__cache_index(c, env, cust, "v", facts, "v", &ix, &err), SEGKIT_OK);
+  segkit_rule_env_free(env); /* the index does not borrow from the environment */
+  return ix;
+}
+
+/* The facts' index by customer is kept beside the cached facts: lent again (the same one)
+ * while neither table changes, built anew for a re-imported fact table (whose old entry,
+ * still held, keeps its own), and not kept for tables the cache does not hold. Counts
+ * with the kept index equal those of a link that builds its own. */
+static void server_cache_keeps_fact_index(void **state) {
+  fixture *f = *state;
+  import_rows(f->ws, "f", 1500, 0); /* v 0..1499: customers 0..999 have one row each */
+  sk_table_cache *c = NULL;
+  assert_int_equal(sk__cache_new((size_t)64 << 20, &c, NULL), SEGKIT_OK);
+  const segkit_table *cust = get(c, f->ws, "a");
+  const segkit_table *facts = get(c, f->ws, "f");
+  const segkit_link_index *ix1 = index_of(c, cust, facts);
+  assert_non_null(ix1);
+  assert_ptr_equal(index_of(c, cust, facts), ix1);
+  sk_cache_stats st;
+  sk__cache_stats_get(c, &st);
+  assert_int_equal(st.index_builds, 1);
+  assert_int_equal(st.index_hits, 1);
+  assert_true(st.bytes >= segkit_table_memory_bytes(cust) + segkit_table_memory_bytes(facts) +
+                              segkit_link_index_memory_bytes(ix1));
+  assert_int_equal(members_with(cust, facts, ix1), 1000);
+  assert_int_equal(members_with(cust, facts, NULL), 1000);
+
+  /* The facts are replaced (v 700..2199: customers 700..999 have rows). */
+  import_rows(f->ws, "f", 1500, 700);
+  const segkit_table *facts2 = get(c, f->ws, "f");
+  assert_ptr_not_equal(facts2, facts);
+  const segkit_link_index *ix2 = index_of(c, cust, facts2);
+  assert_non_null(ix2);
+  assert_ptr_not_equal(ix2, ix1);
+  assert_int_equal(members_with(cust, facts2, ix2), 300);
+  assert_int_equal(members_with(cust, facts2, NULL), 300);
+  assert_int_equal(members_with(cust, facts, ix1), 1000); /* the old holder still reads */
+  segkit_error err;
+  segkit_rule_env *env = NULL;
+  assert_int_equal(segkit_rule_env_new(cust, "v", 0, &env, &err), SEGKIT_OK);
+  assert_int_equal(segkit_rule_env_link_indexed(env, "f", facts2, "v", NULL, ix1, &err),
+                   SEGKIT_ERR_USAGE);
+  segkit_rule_env_free(env);
+  sk__cache_release(c, facts);
+
+  /* A table handed out privately (not cached: over the budget) gets no kept index. */
+  sk_table_cache *tiny = NULL;
+  assert_int_equal(sk__cache_new(16, &tiny, NULL), SEGKIT_OK);
+  const segkit_table *private_facts = get(tiny, f->ws, "f");
+  assert_null(index_of(tiny, cust, private_facts));
+  sk__cache_release(tiny, private_facts);
+  sk__cache_free(tiny);
+
+  sk__cache_release(c, facts2);
+  sk__cache_release(c, cust);
+  sk__cache_free(c);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test_setup_teardown(server_cache_hit_after_load, setup, teardown),
@@ -246,6 +335,7 @@ int main(void) {
                                       teardown),
       cmocka_unit_test_setup_teardown(server_cache_evicts_lru_but_not_held, setup, teardown),
       cmocka_unit_test_setup_teardown(server_cache_threads_with_a_writer, setup, teardown),
+      cmocka_unit_test_setup_teardown(server_cache_keeps_fact_index, setup, teardown),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

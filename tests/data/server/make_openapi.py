@@ -74,7 +74,7 @@ doc = {
       "Error": {"type": "object", "required": ["error"], "properties": {"error": {"type": "object", "required": ["code", "message"], "properties": {
           "code": {"type": "string", "enum": ["unauthorized", "forbidden", "not_found", "method_not_allowed", "malformed_json", "unknown_field", "missing_field", "invalid_field", "invalid_parameter", "invalid_rule", "bad_request", "conflict", "payload_too_large", "too_large", "workspace_unavailable", "internal"]},
           "message": {"type": "string"}, "line": {"type": "integer"}, "column": {"type": "integer"}, "length": {"type": "integer"}, "excerpt": {"type": "string"}}}}},
-      "Health": {"type": "object", "required": ["status", "version"], "properties": {"status": {"type": "string", "enum": ["ok"]}, "version": {"type": "string"}}},
+      "Health": {"type": "object", "required": ["status", "version"], "properties": {"status": {"type": "string", "enum": ["ok"]}, "version": {"type": "string"}, "views_warm": {"type": "boolean", "description": "every view has been computed in the background since the views handle was opened"}, "segments_warm": {"type": "boolean", "description": "the stored segments were evaluated once since the start (their tables loaded and indexed)"}}},
       "Dataset": {"type": "object", "required": ["name", "rows", "columns", "imported_at"], "properties": {
           "name": {"type": "string"}, "rows": {"type": "integer"}, "columns": {"type": "integer"},
           "imported_at": {"type": "string", "format": "date-time"}, "created_at": {"type": "string", "format": "date-time"},
