@@ -31,7 +31,8 @@ static segkit_status month_range(sk_ctx *c, int32_t *from, int32_t *to, segkit_e
     }
     *to = segkit_month_index(y, m);
   }
-  *from = *to - (int32_t)months + 1;
+  /* no history (INT32_MIN): left for sk__mrr to report, not subtracted from */
+  *from = *to == INT32_MIN ? INT32_MIN : *to - (int32_t)months + 1;
   return SEGKIT_OK;
 }
 

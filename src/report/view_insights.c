@@ -135,7 +135,8 @@ static void history_findings(sk_ctx *c, json_t *view, const char *start_by, size
   segkit_error e;
   segkit_segment_findings *f = NULL;
   segkit_rate_options o = {.alpha = 0.05, .level = 0.95, .min_n = SK_MIN_N};
-  if (by[0] == '\0' || sk__mrr(c, to - 11, to, by, false, &r, NULL, &e) != SEGKIT_OK ||
+  if (by[0] == '\0' || to == INT32_MIN ||
+      sk__mrr(c, to - 11, to, by, false, &r, NULL, &e) != SEGKIT_OK ||
       segkit_mrr_findings_new(r, 0, &o, &f, &e) != SEGKIT_OK) {
     json_object_set_new(view, "segment_findings", json_null());
     return;

@@ -190,4 +190,20 @@ assert seg["segments"][0]["description"] == "</script>\u2028<!--", seg["segments
 print("ok")
 PY
 then pass "the report is self-contained, its JSON escaped, its title escaped"; else fail "report HTML"; fi
+# a workspace with customers and a segment but no subscription history: every view answers
+# (the segments view counts the segment; the history's views say what is missing), none
+# overflows computing a month range from "no last month" (UBSan stopped the server on it)
+B=$WORK/bare.db
+run 0 "$SEGKIT" init --workspace "$B"
+run 0 "$SEGKIT" import "$D/customers.csv" --as customers --workspace "$B" --quiet
+run 0 "$SEGKIT" segment add de 'country = "DE"' --dataset customers --workspace "$B"
+want_de=$("$PY" -c 'import csv,sys; print(sum(1 for r in csv.DictReader(open(sys.argv[1])) if r["country"] == "DE"))' "$D/customers.csv")
+run 0 "$SEGKIT" report --view segments --workspace "$B"
+equals "$(json "[s['count'] for s in j['segments'] if s['name'] == 'de'][0]")" "$want_de" \
+  "segments view without a history counts the segment (pandas)"
+for v in overview mrr_movements insights; do
+  run 0 "$SEGKIT" report --view "$v" --workspace "$B"
+  equals "$(json "j['view']")" "$v" "the $v view answers on a workspace without a history"
+done
+
 finish
