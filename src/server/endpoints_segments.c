@@ -408,11 +408,13 @@ static bool if_match(const sk_request *req, const segkit_segment_info *d, bool *
 static segkit_segment_list *stored(segkit_workspace *ws, const char *name, sk_reply *out) {
   segkit_segment_list *l = NULL;
   segkit_error err;
-  if (segkit_workspace_segments(ws, name, &l, &err) != SEGKIT_OK) {
+  segkit_status s = segkit_workspace_segments(ws, name, &l, &err);
+  if (s == SEGKIT_ERR_NOT_FOUND) {
+    sk__reply_error(out, 404, "not_found", "no segment named '%s'", name);
+  } else if (s != SEGKIT_OK) {
     sk__reply_from_error(out, &err);
-    return NULL;
   }
-  return l;
+  return s == SEGKIT_OK ? l : NULL;
 }
 
 /* Evaluate ns's rule as a stored segment would be, then store it: created (old NULL; 409 if
