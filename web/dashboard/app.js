@@ -115,7 +115,7 @@
   // fetch with the key; a 401 ends the session and goes back to the log-in page.
   async function request(path, opts = {}) {
     if (!state.key) throw toLogin('Log in with an API key.');
-    const headers = {Authorization : `Bearer ${state.key}`, ...(opts.headers || {})};
+    const headers = { Authorization: `Bearer ${state.key}`, ...(opts.headers || {}) };
     if (opts.body !== undefined) headers['Content-Type'] = 'application/json';
     const res = await fetch(path, {
       method: opts.method || 'GET',
@@ -624,9 +624,7 @@
     // derived from its subscriptions (mrr, plan, ...: `segkit segment add --subscriptions`)
     // checks here as it counts on its page; a PUT keeps the context by itself.
     const context = {};
-    for (const f of ['key', 'subscriptions', 'rates'])
-      if (edit && edit[f])
-        context[f] = edit[f];
+    for (const f of ['key', 'subscriptions', 'rates']) if (edit && edit[f]) context[f] = edit[f];
 
     const check = async () => {
       const rule = ta.value;
@@ -643,12 +641,9 @@
       result.setAttribute('aria-busy', 'true');
       try {
         const r = await api('/api/v1/rules/check', {
-          method : 'POST',
-          body : {dataset : dsSelect.value, rule, ...context},
-          signal : inflight.signal,
+          method: 'POST', body: { dataset: dsSelect.value, rule, ...context }, signal: inflight.signal,
         });
-        if (my !== seq)
-          return;
+        if (my !== seq) return;
         if (r.valid) {
           lastErrors = [];
           ta.setAttribute('aria-invalid', 'false');
@@ -706,7 +701,7 @@
         // What the body leaves out (key, subscriptions, rates) the server keeps.
         const body = { rule, dataset: dsSelect.value, description: descInput.value || null };
         const r = await api(`/api/v1/segments/${encodeURIComponent(edit.name)}`,
-                            {method : 'PUT', body, headers : {'If-Match' : `"${seen}"`}});
+          { method: 'PUT', body, headers: { 'If-Match': `"${seen}"` } });
         state.flash = `Saved the new rule of ${r.segment}: ${intFmt.format(r.count)} of ` +
           `${intFmt.format(r.of)} customers (${pct(r.count, r.of)}) now match.`;
         announce(`Saved ${r.segment}: ${r.count} customers`);
@@ -725,22 +720,15 @@
     async function showConflict(err) {
       seen = err.version;
       let now = null;
-      try {
-        now = await api(`/api/v1/segments/${encodeURIComponent(edit.name)}`);
-      } catch (e) { /* told without it */
-      }
-      if (now)
-        seen = now.version;
-      saveStatus.replaceChildren(message(
-          'error',
-          h('span', {id : 'edit-conflict'},
-            `The changes were not saved: segment ${edit.name} was changed by someone else at ` +
-                `${now ? now.updated_at : err.updated_at}, after this page opened.`,
-            now ? h('span', {}, ' Its rule is now ', h('code', {}, now.rule),
-                    now.description ? ` (${now.description})` : '', '.')
-                                    : '',
-            ' Save changes again to replace it with yours, or open ',
-            h('a', {href : segHref}, 'the segment'), ' to see theirs.')));
+      try { now = await api(`/api/v1/segments/${encodeURIComponent(edit.name)}`); } catch (e) { /* told without it */ }
+      if (now) seen = now.version;
+      saveStatus.replaceChildren(message('error', h('span', { id: 'edit-conflict' },
+        `The changes were not saved: segment ${edit.name} was changed by someone else at ` +
+        `${now ? now.updated_at : err.updated_at}, after this page opened.`,
+        now ? h('span', {}, ' Its rule is now ', h('code', {}, now.rule),
+          now.description ? ` (${now.description})` : '', '.') : '',
+        ' Save changes again to replace it with yours, or open ', h('a', { href: segHref }, 'the segment'),
+        ' to see theirs.')));
     }
 
     // A failed save, in place: what the server said and what to do about it.
@@ -769,9 +757,8 @@
         text += ' Changing a segment needs a key with the write role: log out and log in with one.';
       } else if (e.status === 404) {
         return message('error', h('span', {}, `${text} It may have been deleted meanwhile: `,
-                                  h('a', {href : '#/segments'}, 'see the segments'),
-                                  ', or save the rule as a new segment from ',
-                                  h('a', {href : '#/builder'}, 'the builder'), '.'));
+          h('a', { href: '#/segments' }, 'see the segments'), ', or save the rule as a new segment from ',
+          h('a', { href: '#/builder' }, 'the builder'), '.'));
       }
       return message('error', text);
     }
@@ -971,7 +958,7 @@
   function confirmDelete(def, opener) {
     const name = def.name;
     const status = h('div', { id: 'delete-status', 'aria-live': 'polite' });
-    const users = h('div', {id : 'delete-users', 'aria-live' : 'polite'});
+    const users = h('div', { id: 'delete-users', 'aria-live': 'polite' });
     const confirmBtn = h('button', { type: 'button', id: 'delete-confirm', class: 'danger' }, `Delete ${name}`);
     const cancelBtn = h('button', { type: 'button', id: 'delete-cancel', class: 'secondary' }, 'Cancel');
     const snaps = def.snapshots === 1 ? 'its snapshot' : `its ${intFmt.format(def.snapshots || 0)} snapshots`;
@@ -1006,16 +993,11 @@
       status.replaceChildren(h('p', { class: 'muted' }, 'Deleting…'));
       try {
         const path = `/api/v1/segments/${encodeURIComponent(name)}${force ? '?force=true' : ''}`;
-        const r = await api(path, {method : 'DELETE', headers : {'If-Match' : `"${version}"`}});
+        const r = await api(path, { method: 'DELETE', headers: { 'If-Match': `"${version}"` } });
         busy = false;
-        state.flash =
-            `Deleted segment ${name}.` +
-            (r.broken && r.broken.length
-                 ? ` ${r.broken.join(', ')} ${
-                       r.broken.length === 1 ? 'uses' : 'use'} it with in_segment() and ` +
-                       `will not count until ${
-                           r.broken.length === 1 ? 'its rule is' : 'their rules are'} edited.`
-                 : '');
+        state.flash = `Deleted segment ${name}.` + (r.broken && r.broken.length
+          ? ` ${r.broken.join(', ')} ${r.broken.length === 1 ? 'uses' : 'use'} it with in_segment() and ` +
+            `will not count until ${r.broken.length === 1 ? 'its rule is' : 'their rules are'} edited.` : '');
         announce(`Deleted segment ${name}`);
         dialog.close();
         location.hash = '#/segments';
@@ -1029,32 +1011,22 @@
           const through = err.indirect_dependents || [];
           force = true;
           status.replaceChildren();
-          users.replaceChildren(message(
-              'error',
-              `${name} was not deleted: ` +
-                  `${direct.length === 1 ? 'segment' : 'segments'} ${direct.join(', ')} ` +
-                  `${direct.length === 1 ? 'uses' : 'use'} in_segment("${name}")` +
-                  (through.length
-                       ? `, and ${through.join(', ')} ${through.length === 1 ? 'uses' : 'use'} ` +
-                             `${direct.length === 1 ? 'it' : 'them'}`
-                       : '') +
-                  `. Deleted anyway, ${
-                      direct.length + through.length === 1 ? 'it' : 'they'} will fail to count ` +
-                  'until edited.',
-              'Used by other segments:'));
+          users.replaceChildren(message('error', `${name} was not deleted: ` +
+            `${direct.length === 1 ? 'segment' : 'segments'} ${direct.join(', ')} ` +
+            `${direct.length === 1 ? 'uses' : 'use'} in_segment("${name}")` +
+            (through.length ? `, and ${through.join(', ')} ${through.length === 1 ? 'uses' : 'use'} ` +
+              `${direct.length === 1 ? 'it' : 'them'}` : '') +
+            `. Deleted anyway, ${direct.length + through.length === 1 ? 'it' : 'they'} will fail to count ` +
+            'until edited.', 'Used by other segments:'));
           anyway();
           return;
         }
         if (e.status === 412) {
           version = err.version;
-          status.replaceChildren(message(
-              'error',
-              h('span', {id : 'delete-conflict'},
-                `${name} was not deleted: someone else changed it at ${
-                    err.updated_at}, after this page ` +
-                    'opened. Delete it anyway, or cancel and ',
-                h('a', {href : `#/segment/${encodeURIComponent(name)}`}, 'reload the segment'),
-                ' to see the change.')));
+          status.replaceChildren(message('error', h('span', { id: 'delete-conflict' },
+            `${name} was not deleted: someone else changed it at ${err.updated_at}, after this page ` +
+            'opened. Delete it anyway, or cancel and ', h('a', { href: `#/segment/${encodeURIComponent(name)}` },
+              'reload the segment'), ' to see the change.')));
           anyway();
           return;
         }
