@@ -15,29 +15,19 @@
 
 static const cli_opt segment_opts[] = {
     {"dataset", CLI_OPT_VALUE, "NAME", "the customers dataset a new rule runs over (add, check)"},
-    {"key", CLI_OPT_VALUE, "COL",
-     "the customers' id column (default: the dataset's key, its links' key, customer_id or id)"},
+    {"key", CLI_OPT_VALUE, "COL", "the customers' id column (default: the dataset's key, its links' key, customer_id or id)"},
     {"description", CLI_OPT_VALUE, "TEXT", "what the segment is for (add)"},
     {"replace", CLI_OPT_FLAG, NULL, "replace a segment of the same name (add)"},
-    {"as-of", CLI_OPT_VALUE, "TIME",
-     "what now() means: YYYY-MM-DD or an ISO 8601 time (default: the current time)"},
+    {"as-of", CLI_OPT_VALUE, "TIME", "what now() means: YYYY-MM-DD or an ISO 8601 time (default: the current time)"},
     {"columns", CLI_OPT_VALUE, "COL[,COL]", "customer columns to show with the members (members)"},
     {"since", CLI_OPT_VALUE, "ID", "the snapshot to compare with (diff; default: the latest)"},
-    {"subscriptions", CLI_OPT_VALUE, "NAME",
-     "a subscription history whose derived fields (mrr, arr, active, first_paid, tenure_days, "
-     "churned_on, plan, billing_interval) rules may use (add, check)"},
-    {"rates", CLI_OPT_VALUE, "RATES",
-     "currency rates for those fields: USD=1,EUR=1.08 (add, check)"},
-    {"out", CLI_OPT_VALUE, "FILE",
-     "write the members to FILE instead of the terminal: CSV, or JSON for a .json name or --format "
-     "json (members)"},
-    {"post", CLI_OPT_VALUE, "URL",
-     "post the snapshot as JSON to this webhook URL after storing it (snapshot)"},
-    {"header", CLI_OPT_VALUE, "'NAME: VALUE'",
-     "an extra HTTP header for the webhook, e.g. 'Authorization: Bearer KEY' (snapshot, post)"},
+    {"subscriptions", CLI_OPT_VALUE, "NAME", "a subscription history whose derived fields (mrr, arr, active, first_paid, tenure_days, churned_on, plan, billing_interval) rules may use (add, check)"},
+    {"rates", CLI_OPT_VALUE, "RATES", "currency rates for those fields: USD=1,EUR=1.08 (add, check)"},
+    {"out", CLI_OPT_VALUE, "FILE", "write the members to FILE instead of the terminal: CSV, or JSON for a .json name or --format json (members)"},
+    {"post", CLI_OPT_VALUE, "URL", "post the snapshot as JSON to this webhook URL after storing it (snapshot)"},
+    {"header", CLI_OPT_VALUE, "'NAME: VALUE'", "an extra HTTP header for the webhook, e.g. 'Authorization: Bearer KEY' (snapshot, post)"},
     {"snapshot", CLI_OPT_VALUE, "ID", "the snapshot to post (post; default: the latest)"},
-    {"force", CLI_OPT_FLAG, NULL,
-     "remove a segment even when other segments use it with in_segment() (rm)"},
+    {"force", CLI_OPT_FLAG, NULL, "remove a segment even when other segments use it with in_segment() (rm)"},
 };
 
 /* ---- evaluating: segkit/segeval.h, the library call the API uses too ------------------------ */
@@ -384,9 +374,8 @@ static int sub_rm(cli_args *a, segkit_workspace *ws) {
       fprintf(stderr, " %s%s%s", deps->items[i].name, i < n_direct ? "" : " (through another)",
               i + 1 < deps->n ? "," : "");
     }
-    fprintf(stderr, force
-                        ? "\nsegkit: those segments no longer count until their rules change\n"
-                        : "\nsegkit: change their rules first, or remove it anyway with --force\n");
+    fprintf(stderr, force ? "\nsegkit: those segments no longer count until their rules change\n"
+                          : "\nsegkit: change their rules first, or remove it anyway with --force\n");
   }
   if (deps->n > 0 && !force) {
     segkit_segment_list_free(deps);
@@ -838,27 +827,24 @@ static int run_segment(cli_args *a) {
 const cli_verb cli_verb_segment = {
     .name = "segment",
     .summary = "define segments by rules, count them, list members, snapshot and diff them",
-    .usage =
-        "segkit segment add NAME 'RULE' --dataset CUSTOMERS | check 'RULE' --dataset "
-        "CUSTOMERS | list | show NAME | count NAME | members NAME [--columns C] [--out FILE] | "
-        "rm NAME [--force] | sql NAME | snapshot NAME [--post URL] | snapshots NAME | post NAME "
-        "URL "
-        "[--snapshot ID] | diff NAME [--since ID] | overlap A B ...",
+    .usage = "segkit segment add NAME 'RULE' --dataset CUSTOMERS | check 'RULE' --dataset "
+             "CUSTOMERS | list | show NAME | count NAME | members NAME [--columns C] [--out FILE] | "
+             "rm NAME [--force] | sql NAME | snapshot NAME [--post URL] | snapshots NAME | post NAME URL "
+             "[--snapshot ID] | diff NAME [--since ID] | overlap A B ...",
     .description =
         "A segment is a rule over a customers dataset (docs/rules.md), e.g.\n"
         "  plan == \"pro\" and tenure_days > 180 and count(events where name == \"login\"\n"
         "    and ts > now() - 14d) == 0\n"
         "stored in the workspace and evaluated again on each use (add checks it first and\n"
         "prints where it is wrong). Fact datasets take part through their links (segkit link);\n"
-        "in_segment(\"other\") uses another segment. count's JSON: {\"segment\", \"count\", "
-        "\"of\",\n"
+        "in_segment(\"other\") uses another segment. count's JSON: {\"segment\", \"count\", \"of\",\n"
         "\"dataset\", \"as_of\"}. snapshot stores today's members; diff lists who entered and who\n"
-        "left since a snapshot; overlap prints the members two segments share. --as-of fixes\n"
-        "now() for reproducible runs. members --out writes an export file (CSV or JSON) with\n"
-        "the --columns chosen; snapshot --post URL (or post NAME URL for a stored snapshot)\n"
-        "sends the snapshot to a webhook as JSON: {\"segment\", \"dataset\", \"snapshot\",\n"
-        "\"taken_at\", \"rule\", \"count\", \"of\", \"members\", \"previous_snapshot\", "
-        "\"entered\",\n"
+        "left since a snapshot; overlap prints the members two segments share; rm refuses to\n"
+        "remove a segment other segments use with in_segment() (naming them) unless --force.\n"
+        "--as-of fixes now() for reproducible runs. members --out writes an export file (CSV\n"
+        "or JSON) with the --columns chosen; snapshot --post URL (or post NAME URL for a stored\n"
+        "snapshot) sends the snapshot to a webhook as JSON: {\"segment\", \"dataset\", \"snapshot\",\n"
+        "\"taken_at\", \"rule\", \"count\", \"of\", \"members\", \"previous_snapshot\", \"entered\",\n"
         "\"left\"} (docs/segments.md).",
     .opts = segment_opts,
     .n_opts = sizeof segment_opts / sizeof segment_opts[0],
