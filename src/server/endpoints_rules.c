@@ -7,7 +7,11 @@
  * JSON, an unknown field, an unknown dataset). The check is segkit_segeval_check, the
  * evaluation every saved segment gets (the dataset's key, the linked datasets the rule
  * names, in_segment(), the server's table cache), so the count shown is the count a save
- * would report. Read role: nothing is written. */
+ * would report. A rule over fields derived from a subscription history (mrr, plan, ...)
+ * checks with a segment's context: the body's key, subscriptions and rates, over those of the
+ * stored segment it names with "segment" (an editor's: the context its PUT keeps, including
+ * rates the CLI stored as a file path, which a request may not name). Read role: nothing is
+ * written. */
 #include <stdlib.h>
 #include <string.h>
 
@@ -29,12 +33,11 @@ static json_t *errors_json(const segkit_rule_check *c) {
   return errors;
 }
 
-/* The context fields are a segment's (POST/PUT /api/v1/segments): a rule over the fields
- * derived from a subscription history (mrr, plan, ...) checks only with them. */
+/* The context fields are a segment's (POST/PUT /api/v1/segments). */
 const sk_field sk__rule_check_fields[SK_RULE_CHECK_N_FIELDS] = {
     {"rule", SK_FIELD_STRING, true},   {"dataset", SK_FIELD_STRING, false},
     {"key", SK_FIELD_STRING, false},   {"subscriptions", SK_FIELD_STRING, false},
-    {"rates", SK_FIELD_STRING, false},
+    {"rates", SK_FIELD_STRING, false}, {"segment", SK_FIELD_STRING, false},
 };
 
 /* The dataset named in a NOT_FOUND: whether it is the subscriptions one. */
@@ -71,13 +74,24 @@ void sk__post_rule_check(const sk_request *req, sk_reply *out) {
   }
   segkit_rule_check *c = NULL;
   segkit_error err;
-  char *context = NULL;
-  segkit_status s = segkit_segeval_context(
-      subs, rates, json_string_value(json_object_get(doc, "key")), &context, &err);
-  opt.context = context;
-  if (s == SEGKIT_OK) {
-    s = segkit_segeval_check(ws, dataset, rule, &opt, &c, &err);
+  const char *segment = json_string_value(json_object_get(doc, "segment"));
+  segkit_segment_list *base = NULL;
+  if (segment != NULL && segkit_workspace_segments(ws, segment, &base, &err) != SEGKIT_OK) {
+    sk__reply_error(out, 400, "invalid_field", "field 'segment': no segment named '%.100s'",
+                    segment);
+    segkit_workspace_close(ws);
+    json_decref(doc);
+    return;
   }
+  char *context = sk__segment_context(base != NULL ? base->items[0].context : NULL, doc, out);
+  segkit_segment_list_free(base);
+  if (out->body != NULL) {
+    segkit_workspace_close(ws);
+    json_decref(doc);
+    return;
+  }
+  opt.context = context;
+  segkit_status s = segkit_segeval_check(ws, dataset, rule, &opt, &c, &err);
   if (s == SEGKIT_ERR_USAGE && rates != NULL && strstr(err.message, "rates") != NULL) {
     sk__reply_error(out, 400, "invalid_field", "field 'rates': %s", err.message);
   } else if (s == SEGKIT_ERR_NOT_FOUND && subscriptions_missing(ws, dataset, subs)) {

@@ -289,9 +289,7 @@ bool sk__inline_rates_ok(const char *rates, sk_reply *out) {
   return false;
 }
 
-/* A context (JSON text, or NULL for none) from `base` (a stored segment's, or NULL) with the
- * body's key, subscriptions and rates applied: a field left out keeps base's, null drops it. */
-static char *merged_context(const char *base, const json_t *doc, sk_reply *out) {
+char *sk__segment_context(const char *base, const json_t *doc, sk_reply *out) {
   json_t *ctx = context_object(base);
   for (size_t k = 0; k < 3; k++) {
     json_t *v = json_object_get(doc, context_fields[k]);
@@ -364,7 +362,7 @@ static void reply_stale(sk_reply *out, const char *name, int64_t current) {
 
 /* The If-Match of the request against the stored segment d: true when the write may go on,
  * with *guard set when it must be made only at d's version (checked again in the write's
- * transaction); false with a 412 (or 400) in out. No If-Match, or "*": no check. */
+ * transaction); false with a 412 in out. No If-Match, or "*": no check. */
 static bool if_match(const sk_request *req, const segkit_segment_info *d, bool *guard,
                      sk_reply *out) {
   *guard = false;
@@ -499,7 +497,7 @@ void sk__post_segment(const sk_request *req, sk_reply *out) {
       .dataset = json_string_value(json_object_get(doc, "dataset")),
       .description = json_string_value(json_object_get(doc, "description")),
   };
-  ns.context = merged_context(NULL, doc, out);
+  ns.context = sk__segment_context(NULL, doc, out);
   segkit_workspace *ws = out->body != NULL ? NULL : sk__request_workspace(req, true, out);
   if (ws != NULL && segment_exists(ws, ns.name)) {
     sk__reply_error(out, 409, "conflict", "a segment named '%s' exists", ns.name);
@@ -538,7 +536,7 @@ void sk__put_segment(const sk_request *req, sk_reply *out) {
         .dataset = dataset != NULL ? dataset : d->dataset,
         .description = desc == NULL ? d->description : json_string_value(desc),
     };
-    ns.context = merged_context(d->context, doc, out);
+    ns.context = sk__segment_context(d->context, doc, out);
     if (out->body == NULL) {
       save_segment(req, ws, &ns, d, guard, out);
     }

@@ -8,7 +8,7 @@
 
 #include "server/server_int.h"
 
-enum { OPENAPI_LEN = 78022 };
+enum { OPENAPI_LEN = 78333 };
 
 static const char *const openapi_lines[] = {
     "{\n",
@@ -1923,7 +1923,7 @@ static const char *const openapi_lines[] = {
     "            }\n",
     "          },\n",
     "          \"400\": {\n",
-    "            \"description\": \"malformed JSON, an unknown, missing or mistyped field, an unknown dataset\",\n",
+    "            \"description\": \"malformed JSON, an unknown, missing or mistyped field, an unknown dataset, subscriptions dataset or segment, rates that are not written out\",\n",
     "            \"content\": {\n",
     "              \"application/json\": {\n",
     "                \"schema\": {\n",
@@ -2810,6 +2810,11 @@ static const char *const openapi_lines[] = {
     "            \"type\": \"string\",\n",
     "            \"nullable\": true,\n",
     "            \"description\": \"the customers' key column\"\n",
+    "          },\n",
+    "          \"segment\": {\n",
+    "            \"type\": \"string\",\n",
+    "            \"nullable\": true,\n",
+    "            \"description\": \"a stored segment whose context (key, subscriptions, rates) the check starts from; the body's context fields override it\"\n",
     "          }\n",
     "        }\n",
     "      },\n",

@@ -83,6 +83,26 @@ expect_error 400 invalid_field "field 'rates': expected rates written out" "chec
 api POST /api/v1/rules/check "$RKEY" "{\"rule\": \"mrr > 0\", \"subscriptions\": \"subscriptions\", \"rates\": \"USD=0\"}"
 expect_error 400 invalid_field "field 'rates'" "check: a bad rate is named"
 
+api POST "/api/v1/rules/check?as_of=$ASOF" "$RKEY" "{\"rule\": \"$RULE365\", \"segment\": \"annual-pro\"}"
+equals "$(json 'j["valid"], j["count"], j["dataset"]')" "(True, $N_365, 'customers')" \
+  "check with the context of a named segment (an editor's): the count (pandas)"
+api POST /api/v1/rules/check "$RKEY" "{\"rule\": \"true\", \"segment\": \"nope\"}"
+expect_error 400 invalid_field "field 'segment': no segment named 'nope'" "check: an unknown segment to take the context of"
+# Rates in a file, as the CLI allows: a request may not name the file, but a stored segment's
+# file is used through "segment".
+printf 'currency,rate\nUSD,1\nEUR,1.08\nGBP,1.27\n' >"$WORK/rates.csv"
+run 0 "$SEGKIT" segment add annual-file 'plan == "pro" and billing_interval == "year" and tenure_days > 180' \
+  --dataset customers --subscriptions subscriptions --rates "$WORK/rates.csv"
+api POST "/api/v1/rules/check?as_of=$ASOF" "$RKEY" "{\"rule\": \"$RULE365\", \"segment\": \"annual-file\"}"
+equals "$(json 'j["valid"], j["count"]')" "(True, $N_365)" "check with a stored segment's rates file (pandas)"
+api POST /api/v1/rules/check "$RKEY" "{\"rule\": \"true\", \"subscriptions\": \"subscriptions\", \"rates\": \"$WORK/rates.csv\"}"
+expect_error 400 invalid_field "field 'rates': expected rates written out" "check: a request may not name a rates file"
+api PUT /api/v1/segments/annual-file "$WKEY" '{"description": "rates from a file"}'
+expect 200 "PUT keeps a stored rates file"
+api GET "/api/v1/segments/annual-file/count?as_of=$ASOF" "$RKEY"
+equals "$(json 'j["count"]')" "$N_180" "the segment with a rates file counts after the PUT (pandas)"
+run 0 "$SEGKIT" segment rm annual-file
+
 api PUT /api/v1/segments/annual-pro "$WKEY" "{\"rule\": \"$RULE365\"}"
 expect 200 "PUT a new rule only, to a --subscriptions segment"
 api GET "/api/v1/segments/annual-pro/count?as_of=$ASOF" "$RKEY"

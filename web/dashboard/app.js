@@ -620,11 +620,10 @@
       }
     };
 
-    // An edited segment's stored context goes with each check, so a rule over the fields
-    // derived from its subscriptions (mrr, plan, ...: `segkit segment add --subscriptions`)
-    // checks here as it counts on its page; a PUT keeps the context by itself.
-    const context = {};
-    for (const f of ['key', 'subscriptions', 'rates']) if (edit && edit[f]) context[f] = edit[f];
+    // An edited segment's checks name it, so the server checks with its stored context and a
+    // rule over the fields derived from its subscriptions (mrr, plan, ...: `segkit segment add
+    // --subscriptions`) checks here as it counts on its page; a PUT keeps the context by itself.
+    const context = edit ? { segment: edit.name } : {};
 
     const check = async () => {
       const rule = ta.value;

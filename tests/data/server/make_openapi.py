@@ -274,6 +274,7 @@ schemas["NewSegment"]["properties"].update(context_props)
 schemas["Created"]["properties"]["version"] = {"type": "integer", "description": "the segment's new version (also the ETag header)"}
 schemas["RuleCheck"]["properties"].update(context_props)
 schemas["RuleCheck"]["properties"]["key"] = {"type": "string", "nullable": True, "description": "the customers' key column"}
+schemas["RuleCheck"]["properties"]["segment"] = {"type": "string", "nullable": True, "description": "a stored segment whose context (key, subscriptions, rates) the check starts from; the body's context fields override it"}
 etag = {"ETag": {"description": "the segment's version, for If-Match", "schema": {"type": "string"}}}
 if_match = {"name": "If-Match", "in": "header", "required": False,
             "description": "the ETag the change is based on: 412 when the segment is at another version (* matches any)",
@@ -301,6 +302,8 @@ delete["responses"]["200"] = ok("deleted", {"type": "object", "required": ["segm
     "segment": {"type": "string"}, "deleted": {"type": "boolean"},
     "broken": {"type": "array", "items": {"type": "string"}, "description": "segments whose rules used it (force=true), which now fail to count"}}})
 delete["responses"]["400"] = err_ref("force other than true or false")
+doc["paths"]["/api/v1/rules/check"]["post"]["responses"]["400"] = err_ref(
+    "malformed JSON, an unknown, missing or mistyped field, an unknown dataset, subscriptions dataset or segment, rates that are not written out")
 delete["responses"]["409"] = err_ref("other segments use it with in_segment() (code has_dependents): the error's dependents and indirect_dependents name them")
 delete["responses"]["412"] = err_ref("If-Match names another version than the segment's")
 doc["paths"]["/api/v1/rules/check"]["post"]["parameters"] = [
