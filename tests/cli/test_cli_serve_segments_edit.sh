@@ -52,14 +52,7 @@ header() { grep -i "^$1:" "$WORK/headers" | head -n 1 | cut -d' ' -f2- | tr -d '
 api_if() {
   local method=$1 path=$2 key=$3 tag=$4
   shift 4
-  local args=(-s -D "$WORK/headers" -o "$WORK/body" -w '%{http_code} %{content_type}' -X "$method"
-    -H "Authorization: Bearer $key" -H "If-Match: $tag")
-  if [ $# -gt 0 ]; then args+=(-H 'Content-Type: application/json' --data-binary "$1"); fi
-  local meta
-  meta=$(curl "${args[@]}" "$BASE$path")
-  CODE=${meta%% *}
-  CTYPE=${meta#* }
-  OUT=$(cat "$WORK/body")
+  IF_MATCH=$tag api "$method" "$path" "$key" "$@"
 }
 RULE365='plan == \"pro\" and billing_interval == \"year\" and tenure_days > 365'
 
