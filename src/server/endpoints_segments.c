@@ -436,7 +436,8 @@ static void save_segment(const sk_request *req, segkit_workspace *ws, const new_
                     main_one ? "subscriptions" : "dataset", err.message);
     return;
   }
-  if (s == SEGKIT_ERR_USAGE && strstr(err.message, "rate") != NULL) {
+  if (s == SEGKIT_ERR_USAGE && ns->context != NULL && strstr(ns->context, "\"rates\"") != NULL &&
+      strstr(err.message, "rate") != NULL) {
     sk__reply_error(out, 400, "invalid_field", "field 'rates': %s", err.message);
     return;
   }
@@ -576,6 +577,8 @@ static void reply_dependents(sk_reply *out, const char *name, const segkit_segme
   }
 }
 
+/* The dependents are listed before the drop's transaction, so a segment naming this one that
+ * is saved in between is not seen; the If-Match version, by contrast, is checked inside it. */
 void sk__delete_segment(const sk_request *req, sk_reply *out) {
   const char *force = req->query != NULL ? req->query(req->query_ctx, "force") : NULL;
   if (force != NULL && strcmp(force, "true") != 0 && strcmp(force, "false") != 0) {

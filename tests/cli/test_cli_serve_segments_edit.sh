@@ -169,6 +169,20 @@ api_if PUT /api/v1/segments/fr "$WKEY" "\"1\", \"$V2\"" '{"description": "listed
 expect 200 "If-Match with a list holding the current version"
 api_if PUT /api/v1/segments/fr "$WKEY" "*" '{"description": "any"}'
 expect 200 "If-Match: * matches any version"
+# Six clients save over the same version at once: the version is checked inside each write's
+# transaction, so exactly one wins and the others get 412.
+api GET /api/v1/segments/fr "$RKEY"
+VR=$(header ETag)
+racers=()
+for i in 1 2 3 4 5 6; do
+  curl -s -o /dev/null -w '%{http_code}\n' -X PUT -H "Authorization: Bearer $WKEY" -H "If-Match: $VR" \
+    -H 'Content-Type: application/json' --data-binary "{\"description\": \"racer $i\"}" \
+    "$BASE/api/v1/segments/fr" >"$WORK/race.$i" &
+  racers+=($!)
+done
+wait "${racers[@]}"
+equals "$(cat "$WORK"/race.* | sort | uniq -c | awk '{print $1 "x" $2}' | tr '\n' ' ')" "1x200 5x412 " \
+  "six concurrent saves over one version: one 200, five 412"
 api_if DELETE /api/v1/segments/fr "$WKEY" "\"$V2\""
 expect_error 412 precondition_failed "has changed since it was read" "DELETE with a stale If-Match"
 api GET /api/v1/segments/fr "$RKEY"
