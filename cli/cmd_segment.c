@@ -27,6 +27,7 @@ static const cli_opt segment_opts[] = {
     {"post", CLI_OPT_VALUE, "URL", "post the snapshot as JSON to this webhook URL after storing it (snapshot)"},
     {"header", CLI_OPT_VALUE, "'NAME: VALUE'", "an extra HTTP header for the webhook, e.g. 'Authorization: Bearer KEY' (snapshot, post)"},
     {"snapshot", CLI_OPT_VALUE, "ID", "the snapshot to post (post; default: the latest)"},
+    {"force", CLI_OPT_FLAG, NULL, "remove a segment even when other segments use it with in_segment() (rm)"},
 };
 
 /* ---- evaluating: segkit/segeval.h, the library call the API uses too ------------------------ */
@@ -352,12 +353,40 @@ static int sub_rm(cli_args *a, segkit_workspace *ws) {
   if (rc != 0) {
     return rc;
   }
+  const char *name = a->positional[1];
   segkit_error err;
-  if (segkit_workspace_segment_drop(ws, a->positional[1], &err) != SEGKIT_OK) {
+  segkit_segment_list *deps = NULL;
+  size_t n_direct = 0;
+  segkit_segment_list *self = NULL;
+  /* Dependents are looked for only for a segment that exists, so a wrong name is still
+   * "no segment named ...". */
+  if (segkit_workspace_segments(ws, name, &self, &err) != SEGKIT_OK ||
+      segkit_segeval_dependents(ws, name, &deps, &n_direct, &err) != SEGKIT_OK) {
+    segkit_segment_list_free(self);
+    return cli_report(&err);
+  }
+  segkit_segment_list_free(self);
+  bool force = cli_has(a, "force");
+  if (deps->n > 0) {
+    fprintf(stderr, "segkit: %ssegment '%s' is used by in_segment() in:", force ? "warning: " : "",
+            name);
+    for (size_t i = 0; i < deps->n; i++) {
+      fprintf(stderr, " %s%s%s", deps->items[i].name, i < n_direct ? "" : " (through another)",
+              i + 1 < deps->n ? "," : "");
+    }
+    fprintf(stderr, force ? "\nsegkit: those segments no longer count until their rules change\n"
+                          : "\nsegkit: change their rules first, or remove it anyway with --force\n");
+  }
+  if (deps->n > 0 && !force) {
+    segkit_segment_list_free(deps);
+    return CLI_EXIT_DATA;
+  }
+  segkit_segment_list_free(deps);
+  if (segkit_workspace_segment_drop(ws, name, &err) != SEGKIT_OK) {
     return cli_report(&err);
   }
   if (!a->quiet) {
-    printf("removed segment '%s' and its snapshots\n", a->positional[1]);
+    printf("removed segment '%s' and its snapshots\n", name);
   }
   return 0;
 }
@@ -800,7 +829,7 @@ const cli_verb cli_verb_segment = {
     .summary = "define segments by rules, count them, list members, snapshot and diff them",
     .usage = "segkit segment add NAME 'RULE' --dataset CUSTOMERS | check 'RULE' --dataset "
              "CUSTOMERS | list | show NAME | count NAME | members NAME [--columns C] [--out FILE] | "
-             "rm NAME | sql NAME | snapshot NAME [--post URL] | snapshots NAME | post NAME URL "
+             "rm NAME [--force] | sql NAME | snapshot NAME [--post URL] | snapshots NAME | post NAME URL "
              "[--snapshot ID] | diff NAME [--since ID] | overlap A B ...",
     .description =
         "A segment is a rule over a customers dataset (docs/rules.md), e.g.\n"
@@ -810,10 +839,11 @@ const cli_verb cli_verb_segment = {
         "prints where it is wrong). Fact datasets take part through their links (segkit link);\n"
         "in_segment(\"other\") uses another segment. count's JSON: {\"segment\", \"count\", \"of\",\n"
         "\"dataset\", \"as_of\"}. snapshot stores today's members; diff lists who entered and who\n"
-        "left since a snapshot; overlap prints the members two segments share. --as-of fixes\n"
-        "now() for reproducible runs. members --out writes an export file (CSV or JSON) with\n"
-        "the --columns chosen; snapshot --post URL (or post NAME URL for a stored snapshot)\n"
-        "sends the snapshot to a webhook as JSON: {\"segment\", \"dataset\", \"snapshot\",\n"
+        "left since a snapshot; overlap prints the members two segments share; rm refuses to\n"
+        "remove a segment other segments use with in_segment() (naming them) unless --force.\n"
+        "--as-of fixes now() for reproducible runs. members --out writes an export file (CSV\n"
+        "or JSON) with the --columns chosen; snapshot --post URL (or post NAME URL for a stored\n"
+        "snapshot) sends the snapshot to a webhook as JSON: {\"segment\", \"dataset\", \"snapshot\",\n"
         "\"taken_at\", \"rule\", \"count\", \"of\", \"members\", \"previous_snapshot\", \"entered\",\n"
         "\"left\"} (docs/segments.md).",
     .opts = segment_opts,

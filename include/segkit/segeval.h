@@ -139,6 +139,19 @@ SEGKIT_API const segkit_link *segkit_segeval_inferred(const segkit_segeval *ev, 
 SEGKIT_API segkit_status segkit_segeval_context(const char *subscriptions, const char *rates,
                                                 const char *key, char **out, segkit_error *err);
 
+/* ---- what depends on a segment (src/segeval/dependents.c) -------------------------------- */
+
+/* The stored segments that would stop counting without segment `name`: those whose rule
+ * calls in_segment("name") (the first *n_direct items, by name), then those that call one
+ * of them, and so on (each further level by name). References are read from the rules' text,
+ * so nothing is loaded. `name` need not exist (a rule may name a segment not made yet). The
+ * one check behind `segkit segment rm` and DELETE /api/v1/segments/NAME, which refuse to
+ * break dependents unless forced. *out is the caller's (segkit_segment_list_free); n_direct
+ * may be NULL. */
+SEGKIT_API segkit_status segkit_segeval_dependents(segkit_workspace *ws, const char *name,
+                                                   segkit_segment_list **out, size_t *n_direct,
+                                                   segkit_error *err);
+
 /* ---- checking a rule as it is typed ----------------------------------------------------- */
 
 typedef struct segkit_rule_problem {

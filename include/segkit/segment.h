@@ -106,6 +106,12 @@ SEGKIT_API void segkit_rule_free(segkit_rule *rule);
 /* The segments the rule refers to with in_segment(), in order of first use. */
 SEGKIT_API size_t segkit_rule_n_segment_refs(const segkit_rule *rule);
 SEGKIT_API const char *segkit_rule_segment_ref(const segkit_rule *rule, size_t i);
+/* Whether rule `text` calls in_segment("segment"), read from its tokens alone (no
+ * environment: it answers for a stored rule whose fields no longer exist, and costs no
+ * dataset load). Strings and comments are not mistaken for calls. A text that does not
+ * lex is SEGKIT_ERR_PARSE (*uses false). */
+SEGKIT_API segkit_status segkit_rule_text_uses_segment(const char *text, const char *segment,
+                                                       bool *uses, segkit_error *err);
 
 /* ---- running ------------------------------------------------------------------------ */
 

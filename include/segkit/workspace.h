@@ -207,6 +207,21 @@ SEGKIT_API void segkit_segment_list_free(segkit_segment_list *list);
 /* Remove a segment and its snapshots (audited); SEGKIT_ERR_NOT_FOUND when absent. */
 SEGKIT_API segkit_status segkit_workspace_segment_drop(segkit_workspace *ws, const char *name,
                                                        segkit_error *err);
+/* Optimistic concurrency for editors (the API's ETag / If-Match): a segment's version is
+ * its updated_at_us, which every replace moves forward (by at least a microsecond, so no
+ * two versions are equal). These replace (as _save with replace) or drop a segment only
+ * while it is still at `version`, checked in the same transaction as the write. When it
+ * has moved on nothing changes: SEGKIT_ERR_EXISTS (a newer version exists) with field
+ * "version", and *current (may be NULL) gets the version it is at. SEGKIT_ERR_NOT_FOUND
+ * when there is no such segment. */
+SEGKIT_API segkit_status segkit_workspace_segment_replace_at(segkit_workspace *ws, const char *name,
+                                                             const char *dataset, const char *rule,
+                                                             const char *description,
+                                                             const char *context, int64_t version,
+                                                             int64_t *current, segkit_error *err);
+SEGKIT_API segkit_status segkit_workspace_segment_drop_at(segkit_workspace *ws, const char *name,
+                                                          int64_t version, int64_t *current,
+                                                          segkit_error *err);
 
 /* A snapshot: a segment's members at a time. */
 typedef struct segkit_snapshot_info {

@@ -2,7 +2,8 @@
  *   segeval.c   the evaluation: key, customers, linked facts, in_segment() refs, the run
  *   derived.c   the fields derived from a subscription history (the context's)
  *   links.c     which linked datasets a rule names, and links inferred from column names
- *   check.c     checking a rule as it is typed: every problem with its position */
+ *   check.c     checking a rule as it is typed: every problem with its position
+ *   dependents.c  the stored segments that name a segment through in_segment() */
 #ifndef SEGKIT_SEGEVAL_INT_H
 #define SEGKIT_SEGEVAL_INT_H
 

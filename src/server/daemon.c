@@ -77,7 +77,7 @@ static void common_headers(const segkit_server *srv, struct MHD_Connection *c,
   bool any = strcmp(srv->cors_origin, "*") == 0;
   if (origin != NULL && (any || strcmp(origin, srv->cors_origin) == 0)) {
     MHD_add_response_header(resp, "Access-Control-Allow-Origin", any ? "*" : origin);
-    MHD_add_response_header(resp, "Access-Control-Expose-Headers", "Content-Disposition");
+    MHD_add_response_header(resp, "Access-Control-Expose-Headers", "Content-Disposition, ETag");
     MHD_add_response_header(resp, "Vary", "Origin");
   }
 }
@@ -134,6 +134,9 @@ static struct MHD_Response *json_response(sk_reply *r, unsigned *status) {
     return NULL;
   }
   MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, "application/json");
+  if (r->etag[0] != '\0') {
+    MHD_add_response_header(resp, MHD_HTTP_HEADER_ETAG, r->etag);
+  }
   return resp;
 }
 
@@ -235,7 +238,8 @@ static enum MHD_Result preflight(const segkit_server *srv, struct MHD_Connection
   if (srv->cors_origin != NULL && origin != NULL &&
       (strcmp(srv->cors_origin, "*") == 0 || strcmp(origin, srv->cors_origin) == 0)) {
     MHD_add_response_header(resp, "Access-Control-Allow-Methods", allow);
-    MHD_add_response_header(resp, "Access-Control-Allow-Headers", "Authorization, Content-Type");
+    MHD_add_response_header(resp, "Access-Control-Allow-Headers",
+                            "Authorization, Content-Type, If-Match");
     MHD_add_response_header(resp, "Access-Control-Max-Age", "600");
   }
   enum MHD_Result ret = MHD_queue_response(c, 204, resp);
@@ -286,6 +290,7 @@ static enum MHD_Result dispatch(segkit_server *srv, struct MHD_Connection *c, co
       .body_len = cs->len,
       .body_path = cs->upload ? cs->path : NULL,
       .content_type = MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_TYPE),
+      .if_match = MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_IF_MATCH),
       .who = public_route ? NULL : &who,
       .query = query_arg,
       .query_ctx = c,

@@ -109,6 +109,7 @@ typedef struct sk_reply {
   void *stream_ctx;
   void (*stream_free)(void *ctx);
   char disposition[160];
+  char etag[48]; /* when etag[0]: sent as the ETag header (a segment's version) */
 } sk_reply;
 
 /* Take body (a new reference, may be NULL after an allocation failure) as the reply. */
@@ -146,12 +147,22 @@ typedef struct sk_field {
  * invalid_field, missing_field) otherwise. allow_empty: an empty body is {}. */
 json_t *sk__body_object(const char *body, size_t len, const sk_field *fields, size_t n,
                         bool allow_empty, sk_reply *out);
-/* The bodies of POST /api/v1/segments (5 fields), /api/v1/keys (2) and
+/* The bodies of POST and PUT /api/v1/segments (SK_SEGMENT_N_FIELDS fields), POST
+ * /api/v1/rules/check (SK_RULE_CHECK_N_FIELDS), /api/v1/keys (2) and
  * /api/v1/segments/{name}/snapshots (1), shared with the fuzz target. */
+enum { SK_SEGMENT_N_FIELDS = 7, SK_RULE_CHECK_N_FIELDS = 6 };
 extern const sk_field sk__segment_fields[];
 extern const sk_field sk__segment_put_fields[];
+extern const sk_field sk__rule_check_fields[];
 extern const sk_field sk__key_fields[];
 extern const sk_field sk__snapshot_fields[];
+/* Whether `rates` (NULL: none) is written out (USD=1,EUR=1.08) rather than a path, which the
+ * server must not read for a client; false with a 400 naming field 'rates' in out. */
+bool sk__inline_rates_ok(const char *rates, sk_reply *out);
+/* A segment's context (JSON text, or NULL for none) from `base` (a stored segment's, or NULL)
+ * with doc's key, subscriptions and rates applied: a field left out keeps base's, null drops
+ * it. NULL with a 500 in out when out of memory. */
+char *sk__segment_context(const char *base, const json_t *doc, sk_reply *out);
 /* A name the workspace accepts for datasets and segments: 1-64 of [A-Za-z0-9_-]. */
 bool sk__valid_name(const char *s);
 
@@ -179,6 +190,7 @@ typedef struct sk_request {
    * its size); NULL for other requests. */
   const char *body_path;
   const char *content_type; /* the request's Content-Type header, or NULL */
+  const char *if_match;     /* the request's If-Match header, or NULL */
 } sk_request;
 
 typedef void (*sk_handler)(const sk_request *req, sk_reply *out);

@@ -199,10 +199,44 @@ segkit_status segkit_workspace_links(segkit_workspace *ws, const char *customers
 
 /* ==== segments =========================================================================== */
 
-segkit_status segkit_workspace_segment_save(segkit_workspace *ws, const char *name,
-                                            const char *dataset, const char *rule,
-                                            const char *description, const char *context,
-                                            bool replace, segkit_error *err) {
+/* Inside a write transaction: whether segment `name` is still at *version (NULL: no
+ * check). When it has moved on: SEGKIT_ERR_EXISTS, field "version", *current its version. */
+static segkit_status check_version(segkit_workspace *ws, const char *name, const int64_t *version,
+                                   int64_t *current, segkit_error *err) {
+  if (version == NULL) {
+    return SEGKIT_OK;
+  }
+  sqlite3_stmt *st = NULL;
+  segkit_status s = sk__prepare(ws->db, "SELECT updated_at FROM segments WHERE name = ?", &st, err);
+  if (s != SEGKIT_OK) {
+    return s;
+  }
+  sqlite3_bind_text(st, 1, name, -1, SQLITE_STATIC);
+  int rc = sqlite3_step(st);
+  int64_t at = rc == SQLITE_ROW ? sqlite3_column_int64(st, 0) : 0;
+  sqlite3_finalize(st);
+  if (rc == SQLITE_DONE) {
+    return segkit_error_set_at(err, SEGKIT_ERR_NOT_FOUND, NULL, 0, 0, "segment",
+                               "no segment named '%.64s' (see segkit segment list)", name);
+  }
+  if (rc != SQLITE_ROW) {
+    return sk__sqlite_error(err, ws->db, rc, "reading a segment's version");
+  }
+  if (current != NULL) {
+    *current = at;
+  }
+  if (at != *version) {
+    return segkit_error_set_at(err, SEGKIT_ERR_EXISTS, NULL, 0, 0, "version",
+                               "segment '%.64s' has changed: it is at version %lld, not %lld", name,
+                               (long long)at, (long long)*version);
+  }
+  return SEGKIT_OK;
+}
+
+static segkit_status save_segment(segkit_workspace *ws, const char *name, const char *dataset,
+                                  const char *rule, const char *description, const char *context,
+                                  bool replace, const int64_t *version, int64_t *current,
+                                  segkit_error *err) {
   if (ws == NULL || dataset == NULL || rule == NULL) {
     return segkit_error_set(err, SEGKIT_ERR_USAGE, "segkit_workspace_segment_save: missing "
                                                    "argument");
@@ -218,15 +252,20 @@ segkit_status segkit_workspace_segment_save(segkit_workspace *ws, const char *na
   if (s != SEGKIT_OK) {
     return s;
   }
+  s = check_version(ws, name, version, current, err);
   int64_t id = 0;
-  s = sk__dataset_id(ws->db, dataset, &id, err);
+  if (s == SEGKIT_OK) {
+    s = sk__dataset_id(ws->db, dataset, &id, err);
+  }
   sqlite3_stmt *st = NULL;
   if (s == SEGKIT_OK) {
+    /* updated_at is the segment's version (the API's ETag): a replace moves it forward by at
+     * least a microsecond, so two saves in the same microsecond still differ. */
     s = sk__prepare(ws->db,
                     replace ? "INSERT INTO segments(name, dataset, rule, description, "
                               "created_at, updated_at, context) VALUES (?1, ?2, ?3, ?4, ?5, ?5, "
                               "?6) ON CONFLICT(name) DO UPDATE SET dataset = ?2, rule = ?3, "
-                              "description = ?4, updated_at = ?5, context = ?6"
+                              "description = ?4, updated_at = max(?5, updated_at + 1), context = ?6"
                             : "INSERT INTO segments(name, dataset, rule, description, "
                               "created_at, updated_at, context) VALUES (?1, ?2, ?3, ?4, ?5, ?5, "
                               "?6)",
@@ -265,6 +304,21 @@ segkit_status segkit_workspace_segment_save(segkit_workspace *ws, const char *na
                          keys, vals, 4, err);
   }
   return sk__finish_write(ws, s, err);
+}
+
+segkit_status segkit_workspace_segment_save(segkit_workspace *ws, const char *name,
+                                            const char *dataset, const char *rule,
+                                            const char *description, const char *context,
+                                            bool replace, segkit_error *err) {
+  return save_segment(ws, name, dataset, rule, description, context, replace, NULL, NULL, err);
+}
+
+segkit_status segkit_workspace_segment_replace_at(segkit_workspace *ws, const char *name,
+                                                  const char *dataset, const char *rule,
+                                                  const char *description, const char *context,
+                                                  int64_t version, int64_t *current,
+                                                  segkit_error *err) {
+  return save_segment(ws, name, dataset, rule, description, context, true, &version, current, err);
 }
 
 void segkit_segment_list_free(segkit_segment_list *list) {
@@ -334,8 +388,8 @@ segkit_status segkit_workspace_segments(segkit_workspace *ws, const char *name,
   return SEGKIT_OK;
 }
 
-segkit_status segkit_workspace_segment_drop(segkit_workspace *ws, const char *name,
-                                            segkit_error *err) {
+static segkit_status drop_segment(segkit_workspace *ws, const char *name, const int64_t *version,
+                                  int64_t *current, segkit_error *err) {
   segkit_status s = check_segment_name(name, err);
   if (s == SEGKIT_OK) {
     s = sk__writable(ws, err);
@@ -347,8 +401,11 @@ segkit_status segkit_workspace_segment_drop(segkit_workspace *ws, const char *na
   if (s != SEGKIT_OK) {
     return s;
   }
-  s = sk__delete_named(ws->db, "DELETE FROM segments WHERE name = ?", name,
-                       "removing a segment", "segment", err);
+  s = check_version(ws, name, version, current, err);
+  if (s == SEGKIT_OK) {
+    s = sk__delete_named(ws->db, "DELETE FROM segments WHERE name = ?", name, "removing a segment",
+                         "segment", err);
+  }
   if (s == SEGKIT_OK) {
     sqlite3_stmt *st = NULL;
     s = sk__prepare(ws->db, "DELETE FROM segment_snapshots WHERE segment = ?", &st, err);
@@ -362,6 +419,17 @@ segkit_status segkit_workspace_segment_drop(segkit_workspace *ws, const char *na
     s = sk__audit_fields(ws->db, ws->actor, "segment_drop", name, NULL, NULL, 0, err);
   }
   return sk__finish_write(ws, s, err);
+}
+
+segkit_status segkit_workspace_segment_drop(segkit_workspace *ws, const char *name,
+                                            segkit_error *err) {
+  return drop_segment(ws, name, NULL, NULL, err);
+}
+
+segkit_status segkit_workspace_segment_drop_at(segkit_workspace *ws, const char *name,
+                                               int64_t version, int64_t *current,
+                                               segkit_error *err) {
+  return drop_segment(ws, name, &version, current, err);
 }
 
 /* ==== snapshots ========================================================================== */

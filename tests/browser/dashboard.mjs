@@ -375,8 +375,8 @@ try {
   check(true, `the new rule counts ${fmt(EDITED)} of ${fmt(TOTAL)} as it is typed (pandas)`);
   await page.fill('#seg-desc', 'small companies in the DACH countries (browser test)');
   await shot(page, 'segment-edit');
-  // Someone else changes the segment meanwhile: the first save says so and saves nothing,
-  // the second replaces theirs.
+  // Someone else changes the segment meanwhile: the first save (If-Match: the version the
+  // page opened) gets the server's 412, says so and saves nothing; the second replaces theirs.
   const theirs = await apiCall('PUT', `/api/v1/segments/${SEGMENT}`, WKEY,
     { rule: OLD_RULE, dataset: 'customers', description: 'changed behind the page' });
   check(theirs.status === 200, `another client changes the segment through the API (${theirs.status})`);
@@ -388,6 +388,7 @@ try {
   `a change made by someone else since the page opened is told before it is overwritten: "${conflict.trim()}"`);
   check((await apiCall('GET', `/api/v1/segments/${SEGMENT}`, RKEY)).json.description === 'changed behind the page',
     'and theirs is still what the server holds');
+  check(failed.includes(`PUT /api/v1/segments/${SEGMENT} 412`), 'the server refused the stale save with 412');
   await shot(page, 'segment-edit-conflict');
   await page.click('#save');
   await page.waitForFunction((n) => location.hash === `#/segment/${n}` && document.body.dataset.page === 'segment' &&
@@ -415,7 +416,7 @@ try {
     `(${JSON.stringify(snaps.json && snaps.json.snapshots)})`);
   await shot(page, 'segment-edited');
 
-  // ---- delete: the dialog warns of a segment that names this one, Escape cancels ----
+  // ---- delete: the server's 409 names a segment that uses this one, Escape cancels ----
   const made = await apiCall('POST', '/api/v1/segments', WKEY,
     { name: USER, dataset: 'customers', rule: `in_segment("${SEGMENT}") and company_size == "1-10"` });
   check(made.status === 201, `a segment naming ${SEGMENT} with in_segment() is made through the API (${made.status})`);
@@ -424,10 +425,15 @@ try {
   await page.waitForSelector('#delete-dialog[open]');
   check(await page.evaluate(() => document.activeElement.id) === 'delete-cancel',
     'the delete dialog opens with the focus on Cancel');
+  await page.click('#delete-confirm');
   await page.waitForSelector('#delete-users .msg');
   const warning = await page.textContent('#delete-users');
-  check(warning.includes(USER) && warning.includes(`in_segment("${SEGMENT}")`),
-    `the dialog names the segment that uses this one: "${warning.trim()}"`);
+  check(warning.includes(USER) && warning.includes(`in_segment("${SEGMENT}")`) && warning.includes('not deleted'),
+    `the dialog names the segment that uses this one (the server's 409): "${warning.trim()}"`);
+  check(failed.includes(`DELETE /api/v1/segments/${SEGMENT} 409`), 'the DELETE was refused with 409');
+  check(await page.textContent('#delete-confirm') === `Delete ${SEGMENT} anyway` &&
+    await page.evaluate(() => document.activeElement.id) === 'delete-confirm',
+  'the dialog then offers to delete anyway, with the focus on it');
   const dialogText = await page.textContent('#delete-dialog');
   check(dialogText.includes(`Delete segment ${SEGMENT}?`) && dialogText.includes('its snapshot') &&
     dialogText.includes('cannot be undone'), 'the dialog says what is deleted');
@@ -438,16 +444,26 @@ try {
     'Escape closes the dialog and returns the focus to Delete');
   check((await apiCall('GET', `/api/v1/segments/${SEGMENT}`, RKEY)).status === 200, 'and nothing was deleted');
 
-  // ---- a segment made with --subscriptions: its rule does not check here, and the page says why ----
+  // ---- a segment made with --subscriptions: checked and saved here with its context ----
   execFileSync(SEGKIT, ['segment', 'add', 'paying-browser', 'mrr > 0', '--dataset', 'customers',
     '--subscriptions', 'subscriptions', '--rates', 'USD=1,EUR=1.08,GBP=1.27'], { stdio: 'ignore' });
   await go(page, '#/segment/paying-browser/edit', 'segment-edit');
-  await page.waitForSelector('#edit-note .msg', { timeout: 30000 });
-  const note = await page.textContent('#edit-note');
-  check(note.includes('--subscriptions') && note.includes('--replace'),
-    `editing a segment made with --subscriptions says it needs the CLI: "${note.trim()}"`);
-  check(await page.$('#edit-note .msg') !== null && await page.$('#check-count') === null,
-    'and its rule is shown as not checking here (unknown field mrr)');
+  await page.waitForSelector('#check-count', { timeout: 30000 });
+  {
+    const stored = (await apiCall('GET', '/api/v1/segments/paying-browser/count', RKEY)).json.count;
+    check((await page.textContent('#check-count')).startsWith(`${fmt(stored)} of ${fmt(TOTAL)}`),
+      `its rule over mrr checks here with its subscriptions and rates, counting what its page counts (${fmt(stored)})`);
+  }
+  check(await page.$('#edit-note') === null, 'and no note says the page cannot check it');
+  await page.fill('#rule', 'mrr > 100');
+  await page.click('#save');
+  await page.waitForFunction(() => location.hash === '#/segment/paying-browser' && document.body.dataset.page === 'segment' &&
+    document.body.dataset.ready, null, { timeout: 60000 });
+  {
+    const after = (await apiCall('GET', '/api/v1/segments/paying-browser', RKEY)).json;
+    check(after.rule === 'mrr > 100' && after.subscriptions === 'subscriptions' && after.rates === 'USD=1,EUR=1.08,GBP=1.27',
+      `saving it keeps its subscriptions and rates (${JSON.stringify(after)})`);
+  }
 
   // ---- a segment deleted by someone else while being edited: the 404 is told in place ----
   await go(page, `#/segment/${USER}/edit`, 'segment-edit');
@@ -476,6 +492,38 @@ try {
     'Delete is disabled then, and the focus is on Cancel');
   await page.keyboard.press('Enter');
   await page.waitForSelector('#delete-dialog', { state: 'detached' });
+
+  // ---- a segment changed behind its open page (412), used by another (409), deleted anyway ----
+  check((await apiCall('POST', '/api/v1/segments', WKEY,
+    { name: 'base-browser', dataset: 'customers', rule: 'country == "FR"' })).status === 201 &&
+    (await apiCall('POST', '/api/v1/segments', WKEY,
+      { name: 'uses-base-browser', dataset: 'customers', rule: 'in_segment("base-browser")' })).status === 201,
+  'base-browser and a segment using it are made through the API');
+  await go(page, '#/segment/base-browser', 'segment');
+  check((await apiCall('PUT', '/api/v1/segments/base-browser', WKEY, { description: 'changed behind the page' })).status === 200,
+    'base-browser is changed through the API after its page opened');
+  await page.click('#delete-segment');
+  await page.waitForSelector('#delete-dialog[open]');
+  await page.click('#delete-confirm');
+  await page.waitForSelector('#delete-conflict');
+  const stale = await page.textContent('#delete-status');
+  check(stale.includes('was not deleted') && stale.includes('changed it') && stale.includes('Delete it anyway'),
+    `a delete of a segment changed since the page opened is refused (412) and told: "${stale.trim()}"`);
+  check((await apiCall('GET', '/api/v1/segments/base-browser', RKEY)).status === 200, 'and nothing was deleted');
+  await shot(page, 'segment-delete-412', { screen: true });
+  await page.click('#delete-confirm');
+  await page.waitForSelector('#delete-users .msg');
+  const users = await page.textContent('#delete-users');
+  check(users.includes('uses-base-browser') && users.includes('in_segment("base-browser")'),
+    `then the 409 names the segment that uses it: "${users.trim()}"`);
+  await shot(page, 'segment-delete-409', { screen: true });
+  await page.click('#delete-confirm');
+  await ready(page, 'segments');
+  const forced = await page.textContent('#flash');
+  check(forced.includes('Deleted segment base-browser') && forced.includes('uses-base-browser') &&
+    forced.includes('will not count'), `deleted anyway, the page names the segment left broken: "${forced.trim()}"`);
+  check((await apiCall('GET', '/api/v1/segments/base-browser', RKEY)).status === 404, 'base-browser is gone');
+  check((await apiCall('DELETE', '/api/v1/segments/uses-base-browser', WKEY)).status === 200, 'its user is deleted too');
 
   // ---- the other pages ----
   for (const v of ['clusters', 'clv', 'survey', 'insights']) {
@@ -607,12 +655,17 @@ try {
   check(foreign.length === 0, `no request left the server (${foreign.join(', ') || 'none'})`);
   check(consoleErrors.length === 0, `no console errors (${consoleErrors.join(' | ') || 'none'})`);
   // The wrong key, the read key's save and the revoked key's next request; the broken rule
-  // saved anyway, the save of a segment deleted meanwhile, the read key's forced edit; the
-  // delete of a segment deleted meanwhile, the read key's forced delete.
+  // saved anyway, the stale save (412), the save of a segment deleted meanwhile, the read
+  // key's forced edit; the delete refused for a user (409), the delete of a segment deleted
+  // meanwhile, the stale delete and the one refused for a user, the count of the segment that
+  // forced delete broke (the segments list asks it), the read key's forced delete.
   const expectedFailures = new Set(['GET /api/v1/whoami 401', 'POST /api/v1/segments 403',
-    'GET /api/v1/segments 401', `PUT /api/v1/segments/${SEGMENT} 400`,
-    `GET /api/v1/segments/${USER} 404`, `PUT /api/v1/segments/${SEGMENT} 403`,
-    'DELETE /api/v1/segments/gone-browser 404', `DELETE /api/v1/segments/${SEGMENT} 403`]);
+    'GET /api/v1/segments 401', `PUT /api/v1/segments/${SEGMENT} 400`, `PUT /api/v1/segments/${SEGMENT} 412`,
+    `PUT /api/v1/segments/${USER} 404`, `PUT /api/v1/segments/${SEGMENT} 403`,
+    `DELETE /api/v1/segments/${SEGMENT} 409`, 'DELETE /api/v1/segments/gone-browser 404',
+    'DELETE /api/v1/segments/base-browser 412', 'DELETE /api/v1/segments/base-browser 409',
+    'GET /api/v1/segments/uses-base-browser/count 400',
+    `DELETE /api/v1/segments/${SEGMENT} 403`]);
   const unexpected = failed.filter((f) => !expectedFailures.has(f));
   check(unexpected.length === 0, `the only failed requests are the expected ones (${failed.join(', ')})`);
   console.log(`screenshots in ${shots}`);

@@ -16,12 +16,13 @@ start_serve() {
 }
 
 # api METHOD PATH KEY [BODY]: one HTTP request; sets CODE, CTYPE and OUT (the body); the
-# response headers are in $WORK/headers.
+# response headers are in $WORK/headers. IF_MATCH=TAG api ... sends If-Match: TAG.
 api() {
   local method=$1 path=$2 key=$3
   shift 3
   local args=(-s -D "$WORK/headers" -o "$WORK/body" -w '%{http_code} %{content_type}' -X "$method")
   if [ -n "$key" ]; then args+=(-H "Authorization: Bearer $key"); fi
+  if [ -n "${IF_MATCH:-}" ]; then args+=(-H "If-Match: $IF_MATCH"); fi
   if [ $# -gt 0 ]; then args+=(-H 'Content-Type: application/json' --data-binary "$1"); fi
   local meta
   meta=$(curl "${args[@]}" "$BASE$path")

@@ -87,7 +87,7 @@ check "$RKEY" '{"rule": "country == \"DE\"", "dataset": "nope"}'
 equals "$CODE $(json 'j["error"]["code"]')" "400 invalid_field" "an unknown dataset"
 contains "$(json 'j["error"]["message"]')" "field 'dataset'" "an unknown dataset: the field is named"
 check "$RKEY" '{"rule": "country == \"DE\"", "colour": "red"}'
-equals "$CODE $(json 'j["error"]["message"]')" "400 unknown field 'colour' (expected rule, dataset)" "an unknown field"
+equals "$CODE $(json 'j["error"]["message"]')" "400 unknown field 'colour' (expected rule, dataset, key, subscriptions, rates, segment)" "an unknown field"
 check "$RKEY" '{"dataset": "customers"}'
 equals "$CODE $(json 'j["error"]["code"]')" "400 missing_field" "no rule"
 check "$RKEY" '{"rule": 3}'

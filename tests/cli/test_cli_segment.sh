@@ -126,7 +126,11 @@ contains "$ERR" "^^^^^^" "caret under the field"
 run 2 "$SEGKIT" segment add de-mid 'true' --dataset customers
 contains "$ERR" "a segment named 'de-mid' exists" "no silent overwrite"
 run 0 "$SEGKIT" segment add de-mid 'country == "DE"' --dataset customers --replace
-run 0 "$SEGKIT" segment rm refunded
+run 3 "$SEGKIT" segment rm refunded
+contains "$ERR" "segment 'refunded' is used by in_segment() in: both" "rm refuses to break a segment that uses it"
+run 0 "$SEGKIT" segment count both --as-of $ASOF
+run 0 "$SEGKIT" segment rm refunded --force
+contains "$ERR" "warning: segment 'refunded' is used by in_segment() in: both" "rm --force warns of what it breaks"
 run 3 "$SEGKIT" segment count both
 contains "$ERR" "no segment named 'refunded'" "a segment whose reference is gone says which"
 run 0 "$SEGKIT" audit --format json

@@ -65,7 +65,7 @@ code=$(curl -s -D "$WORK/headers" -o /dev/null -w '%{http_code}' -X OPTIONS \
 equals "$code" "204" "preflight without a key: 204"
 equals "$(header Access-Control-Allow-Origin)" "https://app.example.com" "preflight: allowed origin"
 equals "$(header Access-Control-Allow-Methods)" "GET, POST, OPTIONS" "preflight: the path's methods"
-equals "$(header Access-Control-Allow-Headers)" "Authorization, Content-Type" "preflight: headers"
+equals "$(header Access-Control-Allow-Headers)" "Authorization, Content-Type, If-Match" "preflight: headers"
 code=$(curl -s -D "$WORK/headers" -o /dev/null -w '%{http_code}' -X OPTIONS \
   -H 'Origin: https://evil.example.com' -H 'Access-Control-Request-Method: GET' "$BASE/api/v1/datasets")
 equals "$code $(header Access-Control-Allow-Origin)" "204 " "preflight from another origin: no CORS headers"

@@ -19,11 +19,6 @@
 #include "server/server_int.h"
 
 /* The body of POST /api/v1/rules/check (the dashboard's rule builder). */
-static const sk_field check_fields[] = {
-    {"dataset", SK_FIELD_STRING, false},
-    {"rule", SK_FIELD_STRING, true},
-};
-
 static void check_body(const char *data, size_t size, const sk_field *fields, size_t n,
                        bool allow_empty) {
   sk_reply r = {.status = 0};
@@ -138,11 +133,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   size_t len = size - 1;
   switch (data[0] % 5) {
   case 0:
-    check_body(body, len, (data[0] / 5) % 2 == 0 ? sk__segment_fields : sk__segment_put_fields, 5,
-               false);
+    check_body(body, len, (data[0] / 5) % 2 == 0 ? sk__segment_fields : sk__segment_put_fields,
+               SK_SEGMENT_N_FIELDS, false);
     break;
   case 1:
-    check_body(body, len, check_fields, 2, false);
+    check_body(body, len, sk__rule_check_fields, SK_RULE_CHECK_N_FIELDS, false);
     break;
   case 2:
     check_body(body, len, sk__snapshot_fields, 1, true);

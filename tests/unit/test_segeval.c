@@ -1,7 +1,8 @@
 /* Segments evaluated from a workspace (segkit/segeval.h): the key chosen, linked facts
  * loaded only when the rule names them, in_segment() of stored segments (cycles and depth
  * refused), every table handed back to the caller's loader, and the rule check the
- * dashboard's builder calls. Expected members counted by hand from the six customers. */
+ * dashboard's builder calls, the segments that depend on one, and replacing or dropping a
+ * segment at a version. Expected members counted by hand from the six customers. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -216,12 +217,130 @@ static void segeval_context_json(void **state) {
   assert_null(text);
 }
 
+static void names_are(const segkit_segment_list *l, const char *expected) {
+  char got[256] = "";
+  for (size_t i = 0; i < l->n; i++) {
+    strcat(got, i > 0 ? " " : "");
+    strcat(got, l->items[i].name);
+  }
+  assert_string_equal(got, expected);
+}
+
+/* pro-buyers names pro and buyers; loop-a and loop-b name each other; orphan names a
+ * segment that does not exist; "mention" and "commented" name pro only in a string and a
+ * comment; "top" names pro-buyers. */
+static void segeval_dependents_direct_then_through(void **state) {
+  fixture *f = *state;
+  segkit_error err;
+  assert_int_equal(segkit_workspace_segment_save(f->ws, "top", "customers",
+                                                 "in_segment( \"pro-buyers\" ) or false", NULL,
+                                                 NULL, false, &err),
+                   SEGKIT_OK);
+  assert_int_equal(segkit_workspace_segment_save(f->ws, "mention", "customers",
+                                                 "plan != \"in_segment(\\\"pro\\\")\"", NULL, NULL,
+                                                 false, &err),
+                   SEGKIT_OK);
+  assert_int_equal(segkit_workspace_segment_save(f->ws, "commented", "customers",
+                                                 "true # in_segment(\"pro\")", NULL, NULL, false,
+                                                 &err),
+                   SEGKIT_OK);
+  segkit_segment_list *l = NULL;
+  size_t direct = 99;
+  assert_int_equal(segkit_segeval_dependents(f->ws, "pro", &l, &direct, &err), SEGKIT_OK);
+  names_are(l, "pro-buyers top");
+  assert_int_equal(direct, 1);
+  assert_string_equal(l->items[1].rule, "in_segment( \"pro-buyers\" ) or false");
+  segkit_segment_list_free(l);
+  /* A cycle ends the walk; the segment itself is never its own dependent. */
+  assert_int_equal(segkit_segeval_dependents(f->ws, "loop-a", &l, &direct, &err), SEGKIT_OK);
+  names_are(l, "loop-b");
+  assert_int_equal(direct, 1);
+  segkit_segment_list_free(l);
+  /* A name with no segment: who names it all the same. */
+  assert_int_equal(segkit_segeval_dependents(f->ws, "gone", &l, NULL, &err), SEGKIT_OK);
+  names_are(l, "orphan");
+  segkit_segment_list_free(l);
+  assert_int_equal(segkit_segeval_dependents(f->ws, "top", &l, &direct, &err), SEGKIT_OK);
+  assert_int_equal(l->n, 0);
+  assert_int_equal(direct, 0);
+  segkit_segment_list_free(l);
+}
+
+static void rule_text_uses_segment_reads_tokens(void **state) {
+  (void)state;
+  bool uses = true;
+  assert_int_equal(segkit_rule_text_uses_segment("in_segment(\"a\")", "a", &uses, NULL), SEGKIT_OK);
+  assert_true(uses);
+  assert_int_equal(segkit_rule_text_uses_segment("in_segment(\"ab\")", "a", &uses, NULL),
+                   SEGKIT_OK);
+  assert_false(uses);
+  assert_int_equal(
+      segkit_rule_text_uses_segment("x == \"in_segment(\\\"a\\\")\"", "a", &uses, NULL), SEGKIT_OK);
+  assert_false(uses);
+  assert_int_equal(segkit_rule_text_uses_segment(
+                       "true # in_segment(\"a\")\nand\n in_segment (\n\"a\")", "a", &uses, NULL),
+                   SEGKIT_OK);
+  assert_true(uses);
+  segkit_error err;
+  assert_int_equal(segkit_rule_text_uses_segment("x == 'a'", "a", &uses, &err), SEGKIT_ERR_PARSE);
+  assert_false(uses);
+}
+
+/* The version of a segment (updated_at) guards a replace and a drop. */
+static void segment_replace_and_drop_at_a_version(void **state) {
+  fixture *f = *state;
+  segkit_error err;
+  segkit_segment_list *l = NULL;
+  assert_int_equal(segkit_workspace_segments(f->ws, "buyers", &l, &err), SEGKIT_OK);
+  int64_t v1 = l->items[0].updated_at_us;
+  segkit_segment_list_free(l);
+  int64_t current = 0;
+  assert_int_equal(segkit_workspace_segment_replace_at(f->ws, "buyers", "customers",
+                                                       "count(orders) >= 3", "three", NULL, v1,
+                                                       &current, &err),
+                   SEGKIT_OK);
+  assert_int_equal(current, v1);
+  assert_int_equal(segkit_workspace_segments(f->ws, "buyers", &l, &err), SEGKIT_OK);
+  int64_t v2 = l->items[0].updated_at_us;
+  assert_true(v2 > v1);
+  assert_string_equal(l->items[0].description, "three");
+  segkit_segment_list_free(l);
+  /* Stale: nothing changes, the current version is told. */
+  assert_int_equal(segkit_workspace_segment_replace_at(f->ws, "buyers", "customers", "false", NULL,
+                                                       NULL, v1, &current, &err),
+                   SEGKIT_ERR_EXISTS);
+  assert_string_equal(err.field, "version");
+  assert_int_equal(current, v2);
+  assert_int_equal(segkit_workspace_segment_drop_at(f->ws, "buyers", v1, &current, &err),
+                   SEGKIT_ERR_EXISTS);
+  assert_int_equal(segkit_workspace_segments(f->ws, "buyers", &l, &err), SEGKIT_OK);
+  assert_string_equal(l->items[0].rule, "count(orders) >= 3");
+  segkit_segment_list_free(l);
+  /* Two replaces in a row still get two versions. */
+  assert_int_equal(
+      segkit_workspace_segment_save(f->ws, "buyers", "customers", "true", NULL, NULL, true, &err),
+      SEGKIT_OK);
+  assert_int_equal(
+      segkit_workspace_segment_save(f->ws, "buyers", "customers", "true", NULL, NULL, true, &err),
+      SEGKIT_OK);
+  assert_int_equal(segkit_workspace_segments(f->ws, "buyers", &l, &err), SEGKIT_OK);
+  int64_t v4 = l->items[0].updated_at_us;
+  assert_true(v4 >= v2 + 2);
+  segkit_segment_list_free(l);
+  assert_int_equal(segkit_workspace_segment_drop_at(f->ws, "buyers", v4, NULL, &err), SEGKIT_OK);
+  assert_int_equal(segkit_workspace_segment_drop_at(f->ws, "buyers", v4, NULL, &err),
+                   SEGKIT_ERR_NOT_FOUND);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test_setup_teardown(segeval_counts_and_loads_only_named_facts, setup, teardown),
       cmocka_unit_test_setup_teardown(segeval_refuses_cycles_and_missing_refs, setup, teardown),
       cmocka_unit_test_setup_teardown(segeval_check_valid_and_wrong_rules, setup, teardown),
       cmocka_unit_test(segeval_context_json),
+      cmocka_unit_test_setup_teardown(segeval_dependents_direct_then_through, setup, teardown),
+      cmocka_unit_test(rule_text_uses_segment_reads_tokens),
+      cmocka_unit_test_setup_teardown(segment_replace_and_drop_at_a_version, setup, teardown),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -115,7 +115,7 @@
   // fetch with the key; a 401 ends the session and goes back to the log-in page.
   async function request(path, opts = {}) {
     if (!state.key) throw toLogin('Log in with an API key.');
-    const headers = { Authorization: `Bearer ${state.key}` };
+    const headers = { Authorization: `Bearer ${state.key}`, ...(opts.headers || {}) };
     if (opts.body !== undefined) headers['Content-Type'] = 'application/json';
     const res = await fetch(path, {
       method: opts.method || 'GET',
@@ -620,6 +620,11 @@
       }
     };
 
+    // An edited segment's checks name it, so the server checks with its stored context and a
+    // rule over the fields derived from its subscriptions (mrr, plan, ...: `segkit segment add
+    // --subscriptions`) checks here as it counts on its page; a PUT keeps the context by itself.
+    const context = edit ? { segment: edit.name } : {};
+
     const check = async () => {
       const rule = ta.value;
       const my = ++seq;
@@ -635,10 +640,9 @@
       result.setAttribute('aria-busy', 'true');
       try {
         const r = await api('/api/v1/rules/check', {
-          method: 'POST', body: { dataset: dsSelect.value, rule }, signal: inflight.signal,
+          method: 'POST', body: { dataset: dsSelect.value, rule, ...context }, signal: inflight.signal,
         });
         if (my !== seq) return;
-        if (edit && rule === edit.rule) originalChecked(r.valid);
         if (r.valid) {
           lastErrors = [];
           ta.setAttribute('aria-invalid', 'false');
@@ -671,19 +675,6 @@
         }, 'Select it') : null);
     }
 
-    // The segment's own rule refused by the check: it names what only its stored context
-    // gives (the derived fields of `segkit segment add --subscriptions`), which the check and
-    // a PUT do not carry; say so rather than leave a saved segment looking broken.
-    const editNote = h('div', { id: 'edit-note' });
-    if (edit) result.after(editNote);
-    function originalChecked(valid) {
-      editNote.replaceChildren(valid ? '' : message('info', `The saved rule of ${edit.name} does not ` +
-        'check here. If the segment still counts on its page, it was made with `segkit segment ' +
-        'add --subscriptions` (fields such as mrr or plan from the subscriptions), which this page ' +
-        'cannot check or save yet: change it with the CLI (`segkit segment add ' +
-        `${edit.name} RULE --replace --subscriptions DATASET\`).`, 'Note:'));
-    }
-
     const schedule = () => {
       clearTimeout(timer);
       timer = setTimeout(check, CHECK_DELAY_MS);
@@ -698,36 +689,45 @@
     ta.addEventListener('scroll', () => { backdrop.scrollTop = ta.scrollTop; });
     dsSelect.addEventListener('change', () => { showFields(); schedule(); });
 
-    // The segment as this page found it; a save first asks whether someone changed it since
-    // (the PUT itself replaces whatever is there), and a second click saves over theirs.
-    let seen = edit ? edit.updated_at : null;
+    // The version of the segment this page edits (its ETag): the PUT carries it in If-Match,
+    // so a change made by someone else since is refused (412) rather than overwritten; the
+    // 412 names their version, and a second click saves over it knowingly.
+    let seen = edit ? edit.version : null;
     async function saveChanges() {
       const rule = ta.value;
       saveStatus.replaceChildren(h('p', { class: 'muted' }, 'Saving…'));
       try {
-        const now = await api(`/api/v1/segments/${encodeURIComponent(edit.name)}`);
-        if (now.updated_at !== seen) {
-          seen = now.updated_at;
-          saveStatus.replaceChildren(message('error', h('span', { id: 'edit-conflict' },
-            `The changes were not saved: segment ${edit.name} was changed by someone else at ` +
-            `${now.updated_at}, after this page opened. Its rule is now `, h('code', {}, now.rule),
-            now.description ? ` (${now.description})` : '', '. Save changes again to replace it ' +
-            'with yours, or open ', h('a', { href: segHref }, 'the segment'), ' to see theirs.')));
-          return;
-        }
+        // What the body leaves out (key, subscriptions, rates) the server keeps.
         const body = { rule, dataset: dsSelect.value, description: descInput.value || null };
-        // The key column the segment was made with stays (left out, the server would pick
-        // the dataset's default).
-        if (edit.key) body.key = edit.key;
-        const r = await api(`/api/v1/segments/${encodeURIComponent(edit.name)}`, { method: 'PUT', body });
+        const r = await api(`/api/v1/segments/${encodeURIComponent(edit.name)}`,
+          { method: 'PUT', body, headers: { 'If-Match': `"${seen}"` } });
         state.flash = `Saved the new rule of ${r.segment}: ${intFmt.format(r.count)} of ` +
           `${intFmt.format(r.of)} customers (${pct(r.count, r.of)}) now match.`;
         announce(`Saved ${r.segment}: ${r.count} customers`);
         location.hash = segHref;
       } catch (e) {
         if (e instanceof LoggedOut) return;
+        if (e instanceof ApiError && e.status === 412) {
+          await showConflict(e.body.error);
+          return;
+        }
         saveStatus.replaceChildren(saveError(e, rule));
       }
+    }
+
+    // Someone else's change, told before it is overwritten: when, and their rule now.
+    async function showConflict(err) {
+      seen = err.version;
+      let now = null;
+      try { now = await api(`/api/v1/segments/${encodeURIComponent(edit.name)}`); } catch (e) { /* told without it */ }
+      if (now) seen = now.version;
+      saveStatus.replaceChildren(message('error', h('span', { id: 'edit-conflict' },
+        `The changes were not saved: segment ${edit.name} was changed by someone else at ` +
+        `${now ? now.updated_at : err.updated_at}, after this page opened.`,
+        now ? h('span', {}, ' Its rule is now ', h('code', {}, now.rule),
+          now.description ? ` (${now.description})` : '', '.') : '',
+        ' Save changes again to replace it with yours, or open ', h('a', { href: segHref }, 'the segment'),
+        ' to see theirs.')));
     }
 
     // A failed save, in place: what the server said and what to do about it.
@@ -758,8 +758,6 @@
         return message('error', h('span', {}, `${text} It may have been deleted meanwhile: `,
           h('a', { href: '#/segments' }, 'see the segments'), ', or save the rule as a new segment from ',
           h('a', { href: '#/builder' }, 'the builder'), '.'));
-      } else if (e.status === 409) {
-        text += ' Someone changed it at the same time: reload the page and try again.';
       }
       return message('error', text);
     }
@@ -950,20 +948,16 @@
       `delete it. ${READ_ONLY_WHY}`));
   }
 
-  // The segments whose rules name `name` with in_segment(): they stop counting without it.
-  async function segmentsUsing(name) {
-    const esc = name.replace(/[-]/g, '\\$&');
-    const re = new RegExp(`in_segment\\s*\\(\\s*(["'])${esc}\\1\\s*\\)`);
-    const list = (await api('/api/v1/segments')).segments;
-    return list.filter((s) => s.name !== name && re.test(s.rule)).map((s) => s.name);
-  }
-
   // Delete, after an in-page confirmation (a modal <dialog>: it holds the focus, Escape
-  // cancels, and the focus returns to the button that opened it).
+  // cancels, and the focus returns to the button that opened it). The DELETE carries the
+  // version the page showed (If-Match) and no force: the server refuses (412) when someone
+  // changed the segment since, and (409) when other segments use it with in_segment(),
+  // naming them. Both are told in the dialog, and its button then deletes anyway, knowingly
+  // (the segments that used it stop counting until edited; they are named again after).
   function confirmDelete(def, opener) {
     const name = def.name;
     const status = h('div', { id: 'delete-status', 'aria-live': 'polite' });
-    const users = h('div', { id: 'delete-users' });
+    const users = h('div', { id: 'delete-users', 'aria-live': 'polite' });
     const confirmBtn = h('button', { type: 'button', id: 'delete-confirm', class: 'danger' }, `Delete ${name}`);
     const cancelBtn = h('button', { type: 'button', id: 'delete-cancel', class: 'secondary' }, 'Cancel');
     const snaps = def.snapshots === 1 ? 'its snapshot' : `its ${intFmt.format(def.snapshots || 0)} snapshots`;
@@ -977,7 +971,14 @@
     h('div', { class: 'actions' }, confirmBtn, cancelBtn));
     const page = state.page;
     let busy = false;
+    let version = def.version;
+    let force = false;
     const close = () => { if (!busy && dialog.open) dialog.close(); };
+    const anyway = () => {
+      confirmBtn.textContent = `Delete ${name} anyway`;
+      confirmBtn.disabled = false;
+      confirmBtn.focus();
+    };
     dialog.addEventListener('cancel', (ev) => { if (busy) ev.preventDefault(); });
     dialog.addEventListener('close', () => {
       dialog.remove();
@@ -990,9 +991,12 @@
       cancelBtn.disabled = true;
       status.replaceChildren(h('p', { class: 'muted' }, 'Deleting…'));
       try {
-        await api(`/api/v1/segments/${encodeURIComponent(name)}`, { method: 'DELETE' });
+        const path = `/api/v1/segments/${encodeURIComponent(name)}${force ? '?force=true' : ''}`;
+        const r = await api(path, { method: 'DELETE', headers: { 'If-Match': `"${version}"` } });
         busy = false;
-        state.flash = `Deleted segment ${name}.`;
+        state.flash = `Deleted segment ${name}.` + (r.broken && r.broken.length
+          ? ` ${r.broken.join(', ')} ${r.broken.length === 1 ? 'uses' : 'use'} it with in_segment() and ` +
+            `will not count until ${r.broken.length === 1 ? 'its rule is' : 'their rules are'} edited.` : '');
         announce(`Deleted segment ${name}`);
         dialog.close();
         location.hash = '#/segments';
@@ -1000,6 +1004,31 @@
         busy = false;
         cancelBtn.disabled = false;
         if (e instanceof LoggedOut) return;
+        const err = e.body && e.body.error ? e.body.error : {};
+        if (e.status === 409 && err.code === 'has_dependents') {
+          const direct = err.dependents || [];
+          const through = err.indirect_dependents || [];
+          force = true;
+          status.replaceChildren();
+          users.replaceChildren(message('error', `${name} was not deleted: ` +
+            `${direct.length === 1 ? 'segment' : 'segments'} ${direct.join(', ')} ` +
+            `${direct.length === 1 ? 'uses' : 'use'} in_segment("${name}")` +
+            (through.length ? `, and ${through.join(', ')} ${through.length === 1 ? 'uses' : 'use'} ` +
+              `${direct.length === 1 ? 'it' : 'them'}` : '') +
+            `. Deleted anyway, ${direct.length + through.length === 1 ? 'it' : 'they'} will fail to count ` +
+            'until edited.', 'Used by other segments:'));
+          anyway();
+          return;
+        }
+        if (e.status === 412) {
+          version = err.version;
+          status.replaceChildren(message('error', h('span', { id: 'delete-conflict' },
+            `${name} was not deleted: someone else changed it at ${err.updated_at}, after this page ` +
+            'opened. Delete it anyway, or cancel and ', h('a', { href: `#/segment/${encodeURIComponent(name)}` },
+              'reload the segment'), ' to see the change.')));
+          anyway();
+          return;
+        }
         let text = `${name} was not deleted: ${e.message} (HTTP ${e.status || '?'}, ${e.code || 'error'}).`;
         if (e.status === 403) {
           text += ` ${READ_ONLY_WHY}`;
@@ -1015,13 +1044,6 @@
     document.body.append(dialog);
     dialog.showModal();
     cancelBtn.focus();
-    // Named by others' rules: say so before anything is deleted.
-    segmentsUsing(name).then((list) => {
-      if (!list.length || !dialog.open) return;
-      users.append(message('error', `${list.length === 1 ? 'Segment' : 'Segments'} ${list.join(', ')} ` +
-        `${list.length === 1 ? 'uses' : 'use'} in_segment("${name}"): ${list.length === 1 ? 'it' : 'they'} ` +
-        'will fail to count until edited.', 'Warning:'));
-    }).catch(() => { /* the check is a courtesy: the dialog still works */ });
   }
 
   // ---- one view -------------------------------------------------------------------------------

@@ -260,6 +260,55 @@ doc["components"]["schemas"].update({
         "role": {"type": "string", "enum": ["read", "write", "admin"]}}},
 })
 
+# Editing segments: the context fields (subscriptions, rates, key), PUT keeping what it is not
+# sent, versions (ETag / If-Match, 412) and dependents (409, ?force=true). Patched here rather
+# than above so the segment paths' first definitions stay as they were.
+schemas = doc["components"]["schemas"]
+context_props = {
+    "subscriptions": {"type": "string", "nullable": True, "description": "a subscription history whose derived fields (mrr, plan, tenure_days, ...) the rule may use"},
+    "rates": {"type": "string", "nullable": True, "description": "currency rates of those fields, written out: USD=1,EUR=1.08"},
+}
+schemas["Segment"]["properties"].update(context_props)
+schemas["Segment"]["properties"]["version"] = {"type": "integer", "description": "the segment's version (its ETag without quotes); every change moves it forward"}
+schemas["NewSegment"]["properties"].update(context_props)
+schemas["Created"]["properties"]["version"] = {"type": "integer", "description": "the segment's new version (also the ETag header)"}
+schemas["RuleCheck"]["properties"].update(context_props)
+schemas["RuleCheck"]["properties"]["key"] = {"type": "string", "nullable": True, "description": "the customers' key column"}
+schemas["RuleCheck"]["properties"]["segment"] = {"type": "string", "nullable": True, "description": "a stored segment whose context (key, subscriptions, rates) the check starts from; the body's context fields override it"}
+etag = {"ETag": {"description": "the segment's version, for If-Match", "schema": {"type": "string"}}}
+if_match = {"name": "If-Match", "in": "header", "required": False,
+            "description": "the ETag the change is based on: 412 when the segment is at another version (* matches any)",
+            "schema": {"type": "string"}}
+seg = doc["paths"]["/api/v1/segments/{name}"]
+seg["get"]["responses"]["200"]["headers"] = etag
+doc["paths"]["/api/v1/segments"]["post"]["responses"]["201"]["headers"] = etag
+put = seg["put"]
+put["summary"] = ("Change a segment's rule, dataset, key, description, subscriptions or rates; a field left out keeps its "
+                  "stored value, null clears it; its snapshots are kept (write role; audited as segment_replace)")
+body = put["requestBody"]["content"]["application/json"]["schema"]
+body["required"] = []
+body["properties"]["rule"]["description"] = "a rule of docs/rules.md (left out: kept)"
+body["properties"]["dataset"]["description"] = "left out: kept"
+body["properties"].update(context_props)
+put["parameters"] = [name_param, if_match]
+put["responses"]["200"]["headers"] = etag
+put["responses"]["412"] = err_ref("If-Match names another version than the segment's; the error's version, etag and updated_at are the current one's")
+delete = seg["delete"]
+delete["summary"] = "Delete a segment and its snapshots; refused (409) while other segments use it with in_segment(), unless force (write role; audited)"
+delete["parameters"] = [name_param, if_match,
+                        {"name": "force", "in": "query", "required": False, "schema": {"type": "string", "enum": ["true", "false"]},
+                         "description": "true: delete even when other segments use it with in_segment() (they then fail to count)"}]
+delete["responses"]["200"] = ok("deleted", {"type": "object", "required": ["segment", "deleted", "broken"], "properties": {
+    "segment": {"type": "string"}, "deleted": {"type": "boolean"},
+    "broken": {"type": "array", "items": {"type": "string"}, "description": "segments whose rules used it (force=true), which now fail to count"}}})
+delete["responses"]["400"] = err_ref("force other than true or false")
+doc["paths"]["/api/v1/rules/check"]["post"]["responses"]["400"] = err_ref(
+    "malformed JSON, an unknown, missing or mistyped field, an unknown dataset, subscriptions dataset or segment, rates that are not written out")
+delete["responses"]["409"] = err_ref("other segments use it with in_segment() (code has_dependents): the error's dependents and indirect_dependents name them")
+delete["responses"]["412"] = err_ref("If-Match names another version than the segment's")
+doc["paths"]["/api/v1/rules/check"]["post"]["parameters"] = [
+    {"name": "as_of", "in": "query", "required": False, "schema": {"type": "string"}, "description": "what now() means: YYYY-MM-DD or ISO 8601 (default: the clock)"}]
+
 # POST and DELETE need the write role; the scheme is the same bearer key.
 text = json.dumps(doc, indent=2) + "\n"
 open("docs/openapi.json", "w").write(text)
