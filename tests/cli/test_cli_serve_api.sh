@@ -38,7 +38,10 @@ AID=${AKEY:3:16}
 "$PY" "$SRC/tests/data/server/api_expected.py" files "$G" "$WORK" >"$WORK/expected.json"
 E() { "$PY" -c "import json,sys; j=json.load(open('$WORK/expected.json')); print(($1))"; }
 
-start_serve --threads 4 --max-body 4096 --max-upload 40000000 --cors-origin https://app.example.com
+# the server's upload bodies go to a directory of this test's own (TMPDIR), so that the
+# check below that none is left cannot see another test's files
+mkdir -p "$WORK/uploads"
+TMPDIR="$WORK/uploads" start_serve --threads 4 --max-body 4096 --max-upload 40000000 --cors-origin https://app.example.com
 
 # upload PATH KEY FILE [CONTENT-TYPE]
 upload() {
@@ -220,7 +223,7 @@ code=$(curl -s -o "$WORK/body" -w '%{http_code}' -H "Authorization: Bearer $WKEY
 equals "$code" "413" "a chunked upload over --max-upload"
 api GET /api/v1/datasets/bigger "$RKEY"
 expect 404 "nothing of the refused upload was stored"
-equals "$(ls "${TMPDIR:-/tmp}" | grep -c '^segkit-upload-' || true)" "0" "no temporary upload file is left"
+equals "$(ls "$WORK/uploads" | grep -c '^segkit-upload-' || true)" "0" "no temporary upload file is left"
 
 # ---- the cache sees a re-import; readers during a write ----
 api GET /api/v1/segments/de/count "$RKEY"
