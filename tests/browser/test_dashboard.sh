@@ -8,13 +8,6 @@
 source "$(dirname "$0")/../cli/lib.sh"
 source "$(dirname "$0")/../cli/serve_lib.sh"
 SRC=${SEGKIT_SOURCE_DIR:-$(cd "$(dirname "$0")/../.." && pwd)}
-SPID=""
-cleanup() {
-  if [ -n "$SPID" ]; then kill -TERM "$SPID" 2>/dev/null || true; wait "$SPID" 2>/dev/null || true; fi
-  rm -rf "$WORK"
-}
-trap cleanup EXIT
-
 if [ ! -x "${SEGKIT_CHROMIUM:-/usr/bin/chromium}" ] || [ ! -d "$SRC/node_modules/playwright-core" ]; then
   echo "FAIL: chromium or playwright-core missing: run scripts/install-deps.sh" >&2
   exit 1

@@ -1,5 +1,14 @@
 # Helpers of the HTTP API tests (test_cli_serve*.sh), sourced after lib.sh.
 
+# A server started by start_serve is stopped when the test ends, whatever way it ends
+# (this replaces lib.sh's EXIT trap, and removes $WORK as it did).
+SPID=""
+cleanup() {
+  if [ -n "$SPID" ]; then kill -TERM "$SPID" 2>/dev/null || true; wait "$SPID" 2>/dev/null || true; fi
+  rm -rf "$WORK"
+}
+trap cleanup EXIT
+
 # start_serve ARGS...: `segkit serve --port 0 ARGS` in the background; sets SPID, PORT, BASE
 # once /api/v1/health answers (a failed start ends the test).
 start_serve() {

@@ -6,13 +6,6 @@
 # bad requests answered 400, the key's role, and that a check writes nothing.
 source "$(dirname "$0")/lib.sh"
 source "$(dirname "$0")/serve_lib.sh"
-SPID=""
-cleanup() {
-  if [ -n "$SPID" ]; then kill -TERM "$SPID" 2>/dev/null || true; fi
-  rm -rf "$WORK"
-}
-trap cleanup EXIT
-
 G=$WORK/g
 run 0 "$SEGKIT" generate --customers 600 --respondents 10 --events-per-month 1 --out "$G" --quiet
 for f in customers transactions; do

@@ -10,13 +10,6 @@
 source "$(dirname "$0")/lib.sh"
 source "$(dirname "$0")/serve_lib.sh"
 SRC=${SEGKIT_SOURCE_DIR:-$(cd "$(dirname "$0")/../.." && pwd)}
-SPID=""
-cleanup() {
-  if [ -n "$SPID" ]; then kill -TERM "$SPID" 2>/dev/null || true; fi
-  rm -rf "$WORK"
-}
-trap cleanup EXIT
-
 G=$WORK/g
 run 0 "$SEGKIT" generate --customers 800 --respondents 10 --events-per-month 1 --out "$G" --quiet
 for f in customers transactions subscriptions; do
