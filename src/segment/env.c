@@ -391,6 +391,18 @@ static segkit_status check_link_args(const segkit_rule_env *env, const char *nam
   return SEGKIT_OK;
 }
 
+/* check_link_args for a link to be added under `name`, which must be free. */
+static segkit_status check_new_link(const segkit_rule_env *env, const char *name,
+                                    const segkit_table *facts, const char *customer_column,
+                                    const char *time_column, long *cc, long *tc,
+                                    segkit_error *err) {
+  segkit_status s = check_link_args(env, name, facts, customer_column, time_column, cc, tc, err);
+  if (s == SEGKIT_OK && sk__env_find_link(env, name, strlen(name)) >= 0) {
+    s = segkit_error_set(err, SEGKIT_ERR_EXISTS, "a table is already linked as '%s'", name);
+  }
+  return s;
+}
+
 /* ---- the index of a fact table by customer ------------------------------------------- */
 
 struct segkit_link_index {
@@ -515,12 +527,9 @@ segkit_status segkit_rule_env_link(segkit_rule_env *env, const char *name,
   }
   long cc = -1;
   long tc = -1;
-  segkit_status s = check_link_args(env, name, facts, customer_column, time_column, &cc, &tc, err);
+  segkit_status s = check_new_link(env, name, facts, customer_column, time_column, &cc, &tc, err);
   if (s != SEGKIT_OK) {
     return s;
-  }
-  if (sk__env_find_link(env, name, strlen(name)) >= 0) {
-    return segkit_error_set(err, SEGKIT_ERR_EXISTS, "a table is already linked as '%s'", name);
   }
   segkit_link_index ix = {.facts = facts, .cust_col = cc};
   s = index_build(env, &ix, name, err);
@@ -544,12 +553,9 @@ segkit_status segkit_rule_env_link_indexed(segkit_rule_env *env, const char *nam
   }
   long cc = -1;
   long tc = -1;
-  segkit_status s = check_link_args(env, name, facts, customer_column, time_column, &cc, &tc, err);
+  segkit_status s = check_new_link(env, name, facts, customer_column, time_column, &cc, &tc, err);
   if (s != SEGKIT_OK) {
     return s;
-  }
-  if (sk__env_find_link(env, name, strlen(name)) >= 0) {
-    return segkit_error_set(err, SEGKIT_ERR_EXISTS, "a table is already linked as '%s'", name);
   }
   if (ix->facts != facts || ix->cust_col != cc || ix->n_customers != env->n_rows) {
     return segkit_error_set(err, SEGKIT_ERR_USAGE,
