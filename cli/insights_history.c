@@ -12,19 +12,6 @@
 #include "cli.h"
 #include "segkit/insight.h"
 
-static void thousands(uint64_t v, char *buf, size_t size) {
-  char raw[32];
-  snprintf(raw, sizeof raw, "%llu", (unsigned long long)v);
-  size_t len = strlen(raw), o = 0;
-  for (size_t i = 0; i < len && o + 2 < size; i++) {
-    if (i > 0 && (len - i) % 3 == 0) {
-      buf[o++] = ',';
-    }
-    buf[o++] = raw[i];
-  }
-  buf[o] = '\0';
-}
-
 /* Money in whole units with thousands separators ("4,310"); a lifetime value to the cent
  * would claim a precision its interval does not have. */
 static void money_text(double units, char *buf, size_t size) {
@@ -32,7 +19,7 @@ static void money_text(double units, char *buf, size_t size) {
     snprintf(buf, size, "%s", isinf(units) ? "unbounded" : "-");
     return;
   }
-  thousands((uint64_t)llround(units), buf, size);
+  cli_thousands((int64_t)llround(units), buf, size);
 }
 
 static void ltv_sentence(const segkit_segment_finding *f, double margin, const char *n1,
@@ -60,8 +47,8 @@ static void sentence(const segkit_segment_finding *f, const char *window, double
   const segkit_comparison *c = &f->c;
   const char *col = f->column;
   char n1[32], n2[32];
-  thousands(c->n, n1, sizeof n1);
-  thousands(c->n_rest, n2, sizeof n2);
+  cli_thousands((int64_t)c->n, n1, sizeof n1);
+  cli_thousands((int64_t)c->n_rest, n2, sizeof n2);
   if (strcmp(f->measure, "monthly_churn") == 0) {
     char much[48];
     if (!isfinite(c->ratio) || c->ratio <= 0) {
@@ -72,8 +59,8 @@ static void sentence(const segkit_segment_finding *f, const char *window, double
       snprintf(much, sizeof much, "%.1fx less", 1.0 / c->ratio);
     }
     char t1[32], t2[32];
-    thousands(c->trials, t1, sizeof t1);
-    thousands(c->trials_rest, t2, sizeof t2);
+    cli_thousands((int64_t)c->trials, t1, sizeof t1);
+    cli_thousands((int64_t)c->trials_rest, t2, sizeof t2);
     printf("- customers with %s = %s churn %s: %.2f%% (%.2f-%.2f%%) vs %.2f%% (%.2f-%.2f%%) a "
            "month, n = %s vs %s customers (z-test on %s vs %s customer-months, adjusted p "
            "%s)\n",

@@ -106,9 +106,7 @@ int sk__ltv_count(sk__period_acc *total, sk__period_acc *groups, size_t n_period
     return 0;
   }
   for (size_t i = 0; i < n_parts; i++) {
-    sk__period_acc *a = &groups[(size_t)parts[i].group * n_periods];
-    a->ltv_customers++;
-    add_moments(a->ltv_m, parts[i].v);
+    add_moments(groups[(size_t)parts[i].group * n_periods].ltv_m, parts[i].v);
   }
   for (size_t i = 0; i < n_parts; i++) {
     for (size_t j = i + 1; j < n_parts; j++) {
@@ -260,6 +258,23 @@ void sk__ltv_derive(segkit_mrr_period *p, const sk__period_acc *a, int64_t n_des
   p->ltv_high_cents = p->ltv_cents * exp(z * se);
 }
 
+/* A, B, C, D of a union of groups over period p: its groups' months summed, the sums
+ * segkit_mrr_period_select makes its LTV from (without its rates and intervals). */
+static void union_totals(const segkit_mrr_result *r, const bool *selected, size_t p, int64_t *t) {
+  memset(t, 0, 4 * sizeof *t);
+  size_t i0 = (size_t)(r->period_first[p] - r->from_month);
+  size_t i1 = (size_t)(r->period_last[p] - r->from_month);
+  for (size_t g = 0; g < r->n_groups; g++) {
+    const segkit_mrr_month *m = r->months + (g + 1) * r->n_months;
+    for (size_t i = i0; selected[g] && i <= i1; i++) {
+      t[SK__LTV_A] += m[i].end_cents;
+      t[SK__LTV_B] += m[i].customers_end;
+      t[SK__LTV_C] += m[i].n_churned;
+      t[SK__LTV_D] += m[i].customers_start;
+    }
+  }
+}
+
 /* Sum over customers of X in a group of sa times Y in a group of sb (sa, sb disjoint). */
 static void cross_sums(const segkit_mrr_result *r, size_t period, const bool *sa, const bool *sb,
                        sk__i128 q[4][4]) {
@@ -295,19 +310,11 @@ segkit_status segkit_mrr_ltv_covariance(const segkit_mrr_result *r, const bool *
                               "segkit_mrr_ltv_covariance: group %zu is on both sides", g);
     }
   }
-  segkit_mrr_period pa, pb;
-  segkit_status s = segkit_mrr_period_select(r, a, period, &pa, err);
-  if (s == SEGKIT_OK) {
-    s = segkit_mrr_period_select(r, b, period, &pb, err);
-  }
-  if (s != SEGKIT_OK) {
-    return s;
-  }
   *cov = NAN;
   int64_t ta[4], tb[4];
   long double wa[4], wb[4];
-  period_totals(&pa, ta);
-  period_totals(&pb, tb);
+  union_totals(r, a, period, ta);
+  union_totals(r, b, period, tb);
   int64_t nd = r->period_acc[period].ltv_customers;
   if (nd < 2 || !weights(ta, wa) || !weights(tb, wb)) {
     return SEGKIT_OK;

@@ -209,8 +209,9 @@ typedef struct sk__period_acc {
   /* for the ratio estimators' variance (NRR, GRR): over the starting customers, x = MRR
    * at the start, y = at the end, c = min(x, y) */
   sk__i128 sum_xx, sum_yy, sum_xy, sum_cc, sum_xc;
-  /* for the variance of the LTV (ltv_moments.c): customers with a month of the period in
-   * this block, and over them the products of their a, b, c, d (sk__ltv_index) */
+  /* for the variance of the LTV (ltv_moments.c): the products of the customers' a, b, c, d
+   * (sk__ltv_index); in the totals' block also the customers with a month of the period
+   * (the design's N, which every group shares) */
   int64_t ltv_customers;
   sk__i128 ltv_m[10];
 } sk__period_acc;
